@@ -1,0 +1,5 @@
+//! The native `waybill` binary.
+
+fn main() {
+    println!("waybill {}", env!("CARGO_PKG_VERSION"));
+}

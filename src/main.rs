@@ -1,0 +1,3 @@
+//! Waybill in the browser.
+
+fn main() {}
