@@ -4,3 +4,5 @@
 //! native CLI/server; the shells only move bytes. See docs/architecture.md.
 
 pub mod digest;
+pub mod challenge;
+pub mod transport;
