@@ -321,7 +321,11 @@ impl Verifier {
     pub fn finish(self) -> Result<Verified, VerifyError> {
         if let Some(expected_size) = self.expected_size {
             if self.seen < expected_size {
-                return Err(VerifyError::Underrun { expected: self.expected, expected_size, seen: self.seen });
+                return Err(VerifyError::Underrun {
+                    expected: self.expected,
+                    expected_size,
+                    seen: self.seen,
+                });
             }
         }
         let actual = self.hasher.finalize();

@@ -3,6 +3,6 @@
 //! The same code runs in the browser (wasm32), in the Cloudflare Worker (wasm32) and in the
 //! native CLI/server; the shells only move bytes. See docs/architecture.md.
 
-pub mod digest;
 pub mod challenge;
+pub mod digest;
 pub mod transport;
