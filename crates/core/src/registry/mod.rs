@@ -1,0 +1,16 @@
+//! The OCI distribution protocol, written once and driven through any [`Transport`].
+//!
+//! Nothing here does I/O itself: every request goes through the shell's transport, so the
+//! browser (fetch via the proxy), the Worker (`worker::Fetch`) and the CLI (reqwest) share the
+//! same protocol code — authentication, redirects, upload sessions, verification.
+//!
+//! [`Transport`]: crate::transport::Transport
+
+pub mod auth;
+pub mod client;
+pub mod errors;
+pub mod upload;
+
+pub use auth::{Credentials, Scope};
+pub use client::Client;
+pub use errors::{Error, RegistryError};
