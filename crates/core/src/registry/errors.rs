@@ -68,6 +68,15 @@ pub enum Error {
         /// What the source said.
         message: String,
     },
+    /// A chunk failed and the registry could not say how much of the upload it holds (Debian's
+    /// distribution 2.8 cancels a session whose state is stale), so the upload cannot resume.
+    #[error("{failure}; resuming failed too: {status}")]
+    ResumeFailed {
+        /// Why the chunk failed.
+        failure: Box<Error>,
+        /// Why the status request failed.
+        status: Box<Error>,
+    },
     /// A URL Waybill will not fetch (a foreign layer's `urls` entry, or a bad registry address).
     #[error("refusing to use {url}: {reason}")]
     UnsafeUrl {
@@ -87,12 +96,17 @@ impl Error {
         }
     }
 
-    /// Whether retrying the same request may succeed: the connection broke or timed out, or the
-    /// registry failed with a 5xx.
+    /// Whether retrying may succeed: the connection failed, broke or timed out, or the registry
+    /// failed with a 5xx.
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Transport { source, .. } => {
-                matches!(source.kind, TransportErrorKind::Interrupted | TransportErrorKind::Timeout)
+                matches!(
+                    source.kind,
+                    TransportErrorKind::Interrupted
+                        | TransportErrorKind::Timeout
+                        | TransportErrorKind::Connect
+                )
             }
             Error::Registry(e) => e.status >= 500,
             _ => false,

@@ -9,8 +9,15 @@
 pub mod auth;
 pub mod client;
 pub mod errors;
+pub mod foreign;
+pub mod pull;
+pub mod push;
+pub mod source;
 pub mod upload;
 
 pub use auth::{Credentials, Scope};
 pub use client::Client;
 pub use errors::{Error, RegistryError};
+pub use pull::{BlobStream, FetchedManifest};
+pub use push::{Mount, UploadSession};
+pub use source::{BlobSource, ChunkBytes, SourceChunk, StreamSource};
