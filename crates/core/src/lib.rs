@@ -7,6 +7,7 @@
 
 pub mod challenge;
 pub mod config;
+pub mod diffid;
 pub mod digest;
 mod json;
 pub mod manifest;

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::auth::AuthError;
 use super::upload::UploadError;
 use crate::digest::{Digest, VerifyError};
+use crate::policy::PULP_FOREIGN_WITHOUT_URLS;
 use crate::transport::{Method, TransportError, TransportErrorKind};
 
 /// Everything that can stop a registry operation, each saying where and what to do.
@@ -290,9 +291,6 @@ fn status_text(status: u16) -> String {
     };
     text.to_owned()
 }
-
-/// Pulp's sentence for a foreign layer whose descriptor has no `urls`.
-const PULP_FOREIGN_WITHOUT_URLS: &str = "URL of a foreign layer must be specified";
 
 fn hint(status: u16, code: Option<&str>, message: &str, html: bool, ratelimit: Option<&str>) -> String {
     let text = match code {

@@ -7,22 +7,9 @@ use super::auth::Scope;
 use super::client::{Client, read_limited};
 use super::errors::Error;
 use crate::digest::{Digest, Verified, Verifier};
+use crate::manifest::MAX_MANIFEST_SIZE;
+use crate::media::MANIFEST_ACCEPT;
 use crate::transport::{Method, Request, ResponseBody, Transport};
-
-/// Every manifest media type Waybill reads, most specific first. Schema 1 is accepted (read-only,
-/// flagged as legacy) so that old tags can at least be inspected.
-pub const MANIFEST_ACCEPT: &[&str] = &[
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-    "application/vnd.docker.distribution.manifest.v1+prettyjws",
-    "application/vnd.docker.distribution.manifest.v1+json",
-];
-
-/// Registries must accept manifests of at least 4 MiB (OCI distribution spec); larger ones are
-/// refused rather than buffered.
-pub const MANIFEST_LIMIT: usize = 4 * 1024 * 1024;
 
 /// A manifest exactly as the registry sent it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,7 +65,7 @@ where
         if response.status != 200 {
             return Err(self.fail(Method::Get, &url, response).await);
         }
-        let bytes = read_limited(&mut response.body, MANIFEST_LIMIT, Method::Get, &url).await?;
+        let bytes = read_limited(&mut response.body, MAX_MANIFEST_SIZE, Method::Get, &url).await?;
         let mismatch = |claimed: &Digest, source: &str| {
             let actual = Digest::of(claimed.algorithm(), &bytes);
             (actual != *claimed).then(|| Error::Protocol {
