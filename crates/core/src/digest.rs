@@ -293,14 +293,14 @@ impl Verifier {
     /// Feeds the next chunk. Fails with [`VerifyError::Overrun`] once the declared size is exceeded.
     pub fn update(&mut self, chunk: &[u8]) -> Result<(), VerifyError> {
         self.seen = self.seen.saturating_add(chunk.len() as u64);
-        if let Some(expected_size) = self.expected_size {
-            if self.seen > expected_size {
-                return Err(VerifyError::Overrun {
-                    expected: self.expected.clone(),
-                    expected_size,
-                    seen: self.seen,
-                });
-            }
+        if let Some(expected_size) = self.expected_size
+            && self.seen > expected_size
+        {
+            return Err(VerifyError::Overrun {
+                expected: self.expected.clone(),
+                expected_size,
+                seen: self.seen,
+            });
         }
         self.hasher.update(chunk);
         Ok(())

@@ -160,10 +160,10 @@ fn parse_kind(s: &str) -> Result<Reference, ReferenceErrorKind> {
     if s.is_empty() {
         return Err(Kind::Empty);
     }
-    if let Some(end) = s.find("://") {
-        if !s[..end].contains(['/', '@']) {
-            return Err(Kind::Scheme { scheme: s[..end + 3].to_owned() });
-        }
+    if let Some(end) = s.find("://")
+        && !s[..end].contains(['/', '@'])
+    {
+        return Err(Kind::Scheme { scheme: s[..end + 3].to_owned() });
     }
     if grammar::is_hex_identifier(s) {
         return Err(Kind::HexIdentifier);
