@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod media;
 pub mod platform;
 pub mod policy;
+pub mod reference;
 pub mod report;
 pub mod size;
 pub mod transport;
