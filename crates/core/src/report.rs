@@ -50,7 +50,8 @@ pub struct InspectReport {
     pub foreign_count: usize,
     /// Bytes in foreign layers.
     pub foreign_size: u64,
-    /// Bytes in all layers (schema 1 records no sizes: 0 there). Saturates at 2^64-1.
+    /// Bytes in all layers; 0 for an index (no layers of its own) and for schema 1 (records no
+    /// sizes). Saturates at 2^64-1.
     pub total_size: u64,
     /// The config descriptor and, when the config was read, a summary of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
