@@ -255,6 +255,8 @@ fn malformed() -> Vec<(&'static str, Vec<u8>, Option<&'static str>, &'static str
         ("image media type on an index", format!(r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[]}}"#, media::DOCKER_MANIFEST_V2).into_bytes(), None, "is an image manifest (`config` and `layers`), but the document has `manifests`"),
         ("image content type on an index", br#"{"schemaVersion":2,"manifests":[]}"#.to_vec(), Some(media::OCI_MANIFEST), "but the document has `manifests`"),
         ("unknown manifest media type", image(r#""mediaType":"application/vnd.example.manifest+json","#), None, "mediaType \"application/vnd.example.manifest+json\" is not a manifest media type"),
+        ("mediaType in another case", image(r#""mediaType":"application/vnd.OCI.image.manifest.v1+json","#), None, "must be written exactly \"application/vnd.oci.image.manifest.v1+json\""),
+        ("mediaType with parameters", image(r#""mediaType":"application/vnd.oci.image.manifest.v1+json; charset=utf-8","#), None, "must be written exactly"),
         ("config media type as manifest type", image(&format!(r#""mediaType":"{}","#, media::OCI_CONFIG)), None, "is not a manifest media type"),
         ("mediaType not a string", br#"{"schemaVersion":2,"mediaType":7,"manifests":[]}"#.to_vec(), None, "at `mediaType`: invalid type: integer `7`"),
         ("no tell-tale fields", br#"{"schemaVersion":2}"#.to_vec(), None, "cannot tell what kind of manifest this is"),
