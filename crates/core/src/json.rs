@@ -63,8 +63,27 @@ fn run<T>(
 pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
     run(bytes, |de| {
         serde_path_to_error::deserialize(de)
-            .map_err(|e| JsonError { path: e.path().to_string(), source: e.into_inner() })
+            .map_err(|e| JsonError { path: tidy_path(e.path().to_string()), source: e.into_inner() })
     })
+}
+
+/// Longest path shown; deeper ones keep their tail (the part that says where).
+const MAX_PATH_CHARS: usize = 120;
+
+/// Drops the `?` segments serde_path_to_error writes for a key it never got to read (a
+/// truncated or malformed object), and shortens very deep paths to their last segments.
+fn tidy_path(path: String) -> String {
+    let mut path = path.as_str();
+    while let Some(parent) = path.strip_suffix(".?").or_else(|| path.strip_suffix('?')) {
+        path = parent;
+    }
+    if path.is_empty() {
+        return ".".to_owned();
+    }
+    match path.char_indices().rev().nth(MAX_PATH_CHARS - 1) {
+        Some((cut, _)) => format!("…{}", &path[cut..]),
+        None => path.to_owned(),
+    }
 }
 
 /// Checks that `bytes` is exactly one JSON object, with no duplicate key in any object inside it.

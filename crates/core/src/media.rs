@@ -9,8 +9,8 @@
 //!
 //! Media types outside the table are "unknown but valid": registries store artifacts of any type,
 //! so an unknown type is never an error here; its compression is guessed from its suffix.
-//! `application/vnd.oci.image.layout.v1+json`-style layout markers are left out on purpose: the
-//! `oci-layout` file is not referenced by any descriptor.
+//! The OCI image layout has no entry: its `oci-layout` marker file (`imageLayoutVersion`) has no
+//! media type and no descriptor ever references it.
 
 use std::fmt;
 
@@ -142,6 +142,7 @@ const fn row(
     MediaTypeInfo { name, role, compression, non_distributable, family }
 }
 
+// Short names for the rows of the table below.
 use Compression::{Gzip, Zstd};
 use Family::{Artifact as ArtifactFamily, Docker, Oci};
 use Role::{Artifact, Config, Index, Layer, Manifest, Schema1};

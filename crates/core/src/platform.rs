@@ -170,8 +170,7 @@ pub fn select<'a>(index: &'a ImageIndex, spec: &PlatformSpec) -> Result<&'a Desc
         return Err(PlatformError::NoMatch { wanted: spec.to_string(), available: available(index) });
     };
     if matching.iter().any(|(_, p)| p.os_version != first_platform.os_version) {
-        let mut candidates: Vec<String> = matching.iter().map(|(_, p)| p.to_string()).collect();
-        candidates.dedup();
+        let candidates = distinct(matching.iter().map(|(_, p)| *p));
         return Err(PlatformError::Ambiguous { wanted: spec.to_string(), candidates });
     }
     Ok(first)
@@ -179,14 +178,18 @@ pub fn select<'a>(index: &'a ImageIndex, spec: &PlatformSpec) -> Result<&'a Desc
 
 /// The distinct platforms an index lists, in order, as `os[(os.version)]/arch[/variant]`.
 pub fn available(index: &ImageIndex) -> Vec<String> {
-    let mut seen = Vec::new();
-    for platform in index.manifests.iter().filter_map(|d| d.platform.as_ref()) {
-        let shown = platform.to_string();
-        if !seen.contains(&shown) {
-            seen.push(shown);
+    distinct(index.manifests.iter().filter_map(|d| d.platform.as_ref()))
+}
+
+/// Platforms as shown, first occurrence of each kept, in order.
+fn distinct<'a>(platforms: impl Iterator<Item = &'a Platform>) -> Vec<String> {
+    let mut shown: Vec<String> = Vec::new();
+    for platform in platforms.map(ToString::to_string) {
+        if !shown.contains(&platform) {
+            shown.push(platform);
         }
     }
-    seen
+    shown
 }
 
 fn normalize_os(os: &str) -> String {

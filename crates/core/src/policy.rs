@@ -7,6 +7,7 @@
 //! foreign layer is accepted only when the manifest keeps its `urls` *and* the blob has been
 //! uploaded to that repository (design.md, "Facts we measured").
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -102,10 +103,12 @@ pub fn plan(manifest: &ImageManifest, allow_foreign_layers: bool) -> Result<Plan
 
     let mut blobs =
         vec![PlannedBlob { descriptor: manifest.config.clone(), role: BlobRole::Config, kind: None }];
+    // A manifest may list one blob several times (the empty layer, typically): upload it once.
+    let mut planned = BTreeSet::from([&manifest.config.digest]);
     let mut warnings = Vec::new();
     for (i, d, kind) in classified {
         warnings.extend(layer_warning(i, layer_count, d, kind));
-        if blobs.iter().all(|planned| planned.descriptor.digest != d.digest) {
+        if planned.insert(&d.digest) {
             blobs.push(PlannedBlob { descriptor: d.clone(), role: BlobRole::Layer, kind: Some(kind) });
         }
     }

@@ -50,7 +50,8 @@ pub struct InspectReport {
     pub foreign_count: usize,
     /// Bytes in foreign layers.
     pub foreign_size: u64,
-    /// Bytes in all layers (schema 1 records no sizes: 0 there).
+    /// Bytes in all layers; 0 for an index (no layers of its own) and for schema 1 (records no
+    /// sizes). Saturates at 2^64-1.
     pub total_size: u64,
     /// The config descriptor and, when the config was read, a summary of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -245,11 +246,14 @@ impl InspectReport {
     }
 
     fn recount(&mut self) {
-        let foreign = self.layers.iter().filter(|l| l.foreign);
+        // Sizes come from the document (each up to 2^63-1): saturate rather than overflow.
+        let sum = |layers: &mut dyn Iterator<Item = &LayerReport>| {
+            layers.filter_map(|l| l.size).fold(0u64, u64::saturating_add)
+        };
         self.layer_count = self.layers.len();
-        self.foreign_count = foreign.clone().count();
-        self.foreign_size = foreign.filter_map(|l| l.size).sum();
-        self.total_size = self.layers.iter().filter_map(|l| l.size).sum();
+        self.foreign_count = self.layers.iter().filter(|l| l.foreign).count();
+        self.foreign_size = sum(&mut self.layers.iter().filter(|l| l.foreign));
+        self.total_size = sum(&mut self.layers.iter());
     }
 }
 

@@ -101,6 +101,17 @@ pub enum ManifestError {
         /// The value in the document.
         media_type: String,
     },
+    /// The document's `mediaType` names a manifest type, but not in its exact spelling.
+    #[error(
+        "mediaType {found:?} must be written exactly {expected:?}: registries compare media types \
+         byte for byte"
+    )]
+    MediaTypeSpelling {
+        /// The value in the document.
+        found: String,
+        /// The registered spelling.
+        expected: &'static str,
+    },
     /// The media type says one kind of manifest; the document's fields say another.
     #[error("media type {media_type} is {declared}, but the document has {found}")]
     WrongShape {
@@ -260,10 +271,15 @@ fn effective_media_type(
 ) -> Result<(&'static str, Role), ManifestError> {
     let is_manifest = |role: Role| matches!(role, Role::Manifest | Role::Index | Role::Schema1);
     if let Some(declared) = &probe.media_type {
-        return media::lookup(declared)
+        let info = media::lookup(declared)
             .filter(|info| is_manifest(info.role))
-            .map(|info| (info.name, info.role))
-            .ok_or_else(|| ManifestError::UnsupportedMediaType { media_type: declared.clone() });
+            .ok_or_else(|| ManifestError::UnsupportedMediaType { media_type: declared.clone() })?;
+        // The document is pushed as is, and registries compare its mediaType byte for byte
+        // with the Content-Type: only the exact spelling is the type it claims to be.
+        if info.name != declared {
+            return Err(ManifestError::MediaTypeSpelling { found: declared.clone(), expected: info.name });
+        }
+        return Ok((info.name, info.role));
     }
     // A Content-Type that is not a manifest type (application/json, octet-stream from a file
     // server) says nothing about the document: fall through to its shape.
