@@ -43,9 +43,9 @@ impl PlatformArgs {
     /// The core's platform choice.
     pub fn choice(&self) -> Result<PlatformChoice, Failure> {
         match (&self.platform, self.all_platforms) {
-            (Some(spec), _) => {
-                Ok(PlatformChoice::Only(PlatformSpec::parse(spec).map_err(|e| Failure::error(e.to_string()))?))
-            }
+            (Some(spec), _) => Ok(PlatformChoice::Only(
+                PlatformSpec::parse(spec).map_err(|e| Failure::error(e.to_string()))?,
+            )),
             (None, true) => Ok(PlatformChoice::All),
             (None, false) => Ok(PlatformChoice::Unspecified),
         }

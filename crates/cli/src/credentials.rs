@@ -30,7 +30,9 @@ impl CredentialSource {
     pub fn resolve(&self) -> Result<Option<Credentials>, Failure> {
         let Some(username) = self.username.as_deref().filter(|u| !u.is_empty()) else {
             if self.password_stdin {
-                return Err(Failure::error("--password-stdin needs a username (--username or WAYBILL_USERNAME)"));
+                return Err(Failure::error(
+                    "--password-stdin needs a username (--username or WAYBILL_USERNAME)",
+                ));
             }
             return Ok(None);
         };

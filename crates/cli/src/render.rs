@@ -13,7 +13,11 @@ pub fn report_text(report: &InspectReport) -> String {
         ManifestKind::Index => "index",
         ManifestKind::Schema1 => "schema 1 manifest (legacy, read-only)",
     };
-    let _ = writeln!(out, "Manifest  {} ({kind}, {}, {} bytes)", report.digest, report.media_type, report.manifest_size);
+    let _ = writeln!(
+        out,
+        "Manifest  {} ({kind}, {}, {} bytes)",
+        report.digest, report.media_type, report.manifest_size
+    );
     if let Some(artifact) = &report.artifact_type {
         let _ = writeln!(out, "Artifact  {artifact}");
     }
@@ -41,7 +45,11 @@ pub fn report_text(report: &InspectReport) -> String {
         }
     }
     if !report.layers.is_empty() {
-        let _ = writeln!(out, "{:>3}  {:<71}  {:>10}  {:<5}  {:<7}  MEDIA TYPE", "#", "DIGEST", "SIZE", "COMP", "FOREIGN");
+        let _ = writeln!(
+            out,
+            "{:>3}  {:<71}  {:>10}  {:<5}  {:<7}  MEDIA TYPE",
+            "#", "DIGEST", "SIZE", "COMP", "FOREIGN"
+        );
         for (i, layer) in report.layers.iter().enumerate() {
             let size = layer.size.map_or_else(|| "?".to_owned(), human);
             let foreign = if layer.foreign { "FOREIGN" } else { "" };

@@ -47,9 +47,15 @@ pub async fn run(args: InspectArgs, context: &Context) -> Outcome {
             let text = args.reference.as_deref().unwrap_or_default();
             let credentials = args.login.source().resolve()?;
             let opened = open(text, &context.transport, &context.plain_http, credentials)?;
-            let platform = args.platform.as_deref().map(PlatformSpec::parse).transpose().map_err(|e| Failure::error(e.to_string()))?;
+            let platform = args
+                .platform
+                .as_deref()
+                .map(PlatformSpec::parse)
+                .transpose()
+                .map_err(|e| Failure::error(e.to_string()))?;
             let repository = opened.reference.repository();
-            report_for_image(&opened.client, repository, &opened.reference.reference(), platform.as_ref()).await?
+            report_for_image(&opened.client, repository, &opened.reference.reference(), platform.as_ref())
+                .await?
         }
     };
     if args.json {
@@ -70,7 +76,8 @@ fn report_for_file(path: &PathBuf) -> Result<InspectReport, Failure> {
         std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map(|_| ())
     };
     read.map_err(|e| Failure::error(format!("reading {shown}: {e}")))?;
-    let document = ManifestDocument::parse(bytes, None).map_err(|e| Failure::error(format!("{shown}: {e}")))?;
+    let document =
+        ManifestDocument::parse(bytes, None).map_err(|e| Failure::error(format!("{shown}: {e}")))?;
     Ok(InspectReport::from_document(&document))
 }
 

@@ -58,11 +58,7 @@ pub async fn run(args: VerifyArgs, context: &Context) -> Outcome {
     } else {
         print!("{}", report_text(&args.reference, &report));
     }
-    if report.ok {
-        Ok(())
-    } else {
-        Err(Failure::error(format!("{}: verification failed", args.reference)))
-    }
+    if report.ok { Ok(()) } else { Err(Failure::error(format!("{}: verification failed", args.reference))) }
 }
 
 fn report_text(name: &str, report: &VerifyReport) -> String {

@@ -244,7 +244,11 @@ where
     .await;
     match bytes {
         // An artifact's config (or the empty descriptor): no diff_ids to compare.
-        Ok(_) if ![DOCKER_CONFIG, OCI_CONFIG].iter().any(|t| essence(&d.media_type).eq_ignore_ascii_case(t)) => {
+        Ok(_)
+            if ![DOCKER_CONFIG, OCI_CONFIG]
+                .iter()
+                .any(|t| essence(&d.media_type).eq_ignore_ascii_case(t)) =>
+        {
             (check, Ok(None))
         }
         Ok(bytes) => {
