@@ -91,8 +91,8 @@ pub enum ImageError {
     /// The foreign-layer policy refused the image; nothing was sent to the destination.
     #[error("{}", rejection_text(.0))]
     Rejected(Vec<Rejection>),
-    /// A blob could not be transferred or verified.
-    #[error("blob {digest}: {source}")]
+    /// A blob could not be transferred or verified (so no manifest was pushed).
+    #[error("blob {digest}: {source}; no manifest was pushed")]
     Blob {
         /// The blob.
         digest: Digest,
