@@ -8,8 +8,11 @@
 //! sent under whatever digest it is told, so this check is the only guard).
 //!
 //! [`StreamSource`] is the source for copies: it reads a blob download, hashing as it goes, and
-//! buffers exactly one chunk — the one being uploaded — so that a failed chunk can be resent
-//! from the registry's `Range` without reading the blob again.
+//! keeps the last two chunks it handed out — the one on the wire and the one read ahead while
+//! it is sent — so that a failed chunk can be resent from the registry's `Range` without
+//! reading the blob again. Memory stays at two chunks per blob, whatever the blob's size.
+
+use std::collections::VecDeque;
 
 use super::errors::Error;
 use super::pull::BlobStream;
@@ -59,7 +62,11 @@ pub trait BlobSource {
     async fn finish(&mut self) -> Result<Verified, Error>;
 }
 
-/// A blob download feeding an upload (registry to registry), one buffered chunk at a time.
+/// How many chunks a [`StreamSource`] keeps for resending: the one being uploaded and the one
+/// read ahead.
+const KEPT_CHUNKS: usize = 2;
+
+/// A blob download feeding an upload (registry to registry), a chunk at a time.
 pub struct StreamSource<B, C> {
     stream: BlobStream<B>,
     digest: Digest,
@@ -67,8 +74,8 @@ pub struct StreamSource<B, C> {
     /// Bytes received past the end of the last chunk handed out (a network read rarely ends
     /// on a chunk boundary).
     carry: Vec<u8>,
-    /// The last chunk handed out and its offset: what a resume can resend.
-    buffered: Option<(u64, SourceChunk<C>)>,
+    /// The last chunks handed out, oldest first, with their offsets: what a resume can resend.
+    buffered: VecDeque<(u64, SourceChunk<C>)>,
     /// Offset of the next byte not yet handed out.
     position: u64,
 }
@@ -76,7 +83,7 @@ pub struct StreamSource<B, C> {
 impl<B: ResponseBody, C: ChunkBytes> StreamSource<B, C> {
     /// A source over a blob download of `size` bytes.
     pub fn new(stream: BlobStream<B>, digest: Digest, size: u64) -> StreamSource<B, C> {
-        StreamSource { stream, digest, size, carry: Vec::new(), buffered: None, position: 0 }
+        StreamSource { stream, digest, size, carry: Vec::new(), buffered: VecDeque::new(), position: 0 }
     }
 
     fn cannot_seek(&self, offset: u64) -> Error {
@@ -104,10 +111,11 @@ impl<B: ResponseBody, C: ChunkBytes> BlobSource for StreamSource<B, C> {
 
     async fn read(&mut self, offset: u64, len: u64) -> Result<SourceChunk<C>, Error> {
         if offset < self.position {
-            let Some((start, chunk)) = &self.buffered else { return Err(self.cannot_seek(offset)) };
-            if offset < *start {
+            let Some((start, chunk)) =
+                self.buffered.iter().find(|(start, chunk)| *start <= offset && offset < start + chunk.len)
+            else {
                 return Err(self.cannot_seek(offset));
-            }
+            };
             let skip = usize::try_from(offset - start).map_err(|_| self.cannot_seek(offset))?;
             return Ok(SourceChunk { data: chunk.data.tail(skip), len: chunk.len - (offset - start) });
         }
@@ -115,9 +123,12 @@ impl<B: ResponseBody, C: ChunkBytes> BlobSource for StreamSource<B, C> {
             return Err(self.cannot_seek(offset));
         }
         let want = usize::try_from(len.min(self.size - offset)).map_err(|_| self.cannot_seek(offset))?;
-        // Drop the previous chunk before filling the next, so only one is ever held.
-        self.buffered = None;
-        let mut bytes = std::mem::take(&mut self.carry);
+        // Forget the oldest chunk before filling the next, so that no more than two are held.
+        if self.buffered.len() >= KEPT_CHUNKS {
+            self.buffered.pop_front();
+        }
+        let mut bytes = Vec::with_capacity(want.max(self.carry.len()));
+        bytes.append(&mut self.carry);
         while bytes.len() < want {
             match self.stream.next().await? {
                 Some(chunk) => bytes.extend_from_slice(&chunk),
@@ -138,13 +149,13 @@ impl<B: ResponseBody, C: ChunkBytes> BlobSource for StreamSource<B, C> {
             });
         }
         let chunk = SourceChunk { len: bytes.len() as u64, data: C::from_vec(bytes) };
-        self.buffered = Some((offset, chunk.clone()));
+        self.buffered.push_back((offset, chunk.clone()));
         self.position = offset + chunk.len;
         Ok(chunk)
     }
 
     fn rewind_floor(&self) -> u64 {
-        self.buffered.as_ref().map_or(self.position, |(start, _)| *start)
+        self.buffered.front().map_or(self.position, |(start, _)| *start)
     }
 
     async fn finish(&mut self) -> Result<Verified, Error> {
@@ -156,7 +167,7 @@ impl<B: ResponseBody, C: ChunkBytes> BlobSource for StreamSource<B, C> {
         }
         // Anything still arriving is past the declared size: the verifier reports the overrun.
         while self.stream.next().await?.is_some() {}
-        self.buffered = None;
+        self.buffered.clear();
         self.stream.verified().cloned().ok_or_else(|| Error::Source {
             digest: self.digest.clone(),
             message: "the download ended without being verified".into(),
