@@ -167,7 +167,7 @@ where
             events(CopyEvent::BlobStarted { digest: &d.digest, size: d.size });
             let outcome = transfer(src_ref, dst_ref, blob, options, events)
                 .await
-                .map_err(|source| ImageError::Blob { digest: d.digest.clone(), source })?;
+                .map_err(|source| ImageError::Blob { digest: d.digest.clone(), source: Box::new(source) })?;
             events(CopyEvent::BlobDone { digest: &d.digest, size: d.size, outcome });
             Ok::<_, ImageError>((d.digest.clone(), d.size, outcome))
         })
@@ -247,7 +247,11 @@ where
             if layers.is_empty() {
                 return Err(source.into());
             }
-            return Err(ImageError::ManifestRefused { digest: document.digest().clone(), layers, source });
+            return Err(ImageError::ManifestRefused {
+                digest: document.digest().clone(),
+                layers,
+                source: Box::new(source),
+            });
         }
         Err(other) => return Err(other.into()),
     };

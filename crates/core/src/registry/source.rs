@@ -174,3 +174,122 @@ impl<B: ResponseBody, C: ChunkBytes> BlobSource for StreamSource<B, C> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    use url::Url;
+
+    use super::*;
+    use crate::transport::TransportError;
+
+    /// Bytes in memory, handed out in fixed pieces: always ready, so one poll finishes.
+    struct Pieces(Vec<Vec<u8>>);
+
+    impl ResponseBody for Pieces {
+        async fn chunk(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
+            Ok((!self.0.is_empty()).then(|| self.0.remove(0)))
+        }
+    }
+
+    impl ChunkBytes for Vec<u8> {
+        fn from_vec(bytes: Vec<u8>) -> Vec<u8> {
+            bytes
+        }
+
+        fn tail(&self, start: usize) -> Vec<u8> {
+            self[start..].to_vec()
+        }
+    }
+
+    fn ready<F: Future>(future: F) -> F::Output {
+        let mut future = pin!(future);
+        match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(output) => output,
+            Poll::Pending => panic!("an in-memory source never waits"),
+        }
+    }
+
+    fn source(data: &[u8], piece: usize, declared: u64) -> StreamSource<Pieces, Vec<u8>> {
+        let digest = Digest::sha256_of(data);
+        let url = Url::parse("http://r/v2/a/blobs/x").unwrap();
+        let stream = BlobStream::new(
+            Pieces(data.chunks(piece).map(<[u8]>::to_vec).collect()),
+            url,
+            digest.clone(),
+            Some(declared),
+        );
+        StreamSource::new(stream, digest, declared)
+    }
+
+    fn data(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 7 % 251) as u8).collect()
+    }
+
+    #[test]
+    fn serves_chunks_in_order_and_verifies() {
+        let bytes = data(100);
+        let mut s = source(&bytes, 7, 100);
+        let mut got = Vec::new();
+        for offset in (0..100).step_by(30) {
+            let chunk = ready(s.read(offset, 30)).unwrap();
+            assert_eq!(chunk.len, chunk.data.len() as u64);
+            got.extend(chunk.data);
+        }
+        assert_eq!(got, bytes);
+        let verified = ready(s.finish()).unwrap();
+        assert_eq!((verified.digest, verified.size), (Digest::sha256_of(&bytes), 100));
+    }
+
+    #[test]
+    fn rewinds_within_the_two_kept_chunks_only() {
+        let bytes = data(100);
+        let mut s = source(&bytes, 13, 100);
+        ready(s.read(0, 25)).unwrap();
+        ready(s.read(25, 25)).unwrap();
+        assert_eq!(s.rewind_floor(), 0);
+        // Back into the first chunk, then the second again: both kept.
+        let again = ready(s.read(10, 25)).unwrap();
+        assert_eq!((again.data.as_slice(), again.len), (&bytes[10..25], 15));
+        assert_eq!(ready(s.read(25, 25)).unwrap().data, &bytes[25..50]);
+        // A third chunk drops the first.
+        ready(s.read(50, 25)).unwrap();
+        assert_eq!(s.rewind_floor(), 25);
+        assert!(matches!(ready(s.read(10, 25)), Err(Error::Source { .. })));
+        // Skipping ahead is refused as well.
+        assert!(matches!(ready(s.read(90, 10)), Err(Error::Source { .. })));
+        ready(s.read(75, 25)).unwrap();
+        assert!(ready(s.finish()).is_ok());
+    }
+
+    #[test]
+    fn wrong_bytes_fail_at_finish_and_short_or_long_streams_fail_early() {
+        let bytes = data(64);
+        let digest = Digest::sha256_of(b"something else");
+        let url = Url::parse("http://r/v2/a/blobs/x").unwrap();
+        let stream = BlobStream::new(Pieces(vec![bytes.clone()]), url.clone(), digest.clone(), Some(64));
+        let mut s: StreamSource<Pieces, Vec<u8>> = StreamSource::new(stream, digest, 64);
+        assert_eq!(ready(s.read(0, 64)).unwrap().data, bytes);
+        assert!(matches!(ready(s.finish()), Err(Error::Verify(crate::digest::VerifyError::Mismatch { .. }))));
+
+        // Declared 80, the download has 64: the verifier reports the truncation.
+        let mut s = source(&bytes, 64, 80);
+        assert!(matches!(
+            ready(s.read(0, 80)),
+            Err(Error::Verify(crate::digest::VerifyError::Underrun { .. }))
+        ));
+        // Declared 32, the download has 64: the verifier stops it as soon as it overruns.
+        let mut s = source(&bytes, 64, 32);
+        assert!(matches!(
+            ready(s.read(0, 32)),
+            Err(Error::Verify(crate::digest::VerifyError::Overrun { .. }))
+        ));
+        // Finishing before everything was read is refused.
+        let mut s = source(&bytes, 8, 64);
+        ready(s.read(0, 16)).unwrap();
+        assert!(matches!(ready(s.finish()), Err(Error::Source { .. })));
+    }
+}
