@@ -5,4 +5,5 @@
 
 pub mod challenge;
 pub mod digest;
+pub mod proxy;
 pub mod transport;
