@@ -1,0 +1,80 @@
+# shellcheck shell=bash
+# Idempotent toolchain bootstrap (sourced by scripts/serve, scripts/test, scripts/bench).
+#
+# Each ensure_* installs one tool only when the installed version differs from the pinned one, so a
+# re-run on a machine that already has everything costs a few version checks. Pins and the reasons
+# for the odd flags are in /docs (and design notes): nothing here downloads anything except through
+# crates.io, npm, PyPI and Debian.
+
+# shellcheck source=scripts/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+TRUNK_VERSION=0.22.1
+WORKER_BUILD_VERSION=0.8.7
+export PATH=$HOME/.cargo/bin:$PATH
+
+# ensure_wasm_target: the wasm32 standard library for the app, the core's browser tests and the Worker.
+ensure_wasm_target() {
+  rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown && return 0
+  log "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown >&2
+}
+
+# ensure_trunk: Trunk builds the app. It declares rust-version 1.96 but builds and works on 1.95;
+# its own fat-LTO release profile doubles the install time (≈27 → ≈12 min), hence LTO off.
+ensure_trunk() {
+  [ "$(trunk --version 2>/dev/null)" = "trunk $TRUNK_VERSION" ] && return 0
+  log "cargo install trunk@$TRUNK_VERSION (≈12 min cold)"
+  CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install --locked "trunk@$TRUNK_VERSION" --ignore-rust-version \
+    --no-default-features --features rustls >&2
+}
+
+# wasm_bindgen_version: the `wasm-bindgen` version in Cargo.lock; the CLI must equal it exactly.
+wasm_bindgen_version() {
+  awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' \
+    "$WAYBILL_ROOT/Cargo.lock"
+}
+
+# ensure_wasm_bindgen: wasm-bindgen-cli at the Cargo.lock version. Installed WITHOUT --locked: its
+# lockfile pins a webpki-roots version the crates.io mirror here does not carry.
+ensure_wasm_bindgen() {
+  local want
+  want=$(wasm_bindgen_version)
+  [ -n "$want" ] || die "no wasm-bindgen entry in $WAYBILL_ROOT/Cargo.lock"
+  [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $want" ] && return 0
+  log "cargo install wasm-bindgen-cli --version $want (≈5 min cold)"
+  cargo install wasm-bindgen-cli --version "$want" >&2
+}
+
+# ensure_worker_build: builds the Cloudflare Worker (crates/edge).
+ensure_worker_build() {
+  [ "$(worker-build --version 2>/dev/null)" = "worker-build $WORKER_BUILD_VERSION" ] && return 0
+  log "cargo install worker-build@$WORKER_BUILD_VERSION (≈4 min cold)"
+  cargo install --locked "worker-build@$WORKER_BUILD_VERSION" >&2
+}
+
+# ensure_browser: Debian's Chromium and chromedriver (Playwright and wasm-bindgen-test drive them;
+# no browser is ever downloaded).
+ensure_browser() {
+  need_apt chromium chromium-driver
+}
+
+# ensure_node_modules: `npm ci` from the committed package-lock.json (playwright-core, binaryen's
+# wasm-opt, wrangler), skipped when node_modules was installed from this exact lockfile. Puts
+# node_modules/.bin on PATH first, so the npm wasm-opt wins over Debian's (broken here) binaryen.
+ensure_node_modules() {
+  local lock=$WAYBILL_ROOT/package-lock.json stamp=$WAYBILL_ROOT/node_modules/.waybill-lock.sha256 want
+  want=$(sha256sum "$lock" | cut -d' ' -f1)
+  export PATH=$WAYBILL_ROOT/node_modules/.bin:$PATH
+  [ -d "$WAYBILL_ROOT/node_modules" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
+  log "npm ci (package-lock.json $want)"
+  (cd "$WAYBILL_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  printf '%s\n' "$want" >"$stamp"
+}
+
+# ensure_registry_tools: the distribution registry, skopeo (an independent client for checks) and
+# PostgreSQL (Pulp's database).
+ensure_registry_tools() {
+  need_apt docker-registry skopeo postgresql
+}
