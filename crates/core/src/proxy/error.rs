@@ -27,14 +27,14 @@ pub enum ProxyError {
     },
     /// The upstream is not on the allowlist.
     #[error(
-        "the proxy does not forward to {host}: it is not an allowed registry{context}. To allow it, add \
+        "the proxy does not forward to {host}{context}: it is not an allowed registry. To allow it, add \
          \"{host}\" to allowed_hosts (HTTPS), or to plain_http_hosts for a registry on this machine, in \
          {CONFIG_HINT}"
     )]
     HostNotAllowed {
         /// `host[:port]`, canonical.
         host: String,
-        /// " (the target of a redirect from x)" or empty.
+        /// " (the target of a redirect from x)", " (written as 2130706433)", or empty.
         context: String,
     },
     /// A redirect or realm uses a scheme the proxy will not speak to that host.

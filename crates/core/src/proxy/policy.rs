@@ -8,7 +8,6 @@ use super::config::{ConfigError, DEFAULT_TOKEN_REALMS, ProxyConfig};
 use super::cors::CorsPolicy;
 use super::error::ProxyError;
 use super::host::{Authority, Host};
-use super::origin::Scheme;
 use super::realms::{LearnedRealms, RealmKey};
 
 /// Everything the proxy decides, built from a [`ProxyConfig`]. Immutable and shared by all
@@ -82,8 +81,9 @@ impl ProxyPolicy {
     }
 
     /// Checks one address that DNS returned for `name` (shells that resolve names themselves call
-    /// this for every address, on every hop). `scheme` is the scheme of the hop being made.
-    pub fn check_resolved(&self, name: &str, scheme: Scheme, ip: IpAddr) -> Result<(), ProxyError> {
+    /// this for every address, on every connection). Exemptions are per host name, whatever the
+    /// port: a name configured only as a plain-HTTP registry may resolve to loopback only.
+    pub fn check_resolved(&self, name: &str, ip: IpAddr) -> Result<(), ProxyError> {
         let host = Host::parse(name)
             .map_err(|e| ProxyError::BadHost { input: name.to_owned(), reason: e.reason })?;
         let allowance = self.allowlist.address_allowance(&host);
@@ -91,7 +91,7 @@ impl ProxyPolicy {
         if allowance.permits(class) {
             return Ok(());
         }
-        if class == AddressClass::Public && scheme == Scheme::Http {
+        if class == AddressClass::Public && allowance.loopback {
             return Err(ProxyError::PlainHttpNotLoopback { host: host.to_string(), address: ip });
         }
         Err(ProxyError::AddressForbidden {
@@ -105,7 +105,7 @@ impl ProxyPolicy {
 }
 
 /// " (written as x)" when the client's spelling differs from the canonical host, or "".
-fn spelled_as(spelled: &str, canonical: &str) -> String {
+pub(crate) fn spelled_as(spelled: &str, canonical: &str) -> String {
     if spelled.is_empty() || spelled.eq_ignore_ascii_case(canonical) {
         String::new()
     } else {
@@ -131,7 +131,7 @@ fn realm_seed(allowlist: &Allowlist, entry: &str) -> Result<RealmKey, ConfigErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proxy::origin::UpstreamOrigin;
+    use crate::proxy::origin::{Scheme, UpstreamOrigin};
 
     fn local() -> ProxyPolicy {
         ProxyPolicy::new(ProxyConfig {
@@ -193,28 +193,28 @@ mod tests {
     fn resolved_addresses_follow_the_host_allowance() {
         let p = local();
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        assert!(p.check_resolved("public.example", Scheme::Https, ip("93.184.215.14")).is_ok());
-        let e = p.check_resolved("public.example", Scheme::Https, ip("127.0.0.1")).unwrap_err();
+        assert!(p.check_resolved("public.example", ip("93.184.215.14")).is_ok());
+        let e = p.check_resolved("public.example", ip("127.0.0.1")).unwrap_err();
         assert_eq!(e.code(), "PROXY_ADDRESS_FORBIDDEN");
         assert!(e.to_string().contains("resolved by DNS"), "{e}");
-        assert!(p.check_resolved("public.example", Scheme::Https, ip("10.1.1.1")).is_err());
-        assert!(p.check_resolved("public.example", Scheme::Https, ip("::ffff:192.168.0.1")).is_err());
+        assert!(p.check_resolved("public.example", ip("10.1.1.1")).is_err());
+        assert!(p.check_resolved("public.example", ip("::ffff:192.168.0.1")).is_err());
         // A private registry may be private, never metadata.
-        assert!(p.check_resolved("pulp.corp.example", Scheme::Https, ip("10.1.1.1")).is_ok());
-        assert!(p.check_resolved("pulp.corp.example", Scheme::Https, ip("169.254.169.254")).is_err());
-        assert!(p.check_resolved("pulp.corp.example", Scheme::Https, ip("0.0.0.0")).is_err());
+        assert!(p.check_resolved("pulp.corp.example", ip("10.1.1.1")).is_ok());
+        assert!(p.check_resolved("pulp.corp.example", ip("169.254.169.254")).is_err());
+        assert!(p.check_resolved("pulp.corp.example", ip("0.0.0.0")).is_err());
         // A name listed both as public and plain-HTTP may be loopback; plain HTTP may not go public.
-        assert!(p.check_resolved("vm", Scheme::Http, ip("127.0.0.1")).is_ok());
+        assert!(p.check_resolved("vm", ip("127.0.0.1")).is_ok());
         let e = ProxyPolicy::new(ProxyConfig {
             default_hosts: false,
             plain_http_hosts: vec!["reg.example:80".into()],
             ..ProxyConfig::default()
         })
         .unwrap()
-        .check_resolved("reg.example", Scheme::Http, ip("93.184.215.14"))
+        .check_resolved("reg.example", ip("93.184.215.14"))
         .unwrap_err();
         assert!(matches!(e, ProxyError::PlainHttpNotLoopback { .. }), "{e:?}");
         // Unknown names may reach nothing.
-        assert!(p.check_resolved("other.example", Scheme::Https, ip("93.184.215.14")).is_err());
+        assert!(p.check_resolved("other.example", ip("93.184.215.14")).is_err());
     }
 }

@@ -18,15 +18,16 @@ use super::route::is_registry_path;
 impl ProxyPolicy {
     /// The response headers to send to the browser, for a response from `base` (the URL of the
     /// hop that answered). Token realms announced in `WWW-Authenticate` are learned into `realms`.
-    pub fn rewrite_response_headers<'a>(
+    pub fn rewrite_response_headers(
         &self,
         base: &Url,
-        headers: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+        headers: &[(&str, &str)],
         realms: &mut LearnedRealms,
     ) -> Vec<(String, String)> {
-        let tokens = connection_tokens(headers.clone());
+        let tokens = connection_tokens(headers.iter().copied());
         headers
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|(name, _)| !is_dropped_response_header(name, &tokens))
             .map(|(name, value)| {
                 let lower = name.to_ascii_lowercase();
@@ -84,7 +85,7 @@ mod tests {
 
     fn rewrite(p: &ProxyPolicy, base: &str, headers: &[(&str, &str)]) -> Vec<(String, String)> {
         let mut realms = p.new_realms();
-        p.rewrite_response_headers(&Url::parse(base).unwrap(), headers.iter().copied(), &mut realms)
+        p.rewrite_response_headers(&Url::parse(base).unwrap(), headers, &mut realms)
     }
 
     #[test]

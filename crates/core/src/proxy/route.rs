@@ -5,7 +5,7 @@ use url::Url;
 use super::error::ProxyError;
 use super::host::Authority;
 use super::origin::{ROUTE_PREFIX, UpstreamOrigin};
-use super::policy::ProxyPolicy;
+use super::policy::{ProxyPolicy, spelled_as};
 use super::realms::{LearnedRealms, RealmKey};
 
 /// What kind of upstream endpoint a route reaches.
@@ -67,7 +67,8 @@ impl ProxyPolicy {
         self.check_host(&authority.host, written_host, "")?;
         let origin = self.allowlist().route_origin(&authority);
         if !self.allowlist().admits_route(&origin) {
-            return Err(ProxyError::HostNotAllowed { host: origin.to_string(), context: String::new() });
+            let context = spelled_as(written, &origin.to_string());
+            return Err(ProxyError::HostNotAllowed { host: origin.to_string(), context });
         }
         let refuse_path =
             |path: &str| ProxyError::PathNotAllowed { host: origin.to_string(), path: path.to_owned() };
@@ -213,6 +214,9 @@ mod tests {
         let d = ProxyPolicy::new(ProxyConfig::default()).unwrap();
         let e = d.route("GET", "/r/example.com:5000/v2/", &d.new_realms()).unwrap_err();
         assert!(e.to_string().contains("\"example.com:5000\" to allowed_hosts"), "{e}");
+        let p = policy(|c| c.plain_http_hosts = vec!["127.0.0.1:5200".into()]);
+        let e = p.route("GET", "/r/0x7f000001/v2/", &p.new_realms()).unwrap_err();
+        assert!(e.to_string().contains("127.0.0.1 (written as 0x7f000001): it is not"), "{e}");
         let e = d.route("GET", "/r/2130706433/v2/", &d.new_realms()).unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("127.0.0.1 (written as 2130706433)") && msg.contains("loopback"), "{msg}");
