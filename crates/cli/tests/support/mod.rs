@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use axum::Router;
 
+pub mod registry_client;
 pub mod upstream;
 
 /// How long a test waits for a condition (server ready, a log line) before failing.
@@ -211,4 +212,17 @@ pub fn digest(data: &[u8]) -> String {
 pub fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     format!("{prefix}-{}-{nanos}", std::process::id())
+}
+
+/// An environment variable set by the harness (`eval "$(scripts/registry env)"`, `eval "$(scripts/pulp env)"`).
+pub fn harness_env(name: &str, script: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: start the server with `scripts/{script} up` and run `eval \"$(scripts/{script} env)\"` first")
+    })
+}
+
+/// `host:port` of an `http://host:port` URL.
+pub fn authority(url: &str) -> String {
+    let u = url::Url::parse(url).unwrap();
+    format!("{}:{}", u.host_str().unwrap(), u.port_or_known_default().unwrap())
 }
