@@ -68,7 +68,10 @@ async fn chunked_push_and_redirected_blob_download() {
         .unwrap();
     assert_eq!(direct.status(), 302, "precondition: Pulp redirects blob GETs");
     assert!(direct.headers()["location"].to_str().unwrap().starts_with(&p.content));
-    // …which the proxy follows, so the browser gets the bytes in one response.
+    // …which the proxy follows, so the browser gets the answer in one response: HEAD and GET.
+    let r = proxied.send(client().head(proxied.url(&format!("/v2/{repo}/blobs/{layer_digest}")))).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-length"], image.layer.len().to_string().as_str());
     let r = proxied.send(client().get(proxied.url(&format!("/v2/{repo}/blobs/{layer_digest}")))).await;
     assert_eq!(r.status(), 200);
     assert!(r.headers().get("location").is_none());
