@@ -1,3 +1,11 @@
-//! Waybill in the browser.
+//! Waybill in the browser: a Leptos client-side app built by Trunk.
 
-fn main() {}
+mod app;
+mod components;
+mod pages;
+mod route;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

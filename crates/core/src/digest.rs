@@ -93,12 +93,11 @@ pub enum DigestError {
 impl Digest {
     /// Builds a digest from parts, validating the hex.
     pub fn new(algorithm: Algorithm, hex: &str) -> Result<Digest, DigestError> {
-        if hex.len() != algorithm.hex_len() {
-            return Err(DigestError::WrongLength {
-                algorithm,
-                expected: algorithm.hex_len(),
-                found: hex.chars().count(),
-            });
+        // Count characters, not bytes: a multi-byte character must not make a 64-character
+        // string look too long (and the message must report the length a person sees).
+        let found = hex.chars().count();
+        if found != algorithm.hex_len() {
+            return Err(DigestError::WrongLength { algorithm, expected: algorithm.hex_len(), found });
         }
         if let Some((position, ch)) =
             hex.chars().enumerate().find(|(_, c)| !matches!(c, '0'..='9' | 'a'..='f'))
@@ -293,15 +292,15 @@ impl Verifier {
 
     /// Feeds the next chunk. Fails with [`VerifyError::Overrun`] once the declared size is exceeded.
     pub fn update(&mut self, chunk: &[u8]) -> Result<(), VerifyError> {
-        self.seen += chunk.len() as u64;
-        if let Some(expected_size) = self.expected_size {
-            if self.seen > expected_size {
-                return Err(VerifyError::Overrun {
-                    expected: self.expected.clone(),
-                    expected_size,
-                    seen: self.seen,
-                });
-            }
+        self.seen = self.seen.saturating_add(chunk.len() as u64);
+        if let Some(expected_size) = self.expected_size
+            && self.seen > expected_size
+        {
+            return Err(VerifyError::Overrun {
+                expected: self.expected.clone(),
+                expected_size,
+                seen: self.seen,
+            });
         }
         self.hasher.update(chunk);
         Ok(())
@@ -318,8 +317,15 @@ impl Verifier {
     }
 
     /// Ends the stream: checks the size, then the digest.
+    ///
+    /// An overrun is reported here too: a caller that ignored the failing `update` must not get
+    /// a [`Verified`] for a blob larger than declared (the bytes past the size are not hashed, so
+    /// the digest alone could still match a crafted prefix).
     pub fn finish(self) -> Result<Verified, VerifyError> {
         if let Some(expected_size) = self.expected_size {
+            if self.seen > expected_size {
+                return Err(VerifyError::Overrun { expected: self.expected, expected_size, seen: self.seen });
+            }
             if self.seen < expected_size {
                 return Err(VerifyError::Underrun {
                     expected: self.expected,

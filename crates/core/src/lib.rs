@@ -3,7 +3,20 @@
 //! The same code runs in the browser (wasm32), in the Cloudflare Worker (wasm32) and in the
 //! native CLI/server; the shells only move bytes. See docs/architecture.md.
 
+#![warn(missing_docs)]
+
 pub mod challenge;
+pub mod config;
 pub mod digest;
+mod json;
+pub mod manifest;
+pub mod media;
+pub mod platform;
+pub mod policy;
 pub mod proxy;
+pub mod reference;
+pub mod report;
+pub mod size;
 pub mod transport;
+
+pub use json::JsonError;

@@ -1,0 +1,195 @@
+//! The foreign-layer policy, decided before the first byte is uploaded (invariant 3).
+//!
+//! A foreign layer (non-distributable, by media type) is one whose publisher restricts
+//! redistribution: Windows base layers were the classic case. By default Waybill refuses to
+//! copy such an image and names every offending layer. When the user allows foreign layers,
+//! every blob is uploaded — foreign ones included — because that is what Pulp needs: a push of a
+//! foreign layer is accepted only when the manifest keeps its `urls` *and* the blob has been
+//! uploaded to that repository (design.md, "Facts we measured").
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Digest;
+use crate::manifest::{Descriptor, ImageManifest};
+use crate::media::{LayerKind, classify};
+
+/// How to allow foreign layers, in every shell's words.
+pub const REMEDY: &str = "pass --allow-foreign-layers (CLI) or tick 'Allow foreign layers' (app) to upload it; \
+     Pulp requires the blob and keeps the urls";
+
+/// Pulp's answer to a manifest with a foreign layer that has no `urls`.
+pub const PULP_FOREIGN_WITHOUT_URLS: &str = "The URL of a foreign layer must be specified";
+
+/// What to upload, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// Config first, then layers in manifest order; each distinct digest once.
+    pub blobs: Vec<PlannedBlob>,
+    /// Things that will likely go wrong on some registries, said before anything is sent.
+    pub warnings: Vec<String>,
+}
+
+/// Whether a planned blob is the config or a layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlobRole {
+    /// The image config (or an artifact's config).
+    Config,
+    /// A layer (or an artifact's content blob).
+    Layer,
+}
+
+/// One blob to upload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedBlob {
+    /// The descriptor from the manifest.
+    pub descriptor: Descriptor,
+    /// Config or layer.
+    pub role: BlobRole,
+    /// For layers: what the layer is.
+    pub kind: Option<LayerKind>,
+}
+
+/// A layer the policy refuses, with everything needed to understand and override it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    /// The layer's digest.
+    pub digest: Digest,
+    /// Its media type.
+    pub media_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Where its publisher serves it.
+    pub urls: Vec<String>,
+    /// Why it is refused.
+    pub reason: String,
+    /// How to allow it.
+    pub remedy: String,
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}, {} bytes): {}", self.digest, self.media_type, self.size, self.reason)?;
+        if !self.urls.is_empty() {
+            write!(f, "; urls: {}", self.urls.join(", "))?;
+        }
+        write!(f, "; to allow it, {}", self.remedy)
+    }
+}
+
+/// Decides what to upload for `manifest`.
+///
+/// With `allow_foreign_layers` false, every foreign layer (by media type) is a [`Rejection`],
+/// all of them at once. Otherwise every blob is planned, with warnings for layers some
+/// registries will refuse (see [`layer_warning`]).
+pub fn plan(manifest: &ImageManifest, allow_foreign_layers: bool) -> Result<Plan, Vec<Rejection>> {
+    let layer_count = manifest.layers.len();
+    let classified: Vec<(usize, &Descriptor, LayerKind)> =
+        manifest.layers.iter().enumerate().map(|(i, d)| (i, d, classify(d))).collect();
+
+    if !allow_foreign_layers {
+        let rejections: Vec<Rejection> = classified
+            .iter()
+            .filter(|(_, _, kind)| kind.non_distributable)
+            .map(|&(i, d, kind)| rejection(i, layer_count, d, kind))
+            .collect();
+        if !rejections.is_empty() {
+            return Err(rejections);
+        }
+    }
+
+    let mut blobs =
+        vec![PlannedBlob { descriptor: manifest.config.clone(), role: BlobRole::Config, kind: None }];
+    // A manifest may list one blob several times (the empty layer, typically): upload it once.
+    let mut planned = BTreeSet::from([&manifest.config.digest]);
+    let mut warnings = Vec::new();
+    for (i, d, kind) in classified {
+        warnings.extend(layer_warning(i, layer_count, d, kind));
+        if planned.insert(&d.digest) {
+            blobs.push(PlannedBlob { descriptor: d.clone(), role: BlobRole::Layer, kind: Some(kind) });
+        }
+    }
+    Ok(Plan { blobs, warnings })
+}
+
+/// The warnings [`plan`] gives for every layer of `manifest`, whatever the policy: for showing
+/// in an inspect report before anyone decides.
+pub fn warnings(manifest: &ImageManifest) -> Vec<String> {
+    let count = manifest.layers.len();
+    manifest.layers.iter().enumerate().filter_map(|(i, d)| layer_warning(i, count, d, classify(d))).collect()
+}
+
+/// The warning for one layer, if any: a foreign layer without `urls` (Pulp refuses the
+/// manifest), or a distributable layer with `urls` (distribution refuses foreign urls unless
+/// configured to allow them).
+pub fn layer_warning(index: usize, count: usize, d: &Descriptor, kind: LayerKind) -> Option<String> {
+    let position = index + 1;
+    match (kind.non_distributable, kind.has_urls) {
+        (true, false) => Some(format!(
+            "layer {position} of {count} ({}) is foreign by its media type {} but has no urls: \
+             Pulp will reject the manifest with 400 MANIFEST_INVALID \"{PULP_FOREIGN_WITHOUT_URLS}\"",
+            d.digest, d.media_type
+        )),
+        (false, true) => Some(format!(
+            "layer {position} of {count} ({}) is distributable ({}) but carries urls ({}): \
+             distribution registries reject manifests with foreign urls unless \
+             validation.manifests.urls.allow matches them",
+            d.digest,
+            d.media_type,
+            d.urls.join(", ")
+        )),
+        _ => None,
+    }
+}
+
+fn rejection(index: usize, count: usize, d: &Descriptor, kind: LayerKind) -> Rejection {
+    let urls = if kind.has_urls {
+        "its publisher serves it from its urls"
+    } else {
+        "it has no urls either, so Pulp would refuse the manifest even if it were uploaded"
+    };
+    Rejection {
+        digest: d.digest.clone(),
+        media_type: d.media_type.clone(),
+        size: d.size,
+        urls: d.urls.clone(),
+        reason: format!(
+            "layer {} of {count} is a foreign (non-distributable) layer by its media type: \
+             its publisher restricts redistribution, and {urls}",
+            index + 1
+        ),
+        remedy: REMEDY.to_owned(),
+    }
+}
+
+/// What Pulp would do with a layer: when syncing it from a remote, and when Waybill pushes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PulpVerdict {
+    /// On sync.
+    pub sync: &'static str,
+    /// On push by Waybill, under the given policy.
+    pub push: String,
+}
+
+/// Pulp's treatment of a layer of this kind (pulp-container 2.30; see design.md).
+pub fn pulp_verdict(kind: &LayerKind, allow_foreign_layers: bool) -> PulpVerdict {
+    if !kind.non_distributable {
+        return PulpVerdict {
+            sync: "synced: downloaded from the upstream registry",
+            push: "uploaded; Pulp accepts it like any layer".to_owned(),
+        };
+    }
+    let sync = "skipped: Pulp's sync leaves foreign layers out unless the remote's \
+                include_foreign_layers is set, which Pulp's REST API does not expose";
+    let push = match (allow_foreign_layers, kind.has_urls) {
+        (false, _) => format!("not uploaded: Waybill refuses the image by default; {REMEDY}"),
+        (true, true) => "uploaded to the repository; Pulp accepts the manifest and keeps the urls".to_owned(),
+        (true, false) => format!(
+            "uploaded, but Pulp will reject the manifest: 400 MANIFEST_INVALID \"{PULP_FOREIGN_WITHOUT_URLS}\""
+        ),
+    };
+    PulpVerdict { sync, push }
+}

@@ -1,0 +1,56 @@
+//! The shell: header, navigation, and the page for the current hash route.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+
+use crate::pages::inspect::InspectPage;
+use crate::route::Route;
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    let route = RwSignal::new(current_route());
+    watch_hash(route);
+
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="topbar">
+            <a class="brand" href="#/inspect">
+                <img src="favicon.svg" alt="" width="24" height="24" />
+                "Waybill"
+                <small>"container images, foreign layers and all"</small>
+            </a>
+            <nav class="nav" aria-label="Pages">
+                <a href="#/inspect" aria-current="page">"Inspect"</a>
+            </nav>
+        </header>
+        <main id="main">
+            {move || match route.get() {
+                Route::Inspect { .. } => view! { <InspectPage /> }.into_any(),
+                Route::NotFound(path) => view! {
+                    <div class="notice warn" role="alert">
+                        <h2>"No such page"</h2>
+                        <p>"Waybill has no page at " <code>{path}</code> ". "
+                           <a href="#/inspect">"Go to Inspect"</a>"."</p>
+                    </div>
+                }.into_any(),
+            }}
+        </main>
+        <footer>"Waybill runs in your browser; registries are reached through its own proxy."</footer>
+    }
+}
+
+fn current_route() -> Route {
+    Route::from_hash(&window().location().hash().unwrap_or_default())
+}
+
+/// Keeps `route` in step with `location.hash` (back/forward buttons, edited links).
+fn watch_hash(route: RwSignal<Route>) {
+    let on_change = Closure::<dyn Fn()>::new(move || route.set(current_route()));
+    window()
+        .add_event_listener_with_callback("hashchange", on_change.as_ref().unchecked_ref())
+        .expect("the window accepts a hashchange listener");
+    // The listener lives as long as the page does.
+    on_change.forget();
+}

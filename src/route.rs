@@ -1,0 +1,53 @@
+//! Hash routes (`#/inspect?ref=…&platform=…`): deep links that survive a reload on any static
+//! host (`waybill serve`, the Worker, a file server) without server-side routing.
+
+/// A page and its query parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// Inspect a reference, or a pasted manifest when `reference` is empty.
+    Inspect { reference: String, platform: String },
+    /// Anything else: shown as "page not found" with a link home.
+    NotFound(String),
+}
+
+impl Route {
+    /// Parses `location.hash` (with or without the leading `#`).
+    pub fn from_hash(hash: &str) -> Route {
+        let hash = hash.strip_prefix('#').unwrap_or(hash);
+        let (path, query) = hash.split_once('?').unwrap_or((hash, ""));
+        let param = |name: &str| {
+            form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        match path.trim_end_matches('/') {
+            "" | "/inspect" => Route::Inspect { reference: param("ref"), platform: param("platform") },
+            other => Route::NotFound(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inspect_deep_link_is_decoded() {
+        let route = Route::from_hash(
+            "#/inspect?ref=127.0.0.1%3A5001%2Fwaybill%2Forigin-story%3Awindows&platform=windows%2Famd64",
+        );
+        let expected = Route::Inspect {
+            reference: "127.0.0.1:5001/waybill/origin-story:windows".into(),
+            platform: "windows/amd64".into(),
+        };
+        assert_eq!(route, expected);
+    }
+
+    #[test]
+    fn empty_hash_is_inspect_and_unknown_paths_are_not_found() {
+        assert_eq!(Route::from_hash(""), Route::Inspect { reference: String::new(), platform: String::new() });
+        assert_eq!(Route::from_hash("#/"), Route::from_hash("#/inspect"));
+        assert_eq!(Route::from_hash("#/nope?x=1"), Route::NotFound("/nope".into()));
+    }
+}
