@@ -11,7 +11,7 @@ use waybill_core::registry::{Client, fetch_document};
 use waybill_core::report::InspectReport;
 
 use super::Context;
-use crate::args::LoginArgs;
+use crate::args::{LoginArgs, NetworkArgs};
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::render::report_text;
@@ -37,10 +37,13 @@ pub struct InspectArgs {
     json: bool,
     #[command(flatten)]
     login: LoginArgs,
+    #[command(flatten)]
+    network: NetworkArgs,
 }
 
 /// Runs `waybill inspect`.
-pub async fn run(args: InspectArgs, context: &Context) -> Outcome {
+pub async fn run(args: InspectArgs) -> Outcome {
+    let context = &Context::new(&args.network)?;
     let report = match &args.file {
         Some(path) => report_for_file(path)?,
         None => {

@@ -7,7 +7,7 @@ use waybill_core::registry::{BlobStatus, VerifyEvent, VerifyOptions, VerifyRepor
 use waybill_core::size::human;
 
 use super::Context;
-use crate::args::{LoginArgs, PlatformArgs};
+use crate::args::{LoginArgs, NetworkArgs, PlatformArgs};
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::progress::Progress;
@@ -31,10 +31,13 @@ pub struct VerifyArgs {
     json: bool,
     #[command(flatten)]
     login: LoginArgs,
+    #[command(flatten)]
+    network: NetworkArgs,
 }
 
 /// Runs `waybill verify`; fails (exit 1) if any blob fails.
-pub async fn run(args: VerifyArgs, context: &Context) -> Outcome {
+pub async fn run(args: VerifyArgs) -> Outcome {
+    let context = &Context::new(&args.network)?;
     let credentials = args.login.source().resolve()?;
     let opened = open(&args.reference, &context.transport, &context.plain_http, credentials)?;
     let options = VerifyOptions {

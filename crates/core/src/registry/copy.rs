@@ -43,7 +43,7 @@ pub struct CopyOptions {
     pub platforms: PlatformChoice,
     /// Upload chunk sizing.
     pub chunk: ChunkPolicy,
-    /// Blobs moved at the same time (each holds at most one chunk in memory).
+    /// Blobs moved at the same time (each holds at most two chunks in memory).
     pub concurrency: usize,
 }
 
