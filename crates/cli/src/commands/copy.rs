@@ -120,7 +120,7 @@ fn summary(source: &str, destination: &str, report: &CopyReport) -> String {
         .filter(|(_, _, o)| matches!(o, BlobOutcome::Uploaded | BlobOutcome::UploadedFromUrls))
         .map(|(_, size, _)| size)
         .sum();
-    format!(
+    let mut text = format!(
         "copied {source} to {destination}\n  manifest {} ({})\n  {} blobs: {} uploaded ({}), {} already present, {} mounted, {} from urls\n",
         report.digest,
         report.media_type,
@@ -130,5 +130,9 @@ fn summary(source: &str, destination: &str, report: &CopyReport) -> String {
         count(&[BlobOutcome::AlreadyPresent]),
         count(&[BlobOutcome::Mounted]),
         count(&[BlobOutcome::UploadedFromUrls]),
-    )
+    );
+    if report.manifests.is_empty() {
+        text.push_str("  the destination already had this manifest: nothing was sent\n");
+    }
+    text
 }
