@@ -52,9 +52,9 @@ ensure_wasm_bindgen() {
 
 # ensure_worker_build: builds the Cloudflare Worker (crates/edge).
 ensure_worker_build() {
-  # Asked of cargo's install record, which states the installed version whatever the tool prints.
+  # Asked of cargo's install record: `worker-build --version` prints a bare "0.8.7", unlike the others.
   cargo install --list | grep -qx "worker-build v$WORKER_BUILD_VERSION:" && return 0
-  log "cargo install worker-build@$WORKER_BUILD_VERSION (≈4 min cold)"
+  log "cargo install worker-build@$WORKER_BUILD_VERSION (≈6 min CPU; 15 min on a busy machine)"
   cargo install --locked "worker-build@$WORKER_BUILD_VERSION" >&2
 }
 
