@@ -65,7 +65,7 @@ fn LayerRow(index: usize, layer: LayerReport, verification: Option<Verification>
                 })}
                 {layer.empty.then(|| view! { <span class="badge empty">"EMPTY"</span> })}
                 {(!layer.urls.is_empty()).then(|| view! {
-                    <ul class="urls" aria-label="urls">
+                    <ul class="layer-urls" aria-label="urls">
                         {layer.urls.iter().map(|u| view! { <li><code>{u.clone()}</code></li> }).collect_view()}
                     </ul>
                 })}
