@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use waybill_app::browser::pool::{WORKER_SCRIPT, WorkerPool};
+use waybill_app::browser::pool::{WORKER_DIR, WorkerPool};
 use waybill_app::browser::protocol::Login;
 use web_sys::Storage;
 
@@ -17,7 +17,7 @@ pub const HISTORY_LEN: usize = 8;
 
 thread_local! {
     static LOGINS: RefCell<BTreeMap<String, Login>> = RefCell::default();
-    static POOL: WorkerPool = WorkerPool::for_this_machine(WORKER_SCRIPT);
+    static POOL: WorkerPool = WorkerPool::for_this_machine(WORKER_DIR);
 }
 
 fn session_storage() -> Option<Storage> {

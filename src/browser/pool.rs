@@ -13,13 +13,17 @@ use std::rc::{Rc, Weak};
 use futures_channel::oneshot;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Blob, Event, MessageEvent, Worker};
+use web_sys::{Blob, BlobPropertyBag, Event, MessageEvent, Url, Worker};
 
 use super::protocol::{self, FromWorker, Job, Outcome, ToWorker, Verdict};
 
-/// Where Trunk puts the worker's loader (`data-type="worker"` + `data-loader-shim`), relative
-/// to the page.
-pub const WORKER_SCRIPT: &str = "./waybill-hasher_loader.js";
+/// Where Trunk puts the worker (`data-type="worker"`), relative to the page: wasm-bindgen's
+/// no-modules glue and the wasm module.
+pub const WORKER_DIR: &str = "./";
+/// The worker's JS glue, in [`WORKER_DIR`].
+pub const WORKER_JS: &str = "waybill-hasher.js";
+/// The worker's wasm module, in [`WORKER_DIR`].
+pub const WORKER_WASM: &str = "waybill-hasher_bg.wasm";
 
 /// Workers used at most, whatever the machine reports.
 pub const MAX_WORKERS: usize = 8;
@@ -40,6 +44,8 @@ struct Listener {
 struct Slot {
     key: u32,
     worker: Worker,
+    /// The bootstrap's object URL, revoked once the worker loaded (or failed to).
+    bootstrap: Option<String>,
     ready: bool,
     job: Option<u32>,
     // Held so the handlers live as long as the worker.
@@ -48,7 +54,9 @@ struct Slot {
 }
 
 struct Inner {
-    script: String,
+    /// Absolute URLs of the worker's glue and module.
+    js: String,
+    wasm: String,
     size: usize,
     slots: Vec<Slot>,
     queue: VecDeque<Queued>,
@@ -83,11 +91,13 @@ impl Submitted {
 }
 
 impl WorkerPool {
-    /// A pool running `script` (see [`WORKER_SCRIPT`]) in at most `size` workers (1 to
-    /// [`MAX_WORKERS`]). No worker starts until the first job.
-    pub fn new(script: &str, size: usize) -> WorkerPool {
+    /// A pool running the worker found in `dir` (see [`WORKER_DIR`]; relative to the page) in
+    /// at most `size` workers (1 to [`MAX_WORKERS`]). No worker starts until the first job.
+    pub fn new(dir: &str, size: usize) -> WorkerPool {
+        let (js, wasm) = (absolute(dir, WORKER_JS), absolute(dir, WORKER_WASM));
         let inner = Inner {
-            script: script.to_owned(),
+            js,
+            wasm,
             size: size.clamp(1, MAX_WORKERS),
             slots: Vec::new(),
             queue: VecDeque::new(),
@@ -99,9 +109,9 @@ impl WorkerPool {
     }
 
     /// A pool sized to the machine: `navigator.hardwareConcurrency`, at most [`MAX_WORKERS`].
-    pub fn for_this_machine(script: &str) -> WorkerPool {
+    pub fn for_this_machine(dir: &str) -> WorkerPool {
         let cores = web_sys::window().map_or(2.0, |w| w.navigator().hardware_concurrency());
-        WorkerPool::new(script, cores as usize)
+        WorkerPool::new(dir, cores as usize)
     }
 
     /// How many workers it may run.
@@ -182,14 +192,25 @@ impl WorkerPool {
         }
     }
 
+    /// Starts a worker from a two-line bootstrap that loads the glue and the module by absolute
+    /// URL: the worker then works wherever the page is (a sub-path, a test runner that wraps
+    /// workers), without depending on the URL of a loader script.
     fn spawn(&self, inner: &mut Inner) -> Result<Slot, String> {
-        let worker = Worker::new(&inner.script).map_err(|e| {
-            format!(
-                "the hashing worker {} could not be started: {}",
-                inner.script,
-                super::fetch::describe(&e)
-            )
-        })?;
+        let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let bootstrap = format!(
+            "importScripts({});\nwasm_bindgen({{ module_or_path: {} }});\n",
+            quote(&inner.js),
+            quote(&inner.wasm)
+        );
+        let cannot = |e: JsValue| {
+            format!("the hashing worker {} could not be started: {}", inner.js, super::fetch::describe(&e))
+        };
+        let options = BlobPropertyBag::new();
+        options.set_type("text/javascript");
+        let parts = js_sys::Array::of1(&JsValue::from_str(&bootstrap));
+        let blob = Blob::new_with_str_sequence_and_options(&parts, &options).map_err(cannot)?;
+        let url = Url::create_object_url_with_blob(&blob).map_err(cannot)?;
+        let worker = Worker::new(&url).map_err(cannot)?;
         let key = inner.next_key;
         inner.next_key += 1;
         let pool = Rc::downgrade(&self.inner);
@@ -202,7 +223,15 @@ impl WorkerPool {
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(Slot { key, worker, ready: false, job: None, _on_message: on_message, _on_error: on_error })
+        Ok(Slot {
+            key,
+            worker,
+            bootstrap: Some(url),
+            ready: false,
+            job: None,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
     }
 }
 
@@ -219,6 +248,7 @@ fn on_message(pool: &Weak<RefCell<Inner>>, key: u32, event: &MessageEvent) {
         FromWorker::Ready => {
             if let Some(slot) = inner.borrow_mut().slots.iter_mut().find(|s| s.key == key) {
                 slot.ready = true;
+                revoke(slot.bootstrap.take());
             }
         }
         FromWorker::Progress { id, done } => {
@@ -260,14 +290,15 @@ fn on_error(pool: &Weak<RefCell<Inner>>, key: u32, event: &Event) {
     {
         let mut state = inner.borrow_mut();
         let Some(at) = state.slots.iter().position(|s| s.key == key) else { return };
-        let slot = state.slots.remove(at);
+        let mut slot = state.slots.remove(at);
         slot.worker.terminate();
+        revoke(slot.bootstrap.take());
         message = if slot.ready {
             format!("the hashing worker failed: {detail}")
         } else {
             format!(
-                "the hashing worker could not start ({detail}); is {} served next to the page?",
-                state.script
+                "the hashing worker could not start ({detail}); are {} and {} served?",
+                state.js, state.wasm
             )
         };
         if let Some(id) = slot.job {
@@ -282,6 +313,19 @@ fn on_error(pool: &Weak<RefCell<Inner>>, key: u32, event: &Event) {
         let _ = listener.done.send(failure(&message));
     }
     WorkerPool { inner }.pump();
+}
+
+/// `file` in `dir`, resolved against the page's URL.
+fn absolute(dir: &str, file: &str) -> String {
+    let base = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    let dir = Url::new_with_base(dir, &base).map(|u| u.href()).unwrap_or_else(|_| dir.to_owned());
+    Url::new_with_base(file, &dir).map(|u| u.href()).unwrap_or_else(|_| format!("{dir}{file}"))
+}
+
+fn revoke(url: Option<String>) {
+    if let Some(url) = url {
+        let _ = Url::revoke_object_url(&url);
+    }
 }
 
 fn post(worker: &Worker, message: &ToWorker, blob: Option<&Blob>) {

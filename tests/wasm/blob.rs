@@ -4,8 +4,8 @@
 mod common;
 
 use common::{blob_of, repeated_blob};
-use waybill_app::browser::blob::{BlobReadError, BlobSlices, read_range, size};
 use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
+use waybill_app::browser::blob::{BlobReadError, BlobSlices, read_range, size};
 
 wasm_bindgen_test_configure!(run_in_browser);
 

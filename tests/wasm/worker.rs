@@ -8,11 +8,11 @@ mod common;
 use common::{Facts, blob_of, facts, fetch_blob, repeated_blob};
 use std::cell::RefCell;
 use std::rc::Rc;
+use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
 use waybill_app::browser::pool::WorkerPool;
 use waybill_app::browser::protocol::{Job, Source, Verdict};
 use waybill_core::digest::Digest;
 use waybill_core::media::Compression;
-use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -73,7 +73,8 @@ async fn diff_ids_of_gzip_and_zstd_layers() {
     let (pool, facts) = pool().await;
     for (file, compression) in [(&facts.gzip, Compression::Gzip), (&facts.zstd, Compression::Zstd)] {
         let blob = fetch_blob(&file.path).await;
-        let outcome = pool.submit(blob_job(&file.sha256, file.size, true), Some(blob), |_| {}).outcome().await;
+        let outcome =
+            pool.submit(blob_job(&file.sha256, file.size, true), Some(blob), |_| {}).outcome().await;
         let Verdict::Verified { diff_id: Some(Ok(found)) } = outcome.verdict else {
             panic!("{}: {:?}", file.path, outcome.verdict)
         };
@@ -86,9 +87,8 @@ async fn diff_ids_of_gzip_and_zstd_layers() {
 #[test]
 async fn jobs_run_in_parallel_and_queue_beyond_the_pool() {
     let (pool, _) = pool().await;
-    let jobs: Vec<_> = (0..5)
-        .map(|_| pool.submit(blob_job(SHA256_ABC, 3, false), Some(blob_of(b"abc")), |_| {}))
-        .collect();
+    let jobs: Vec<_> =
+        (0..5).map(|_| pool.submit(blob_job(SHA256_ABC, 3, false), Some(blob_of(b"abc")), |_| {})).collect();
     for job in jobs {
         assert_eq!(job.outcome().await.verdict, Verdict::Verified { diff_id: None });
     }
@@ -115,7 +115,7 @@ async fn cancel_stops_a_running_job_and_a_queued_one() {
 
 #[test]
 async fn a_missing_worker_script_fails_the_job() {
-    let pool = WorkerPool::new("/target/wasm-fixtures/no-such-worker.js", 1);
+    let pool = WorkerPool::new("/target/wasm-fixtures/no-such-dir/", 1);
     let outcome = pool.submit(blob_job(SHA256_ABC, 3, false), Some(blob_of(b"abc")), |_| {}).outcome().await;
     let Verdict::Failed { message } = outcome.verdict else { panic!("{:?}", outcome.verdict) };
     assert!(message.contains("could not start"), "{message}");
@@ -141,7 +141,9 @@ async fn a_registry_blob_through_the_proxy() {
         diff_id: true,
     };
     let outcome = pool.submit(job(&serve.layer_digest, serve.layer_size), None, |_| {}).outcome().await;
-    let Verdict::Verified { diff_id: Some(Ok(found)) } = &outcome.verdict else { panic!("{:?}", outcome.verdict) };
+    let Verdict::Verified { diff_id: Some(Ok(found)) } = &outcome.verdict else {
+        panic!("{:?}", outcome.verdict)
+    };
     assert_eq!(found.digest, digest(&serve.layer_diff_id));
     assert_eq!(outcome.bytes, serve.layer_size);
     assert!(outcome.source.contains(&serve.layer_digest), "{}", outcome.source);

@@ -34,7 +34,7 @@ pub struct Facts {
     pub zstd: FileFact,
     /// sha256 of `seq 1 10000`: the diff ID of both.
     pub diff_id: String,
-    /// The built hashing worker's loader, when dist/ was built.
+    /// The directory of the built hashing worker (dist/).
     pub worker: String,
     /// `waybill serve` in front of the seeded registry, when the script started them.
     pub serve: Option<Serve>,
