@@ -7,6 +7,7 @@
 
 pub mod challenge;
 pub mod config;
+pub mod diffid;
 pub mod digest;
 mod json;
 pub mod manifest;
@@ -14,6 +15,7 @@ pub mod media;
 pub mod platform;
 pub mod policy;
 pub mod reference;
+pub mod registry;
 pub mod report;
 pub mod size;
 pub mod transport;
