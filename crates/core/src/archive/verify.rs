@@ -229,7 +229,7 @@ fn check_config(m: &ArchiveManifest, facts: &BTreeMap<u64, Result<FileFacts, Str
         Some(Ok(f)) => {
             check.digest = Some(f.sha256.clone());
             check.compression = Some(f.compression);
-            first_problem([
+            problems([
                 digest_problem(&c.descriptor.digest, &f.sha256),
                 size_problem(c.descriptor.size, c.stored.size),
                 name_problem(&c.stored.path, &f.sha256),
@@ -293,7 +293,7 @@ fn check_layer(layer: &ArchiveLayer, facts: &BTreeMap<u64, Result<FileFacts, Str
         }
         _ => None,
     };
-    check.status = first_problem([diff_id, declared, name_problem(&stored.path, &f.sha256)]);
+    check.status = problems([diff_id, declared, name_problem(&stored.path, &f.sha256)]);
     if check.status == BlobStatus::Verified && presence == Presence::UncompressedOnly {
         let named = layer.declared.as_ref().map(|d| d.digest.to_string()).unwrap_or_default();
         check.status = BlobStatus::Absent(format!(
@@ -304,8 +304,10 @@ fn check_layer(layer: &ArchiveLayer, facts: &BTreeMap<u64, Result<FileFacts, Str
     check
 }
 
-fn first_problem<const N: usize>(problems: [Option<String>; N]) -> BlobStatus {
-    problems.into_iter().flatten().next().map_or(BlobStatus::Verified, BlobStatus::Failed)
+/// Every problem found, in one message: a blob that fails two checks says both.
+fn problems<const N: usize>(found: [Option<String>; N]) -> BlobStatus {
+    let found: Vec<String> = found.into_iter().flatten().collect();
+    if found.is_empty() { BlobStatus::Verified } else { BlobStatus::Failed(found.join("; ")) }
 }
 
 fn digest_problem(expected: &Digest, actual: &Digest) -> Option<String> {
