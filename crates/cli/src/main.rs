@@ -1,5 +1,79 @@
-//! The native `waybill` binary.
+//! The native `waybill` binary: inspect, verify and copy container images, with explicit control
+//! over foreign (non-distributable) layers.
+//!
+//! Exit codes: 0 success, 1 error, 3 refused by the foreign-layer policy (nothing uploaded).
 
-fn main() {
-    println!("waybill {}", env!("CARGO_PKG_VERSION"));
+mod args;
+mod commands;
+mod credentials;
+mod failure;
+mod open;
+mod progress;
+mod render;
+mod transport;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use commands::Context;
+use failure::{EXIT_ERROR, Failure};
+use transport::NativeTransport;
+
+/// Inspect, verify and copy container images between registries (Pulp, distribution, any OCI
+/// registry), with foreign layers refused unless allowed.
+#[derive(Parser, Debug)]
+#[command(name = "waybill", version, about, long_about = None)]
+struct Cli {
+    /// Allow plain HTTP to this registry host (host or host:port); loopback is always allowed.
+    /// Repeatable
+    #[arg(long, global = true, value_name = "HOST")]
+    plain_http: Vec<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show a manifest's layers, classified (foreign, urls, compression), with totals
+    Inspect(commands::inspect::InspectArgs),
+    /// Download every blob and check digests, sizes and diff_ids
+    Verify(commands::verify::VerifyArgs),
+    /// Copy an image between registries
+    Copy(commands::copy::CopyArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS };
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("waybill: {failure}");
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::error(format!("cannot start the async runtime: {e}")))?;
+    // The core's futures are not Send; block_on runs them on this thread while hyper's
+    // connection tasks run on the runtime's workers.
+    runtime.block_on(async {
+        let transport = NativeTransport::new(cli.plain_http.clone()).map_err(Failure::error)?;
+        let context = Context { transport, plain_http: cli.plain_http };
+        match cli.command {
+            Command::Inspect(args) => commands::inspect::run(args, &context).await,
+            Command::Verify(args) => commands::verify::run(args, &context).await,
+            Command::Copy(args) => commands::copy::run(args, &context).await,
+        }
+    })
 }

@@ -68,7 +68,9 @@ pub fn plain_http_allowed(url: &reqwest::Url, listed: &[String]) -> bool {
         return true;
     }
     let with_port = url.port().map(|p| format!("{host}:{p}"));
-    listed.iter().any(|l| l.eq_ignore_ascii_case(host) || with_port.as_deref().is_some_and(|hp| l.eq_ignore_ascii_case(hp)))
+    listed.iter().any(|l| {
+        l.eq_ignore_ascii_case(host) || with_port.as_deref().is_some_and(|hp| l.eq_ignore_ascii_case(hp))
+    })
 }
 
 /// The scheme to reach `host[:port]` with: http for loopback and `--plain-http` hosts.
@@ -97,8 +99,9 @@ impl Transport for NativeTransport {
     type Body = NativeBody;
 
     async fn send(&self, request: Request<Chunk>) -> Result<Response<NativeBody>, TransportError> {
-        let url = reqwest::Url::parse(&request.url)
-            .map_err(|e| TransportError::new(TransportErrorKind::Other, format!("bad URL {}: {e}", request.url)))?;
+        let url = reqwest::Url::parse(&request.url).map_err(|e| {
+            TransportError::new(TransportErrorKind::Other, format!("bad URL {}: {e}", request.url))
+        })?;
         if url.scheme() == "http" && !self.plain_http_allowed(&url) {
             return Err(TransportError::new(
                 TransportErrorKind::Other,
@@ -175,7 +178,12 @@ mod tests {
     #[test]
     fn plain_http_only_to_loopback_or_listed_hosts() {
         let none: Vec<String> = Vec::new();
-        for ok in ["http://127.0.0.1:5000/v2/", "http://localhost:8080/", "http://[::1]:5000/", "http://pulp.localhost/"] {
+        for ok in [
+            "http://127.0.0.1:5000/v2/",
+            "http://localhost:8080/",
+            "http://[::1]:5000/",
+            "http://pulp.localhost/",
+        ] {
             assert!(plain_http_allowed(&url(ok), &none), "{ok}");
         }
         assert!(!plain_http_allowed(&url("http://registry.example:5000/v2/"), &none));

@@ -233,8 +233,24 @@ async fn push_manifest<T: Transport>(
 where
     T::Chunk: Clone,
 {
-    let digest =
-        dst.client.put_manifest(dst.repository, reference, document.bytes(), document.media_type()).await?;
+    let pushed =
+        dst.client.put_manifest(dst.repository, reference, document.bytes(), document.media_type()).await;
+    let digest = match pushed {
+        Ok(digest) => digest,
+        Err(source @ Error::Registry(_)) => {
+            let layers: Vec<Digest> = match document.manifest() {
+                Manifest::Image(image) => {
+                    image.layers.iter().filter(|l| !l.urls.is_empty()).map(|l| l.digest.clone()).collect()
+                }
+                _ => Vec::new(),
+            };
+            if layers.is_empty() {
+                return Err(source.into());
+            }
+            return Err(ImageError::ManifestRefused { digest: document.digest().clone(), layers, source });
+        }
+        Err(other) => return Err(other.into()),
+    };
     events(CopyEvent::ManifestPushed { reference, digest: &digest });
     Ok(())
 }

@@ -137,6 +137,8 @@ fn detail_as_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Strin
     Ok(match value {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(s)) if s.is_empty() => None,
+        Some(serde_json::Value::Object(m)) if m.is_empty() => None,
+        Some(serde_json::Value::Array(a)) if a.is_empty() => None,
         Some(serde_json::Value::String(s)) => Some(s),
         Some(other) => Some(other.to_string()),
     })
@@ -182,8 +184,20 @@ impl fmt::Display for RegistryError {
         if let Some(detail) = &self.detail {
             write!(f, " ({detail})")?;
         }
+        // Registries repeat entries (distribution lists "UNKNOWN: unknown error" once per check
+        // that failed); each distinct one is shown once.
+        let mut shown: Vec<(&str, &str, Option<&str>)> =
+            vec![(self.code.as_deref().unwrap_or_default(), self.message.as_str(), self.detail.as_deref())];
         for more in &self.more {
+            let entry = (more.code.as_str(), more.message.as_str(), more.detail.as_deref());
+            if shown.contains(&entry) {
+                continue;
+            }
+            shown.push(entry);
             write!(f, "; {}: {}", more.code, more.message)?;
+            if let Some(detail) = &more.detail {
+                write!(f, " ({detail})")?;
+            }
         }
         if !self.hint.is_empty() {
             write!(f, ". {}", self.hint)?;
@@ -424,7 +438,26 @@ mod tests {
         assert_eq!(e.detail.as_deref(), Some("sha256:aa"));
         assert_eq!(e.more.len(), 1);
         assert_eq!(e.more[0].detail.as_deref(), Some("sha256:bb"));
+        assert!(
+            e.to_string().contains("; MANIFEST_BLOB_UNKNOWN: blob unknown to registry (sha256:bb)"),
+            "{e}"
+        );
         assert!(e.hint.contains("lacks a blob"));
+    }
+
+    #[test]
+    fn repeated_entries_are_shown_once() {
+        // Debian's distribution 2.8 refusing a manifest whose foreign urls it does not allow.
+        let e = parse(
+            500,
+            &[],
+            r#"{"errors":[{"code":"UNKNOWN","message":"unknown error"},{"code":"UNKNOWN","message":"unknown error","detail":{}},
+                          {"code":"UNKNOWN","message":"unknown error"},
+                          {"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry","detail":"sha256:99"}]}"#,
+        );
+        let text = e.to_string();
+        assert_eq!(text.matches("unknown error").count(), 1, "{text}");
+        assert!(text.contains("MANIFEST_BLOB_UNKNOWN: blob unknown to registry (sha256:99)"), "{text}");
     }
 
     #[test]

@@ -91,12 +91,30 @@ pub enum ImageError {
     /// The foreign-layer policy refused the image; nothing was sent to the destination.
     #[error("{}", rejection_text(.0))]
     Rejected(Vec<Rejection>),
-    /// A blob could not be transferred or verified.
-    #[error("blob {digest}: {source}")]
+    /// A blob could not be transferred or verified (so no manifest was pushed).
+    #[error("blob {digest}: {source}; no manifest was pushed")]
     Blob {
         /// The blob.
         digest: Digest,
         /// What went wrong.
+        source: Error,
+    },
+    /// The destination refused a manifest that lists layers with `urls`, which registries treat
+    /// specially.
+    #[error(
+        "the destination refused manifest {digest}, which lists {} layer(s) with urls ({}): {source}. \
+         distribution accepts such layers only when its validation.manifests.urls.allow matches their \
+         urls (Debian's 2.8 otherwise answers 500 \"unknown error\" with MANIFEST_BLOB_UNKNOWN and logs \
+         \"invalid URL on layer\"); Pulp needs each of them uploaded (--allow-foreign-layers). Waybill \
+         never edits manifests, so this registry cannot take this image as it is",
+        .layers.len(), .layers.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    ManifestRefused {
+        /// The manifest.
+        digest: Digest,
+        /// Its layers that carry urls.
+        layers: Vec<Digest>,
+        /// The registry's answer.
         source: Error,
     },
     /// The destination names a digest the manifest does not have.

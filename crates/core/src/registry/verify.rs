@@ -14,7 +14,7 @@ use crate::config::ImageConfig;
 use crate::diffid::DiffIdHasher;
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
-use crate::media::{Compression, classify};
+use crate::media::{Compression, DOCKER_CONFIG, OCI_CONFIG, classify, essence};
 use crate::policy::BlobRole;
 use crate::transport::Transport;
 
@@ -173,12 +173,14 @@ where
     let (config_check, config) = check_config(client, repository, &image.config).await;
     events(VerifyEvent::BlobChecked { check: &config_check });
     let diff_ids: Option<Vec<Digest>> = match config {
-        Ok(config) => {
+        Ok(Some(config)) => {
             if let Err(e) = config.check_layer_count(image.layers.len()) {
                 problems.push(e.to_string());
             }
             Some(config.rootfs.diff_ids)
         }
+        // An artifact's config: its blobs are checked, there are no diff_ids to compare.
+        Ok(None) => None,
         Err(why) => {
             problems.push(why);
             None
@@ -206,12 +208,13 @@ where
     }
 }
 
-/// Downloads and verifies the config, and parses it when it is an image config.
+/// Downloads and verifies the config, and parses it when its media type says it is an image
+/// config.
 async fn check_config<T: Transport>(
     client: &Client<T>,
     repository: &str,
     d: &Descriptor,
-) -> (BlobCheck, Result<ImageConfig, String>)
+) -> (BlobCheck, Result<Option<ImageConfig>, String>)
 where
     T::Chunk: Clone,
 {
@@ -240,9 +243,18 @@ where
     }
     .await;
     match bytes {
+        // An artifact's config (or the empty descriptor): no diff_ids to compare.
+        Ok(_)
+            if ![DOCKER_CONFIG, OCI_CONFIG]
+                .iter()
+                .any(|t| essence(&d.media_type).eq_ignore_ascii_case(t)) =>
+        {
+            (check, Ok(None))
+        }
         Ok(bytes) => {
-            let config =
-                ImageConfig::parse(&bytes).map_err(|e| format!("the config is not an image config: {e}"));
+            let config = ImageConfig::parse(&bytes)
+                .map(Some)
+                .map_err(|e| format!("the config is not a valid image config: {e}"));
             (check, config)
         }
         Err(why) => {
