@@ -143,6 +143,14 @@ pub struct ArchiveImage {
 }
 
 impl ArchiveImage {
+    /// Every name, for lists of images: `first (also: second, third)`.
+    pub fn all_names(&self) -> String {
+        match self.names.as_slice() {
+            [_, more @ ..] if !more.is_empty() => format!("{} (also: {})", self.label(), more.join(", ")),
+            _ => self.label(),
+        }
+    }
+
     /// A name to show: the first name, or the config digest for untagged images.
     pub fn label(&self) -> String {
         match (self.names.first(), self.manifests.first()) {

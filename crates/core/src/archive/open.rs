@@ -172,7 +172,7 @@ impl<R: RandomAccess> Archive<R> {
     /// the same reference (`busybox:1` is `docker.io/library/busybox:1`); a digest matches an
     /// image's manifest or config digest.
     pub fn select(&self, wanted: Option<&str>) -> Result<&ArchiveImage, ArchiveError> {
-        let labels = || self.images.iter().map(ArchiveImage::label).collect::<Vec<_>>();
+        let labels = || self.images.iter().map(ArchiveImage::all_names).collect::<Vec<_>>();
         let Some(wanted) = wanted else {
             return match self.images.as_slice() {
                 [only] => Ok(only),

@@ -251,11 +251,12 @@ where
         });
     }
 
-    // 5: the blobs, in archive order (one forward pass over a compressed archive).
+    // 5: the blobs fetched from urls first (a URL that fails then stops the push before anything
+    // is uploaded), then the archive's in archive order (one forward pass over a compressed one).
     let mut blobs: Vec<&PushBlob> = pushed.blobs.iter().collect();
     blobs.sort_by_key(|b| match &b.origin {
-        BlobOrigin::Stored(s) | BlobOrigin::Gzip(s) => s.offset,
-        BlobOrigin::Urls(_) => u64::MAX,
+        BlobOrigin::Urls(_) => None,
+        BlobOrigin::Stored(s) | BlobOrigin::Gzip(s) => Some(s.offset),
     });
     events(PushEvent::Copy(CopyEvent::Planned {
         blobs: blobs.len(),
@@ -324,32 +325,30 @@ where
     if client.blob_present(repository, &d.digest, d.size, &Scope::push(repository)).await? {
         return Ok(BlobOutcome::AlreadyPresent);
     }
-    let session = client.start_upload(repository).await?;
     let progress = |done: u64| {
         events(PushEvent::Copy(CopyEvent::BlobProgress { digest: &d.digest, done, total: d.size }))
     };
     match &blob.origin {
         BlobOrigin::Stored(stored) => {
+            let session = client.start_upload(repository).await?;
             let mut source: ArchiveSource<_, T::Chunk> =
                 ArchiveSource::new(StoredBytes::new(archive, stored.clone()), d.digest.clone(), d.size);
             client.upload_blob(repository, session, &mut source, options.chunk, &progress).await?;
             Ok(BlobOutcome::Uploaded)
         }
         BlobOrigin::Gzip(stored) => {
+            let session = client.start_upload(repository).await?;
             let mut source: ArchiveSource<_, T::Chunk> =
                 ArchiveSource::new(GzippedBytes::new(archive, stored.clone()), d.digest.clone(), d.size);
             client.upload_blob(repository, session, &mut source, options.chunk, &progress).await?;
             Ok(BlobOutcome::Uploaded)
         }
         BlobOrigin::Urls(urls) => {
-            // The transport is used bare: the registry's credentials never go to a foreign URL.
-            let stream = match fetch_foreign(client.transport(), urls, &d.digest, d.size).await {
-                Ok(stream) => stream,
-                Err(error) => {
-                    client.cancel_upload(repository, &session).await;
-                    return Err(error);
-                }
-            };
+            // The download starts before the upload session, so that an unreachable URL leaves
+            // nothing behind on the registry. The transport is used bare: the registry's
+            // credentials never go to a foreign URL.
+            let stream = fetch_foreign(client.transport(), urls, &d.digest, d.size).await?;
+            let session = client.start_upload(repository).await?;
             let mut source: StreamSource<T::Body, T::Chunk> =
                 StreamSource::new(stream, d.digest.clone(), d.size);
             client.upload_blob(repository, session, &mut source, options.chunk, &progress).await?;

@@ -110,7 +110,10 @@ pub enum HeaderError {
         computed: u64,
     },
     /// A numeric field that is not octal (or base-256) digits.
-    #[error("the tar header at byte {offset} has an unreadable {field} field {raw:?}")]
+    #[error(
+        "the tar header at byte {offset} has an unreadable {field} field {raw:?}: the archive is corrupt, \
+         or this is not a tar file"
+    )]
     Number {
         /// Where the header starts.
         offset: u64,
