@@ -1,12 +1,14 @@
-//! The native `waybill` binary: inspect, verify and copy container images, with explicit control
-//! over foreign (non-distributable) layers.
+//! The native `waybill` binary: inspect, verify, copy and push container images (from registries
+//! or archive files), with explicit control over foreign (non-distributable) layers.
 //!
 //! Exit codes: 0 success, 1 error, 3 refused by the foreign-layer policy (nothing uploaded).
 
+mod archive_arg;
 mod args;
 mod commands;
 mod credentials;
 mod failure;
+mod file_source;
 mod open;
 mod progress;
 mod render;
@@ -41,6 +43,8 @@ enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Copy an image between registries
     Copy(commands::copy::CopyArgs),
+    /// Push an image from an archive file (docker save, docker-archive:, oci-archive:)
+    Push(commands::push::PushArgs),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +78,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Inspect(args) => commands::inspect::run(args, &context).await,
             Command::Verify(args) => commands::verify::run(args, &context).await,
             Command::Copy(args) => commands::copy::run(args, &context).await,
+            Command::Push(args) => commands::push::run(args, &context).await,
         }
     })
 }
