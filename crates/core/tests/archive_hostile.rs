@@ -97,15 +97,33 @@ fn path_traversal_and_absolute_paths() {
 
 #[test]
 fn long_names_and_pax_overrides_are_honoured() {
-    let long = format!("blobs/sha256/{}", "ab".repeat(40));
-    let mut tar = Tar::new();
-    tar.gnu_long_file(&long, b"gnu");
-    // PAX path and size both override the ustar header (which lies about both).
-    tar.pax_file("short", &[("path", "pax/named/file"), ("size", "3")], 999, b"pax");
-    let bytes = tar.finish();
-    let e = open_err(bytes.clone());
-    // Not an image archive, but indexed: the error says so, not that the tar is broken.
-    assert!(matches!(e, ArchiveError::NotAnImageArchive { legacy: false }), "{e:?}");
+    // The layer under a GNU long name, the config under a PAX path whose PAX size overrides the
+    // (lying) ustar size: the image reads as if the names and sizes were plain.
+    let layer = layer_tar("long", 2000);
+    let config = config_json(&[sha256(&layer)], "linux");
+    let long = format!("{}layer.tar", "deep/".repeat(30));
+    let manifest =
+        format!(r#"[{{"Config":"pax/named/config.json","RepoTags":["a/b:c"],"Layers":["{long}"]}}]"#);
+    let bytes = Tar::new()
+        .gnu_long_file(&long, &layer)
+        .pax_file(
+            "short",
+            &[("path", "pax/named/config.json"), ("size", &config.len().to_string())],
+            999,
+            &config,
+        )
+        .file("manifest.json", manifest.as_bytes())
+        .finish();
+    let (result, _) = open_counted(bytes.clone(), OpenOptions::default());
+    result.unwrap();
+    let archive = block_on(Archive::open(bytes, OpenOptions::default())).unwrap();
+    let m = &archive.images()[0].manifests[0];
+    assert_eq!(
+        m.layers[0].stored.as_ref().map(|s| (s.path.as_str(), s.size)),
+        Some((long.as_str(), layer.len() as u64))
+    );
+    assert_eq!(m.config.stored.size, config.len() as u64);
+    assert_eq!(m.config.descriptor.digest, sha256(&config));
 }
 
 #[test]

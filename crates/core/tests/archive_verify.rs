@@ -283,3 +283,49 @@ async fn read_gzip_source(archive: &Archive<Vec<u8>>, stored: &waybill_core::arc
         out.extend(piece);
     }
 }
+
+#[test]
+fn blobs_named_by_sha512_digests_verify() {
+    use waybill_core::digest::{Algorithm, Digest};
+    let sha512 = |data: &[u8]| Digest::of(Algorithm::Sha512, data);
+    let layer = layer_tar("512", 3000);
+    let config = config_json(&[sha256(&layer)], "linux");
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{}","config":{{"mediaType":"{}","digest":"{}","size":{}}},"layers":[{{"mediaType":"{}","digest":"{}","size":{}}}]}}"#,
+        media::OCI_MANIFEST,
+        media::OCI_CONFIG,
+        sha512(&config),
+        config.len(),
+        media::OCI_LAYER_TAR,
+        sha512(&layer),
+        layer.len()
+    );
+    let layout = |stored_layer: &[u8]| {
+        Tar::new()
+            .file("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#)
+            .file(&format!("blobs/sha512/{}", sha512(&layer).hex()), stored_layer)
+            .file(&format!("blobs/sha512/{}", sha512(&config).hex()), &config)
+            .file(&format!("blobs/sha256/{}", sha256(manifest.as_bytes()).hex()), manifest.as_bytes())
+            .file(
+                "index.json",
+                format!(
+                    r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"{}","digest":"{}","size":{}}}]}}"#,
+                    media::OCI_MANIFEST,
+                    sha256(manifest.as_bytes()),
+                    manifest.len()
+                )
+                .as_bytes(),
+            )
+            .finish()
+    };
+    let archive = open(layout(&layer));
+    let checks = verify_all(&archive);
+    assert!(checks[0].ok(), "{:?}", checks[0].failures());
+    let mut tampered = layer.clone();
+    tampered[700] ^= 1;
+    let failures = verify_all(&open(layout(&tampered)))[0].failures();
+    assert!(
+        failures.iter().any(|f| f.contains(&format!("the descriptor says {}", sha512(&layer)))),
+        "{failures:?}"
+    );
+}

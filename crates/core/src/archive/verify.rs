@@ -23,11 +23,23 @@ use crate::policy::BlobRole;
 pub struct FileFacts {
     /// sha256 of the file.
     pub sha256: Digest,
+    /// sha512 of the file, when a descriptor names it by a sha512 digest.
+    pub sha512: Option<Digest>,
     /// Its compression, by magic bytes.
     pub compression: Compression,
     /// The digest of its decompressed content (the file's sha256 when uncompressed), or why it
     /// could not be decompressed.
     pub content: Result<Digest, String>,
+}
+
+impl FileFacts {
+    /// The file's digest with `algorithm`, if it was computed.
+    pub fn digest(&self, algorithm: Algorithm) -> Option<&Digest> {
+        match algorithm {
+            Algorithm::Sha256 => Some(&self.sha256),
+            Algorithm::Sha512 => self.sha512.as_ref(),
+        }
+    }
 }
 
 /// The verdict on one blob.
@@ -112,36 +124,43 @@ impl ImageVerification {
 }
 
 /// Verifies the given images. `progress` is told bytes read so far and the total to read.
-pub async fn verify<R: RandomAccess>(
+pub async fn verify<'a, R: RandomAccess>(
     archive: &Archive<R>,
-    images: &[&ArchiveImage],
+    images: &[&'a ArchiveImage],
     progress: &dyn Fn(u64, u64),
 ) -> Result<Vec<ImageVerification>, ArchiveError> {
-    let mut files: BTreeMap<u64, &Stored> = BTreeMap::new();
+    // Each file once, with sha512 as well when some descriptor names it so.
+    let mut files: BTreeMap<u64, (&Stored, bool)> = BTreeMap::new();
+    let mut add = |stored: &'a Stored, declared: Option<&Digest>| {
+        let sha512 = declared.is_some_and(|d| d.algorithm() == Algorithm::Sha512);
+        files.entry(stored.offset).or_insert((stored, false)).1 |= sha512;
+    };
     for image in images {
         for m in &image.manifests {
-            files.insert(m.config.stored.offset, &m.config.stored);
+            add(&m.config.stored, Some(&m.config.descriptor.digest));
             for layer in &m.layers {
                 if let Some(stored) = &layer.stored {
-                    files.insert(stored.offset, stored);
+                    add(stored, layer.declared.as_ref().map(|d| &d.digest));
                 }
             }
         }
     }
-    let total = files.values().filter(|s| s.facts.is_none()).map(|s| s.size).sum();
+    let rereads = |(stored, sha512): &(&Stored, bool)| stored.facts.is_none() || *sha512;
+    let total = files.values().filter(|f| rereads(f)).map(|(s, _)| s.size).sum();
     let mut done = 0;
     let mut facts: BTreeMap<u64, Result<FileFacts, String>> = BTreeMap::new();
     // In offset order: on a compressed archive, one forward pass (or none, when the index pass
     // already hashed every body).
-    for (offset, stored) in files {
-        let result = match file_facts(archive, stored, &mut |n| progress(done + n, total)).await {
+    for (offset, file) in files {
+        let (stored, sha512) = file;
+        let result = match file_facts(archive, stored, sha512, &mut |n| progress(done + n, total)).await {
             Ok(f) => Ok(f),
             Err(ArchiveError::Read { offset, source }) => {
                 Err(format!("reading at tar byte {offset}: {source}"))
             }
             Err(other) => Err(other.to_string()),
         };
-        if stored.facts.is_none() {
+        if rereads(&file) {
             done += stored.size;
         }
         facts.insert(offset, result);
@@ -155,27 +174,32 @@ pub async fn verify<R: RandomAccess>(
         .collect())
 }
 
-/// Hashes a stored file (or takes what the index pass computed).
+/// Hashes a stored file (or takes what the index pass computed, when sha256 is enough).
 pub async fn file_facts<R: RandomAccess>(
     archive: &Archive<R>,
     stored: &Stored,
+    with_sha512: bool,
     progress: &mut dyn FnMut(u64),
 ) -> Result<FileFacts, ArchiveError> {
-    if let Some(f) = &stored.facts {
+    if let (Some(f), false) = (&stored.facts, with_sha512) {
         let content = match (&f.diff_id, f.compression) {
             (_, Compression::None) => Ok(f.sha256.clone()),
             (Some(Ok(d)), _) => Ok(d.digest.clone()),
             (Some(Err(e)), _) => Err(e.to_string()),
             (None, c) => Err(format!("{c} content was not decompressed")),
         };
-        return Ok(FileFacts { sha256: f.sha256.clone(), compression: f.compression, content });
+        return Ok(FileFacts { sha256: f.sha256.clone(), sha512: None, compression: f.compression, content });
     }
     let mut hasher = Hasher::new(Algorithm::Sha256);
+    let mut hasher512 = with_sha512.then(|| Hasher::new(Algorithm::Sha512));
     let mut inner = (stored.compression != Compression::None).then(|| Ok(DiffIdHasher::new()));
     let mut offset = 0u64;
     while offset < stored.size {
         let chunk = archive.read_stored(stored, offset, MAX_READ).await?;
         hasher.update(&chunk);
+        if let Some(h) = &mut hasher512 {
+            h.update(&chunk);
+        }
         if let Some(Ok(h)) = &mut inner
             && let Err(e) = h.update(&chunk)
         {
@@ -189,7 +213,12 @@ pub async fn file_facts<R: RandomAccess>(
         None => Ok(sha256.clone()),
         Some(h) => h.and_then(DiffIdHasher::finish).map(|d| d.digest).map_err(|e| e.to_string()),
     };
-    Ok(FileFacts { sha256, compression: stored.compression, content })
+    Ok(FileFacts {
+        sha256,
+        sha512: hasher512.map(Hasher::finalize),
+        compression: stored.compression,
+        content,
+    })
 }
 
 fn check_manifest(m: &ArchiveManifest, facts: &BTreeMap<u64, Result<FileFacts, String>>) -> ManifestCheck {
@@ -230,7 +259,7 @@ fn check_config(m: &ArchiveManifest, facts: &BTreeMap<u64, Result<FileFacts, Str
             check.digest = Some(f.sha256.clone());
             check.compression = Some(f.compression);
             problems([
-                digest_problem(&c.descriptor.digest, &f.sha256),
+                digest_problem(&c.descriptor.digest, f),
                 size_problem(c.descriptor.size, c.stored.size),
                 name_problem(&c.stored.path, &f.sha256),
             ])
@@ -289,7 +318,7 @@ fn check_layer(layer: &ArchiveLayer, facts: &BTreeMap<u64, Result<FileFacts, Str
     };
     let declared = match (&layer.declared, presence) {
         (Some(d), Presence::Present) => {
-            digest_problem(&d.digest, &f.sha256).or_else(|| size_problem(d.size, stored.size))
+            digest_problem(&d.digest, f).or_else(|| size_problem(d.size, stored.size))
         }
         _ => None,
     };
@@ -310,9 +339,12 @@ fn problems<const N: usize>(found: [Option<String>; N]) -> BlobStatus {
     if found.is_empty() { BlobStatus::Verified } else { BlobStatus::Failed(found.join("; ")) }
 }
 
-fn digest_problem(expected: &Digest, actual: &Digest) -> Option<String> {
-    (expected != actual)
-        .then(|| format!("its content hashes to {actual}, but the descriptor says {expected}"))
+fn digest_problem(expected: &Digest, facts: &FileFacts) -> Option<String> {
+    match facts.digest(expected.algorithm()) {
+        Some(actual) if actual == expected => None,
+        Some(actual) => Some(format!("its content hashes to {actual}, but the descriptor says {expected}")),
+        None => Some(format!("its {} digest was not computed", expected.algorithm())),
+    }
 }
 
 fn size_problem(expected: u64, actual: u64) -> Option<String> {

@@ -27,6 +27,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 
 /// A ustar header with a correct checksum. Sizes of 8 GiB and more use all 12 octal digits.
 pub fn header(name: &[u8], size: u64, flag: u8, link: &[u8]) -> [u8; 512] {
+    assert!(name.len() <= 100 && link.len() <= 100, "a ustar name field holds 100 bytes");
     let mut b = [0u8; 512];
     b[..name.len()].copy_from_slice(name);
     b[100..107].copy_from_slice(b"0000644");
@@ -87,7 +88,11 @@ impl Tar {
         self
     }
 
+    /// A file; names over 100 bytes go in a GNU long-name entry first, as GNU tar writes them.
     pub fn file(&mut self, name: &str, data: &[u8]) -> &mut Tar {
+        if name.len() > 100 {
+            return self.gnu_long_file(name, data);
+        }
         self.raw_header(header(name.as_bytes(), data.len() as u64, b'0', b"")).body(data)
     }
 
