@@ -37,9 +37,10 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Show a manifest's layers, classified (foreign, urls, compression), with totals
+    /// Show a manifest's layers, classified (foreign, urls, compression), with totals: of an image
+    /// in a registry, a manifest file, or every image of an archive file
     Inspect(commands::inspect::InspectArgs),
-    /// Download every blob and check digests, sizes and diff_ids
+    /// Download every blob (or read it from an archive file) and check digests, sizes and diff_ids
     Verify(commands::verify::VerifyArgs),
     /// Copy an image between registries
     Copy(commands::copy::CopyArgs),
