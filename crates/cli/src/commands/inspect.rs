@@ -2,7 +2,7 @@
 //! registry.
 
 use std::io::Read as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use waybill_core::config::ImageConfig;
 use waybill_core::manifest::{Manifest, ManifestDocument};
@@ -70,7 +70,7 @@ pub async fn run(args: InspectArgs) -> Outcome {
     Ok(())
 }
 
-fn report_for_file(path: &PathBuf) -> Result<InspectReport, Failure> {
+fn report_for_file(path: &Path) -> Result<InspectReport, Failure> {
     let mut bytes = Vec::new();
     let shown = path.display().to_string();
     let read = if shown == "-" {
