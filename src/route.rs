@@ -46,7 +46,10 @@ mod tests {
 
     #[test]
     fn empty_hash_is_inspect_and_unknown_paths_are_not_found() {
-        assert_eq!(Route::from_hash(""), Route::Inspect { reference: String::new(), platform: String::new() });
+        assert_eq!(
+            Route::from_hash(""),
+            Route::Inspect { reference: String::new(), platform: String::new() }
+        );
         assert_eq!(Route::from_hash("#/"), Route::from_hash("#/inspect"));
         assert_eq!(Route::from_hash("#/nope?x=1"), Route::NotFound("/nope".into()));
     }

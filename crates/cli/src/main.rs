@@ -12,25 +12,20 @@ mod file_source;
 mod open;
 mod progress;
 mod render;
+mod serve;
 mod transport;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use commands::Context;
 use failure::{EXIT_ERROR, Failure};
-use transport::NativeTransport;
 
 /// Inspect, verify and copy container images between registries (Pulp, distribution, any OCI
 /// registry), with foreign layers refused unless allowed.
 #[derive(Parser, Debug)]
 #[command(name = "waybill", version, about, long_about = None)]
 struct Cli {
-    /// Allow plain HTTP to this registry host (host or host:port); loopback is always allowed.
-    /// Repeatable
-    #[arg(long, global = true, value_name = "HOST")]
-    plain_http: Vec<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -46,6 +41,8 @@ enum Command {
     Copy(commands::copy::CopyArgs),
     /// Push an image from an archive file (docker save, docker-archive:, oci-archive:)
     Push(commands::push::PushArgs),
+    /// Serve the app and its registry proxy on one origin (default http://127.0.0.1:8080)
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,15 +68,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::error(format!("cannot start the async runtime: {e}")))?;
     // The core's futures are not Send; block_on runs them on this thread while hyper's
-    // connection tasks run on the runtime's workers.
+    // connection tasks (and the server's) run on the runtime's workers.
     runtime.block_on(async {
-        let transport = NativeTransport::new(cli.plain_http.clone()).map_err(Failure::error)?;
-        let context = Context { transport, plain_http: cli.plain_http };
         match cli.command {
-            Command::Inspect(args) => commands::inspect::run(args, &context).await,
-            Command::Verify(args) => commands::verify::run(args, &context).await,
-            Command::Copy(args) => commands::copy::run(args, &context).await,
-            Command::Push(args) => commands::push::run(args, &context).await,
+            Command::Inspect(args) => commands::inspect::run(args).await,
+            Command::Verify(args) => commands::verify::run(args).await,
+            Command::Copy(args) => commands::copy::run(args).await,
+            Command::Push(args) => commands::push::run(args).await,
+            Command::Serve(args) => serve::run(args).await.map_err(|e| Failure::error(e.to_string())),
         }
     })
 }

@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod media;
 pub mod platform;
 pub mod policy;
+pub mod proxy;
 pub mod reference;
 pub mod registry;
 pub mod report;

@@ -2,7 +2,7 @@
 //! or of every image in an archive file.
 
 use std::io::Read as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use waybill_core::config::ImageConfig;
 use waybill_core::manifest::{Manifest, ManifestDocument};
@@ -12,7 +12,7 @@ use waybill_core::report::InspectReport;
 
 use super::Context;
 use crate::archive_arg::{Target, classify};
-use crate::args::LoginArgs;
+use crate::args::{LoginArgs, NetworkArgs};
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::render::report_text;
@@ -44,10 +44,12 @@ pub struct InspectArgs {
     max_uncompressed_size: Option<u64>,
     #[command(flatten)]
     login: LoginArgs,
+    #[command(flatten)]
+    network: NetworkArgs,
 }
 
 /// Runs `waybill inspect`.
-pub async fn run(args: InspectArgs, context: &Context) -> Outcome {
+pub async fn run(args: InspectArgs) -> Outcome {
     if let Some(Target::Archive(path)) = args.reference.as_deref().map(classify).transpose()? {
         if let Some(platform) = &args.platform {
             return Err(Failure::error(format!(
@@ -56,6 +58,7 @@ pub async fn run(args: InspectArgs, context: &Context) -> Outcome {
         }
         return super::archive::inspect(&path, args.json, args.max_uncompressed_size).await;
     }
+    let context = &Context::new(&args.network)?;
     let report = match &args.file {
         Some(path) => report_for_file(path)?,
         None => {
@@ -82,7 +85,7 @@ pub async fn run(args: InspectArgs, context: &Context) -> Outcome {
     Ok(())
 }
 
-fn report_for_file(path: &PathBuf) -> Result<InspectReport, Failure> {
+fn report_for_file(path: &Path) -> Result<InspectReport, Failure> {
     let mut bytes = Vec::new();
     let shown = path.display().to_string();
     let read = if shown == "-" {

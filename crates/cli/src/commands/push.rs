@@ -12,7 +12,7 @@ use waybill_core::size::human;
 
 use super::Context;
 use crate::archive_arg::{Target, classify, open_archive};
-use crate::args::{LoginArgs, parse_size};
+use crate::args::{LoginArgs, NetworkArgs, parse_size};
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::progress::Progress;
@@ -60,10 +60,12 @@ pub struct PushArgs {
     max_uncompressed_size: Option<u64>,
     #[command(flatten)]
     login: LoginArgs,
+    #[command(flatten)]
+    network: NetworkArgs,
 }
 
 /// Runs `waybill push`; exit 3 if the foreign-layer policy refuses the image.
-pub async fn run(args: PushArgs, context: &Context) -> Outcome {
+pub async fn run(args: PushArgs) -> Outcome {
     let path = match classify(&args.archive.display().to_string())? {
         Target::Archive(path) => path,
         Target::Reference(text) => {
@@ -73,6 +75,7 @@ pub async fn run(args: PushArgs, context: &Context) -> Outcome {
             )));
         }
     };
+    let context = &Context::new(&args.network)?;
     let credentials = args.login.source().resolve()?;
     let dst = open(&args.destination, &context.transport, &context.plain_http, credentials)?;
     let archive = open_archive(&path, args.max_uncompressed_size).await?;

@@ -9,7 +9,7 @@ use waybill_core::size::human;
 
 use super::Context;
 use crate::archive_arg::{Target, classify};
-use crate::args::{LoginArgs, PlatformArgs};
+use crate::args::{LoginArgs, NetworkArgs, PlatformArgs};
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::progress::Progress;
@@ -43,10 +43,12 @@ pub struct VerifyArgs {
     json: bool,
     #[command(flatten)]
     login: LoginArgs,
+    #[command(flatten)]
+    network: NetworkArgs,
 }
 
 /// Runs `waybill verify`; fails (exit 1) if any blob fails.
-pub async fn run(args: VerifyArgs, context: &Context) -> Outcome {
+pub async fn run(args: VerifyArgs) -> Outcome {
     if let Target::Archive(path) = classify(&args.reference)? {
         return super::archive::verify_archive(
             &path,
@@ -61,6 +63,7 @@ pub async fn run(args: VerifyArgs, context: &Context) -> Outcome {
             "--image picks an image of an archive file; for a registry, name the image itself",
         ));
     }
+    let context = &Context::new(&args.network)?;
     let credentials = args.login.source().resolve()?;
     let opened = open(&args.reference, &context.transport, &context.plain_http, credentials)?;
     let options = VerifyOptions {

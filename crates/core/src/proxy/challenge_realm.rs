@@ -1,0 +1,156 @@
+//! Bearer token realms in `WWW-Authenticate`, rewritten to go through the proxy.
+//!
+//! `Bearer realm="https://auth.docker.io/token",service="registry.docker.io"` becomes
+//! `Bearer realm="/r/auth.docker.io/token",service="registry.docker.io"`, and (origin, `/token`)
+//! is learned so the proxy forwards the browser's token request — but only when the realm's origin
+//! is on the allowlist. A realm on another origin is still rewritten, so the browser asks the proxy
+//! and gets its explanation ("not an allowed registry; add it to allowed_hosts") instead of a
+//! silent CORS failure. Basic challenges and headers that do not parse are passed on unchanged.
+
+use url::Url;
+
+use crate::challenge::{format_challenges, parse_challenges};
+
+use super::origin::UpstreamOrigin;
+use super::policy::ProxyPolicy;
+use super::realms::{LearnedRealms, RealmKey};
+use super::route::is_registry_path;
+
+/// Rewrites the Bearer realms of one `WWW-Authenticate` value sent by the hop at `base`.
+pub(crate) fn rewrite_challenges(
+    policy: &ProxyPolicy,
+    base: &Url,
+    value: &str,
+    realms: &mut LearnedRealms,
+) -> String {
+    let Ok(mut challenges) = parse_challenges(value) else { return value.to_owned() };
+    let mut changed = false;
+    for challenge in challenges.iter_mut().filter(|c| c.is("bearer")) {
+        let Some(realm) = challenge.param("realm") else { continue };
+        let Ok(mut url) = base.join(realm.trim()) else { continue };
+        url.set_fragment(None);
+        let Some(origin) = UpstreamOrigin::of_url(&url) else { continue };
+        if policy.allowlist().admits_route(&origin) && !is_registry_path(url.path()) {
+            realms.learn(RealmKey { origin: origin.clone(), path: url.path().to_owned() });
+        }
+        challenge.set_param("realm", origin.route_for(&url));
+        changed = true;
+    }
+    if changed { format_challenges(&challenges) } else { value.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proxy::config::ProxyConfig;
+    use crate::proxy::host::Host;
+    use crate::proxy::origin::Scheme;
+
+    fn policy() -> ProxyPolicy {
+        ProxyPolicy::new(ProxyConfig {
+            plain_http_hosts: vec!["127.0.0.1:24818".into()],
+            max_learned_realms: 4,
+            ..ProxyConfig::default()
+        })
+        .unwrap()
+    }
+
+    fn base(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn docker_hub_realm() {
+        let p = policy();
+        let mut realms = p.new_realms();
+        let h = r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#;
+        let out = rewrite_challenges(&p, &base("https://registry-1.docker.io/v2/"), h, &mut realms);
+        assert_eq!(
+            out,
+            r#"Bearer realm="/r/auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#
+        );
+    }
+
+    #[test]
+    fn pulp_realm_is_learned() {
+        let p = policy();
+        let mut realms = p.new_realms();
+        let h = r#"Bearer realm="http://127.0.0.1:24818/token/",service="127.0.0.1:24818""#;
+        let out = rewrite_challenges(&p, &base("http://127.0.0.1:24818/v2/"), h, &mut realms);
+        assert!(out.starts_with(r#"Bearer realm="/r/127.0.0.1:24818/token/""#), "{out}");
+        assert_eq!(realms.learned_len(), 1);
+        let key = RealmKey {
+            origin: UpstreamOrigin {
+                scheme: Scheme::Http,
+                host: Host::Ipv4("127.0.0.1".parse().unwrap()),
+                port: 24818,
+            },
+            path: "/token/".into(),
+        };
+        assert!(realms.contains(&key));
+        assert!(p.route("GET", "/r/127.0.0.1:24818/token/?scope=x", &realms).is_ok());
+    }
+
+    #[test]
+    fn relative_realm_resolves_against_the_hop() {
+        let p = policy();
+        let mut realms = p.new_realms();
+        let out =
+            rewrite_challenges(&p, &base("https://quay.io/v2/"), r#"Bearer realm="/v2/auth""#, &mut realms);
+        assert_eq!(out, r#"Bearer realm="/r/quay.io/v2/auth""#);
+        assert_eq!(realms.learned_len(), 0, "/v2/ paths are routable without learning");
+    }
+
+    #[test]
+    fn foreign_realms_are_rewritten_but_not_learned() {
+        let p = policy();
+        let mut realms = p.new_realms();
+        let out = rewrite_challenges(
+            &p,
+            &base("https://quay.io/v2/"),
+            r#"Bearer realm="https://sso.evil.example/auth""#,
+            &mut realms,
+        );
+        assert_eq!(out, r#"Bearer realm="/r/sso.evil.example/auth""#);
+        assert_eq!(realms.learned_len(), 0);
+        assert_eq!(
+            p.route("GET", "/r/sso.evil.example/auth", &realms).unwrap_err().code(),
+            "PROXY_HOST_NOT_ALLOWED"
+        );
+    }
+
+    #[test]
+    fn basic_and_malformed_are_unchanged() {
+        let p = policy();
+        let mut realms = p.new_realms();
+        let b = &base("http://127.0.0.1:24818/v2/");
+        for h in [r#"Basic realm="Pulp""#, r#"Bearer realm="unterminated"#, "Bearer service=\"x\""] {
+            assert_eq!(rewrite_challenges(&p, b, h, &mut realms), h);
+        }
+        let both = r#"Basic realm="x", Bearer realm="http://127.0.0.1:24818/token/""#;
+        assert_eq!(
+            rewrite_challenges(&p, b, both, &mut realms),
+            r#"Basic realm="x", Bearer realm="/r/127.0.0.1:24818/token/""#
+        );
+    }
+
+    #[test]
+    fn learning_is_bounded() {
+        let p = ProxyPolicy::new(ProxyConfig {
+            default_hosts: false,
+            plain_http_hosts: vec!["127.0.0.1:24818".into()],
+            max_learned_realms: 3,
+            ..ProxyConfig::default()
+        })
+        .unwrap();
+        let mut realms = p.new_realms();
+        let b = base("http://127.0.0.1:24818/v2/");
+        for i in 0..50 {
+            let h = format!(r#"Bearer realm="http://127.0.0.1:24818/token{i}/""#);
+            rewrite_challenges(&p, &b, &h, &mut realms);
+        }
+        assert_eq!(realms.learned_len(), 3);
+        assert!(p.route("GET", "/r/127.0.0.1:24818/token49/", &realms).is_ok());
+        assert!(p.route("GET", "/r/127.0.0.1:24818/token0/", &realms).is_err());
+    }
+}

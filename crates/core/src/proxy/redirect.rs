@@ -1,0 +1,149 @@
+//! Upstream redirects, followed server-side.
+//!
+//! Registries redirect blob downloads to other origins: Docker Hub to a CDN (307), Pulp to its
+//! content app on another port (302), GHCR to pkg-containers. The browser cannot follow those
+//! itself (no CORS there), so the proxy follows them for GET and HEAD — checking every hop against
+//! the allowlist and the address policy as if it were a new request, and dropping `Authorization`
+//! as soon as a hop leaves the route's origin. Requests with a body are never replayed (the body
+//! was streamed and is gone); their redirects go back to the browser, rewritten into route form.
+
+use url::Url;
+
+use super::error::ProxyError;
+use super::origin::{Scheme, UpstreamOrigin};
+use super::policy::ProxyPolicy;
+
+/// One hop the proxy may take.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedirectStep {
+    /// The next URL (resolved against the previous one, fragment dropped).
+    pub url: Url,
+    /// Its origin.
+    pub origin: UpstreamOrigin,
+    /// Whether it stays on the previous hop's origin. Once false, `Authorization` is not sent on
+    /// this hop or any later one.
+    pub same_origin: bool,
+}
+
+/// Whether a status is a redirect the proxy follows (when the method allows).
+pub fn is_redirect_status(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// Whether the proxy follows redirects for this method: only body-less, safe requests.
+pub fn follows_redirects(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD")
+}
+
+impl ProxyPolicy {
+    /// Decides whether the redirect from `from` to `location` may be followed.
+    pub fn redirect(&self, from: &Url, location: &str) -> Result<RedirectStep, ProxyError> {
+        let from_origin = UpstreamOrigin::of_url(from);
+        let from_name =
+            from_origin.as_ref().map_or_else(|| from.host_str().unwrap_or("?").to_owned(), |o| o.to_string());
+        let mut url =
+            from.join(location.trim()).map_err(|_| ProxyError::BadRedirect { host: from_name.clone() })?;
+        url.set_fragment(None);
+        let context = format!(" (the target of a redirect from {from_name})");
+        let origin = UpstreamOrigin::of_url(&url).ok_or_else(|| ProxyError::SchemeNotAllowed {
+            scheme: url.scheme().to_owned(),
+            host: url.host_str().unwrap_or_default().to_owned(),
+            context: context.clone(),
+        })?;
+        self.check_host(&origin.host, "", &context)?;
+        if !self.allowlist().admits_redirect(&origin) {
+            return Err(match origin.scheme {
+                Scheme::Http => ProxyError::SchemeNotAllowed {
+                    scheme: "http".to_owned(),
+                    host: origin.route_authority().to_string(),
+                    context,
+                },
+                Scheme::Https => ProxyError::HostNotAllowed { host: origin.to_string(), context },
+            });
+        }
+        let same_origin = from_origin.as_ref() == Some(&origin);
+        Ok(RedirectStep { url, origin, same_origin })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proxy::config::ProxyConfig;
+
+    fn local() -> ProxyPolicy {
+        ProxyPolicy::new(ProxyConfig {
+            default_hosts: false,
+            plain_http_hosts: vec!["127.0.0.1:24817".into(), "127.0.0.1:24816".into()],
+            redirect_hosts: vec!["*.cdn.example".into()],
+            ..ProxyConfig::default()
+        })
+        .unwrap()
+    }
+
+    fn from() -> Url {
+        Url::parse("http://127.0.0.1:24817/v2/repo/blobs/sha256:ab").unwrap()
+    }
+
+    #[test]
+    fn pulp_content_app_on_another_port() {
+        let step =
+            local().redirect(&from(), "http://127.0.0.1:24816/pulp/content/x?validate_token=t").unwrap();
+        assert_eq!(step.url.as_str(), "http://127.0.0.1:24816/pulp/content/x?validate_token=t");
+        assert!(!step.same_origin, "another port is another origin: Authorization must be dropped");
+    }
+
+    #[test]
+    fn relative_and_same_origin() {
+        let step = local().redirect(&from(), "/v2/repo/blobs/sha256:cd#frag").unwrap();
+        assert_eq!(step.url.as_str(), "http://127.0.0.1:24817/v2/repo/blobs/sha256:cd");
+        assert!(step.same_origin);
+        // Any path is fine on a redirect: the registry chose it, not the browser.
+        assert!(local().redirect(&from(), "/artifacts-downloads/x").unwrap().same_origin);
+    }
+
+    #[test]
+    fn cdn_wildcards() {
+        let step = local().redirect(&from(), "https://eu.cdn.example/blob?sig=x").unwrap();
+        assert!(!step.same_origin);
+        assert_eq!(step.origin.port, 443);
+    }
+
+    #[test]
+    fn refused_hops() {
+        let p = local();
+        let cases = [
+            ("http://10.0.0.1/x", "PROXY_ADDRESS_FORBIDDEN"),
+            ("http://169.254.169.254/latest/meta-data/", "PROXY_ADDRESS_FORBIDDEN"),
+            ("https://192.168.0.1/x", "PROXY_ADDRESS_FORBIDDEN"),
+            ("http://[::1]:24816/x", "PROXY_ADDRESS_FORBIDDEN"),
+            ("http://0x7f000001/x", "PROXY_HOST_NOT_ALLOWED"), // loopback is fine for this name, port 80 is not
+            ("http://localhost:24816/x", "PROXY_ADDRESS_FORBIDDEN"),
+            ("http://127.0.0.1:22/x", "PROXY_HOST_NOT_ALLOWED"),
+            ("https://evil.example/x", "PROXY_HOST_NOT_ALLOWED"),
+            ("http://eu.cdn.example/x", "PROXY_HOST_NOT_ALLOWED"),
+            ("file:///etc/passwd", "PROXY_HOST_NOT_ALLOWED"),
+            ("gopher://127.0.0.1:24817/x", "PROXY_HOST_NOT_ALLOWED"),
+            ("http://[::1", "PROXY_BAD_REDIRECT"),
+        ];
+        for (location, want) in cases {
+            let got = p.redirect(&from(), location).map(|_| "OK").unwrap_or_else(|e| e.code());
+            assert_eq!(got, want, "{location}");
+        }
+        let e = p.redirect(&from(), "https://evil.example/x?X-Amz-Signature=secret").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("redirect from 127.0.0.1:24817") && !msg.contains("secret"), "{msg}");
+    }
+
+    #[test]
+    fn statuses_and_methods() {
+        for s in [301, 302, 303, 307, 308] {
+            assert!(is_redirect_status(s));
+        }
+        for s in [200, 201, 202, 300, 304, 305, 306, 400] {
+            assert!(!is_redirect_status(s));
+        }
+        assert!(follows_redirects("GET") && follows_redirects("HEAD"));
+        assert!(!follows_redirects("PUT") && !follows_redirects("POST") && !follows_redirects("PATCH"));
+    }
+}
