@@ -10,6 +10,7 @@
 //! image through the registry module's upload engine. docs/archives.md says what each step
 //! costs on plain and on compressed archives.
 
+pub mod access;
 pub mod blob_source;
 pub mod build;
 pub mod decompressed;

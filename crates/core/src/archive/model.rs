@@ -2,7 +2,7 @@
 //! each one or several image manifests (one per platform), each a config and layers — and for
 //! every blob, where its bytes are in the archive, if they are there at all.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::index::BodyFacts;
 use crate::config::ImageConfig;
@@ -11,7 +11,7 @@ use crate::manifest::{Descriptor, ManifestDocument, Platform};
 use crate::media::{self, Compression};
 
 /// Which layout an image came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ImageFormat {
     /// `docker save` / `podman save` / `skopeo copy docker-archive:`: `manifest.json`.
@@ -36,7 +36,7 @@ pub struct Stored {
 }
 
 /// Whether a layer's blob can be pushed from the archive.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Presence {
     /// The archive holds the blob.

@@ -6,7 +6,8 @@
 //! 2. foreign blobs the archive lacks: refused unless `fetch_foreign` (Pulp needs the blob in the
 //!    repository, so a push cannot simply leave it out), and then only from `urls` the registry
 //!    module's foreign-URL rules accept (https, public hosts, no credentials);
-//! 3. every blob in the archive verified (digest, size, diff IDs), before anything is sent;
+//! 3. every blob in the archive verified (digest, size, diff IDs), before anything is sent —
+//!    hashed by the shell's [`ArchiveAccess`], judged here;
 //! 4. the manifest built (docker-save) or taken as stored (OCI), once;
 //! 5. each blob skipped if the registry has it, else uploaded — from the archive, gzip'd on the
 //!    fly, or streamed from its `urls` — and finalised only when the bytes proved right;
@@ -14,7 +15,8 @@
 
 use serde::Serialize;
 
-use super::blob_source::{ArchiveSource, GzippedBytes, StoredBytes};
+use super::access::{ArchiveAccess, ThroughArchive};
+use super::blob_source::{ArchiveSource, GzippedBytes};
 use super::build::{self, BlobOrigin, BuildError, LayerCompression, PushBlob, PushImage};
 use super::error::ArchiveError;
 use super::model::{ArchiveImage, Presence};
@@ -75,7 +77,7 @@ pub enum PushEvent<'a> {
     Copy(CopyEvent<'a>),
 }
 
-/// Why a push stopped. Nothing is sent for the first four.
+/// Why a push stopped. Nothing is sent for the first five.
 #[derive(Debug, thiserror::Error)]
 pub enum PushError {
     /// The foreign-layer policy refused the image.
@@ -87,6 +89,9 @@ pub enum PushError {
     /// The archive failed verification.
     #[error("the archive failed verification; nothing was uploaded:\n  - {}", .0.join("\n  - "))]
     Verification(Vec<String>),
+    /// Verification stopped before it was done (cancelled, or the hashing could not run).
+    #[error("verification stopped: {0}; nothing was uploaded")]
+    Stopped(String),
     /// The archive could not be read, or the manifest built.
     #[error(transparent)]
     Build(#[from] BuildError),
@@ -195,10 +200,29 @@ pub fn absent_foreign(image: &ArchiveImage) -> Vec<AbsentForeign> {
 }
 
 /// Pushes `image` from `archive` to `repository` on `client`, under `reference` (a tag, or the
-/// manifest's digest).
+/// manifest's digest), reading and hashing through the archive itself.
 pub async fn push<R: RandomAccess, T: Transport>(
     archive: &Archive<R>,
     image: &ArchiveImage,
+    client: &Client<T>,
+    repository: &str,
+    reference: &str,
+    options: &PushOptions,
+    events: &dyn Fn(PushEvent<'_>),
+) -> Result<CopyReport, PushError>
+where
+    T::Chunk: ChunkBytes,
+{
+    let access = ThroughArchive::<T::Chunk>::new();
+    push_with(archive, image, &access, client, repository, reference, options, events).await
+}
+
+/// [`push`], with the hashing and the stored blobs' sources supplied by `access`.
+#[allow(clippy::too_many_arguments)] // the push's inputs, each of a different kind
+pub async fn push_with<R: RandomAccess, T: Transport, A: ArchiveAccess<R, Chunk = T::Chunk>>(
+    archive: &Archive<R>,
+    image: &ArchiveImage,
+    access: &A,
     client: &Client<T>,
     repository: &str,
     reference: &str,
@@ -228,7 +252,11 @@ where
 
     // 3: verify everything the image uses.
     let progress = |done, total| events(PushEvent::Verifying { done, total });
-    let verification = verify::verify(archive, &[image], &progress).await?;
+    let facts = access
+        .hash(archive, &verify::files_to_hash(&[image]), &progress)
+        .await
+        .map_err(PushError::Stopped)?;
+    let verification = verify::judge(&[image], &facts);
     let [verification] = verification.as_slice() else {
         return Err(PushError::Verification(vec!["the image was not verified".into()]));
     };
@@ -266,7 +294,7 @@ where
     for blob in blobs {
         let d = &blob.descriptor;
         events(PushEvent::Copy(CopyEvent::BlobStarted { digest: &d.digest, size: d.size }));
-        let outcome = transfer(archive, client, repository, blob, options, events)
+        let outcome = transfer(archive, access, &facts, client, repository, blob, options, events)
             .await
             .map_err(|source| PushError::Blob { digest: d.digest.clone(), source })?;
         events(PushEvent::Copy(CopyEvent::BlobDone { digest: &d.digest, size: d.size, outcome }));
@@ -310,8 +338,11 @@ where
 }
 
 /// Gets one blob verified onto the registry.
-async fn transfer<R: RandomAccess, T: Transport>(
+#[allow(clippy::too_many_arguments)]
+async fn transfer<R: RandomAccess, T: Transport, A: ArchiveAccess<R, Chunk = T::Chunk>>(
     archive: &Archive<R>,
+    access: &A,
+    facts: &verify::Facts,
     client: &Client<T>,
     repository: &str,
     blob: &PushBlob,
@@ -330,9 +361,9 @@ where
     };
     match &blob.origin {
         BlobOrigin::Stored(stored) => {
+            let file_facts = facts.get(&stored.offset).and_then(|f| f.as_ref().ok());
+            let mut source = access.stored(archive, stored, d, file_facts);
             let session = client.start_upload(repository).await?;
-            let mut source: ArchiveSource<_, T::Chunk> =
-                ArchiveSource::new(StoredBytes::new(archive, stored.clone()), d.digest.clone(), d.size);
             client.upload_blob(repository, session, &mut source, options.chunk, &progress).await?;
             Ok(BlobOutcome::Uploaded)
         }

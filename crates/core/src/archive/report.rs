@@ -6,7 +6,7 @@
 //! layers the digest shown is the one the layer would be pushed under without `--compress`: the
 //! diff ID for a plain tar; a compressed layer file's digest is only known after `verify`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::build::policy_view;
 use super::model::{ArchiveImage, ArchiveManifest, ImageFormat, Presence};
@@ -17,7 +17,7 @@ use crate::digest::Digest;
 use crate::media::{Compression, classify};
 
 /// The whole archive.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ArchiveReport {
     /// The layouts found (both for Docker 25+ saves).
     pub formats: Vec<ImageFormat>,
@@ -34,7 +34,7 @@ pub struct ArchiveReport {
 }
 
 /// One image.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ImageReport {
     /// Its names (may be empty).
     pub names: Vec<String>,
@@ -57,7 +57,7 @@ pub struct ImageReport {
 }
 
 /// One image manifest.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ManifestReport {
     /// The stored manifest's digest (OCI layouts).
     pub digest: Option<Digest>,
@@ -70,7 +70,7 @@ pub struct ManifestReport {
 }
 
 /// The config, briefly.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ConfigSummary {
     /// Its digest.
     pub digest: Digest,
@@ -85,7 +85,7 @@ pub struct ConfigSummary {
 }
 
 /// One layer.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LayerRow {
     /// Where the metadata says it is.
     pub path: String,

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::ArchiveError;
 use super::files::digest_in_name;
@@ -14,12 +14,12 @@ use super::model::{ArchiveImage, ArchiveLayer, ArchiveManifest, Presence, Stored
 use super::open::Archive;
 use super::source::{MAX_READ, RandomAccess};
 use crate::diffid::DiffIdHasher;
-use crate::digest::{Algorithm, Digest, Hasher};
+use crate::digest::{Algorithm, Digest, Hasher, Verified};
 use crate::media::Compression;
 use crate::policy::BlobRole;
 
 /// What reading a blob file gave.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileFacts {
     /// sha256 of the file.
     pub sha256: Digest,
@@ -43,7 +43,7 @@ impl FileFacts {
 }
 
 /// The verdict on one blob.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", content = "detail", rename_all = "snake_case")]
 pub enum BlobStatus {
     /// Everything the metadata says about it holds.
@@ -55,7 +55,7 @@ pub enum BlobStatus {
 }
 
 /// One blob's check.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlobCheck {
     /// Config or layer.
     pub role: BlobRole,
@@ -81,7 +81,7 @@ pub struct BlobCheck {
 }
 
 /// One image manifest's checks.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestCheck {
     /// The stored manifest's digest (OCI layouts).
     pub digest: Option<Digest>,
@@ -94,7 +94,7 @@ pub struct ManifestCheck {
 }
 
 /// One image's checks.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageVerification {
     /// The image's name (or its config digest, untagged).
     pub image: String,
@@ -123,17 +123,33 @@ impl ImageVerification {
     }
 }
 
-/// Verifies the given images. `progress` is told bytes read so far and the total to read.
-pub async fn verify<'a, R: RandomAccess>(
-    archive: &Archive<R>,
-    images: &[&'a ArchiveImage],
-    progress: &dyn Fn(u64, u64),
-) -> Result<Vec<ImageVerification>, ArchiveError> {
-    // Each file once, with sha512 as well when some descriptor names it so.
-    let mut files: BTreeMap<u64, (&Stored, bool)> = BTreeMap::new();
-    let mut add = |stored: &'a Stored, declared: Option<&Digest>| {
+/// One blob file an image uses, and which digests verifying it takes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileToHash {
+    /// The file.
+    pub stored: Stored,
+    /// Also compute its sha512 (a descriptor names it by a sha512 digest).
+    pub sha512: bool,
+}
+
+impl FileToHash {
+    /// Whether the file must be read to be verified: always on a plain archive; on a compressed
+    /// one only for a sha512 digest, since the index pass computed everything else.
+    pub fn needs_read(&self) -> bool {
+        self.stored.facts.is_none() || self.sha512
+    }
+}
+
+/// What hashing each file gave (or why it could not be read), by the file's offset in the tar.
+pub type Facts = BTreeMap<u64, Result<FileFacts, String>>;
+
+/// Every distinct blob file `images` use, in archive order: what verifying them reads.
+pub fn files_to_hash(images: &[&ArchiveImage]) -> Vec<FileToHash> {
+    let mut files: BTreeMap<u64, FileToHash> = BTreeMap::new();
+    let mut add = |stored: &Stored, declared: Option<&Digest>| {
         let sha512 = declared.is_some_and(|d| d.algorithm() == Algorithm::Sha512);
-        files.entry(stored.offset).or_insert((stored, false)).1 |= sha512;
+        files.entry(stored.offset).or_insert_with(|| FileToHash { stored: stored.clone(), sha512 }).sha512 |=
+            sha512;
     };
     for image in images {
         for m in &image.manifests {
@@ -145,33 +161,112 @@ pub async fn verify<'a, R: RandomAccess>(
             }
         }
     }
-    let rereads = |(stored, sha512): &(&Stored, bool)| stored.facts.is_none() || *sha512;
-    let total = files.values().filter(|f| rereads(f)).map(|(s, _)| s.size).sum();
+    files.into_values().collect()
+}
+
+/// Hashes `files` by reading them through the archive, in archive order (on a compressed
+/// archive, one forward pass or none). `progress` is told bytes read so far and the total.
+pub async fn hash_files<R: RandomAccess>(
+    archive: &Archive<R>,
+    files: &[FileToHash],
+    progress: &dyn Fn(u64, u64),
+) -> Facts {
+    let total = files.iter().filter(|f| f.needs_read()).map(|f| f.stored.size).sum();
     let mut done = 0;
-    let mut facts: BTreeMap<u64, Result<FileFacts, String>> = BTreeMap::new();
-    // In offset order: on a compressed archive, one forward pass (or none, when the index pass
-    // already hashed every body).
-    for (offset, file) in files {
-        let (stored, sha512) = file;
-        let result = match file_facts(archive, stored, sha512, &mut |n| progress(done + n, total)).await {
-            Ok(f) => Ok(f),
-            Err(ArchiveError::Read { offset, source }) => {
-                Err(format!("reading at tar byte {offset}: {source}"))
-            }
-            Err(other) => Err(other.to_string()),
-        };
-        if rereads(&file) {
-            done += stored.size;
+    let mut facts = Facts::new();
+    for file in files {
+        let result =
+            match file_facts(archive, &file.stored, file.sha512, &mut |n| progress(done + n, total)).await {
+                Ok(f) => Ok(f),
+                Err(ArchiveError::Read { offset, source }) => {
+                    Err(format!("reading at tar byte {offset}: {source}"))
+                }
+                Err(other) => Err(other.to_string()),
+            };
+        if file.needs_read() {
+            done += file.stored.size;
         }
-        facts.insert(offset, result);
+        facts.insert(file.stored.offset, result);
     }
-    Ok(images
+    facts
+}
+
+/// Verifies the given images: every file they use read once, in archive order, and judged.
+/// `progress` is told bytes read so far and the total to read.
+pub async fn verify<R: RandomAccess>(
+    archive: &Archive<R>,
+    images: &[&ArchiveImage],
+    progress: &dyn Fn(u64, u64),
+) -> Result<Vec<ImageVerification>, ArchiveError> {
+    let facts = hash_files(archive, &files_to_hash(images), progress).await;
+    Ok(judge(images, &facts))
+}
+
+/// Checks every blob of `images` against what hashing its file gave, however the hashing was
+/// done (here, or by the browser's workers over slices of the same file).
+pub fn judge(images: &[&ArchiveImage], facts: &Facts) -> Vec<ImageVerification> {
+    images
         .iter()
         .map(|image| ImageVerification {
             image: image.label(),
-            manifests: image.manifests.iter().map(|m| check_manifest(m, &facts)).collect(),
+            manifests: image.manifests.iter().map(|m| check_manifest(m, facts)).collect(),
         })
-        .collect())
+        .collect()
+}
+
+/// Computes a file's [`FileFacts`] from its bytes, fed in order in pieces of any size.
+pub struct FileHasher {
+    compression: Compression,
+    sha256: Hasher,
+    sha512: Option<Hasher>,
+    content: Option<Result<DiffIdHasher, String>>,
+}
+
+impl std::fmt::Debug for FileHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileHasher").field("compression", &self.compression).finish_non_exhaustive()
+    }
+}
+
+impl FileHasher {
+    /// A hasher for a file whose first bytes showed `compression`; `with_sha512` adds sha512.
+    pub fn new(compression: Compression, with_sha512: bool) -> FileHasher {
+        FileHasher {
+            compression,
+            sha256: Hasher::new(Algorithm::Sha256),
+            sha512: with_sha512.then(|| Hasher::new(Algorithm::Sha512)),
+            content: (compression != Compression::None).then(|| Ok(DiffIdHasher::new())),
+        }
+    }
+
+    /// Feeds the next bytes. A decompression failure is kept for [`FileHasher::finish`]: the
+    /// digests still say whether the file is the blob the metadata names.
+    pub fn update(&mut self, chunk: &[u8]) {
+        self.sha256.update(chunk);
+        if let Some(h) = &mut self.sha512 {
+            h.update(chunk);
+        }
+        if let Some(Ok(h)) = &mut self.content
+            && let Err(e) = h.update(chunk)
+        {
+            self.content = Some(Err(e.to_string()));
+        }
+    }
+
+    /// The facts.
+    pub fn finish(self) -> FileFacts {
+        let sha256 = self.sha256.finalize();
+        let content = match self.content {
+            None => Ok(sha256.clone()),
+            Some(h) => h.and_then(|h| h.finish().map(|d| d.digest).map_err(|e| e.to_string())),
+        };
+        FileFacts {
+            sha256,
+            sha512: self.sha512.map(Hasher::finalize),
+            compression: self.compression,
+            content,
+        }
+    }
 }
 
 /// Hashes a stored file (or takes what the index pass computed, when sha256 is enough).
@@ -190,38 +285,26 @@ pub async fn file_facts<R: RandomAccess>(
         };
         return Ok(FileFacts { sha256: f.sha256.clone(), sha512: None, compression: f.compression, content });
     }
-    let mut hasher = Hasher::new(Algorithm::Sha256);
-    let mut hasher512 = with_sha512.then(|| Hasher::new(Algorithm::Sha512));
-    let mut inner = (stored.compression != Compression::None).then(|| Ok(DiffIdHasher::new()));
+    let mut hasher = FileHasher::new(stored.compression, with_sha512);
     let mut offset = 0u64;
     while offset < stored.size {
         let chunk = archive.read_stored(stored, offset, MAX_READ).await?;
         hasher.update(&chunk);
-        if let Some(h) = &mut hasher512 {
-            h.update(&chunk);
-        }
-        if let Some(Ok(h)) = &mut inner
-            && let Err(e) = h.update(&chunk)
-        {
-            inner = Some(Err(e));
-        }
         offset += chunk.len() as u64;
         progress(offset);
     }
-    let sha256 = hasher.finalize();
-    let content = match inner {
-        None => Ok(sha256.clone()),
-        Some(h) => h.and_then(DiffIdHasher::finish).map(|d| d.digest).map_err(|e| e.to_string()),
-    };
-    Ok(FileFacts {
-        sha256,
-        sha512: hasher512.map(Hasher::finalize),
-        compression: stored.compression,
-        content,
-    })
+    Ok(hasher.finish())
 }
 
-fn check_manifest(m: &ArchiveManifest, facts: &BTreeMap<u64, Result<FileFacts, String>>) -> ManifestCheck {
+/// Whether `facts` prove that `stored` is the blob `expected` names (digest with its
+/// algorithm, and size): the proof a source that serves the file's bytes without hashing them
+/// again (the browser's `Blob` slices) hands the upload engine.
+pub fn proof(stored: &Stored, facts: &FileFacts, expected: &Digest, size: u64) -> Option<Verified> {
+    (stored.size == size && facts.digest(expected.algorithm()) == Some(expected))
+        .then(|| Verified { digest: expected.clone(), size })
+}
+
+fn check_manifest(m: &ArchiveManifest, facts: &Facts) -> ManifestCheck {
     let mut problems = Vec::new();
     if let (Some(document), Some(named)) = (&m.document, &m.digest_mismatch) {
         problems.push(format!(
@@ -240,7 +323,7 @@ fn check_manifest(m: &ArchiveManifest, facts: &BTreeMap<u64, Result<FileFacts, S
     }
 }
 
-fn check_config(m: &ArchiveManifest, facts: &BTreeMap<u64, Result<FileFacts, String>>) -> BlobCheck {
+fn check_config(m: &ArchiveManifest, facts: &Facts) -> BlobCheck {
     let c = &m.config;
     let mut check = BlobCheck {
         role: BlobRole::Config,
@@ -270,7 +353,7 @@ fn check_config(m: &ArchiveManifest, facts: &BTreeMap<u64, Result<FileFacts, Str
     check
 }
 
-fn check_layer(layer: &ArchiveLayer, facts: &BTreeMap<u64, Result<FileFacts, String>>) -> BlobCheck {
+fn check_layer(layer: &ArchiveLayer, facts: &Facts) -> BlobCheck {
     let presence = layer.presence();
     let mut check = BlobCheck {
         role: BlobRole::Layer,
@@ -354,4 +437,70 @@ fn size_problem(expected: u64, actual: u64) -> Option<String> {
 fn name_problem(path: &str, actual: &Digest) -> Option<String> {
     let named = digest_in_name(path)?;
     (named != *actual).then(|| format!("its file name promises {named}, but its content hashes to {actual}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    fn hashed(bytes: &[u8], compression: Compression, sha512: bool, piece: usize) -> FileFacts {
+        let mut hasher = FileHasher::new(compression, sha512);
+        for chunk in bytes.chunks(piece) {
+            hasher.update(chunk);
+        }
+        hasher.finish()
+    }
+
+    #[test]
+    fn file_hasher_does_not_depend_on_the_cut() {
+        let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let file = gzip(&content);
+        let whole = hashed(&file, Compression::Gzip, true, file.len());
+        for piece in [1, 7, 4096, 65_537] {
+            assert_eq!(hashed(&file, Compression::Gzip, true, piece), whole, "piece {piece}");
+        }
+        assert_eq!(whole.sha256, Digest::sha256_of(&file));
+        assert_eq!(whole.content, Ok(Digest::sha256_of(&content)));
+        assert_eq!(whole.sha512.as_ref().map(Digest::algorithm), Some(Algorithm::Sha512));
+        // Uncompressed: the content is the file.
+        let plain = hashed(&content, Compression::None, false, 1000);
+        assert_eq!((plain.content, plain.sha512), (Ok(Digest::sha256_of(&content)), None));
+    }
+
+    #[test]
+    fn file_hasher_reports_content_it_cannot_decompress() {
+        let mut file = gzip(b"some layer content");
+        let last = file.len() - 5;
+        file.truncate(last);
+        let facts = hashed(&file, Compression::Gzip, false, 3);
+        assert_eq!(facts.sha256, Digest::sha256_of(&file));
+        assert!(facts.content.is_err(), "{:?}", facts.content);
+    }
+
+    #[test]
+    fn proof_needs_the_digest_and_the_size() {
+        let bytes = b"config";
+        let stored = Stored {
+            path: "c.json".into(),
+            offset: 512,
+            size: bytes.len() as u64,
+            compression: Compression::None,
+            facts: None,
+        };
+        let facts = hashed(bytes, Compression::None, false, 2);
+        let digest = Digest::sha256_of(bytes);
+        assert_eq!(proof(&stored, &facts, &digest, 6), Some(Verified { digest: digest.clone(), size: 6 }));
+        assert_eq!(proof(&stored, &facts, &digest, 7), None, "size differs");
+        assert_eq!(proof(&stored, &facts, &Digest::sha256_of(b"other"), 6), None, "digest differs");
+        let sha512: Digest = format!("sha512:{}", "a".repeat(128)).parse().unwrap();
+        assert_eq!(proof(&stored, &facts, &sha512, 6), None, "sha512 not computed");
+    }
 }

@@ -1,0 +1,100 @@
+//! How a push reaches an archive's bytes: how the files are hashed before anything is sent, and
+//! what the upload engine reads each stored blob from.
+//!
+//! The CLI reads both through the archive ([`ThroughArchive`]): positioned reads, hashed in
+//! process, and hashed again while uploading. The browser hashes a plain archive's files in its
+//! Web Workers, over `Blob` slices of the dropped file, and uploads slices of the same file,
+//! so no layer byte is copied into wasm memory; its sources carry the proof that the workers'
+//! hashing gave ([`super::verify::proof`]). Everything else — the order of the steps, the
+//! policy, the judging of the hashes, the manifest — stays in [`super::push::push_with`].
+
+use std::marker::PhantomData;
+
+use super::blob_source::{ArchiveSource, StoredBytes};
+use super::model::Stored;
+use super::open::Archive;
+use super::source::RandomAccess;
+use super::verify::{self, Facts, FileFacts, FileToHash};
+use crate::manifest::Descriptor;
+use crate::registry::{BlobSource, ChunkBytes};
+
+/// The hashing and reading a push delegates to its shell.
+#[allow(async_fn_in_trait)] // not Send, like every future in the core
+pub trait ArchiveAccess<R: RandomAccess> {
+    /// The transport's upload handle.
+    type Chunk: ChunkBytes;
+    /// What a stored blob is uploaded from.
+    type Source<'s>: BlobSource<Chunk = Self::Chunk>
+    where
+        Self: 's,
+        R: 's;
+
+    /// Hashes `files` (every file the image uses). `progress` is told bytes hashed and the
+    /// total. An `Err` means the hashing stopped as a whole (cancelled, no worker could run):
+    /// nothing is uploaded.
+    async fn hash(
+        &self,
+        archive: &Archive<R>,
+        files: &[FileToHash],
+        progress: &dyn Fn(u64, u64),
+    ) -> Result<Facts, String>;
+
+    /// The source of a stored blob that verification passed, given what hashing its file gave.
+    fn stored<'s>(
+        &'s self,
+        archive: &'s Archive<R>,
+        stored: &Stored,
+        descriptor: &Descriptor,
+        facts: Option<&FileFacts>,
+    ) -> Self::Source<'s>;
+}
+
+/// Hashes and uploads through the archive's own reads: every chunk uploaded is hashed again on
+/// its way out, and the upload is finalised only if those bytes match.
+#[derive(Debug)]
+pub struct ThroughArchive<C>(PhantomData<C>);
+
+impl<C> ThroughArchive<C> {
+    /// The access for chunks of type `C`.
+    pub fn new() -> ThroughArchive<C> {
+        ThroughArchive(PhantomData)
+    }
+}
+
+impl<C> Default for ThroughArchive<C> {
+    fn default() -> ThroughArchive<C> {
+        ThroughArchive::new()
+    }
+}
+
+impl<R: RandomAccess, C: ChunkBytes> ArchiveAccess<R> for ThroughArchive<C> {
+    type Chunk = C;
+    type Source<'s>
+        = ArchiveSource<StoredBytes<'s, R>, C>
+    where
+        Self: 's,
+        R: 's;
+
+    async fn hash(
+        &self,
+        archive: &Archive<R>,
+        files: &[FileToHash],
+        progress: &dyn Fn(u64, u64),
+    ) -> Result<Facts, String> {
+        Ok(verify::hash_files(archive, files, progress).await)
+    }
+
+    fn stored<'s>(
+        &'s self,
+        archive: &'s Archive<R>,
+        stored: &Stored,
+        descriptor: &Descriptor,
+        _facts: Option<&FileFacts>,
+    ) -> Self::Source<'s> {
+        ArchiveSource::new(
+            StoredBytes::new(archive, stored.clone()),
+            descriptor.digest.clone(),
+            descriptor.size,
+        )
+    }
+}
