@@ -14,9 +14,6 @@ use crate::failure::Outcome;
 use crate::open::open;
 use crate::progress::Progress;
 
-/// GHCR refuses PATCH bodies over 4 MiB, so uploads there use its profile.
-const GHCR: &str = "ghcr.io";
-
 /// Arguments of `waybill copy`.
 #[derive(clap::Args, Debug)]
 pub struct CopyArgs {
@@ -73,11 +70,7 @@ pub async fn run(args: CopyArgs) -> Outcome {
         }
     }
     let src = open(&args.source, &context.transport, &context.plain_http, src_credentials)?;
-    let chunk = if dst.reference.api_host() == GHCR {
-        ChunkPolicy::ghcr(args.chunk_size)
-    } else {
-        ChunkPolicy::new(args.chunk_size)
-    };
+    let chunk = ChunkPolicy::for_host(dst.reference.api_host(), args.chunk_size);
     let options = CopyOptions {
         allow_foreign_layers: args.allow_foreign_layers,
         platforms: args.platforms.choice()?,

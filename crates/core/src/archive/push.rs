@@ -13,7 +13,7 @@
 //!    fly, or streamed from its `urls` — and finalised only when the bytes proved right;
 //! 6. the manifests PUT with their exact bytes, an index's images first.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::access::{ArchiveAccess, ThroughArchive};
 use super::blob_source::{ArchiveSource, GzippedBytes};
@@ -46,7 +46,7 @@ pub struct PushOptions {
 }
 
 /// A foreign layer whose blob the archive does not hold.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AbsentForeign {
     /// The blob's digest, as its descriptor names it.
     pub digest: Digest,

@@ -11,6 +11,7 @@
 //!    an index's images by digest first, then the top manifest under the destination tag.
 
 use futures_util::{StreamExt as _, TryStreamExt as _};
+use serde::{Deserialize, Serialize};
 
 use super::auth::Scope;
 use super::client::Client;
@@ -60,7 +61,8 @@ impl Default for CopyOptions {
 }
 
 /// What happened to one blob.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum BlobOutcome {
     /// The destination already had it (same digest and size).
     AlreadyPresent,
@@ -117,7 +119,7 @@ pub enum CopyEvent<'a> {
 }
 
 /// What a copy did.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CopyReport {
     /// The digest of the manifest pushed under the destination reference.
     pub digest: Digest,

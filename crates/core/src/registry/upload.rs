@@ -136,6 +136,26 @@ impl ChunkPolicy {
         ChunkPolicy { preferred: preferred.max(1), profile_max: Some(GHCR_MAX_CHUNK_SIZE) }
     }
 
+    /// The policy for uploads to the registry at `api_host`: GHCR's profile there, the plain
+    /// preference elsewhere.
+    pub fn for_host(api_host: &str, preferred: u64) -> ChunkPolicy {
+        if api_host.eq_ignore_ascii_case("ghcr.io") {
+            ChunkPolicy::ghcr(preferred)
+        } else {
+            ChunkPolicy::new(preferred)
+        }
+    }
+
+    /// The same policy with its profile cap lowered to `max` (at least one byte): the browser
+    /// keeps every chunk under the 100 MB request bodies Cloudflare accepts, so that uploads
+    /// also work through the Worker.
+    #[must_use]
+    pub fn capped(mut self, max: u64) -> ChunkPolicy {
+        let max = max.max(1);
+        self.profile_max = Some(self.profile_max.map_or(max, |cap| cap.min(max)));
+        self
+    }
+
     /// The chunk size for a session with these limits. The registry's maximum wins over its
     /// minimum if the two contradict, because a chunk over the maximum is refused outright.
     pub fn chunk_size(&self, limits: ChunkLimits) -> u64 {
@@ -242,6 +262,17 @@ mod tests {
         assert_eq!(ChunkPolicy::default().chunk_size(capped), 1 << 20);
         let contradictory = ChunkLimits { min: Some(10), max: Some(5) };
         assert_eq!(ChunkPolicy::default().chunk_size(contradictory), 5);
+        assert_eq!(
+            ChunkPolicy::for_host("GHCR.io", DEFAULT_CHUNK_SIZE),
+            ChunkPolicy::ghcr(DEFAULT_CHUNK_SIZE)
+        );
+        assert_eq!(
+            ChunkPolicy::for_host("quay.io", DEFAULT_CHUNK_SIZE),
+            ChunkPolicy::new(DEFAULT_CHUNK_SIZE)
+        );
+        assert_eq!(ChunkPolicy::new(256 << 20).capped(64 << 20).chunk_size(none), 64 << 20);
+        assert_eq!(ChunkPolicy::ghcr(DEFAULT_CHUNK_SIZE).capped(64 << 20).chunk_size(none), 4 << 20);
+        assert_eq!(ChunkPolicy::new(1 << 20).capped(64 << 20).chunk_size(none), 1 << 20);
         // A registry minimum beats the GHCR profile cap.
         assert_eq!(ChunkPolicy::ghcr(DEFAULT_CHUNK_SIZE).chunk_size(ecr), 5_242_880);
     }
