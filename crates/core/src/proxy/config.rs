@@ -93,6 +93,11 @@ pub struct ProxyConfig {
     pub idle_timeout_secs: u64,
     /// More token endpoints outside `/v2/`, as `host[:port]/path` (e.g. `auth.example.com/token`).
     pub extra_token_realms: Vec<String>,
+    /// Registries that are Pulp, `host[:port]` as routed (each must also be allowed above): `GET`
+    /// and `HEAD` of Pulp's REST API (`/pulp/api/v3/…`) are forwarded to them too, so that the
+    /// app can link a pushed image to its Pulp repository, version and distribution. Nothing else
+    /// of the REST API, and nothing on any other host.
+    pub pulp_api_hosts: Vec<String>,
     /// How many token realms learned from `WWW-Authenticate` challenges are remembered; the oldest
     /// is forgotten first. Seeds (defaults and `extra_token_realms`) are never forgotten.
     pub max_learned_realms: usize,
@@ -113,6 +118,7 @@ impl Default for ProxyConfig {
             response_timeout_secs: 60,
             idle_timeout_secs: 60,
             extra_token_realms: Vec::new(),
+            pulp_api_hosts: Vec::new(),
             max_learned_realms: 64,
         }
     }

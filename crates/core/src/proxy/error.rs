@@ -83,7 +83,8 @@ pub enum ProxyError {
     /// Neither a registry API path nor a token realm learned from that upstream.
     #[error(
         "the proxy only forwards registry API paths (/v2/…) and token realms announced by the registry \
-         itself; {path} on {host} is neither. A fixed token endpoint can be added to extra_token_realms \
+         itself; {path} on {host} is neither. A fixed token endpoint can be added to extra_token_realms, \
+         and reading Pulp's REST API (/pulp/api/v3/…) on a Pulp registry is allowed by pulp_api_hosts, \
          in {CONFIG_HINT}"
     )]
     PathNotAllowed {

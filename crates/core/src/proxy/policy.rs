@@ -8,6 +8,7 @@ use super::config::{ConfigError, DEFAULT_TOKEN_REALMS, ProxyConfig};
 use super::cors::CorsPolicy;
 use super::error::ProxyError;
 use super::host::{Authority, Host};
+use super::origin::UpstreamOrigin;
 use super::realms::{LearnedRealms, RealmKey};
 
 /// Everything the proxy decides, built from a [`ProxyConfig`]. Immutable and shared by all
@@ -19,6 +20,7 @@ pub struct ProxyPolicy {
     allowlist: Allowlist,
     cors: CorsPolicy,
     realm_seeds: Vec<RealmKey>,
+    pulp_api: Vec<UpstreamOrigin>,
 }
 
 impl ProxyPolicy {
@@ -33,7 +35,18 @@ impl ProxyPolicy {
             .chain(config.extra_token_realms.iter().cloned())
             .map(|entry| realm_seed(&allowlist, &entry))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(ProxyPolicy { config, allowlist, cors, realm_seeds })
+        let pulp_api = config
+            .pulp_api_hosts
+            .iter()
+            .map(|entry| pulp_api_origin(&allowlist, entry))
+            .collect::<Result<_, _>>()?;
+        Ok(ProxyPolicy { config, allowlist, cors, realm_seeds, pulp_api })
+    }
+
+    /// Whether `origin` is a Pulp whose REST API may be read through the proxy
+    /// (`pulp_api_hosts`).
+    pub fn is_pulp_api(&self, origin: &UpstreamOrigin) -> bool {
+        self.pulp_api.contains(origin)
     }
 
     /// The configuration this policy was built from (limits and timeouts for the shell).
@@ -111,6 +124,20 @@ pub(crate) fn spelled_as(spelled: &str, canonical: &str) -> String {
     } else {
         format!(" (written as {spelled})")
     }
+}
+
+/// A `pulp_api_hosts` entry, resolved to its origin the way a route would be; it must be a
+/// registry the proxy routes to.
+fn pulp_api_origin(allowlist: &Allowlist, entry: &str) -> Result<UpstreamOrigin, ConfigError> {
+    let bad = |reason: &str| ConfigError::new("pulp_api_hosts", entry, reason);
+    let authority = Authority::parse(entry).map_err(|e| bad(&e.reason))?;
+    let origin = allowlist.route_origin(&authority);
+    if !allowlist.admits_route(&origin) {
+        return Err(bad(
+            "not a registry the proxy routes to: list it in allowed_hosts, private_hosts or plain_http_hosts too",
+        ));
+    }
+    Ok(origin)
 }
 
 /// A token realm seed, `host[:port]/path`, resolved to its origin the way a route would be.

@@ -15,6 +15,8 @@ pub enum TargetKind {
     Registry,
     /// A token realm learned from a challenge or seeded by configuration.
     TokenRealm,
+    /// Pulp's REST API, read-only, on a registry listed in `pulp_api_hosts`.
+    PulpApi,
 }
 
 /// Where a routed request goes.
@@ -33,6 +35,11 @@ pub fn is_registry_path(path: &str) -> bool {
     path.starts_with("/v2/")
 }
 
+/// Whether a path is part of Pulp's REST API.
+pub fn is_pulp_api_path(path: &str) -> bool {
+    path.starts_with("/pulp/api/v3/")
+}
+
 /// Whether a request path belongs to the proxy (as opposed to the app's static files).
 pub fn is_proxy_path(path: &str) -> bool {
     path.starts_with(ROUTE_PREFIX)
@@ -40,6 +47,7 @@ pub fn is_proxy_path(path: &str) -> bool {
 
 const REGISTRY_METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
 const TOKEN_METHODS: &[&str] = &["GET", "POST"];
+const PULP_API_METHODS: &[&str] = &["GET", "HEAD"];
 
 impl ProxyPolicy {
     /// Routes a request. `path_and_query` is the raw request target (`/r/quay.io/v2/…?n=1`);
@@ -81,14 +89,23 @@ impl ProxyPolicy {
             TargetKind::Registry
         } else if realms.contains(&RealmKey { origin: origin.clone(), path: url.path().to_owned() }) {
             TargetKind::TokenRealm
+        } else if is_pulp_api_path(url.path()) && self.is_pulp_api(&origin) {
+            TargetKind::PulpApi
         } else {
             return Err(refuse_path(url.path()));
         };
-        let methods = if kind == TargetKind::Registry { REGISTRY_METHODS } else { TOKEN_METHODS };
+        let methods = match kind {
+            TargetKind::Registry => REGISTRY_METHODS,
+            TargetKind::TokenRealm => TOKEN_METHODS,
+            TargetKind::PulpApi => PULP_API_METHODS,
+        };
         if !methods.contains(&method) {
             let detail = match kind {
                 TargetKind::Registry => " (the registry API uses GET, HEAD, POST, PUT, PATCH and DELETE)",
                 TargetKind::TokenRealm => " to a token realm (only GET and POST)",
+                TargetKind::PulpApi => {
+                    " to Pulp's REST API (only GET and HEAD: the proxy reads it, never changes it)"
+                }
             };
             return Err(ProxyError::MethodNotAllowed {
                 method: method.to_owned(),
@@ -146,6 +163,41 @@ mod tests {
         assert_eq!(t.origin.scheme, Scheme::Http);
         let t = local().route("GET", "/r/[::1]:5201/v2/", &p.new_realms()).unwrap();
         assert_eq!(t.url.as_str(), "http://[::1]:5201/v2/");
+    }
+
+    #[test]
+    fn pulp_rest_api_is_read_only_and_opt_in() {
+        let pulp = policy(|c| {
+            c.plain_http_hosts = vec!["127.0.0.1:24817".into(), "127.0.0.1:5200".into()];
+            c.pulp_api_hosts = vec!["127.0.0.1:24817".into()];
+        });
+        let path = "/r/127.0.0.1:24817/pulp/api/v3/repositories/container/container/?name=a%2Fb";
+        let t = pulp.route("GET", path, &pulp.new_realms()).unwrap();
+        assert_eq!(t.kind, TargetKind::PulpApi);
+        assert_eq!(
+            t.url.as_str(),
+            "http://127.0.0.1:24817/pulp/api/v3/repositories/container/container/?name=a%2Fb"
+        );
+        assert_eq!(code(&pulp, "HEAD", path), "OK");
+        for method in ["POST", "PUT", "PATCH", "DELETE"] {
+            assert_eq!(code(&pulp, method, path), "PROXY_METHOD_NOT_ALLOWED", "{method}");
+        }
+        // Only the REST API, only on the listed host.
+        assert_eq!(code(&pulp, "GET", "/r/127.0.0.1:24817/pulp/content/x"), "PROXY_PATH_NOT_ALLOWED");
+        assert_eq!(
+            code(&pulp, "GET", "/r/127.0.0.1:24817/pulp/api/v3/../../admin/"),
+            "PROXY_PATH_NOT_ALLOWED"
+        );
+        assert_eq!(code(&pulp, "GET", "/r/127.0.0.1:5200/pulp/api/v3/status/"), "PROXY_PATH_NOT_ALLOWED");
+        assert_eq!(code(&local(), "GET", "/r/127.0.0.1:5200/pulp/api/v3/status/"), "PROXY_PATH_NOT_ALLOWED");
+        // A Pulp host must be one the proxy routes to.
+        let bad = ProxyPolicy::new(ProxyConfig {
+            default_hosts: false,
+            pulp_api_hosts: vec!["127.0.0.1:24817".into()],
+            ..ProxyConfig::default()
+        })
+        .unwrap_err();
+        assert_eq!(bad.list, "pulp_api_hosts");
     }
 
     #[test]
