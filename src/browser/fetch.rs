@@ -9,22 +9,30 @@
 //!   tag moves, a blob file can be replaced, and verification must see what the registry serves.
 //! * Response bodies are read from the `ReadableStream` one chunk at a time (never buffered
 //!   whole); dropping a body cancels the stream, so an abandoned download stops.
-//! * Upload bodies ([`Body::Chunk`]) are `Blob`s handed straight to fetch, so the bytes of a
-//!   dropped file are never copied into wasm memory.
+//! * Upload bodies ([`Body::Chunk`]) are `Blob`s ([`BlobChunk`]) handed straight to fetch, so the
+//!   bytes of a dropped file are never copied into wasm memory.
+//! * A [`Cancel`] stops a transport's work: requests in flight are aborted and later ones refused
+//!   — all but `DELETE`, so that an upload stopped half-way still cancels its session.
 //! * URLs that are not on the proxy's origin (a foreign layer's `urls`) are rewritten into the
 //!   proxy's route form, `/r/<host[:port]>/<path>`: the page can reach nothing else, and the
 //!   proxy decides whether that host is allowed.
+
+use std::cell::Cell;
+use std::rc::Rc;
 
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use waybill_core::transport::{
-    Body, Request, Response, ResponseBody, Transport, TransportError, TransportErrorKind,
+    Body, Method, Request, Response, ResponseBody, Transport, TransportError, TransportErrorKind,
 };
 use web_sys::{
-    AbortSignal, Blob, Headers, ReadableStreamDefaultReader, RequestCache, RequestInit, RequestRedirect,
+    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, RequestCache, RequestInit,
+    RequestRedirect,
 };
+
+use super::chunk::BlobChunk;
 
 #[wasm_bindgen]
 extern "C" {
@@ -36,6 +44,32 @@ extern "C" {
 /// Where the proxy routes registries: `<origin>/r/<host[:port]>/…`.
 pub const ROUTE_PREFIX: &str = "/r/";
 
+/// Stops the requests of the transports that share it (see [`FetchTransport::with_cancel`]).
+#[derive(Clone, Debug)]
+pub struct Cancel {
+    cancelled: Rc<Cell<bool>>,
+    abort: AbortController,
+}
+
+impl Cancel {
+    /// A handle that has not been triggered.
+    pub fn new() -> Result<Cancel, TransportError> {
+        let abort = AbortController::new().map_err(|e| other("could not create an AbortController", &e))?;
+        Ok(Cancel { cancelled: Rc::default(), abort })
+    }
+
+    /// Aborts what is in flight and refuses what comes next (but `DELETE`s).
+    pub fn cancel(&self) {
+        self.cancelled.set(true);
+        self.abort.abort();
+    }
+
+    /// Whether [`Cancel::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.get()
+    }
+}
+
 /// fetch as a core transport.
 #[derive(Clone, Debug)]
 pub struct FetchTransport {
@@ -43,13 +77,27 @@ pub struct FetchTransport {
     proxy_origin: String,
     /// Aborts every request and body read of this transport when triggered.
     signal: Option<AbortSignal>,
+    /// Stops every request but `DELETE`s when triggered.
+    cancel: Option<Cancel>,
 }
 
 impl FetchTransport {
     /// A transport whose requests go to (or are rewritten into routes of) the proxy at
     /// `proxy_origin`, normally the page's own origin.
     pub fn new(proxy_origin: &str) -> FetchTransport {
-        FetchTransport { proxy_origin: proxy_origin.trim_end_matches('/').to_owned(), signal: None }
+        FetchTransport {
+            proxy_origin: proxy_origin.trim_end_matches('/').to_owned(),
+            signal: None,
+            cancel: None,
+        }
+    }
+
+    /// The same transport, stopped by `cancel` — except its `DELETE` requests, which still go
+    /// out, so that an upload cancelled half-way also cancels its session on the registry.
+    #[must_use]
+    pub fn with_cancel(mut self, cancel: Cancel) -> FetchTransport {
+        self.cancel = Some(cancel);
+        self
     }
 
     /// The same transport, aborted when `signal` is.
@@ -87,7 +135,7 @@ impl FetchTransport {
         Ok(format!("{}{ROUTE_PREFIX}{authority}{path}", self.proxy_origin))
     }
 
-    fn build(&self, request: Request<Blob>) -> Result<web_sys::Request, TransportError> {
+    fn build(&self, request: Request<BlobChunk>) -> Result<web_sys::Request, TransportError> {
         let url = self.routed(&request.url)?;
         let headers = Headers::new().map_err(|e| other("could not create request headers", &e))?;
         for (name, value) in &request.headers {
@@ -100,13 +148,16 @@ impl FetchTransport {
         init.set_headers(&headers);
         init.set_redirect(RequestRedirect::Manual);
         init.set_cache(RequestCache::NoStore);
+        let cancel = self.cancel.as_ref().filter(|_| request.method != Method::Delete);
         if let Some(signal) = &self.signal {
             init.set_signal(Some(signal));
+        } else if let Some(cancel) = cancel {
+            init.set_signal(Some(&cancel.abort.signal()));
         }
         match request.body {
             Body::Empty => {}
             Body::Bytes(bytes) => init.set_body(&Uint8Array::from(bytes.as_slice())),
-            Body::Chunk(blob) => init.set_body(&blob),
+            Body::Chunk(chunk) => init.set_body(&chunk.0),
         }
         web_sys::Request::new_with_str_and_init(&url, &init)
             .map_err(|e| other(&format!("the browser refused the request to {url}"), &e))
@@ -114,11 +165,17 @@ impl FetchTransport {
 }
 
 impl Transport for FetchTransport {
-    type Chunk = Blob;
+    type Chunk = BlobChunk;
     type Body = FetchBody;
 
-    async fn send(&self, request: Request<Blob>) -> Result<Response<FetchBody>, TransportError> {
+    async fn send(&self, request: Request<BlobChunk>) -> Result<Response<FetchBody>, TransportError> {
         let method = request.method;
+        if method != Method::Delete && self.cancel.as_ref().is_some_and(Cancel::is_cancelled) {
+            return Err(TransportError::new(
+                TransportErrorKind::Cancelled,
+                format!("{method} {} was not sent: the operation was cancelled", request.url),
+            ));
+        }
         let original_url = request.url.clone();
         let fetch_request = self.build(request)?;
         let answer = JsFuture::from(global_fetch(&fetch_request)).await.map_err(|e| failed(&e, "request"))?;

@@ -5,7 +5,8 @@
 //! the core `Verifier`); a foreign layer the registry lacks comes from its `urls` via the core's
 //! [`fetch_foreign`], and only when the job allows it. A `Blob` job reads the `Blob` by slices
 //! into the same `Verifier`. With `diff_id` set, every chunk also goes through the core's
-//! [`DiffIdHasher`] (gzip/zstd decompression and sha256 of the tar).
+//! [`DiffIdHasher`] (gzip/zstd decompression and sha256 of the tar). A [`HashJob`] hashes a file of
+//! a dropped archive with the core's [`FileHasher`], for the core to judge afterwards.
 //!
 //! [`protocol`]: super::protocol
 //! [`BlobStream`]: waybill_core::registry::BlobStream
@@ -16,6 +17,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+use waybill_core::archive::verify::{FileFacts, FileHasher};
 use waybill_core::diffid::DiffIdHasher;
 use waybill_core::digest::{Verifier, VerifyError};
 use waybill_core::registry::foreign::fetch_foreign;
@@ -25,7 +27,7 @@ use web_sys::{AbortController, Blob, DedicatedWorkerGlobalScope, MessageEvent};
 use super::blob::{BlobSlices, DEFAULT_SLICE};
 use super::fetch::FetchTransport;
 use super::protocol::{
-    self, DiffIdFound, FromWorker, Job, Login, Outcome, PROGRESS_MS, Source, ToWorker, Verdict,
+    self, DiffIdFound, FromWorker, HashJob, Job, Login, Outcome, PROGRESS_MS, Source, ToWorker, Verdict,
 };
 use super::time::{now_ms, unix_seconds};
 
@@ -223,6 +225,44 @@ async fn from_blob(job: &Job, blob: Blob, control: &JobControl, sink: &mut Sink<
     verifier.finish().map(drop).map_err(verify_failed)
 }
 
+/// Hashes a file of a dropped archive (the `Blob`, a slice of it) with the core's
+/// [`FileHasher`]; `report` receives the bytes done so far, at most every [`PROGRESS_MS`].
+pub async fn hash(
+    job: &HashJob,
+    blob: Blob,
+    control: &JobControl,
+    report: &dyn Fn(u64),
+) -> Result<FileFacts, String> {
+    if blob.size() as u64 != job.size {
+        return Err(format!(
+            "the file holds {} bytes where the archive's index says {}: choose the file again",
+            blob.size() as u64,
+            job.size
+        ));
+    }
+    report(0);
+    let mut hasher = FileHasher::new(job.compression, job.sha512);
+    let mut slices = BlobSlices::new(blob, DEFAULT_SLICE);
+    let mut last_report = now_ms();
+    loop {
+        if control.is_cancelled() {
+            return Err("cancelled".to_owned());
+        }
+        match slices.next().await {
+            Ok(Some(chunk)) => hasher.update(&chunk),
+            Ok(None) => break,
+            Err(e) => return Err(e.to_string()),
+        }
+        let now = now_ms();
+        if now - last_report >= PROGRESS_MS {
+            last_report = now;
+            report(slices.offset());
+        }
+    }
+    report(slices.offset());
+    Ok(hasher.finish())
+}
+
 fn verify_failed(e: VerifyError) -> Verdict {
     match e {
         VerifyError::Mismatch { expected, actual, .. } => Verdict::Mismatch { expected, actual },
@@ -262,6 +302,21 @@ pub fn serve() -> Result<(), JsValue> {
                 if let Some(control) = jobs.borrow().get(&id) {
                     control.cancel();
                 }
+            }
+            ToWorker::Hash { id, job } => {
+                let control = Rc::new(JobControl::new());
+                jobs.borrow_mut().insert(id, control.clone());
+                let jobs = jobs.clone();
+                let post = post.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let progress = |done: u64| post(&FromWorker::Progress { id, done });
+                    let facts = match blob {
+                        Some(blob) => hash(&job, blob, &control, &progress).await,
+                        None => Err("the page sent a hash job without a Blob (a Waybill bug)".to_owned()),
+                    };
+                    jobs.borrow_mut().remove(&id);
+                    post(&FromWorker::Hashed { id, facts });
+                });
             }
             ToWorker::Run { id, job } => {
                 let control = Rc::new(JobControl::new());

@@ -4,14 +4,25 @@
 //! * [`fetch`] — the transport: `fetch()` with `redirect: "manual"`, streamed response bodies,
 //!   `Blob` request bodies (never copied into wasm memory). Works in a window and in a worker.
 //! * [`blob`] — reads a `Blob` (a dropped `File`) one slice at a time.
+//! * [`chunk`] — `Blob`s as the core's upload chunks.
+//! * [`file_source`] — a dropped file as the core archive reader's random-access source.
+//! * [`slice_source`] — a verified range of a dropped file as an upload source of `Blob` slices.
 //! * [`protocol`] — the messages between the page and a hashing worker.
 //! * [`hasher`] — what a hashing worker does with a job (runs inside the worker).
 //! * [`pool`] — the page's side: starts workers on first use, queues jobs, relays progress,
 //!   cancels.
+//! * [`spawn`] — starts a worker module from the page.
+//! * [`pusher`] — the push worker (archive pushes and registry copies off the main thread) and
+//!   the page's client for it.
 
 pub mod blob;
+pub mod chunk;
 pub mod fetch;
+pub mod file_source;
 pub mod hasher;
 pub mod pool;
 pub mod protocol;
+pub mod pusher;
+pub mod slice_source;
+pub mod spawn;
 pub mod time;

@@ -3,7 +3,7 @@
 //! Workers are started on the first job (so the hashing wasm is only downloaded when someone
 //! verifies), up to the pool's size; each runs one job at a time and the rest wait in a queue.
 //! A job's owner gets progress through a callback and the [`Outcome`] through
-//! [`Submitted::outcome`]. Callbacks run after the pool's own state is released, so they may
+//! [`Submitted::outcome`] (a hash job's facts through [`SubmittedHash::facts`]). Callbacks run after the pool's own state is released, so they may
 //! submit or cancel jobs themselves.
 
 use std::cell::RefCell;
@@ -13,9 +13,12 @@ use std::rc::{Rc, Weak};
 use futures_channel::oneshot;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Blob, BlobPropertyBag, Event, MessageEvent, Url, Worker};
+use web_sys::{Blob, Event, MessageEvent, Worker};
 
-use super::protocol::{self, FromWorker, Job, Outcome, ToWorker, Verdict};
+use waybill_core::archive::verify::FileFacts;
+
+use super::protocol::{self, FromWorker, HashJob, Job, Outcome, ToWorker, Verdict};
+use super::spawn::{self, absolute, revoke};
 
 /// Where Trunk puts the worker (`data-type="worker"`), relative to the page: wasm-bindgen's
 /// no-modules glue and the wasm module.
@@ -30,15 +33,27 @@ pub const MAX_WORKERS: usize = 8;
 
 type Progress = Rc<dyn Fn(u64)>;
 
+/// What a queued job asks for.
+enum Work {
+    Verify(Job),
+    Hash(HashJob),
+}
+
 struct Queued {
     id: u32,
-    job: Job,
+    work: Work,
     blob: Option<Blob>,
+}
+
+/// How a job ended, as the worker (or the pool, for jobs that never reached one) said.
+enum Reply {
+    Outcome(Outcome),
+    Facts(Result<FileFacts, String>),
 }
 
 struct Listener {
     progress: Progress,
-    done: oneshot::Sender<Outcome>,
+    done: oneshot::Sender<Reply>,
 }
 
 struct Slot {
@@ -75,18 +90,41 @@ pub struct WorkerPool {
 pub struct Submitted {
     /// The pool's id for it (for [`WorkerPool::cancel`]).
     pub id: u32,
-    done: oneshot::Receiver<Outcome>,
+    done: oneshot::Receiver<Reply>,
 }
+
+const GONE: &str = "the hashing worker went away before answering";
 
 impl Submitted {
     /// Waits for the job's end.
     pub async fn outcome(self) -> Outcome {
-        self.done.await.unwrap_or_else(|_| Outcome {
-            verdict: Verdict::Failed { message: "the hashing worker went away before answering".into() },
-            bytes: 0,
-            millis: 0.0,
-            source: String::new(),
-        })
+        match self.done.await {
+            Ok(Reply::Outcome(outcome)) => outcome,
+            Ok(Reply::Facts(_)) => {
+                failure("the hashing worker answered a verify job with a hash (a Waybill bug)")
+            }
+            Err(_) => failure(GONE),
+        }
+    }
+}
+
+/// A submitted hash job.
+pub struct SubmittedHash {
+    /// The pool's id for it (for [`WorkerPool::cancel`]).
+    pub id: u32,
+    done: oneshot::Receiver<Reply>,
+}
+
+impl SubmittedHash {
+    /// Waits for the file's facts, or why there are none ("cancelled" when it was).
+    pub async fn facts(self) -> Result<FileFacts, String> {
+        match self.done.await {
+            Ok(Reply::Facts(facts)) => facts,
+            Ok(Reply::Outcome(Outcome { verdict: Verdict::Cancelled, .. })) => Err("cancelled".to_owned()),
+            Ok(Reply::Outcome(Outcome { verdict: Verdict::Failed { message }, .. })) => Err(message),
+            Ok(Reply::Outcome(other)) => Err(format!("unexpected answer to a hash job: {:?}", other.verdict)),
+            Err(_) => Err(GONE.to_owned()),
+        }
     }
 }
 
@@ -122,17 +160,28 @@ impl WorkerPool {
     /// Queues a job; `progress` receives the bytes done so far as the worker reports them.
     /// `blob` is required for [`protocol::Source::Blob`] jobs.
     pub fn submit(&self, job: Job, blob: Option<Blob>, progress: impl Fn(u64) + 'static) -> Submitted {
+        let (id, done) = self.enqueue(Work::Verify(job), blob, Rc::new(progress));
+        Submitted { id, done }
+    }
+
+    /// Queues a hash job over `blob` (a file of a dropped archive, or a slice of one).
+    pub fn submit_hash(&self, job: HashJob, blob: Blob, progress: impl Fn(u64) + 'static) -> SubmittedHash {
+        let (id, done) = self.enqueue(Work::Hash(job), Some(blob), Rc::new(progress));
+        SubmittedHash { id, done }
+    }
+
+    fn enqueue(&self, work: Work, blob: Option<Blob>, progress: Progress) -> (u32, oneshot::Receiver<Reply>) {
         let (done, receiver) = oneshot::channel();
         let id = {
             let mut inner = self.inner.borrow_mut();
             let id = inner.next_id;
             inner.next_id = inner.next_id.wrapping_add(1).max(1);
-            inner.listeners.insert(id, Listener { progress: Rc::new(progress), done });
-            inner.queue.push_back(Queued { id, job, blob });
+            inner.listeners.insert(id, Listener { progress, done });
+            inner.queue.push_back(Queued { id, work, blob });
             id
         };
         self.pump();
-        Submitted { id, done: receiver }
+        (id, receiver)
     }
 
     /// Cancels a job: a queued one ends at once, a running one as soon as its worker stops.
@@ -143,7 +192,7 @@ impl WorkerPool {
             let listener = inner.listeners.remove(&id);
             drop(inner);
             if let Some(listener) = listener {
-                let _ = listener.done.send(cancelled());
+                let _ = listener.done.send(Reply::Outcome(cancelled()));
             }
             return;
         }
@@ -178,7 +227,7 @@ impl WorkerPool {
                     };
                     drop(inner);
                     for listener in failed {
-                        let _ = listener.done.send(failure(&message));
+                        let _ = listener.done.send(Reply::Outcome(failure(&message)));
                     }
                     return;
                 }
@@ -188,29 +237,18 @@ impl WorkerPool {
             let Some(next) = inner.queue.pop_front() else { break };
             let slot = &mut inner.slots[at];
             slot.job = Some(next.id);
-            post(&slot.worker, &ToWorker::Run { id: next.id, job: next.job }, next.blob.as_ref());
+            let message = match next.work {
+                Work::Verify(job) => ToWorker::Run { id: next.id, job },
+                Work::Hash(job) => ToWorker::Hash { id: next.id, job },
+            };
+            post(&slot.worker, &message, next.blob.as_ref());
         }
     }
 
-    /// Starts a worker from a two-line bootstrap that loads the glue and the module by absolute
-    /// URL: the worker then works wherever the page is (a sub-path, a test runner that wraps
-    /// workers), without depending on the URL of a loader script.
+    /// Starts a worker (see [`spawn::start`]).
     fn spawn(&self, inner: &mut Inner) -> Result<Slot, String> {
-        let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
-        let bootstrap = format!(
-            "importScripts({});\nwasm_bindgen({{ module_or_path: {} }});\n",
-            quote(&inner.js),
-            quote(&inner.wasm)
-        );
-        let cannot = |e: JsValue| {
-            format!("the hashing worker {} could not be started: {}", inner.js, super::fetch::describe(&e))
-        };
-        let options = BlobPropertyBag::new();
-        options.set_type("text/javascript");
-        let parts = js_sys::Array::of1(&JsValue::from_str(&bootstrap));
-        let blob = Blob::new_with_str_sequence_and_options(&parts, &options).map_err(cannot)?;
-        let url = Url::create_object_url_with_blob(&blob).map_err(cannot)?;
-        let worker = Worker::new(&url).map_err(cannot)?;
+        let spawn::Started { worker, bootstrap } =
+            spawn::start("the hashing worker", &inner.js, &inner.wasm)?;
         let key = inner.next_key;
         inner.next_key += 1;
         let pool = Rc::downgrade(&self.inner);
@@ -226,7 +264,7 @@ impl WorkerPool {
         Ok(Slot {
             key,
             worker,
-            bootstrap: Some(url),
+            bootstrap: Some(bootstrap),
             ready: false,
             job: None,
             _on_message: on_message,
@@ -258,20 +296,24 @@ fn on_message(pool: &Weak<RefCell<Inner>>, key: u32, event: &MessageEvent) {
             }
             return;
         }
-        FromWorker::Finished { id, outcome } => {
-            let listener = {
-                let mut state = inner.borrow_mut();
-                if let Some(slot) = state.slots.iter_mut().find(|s| s.key == key) {
-                    slot.job = None;
-                }
-                state.listeners.remove(&id)
-            };
-            if let Some(listener) = listener {
-                let _ = listener.done.send(outcome);
-            }
-        }
+        FromWorker::Finished { id, outcome } => finished(&inner, key, id, Reply::Outcome(outcome)),
+        FromWorker::Hashed { id, facts } => finished(&inner, key, id, Reply::Facts(facts)),
     }
     WorkerPool { inner }.pump();
+}
+
+/// A job ended: its worker is free again, its owner gets the reply.
+fn finished(inner: &Rc<RefCell<Inner>>, key: u32, id: u32, reply: Reply) {
+    let listener = {
+        let mut state = inner.borrow_mut();
+        if let Some(slot) = state.slots.iter_mut().find(|s| s.key == key) {
+            slot.job = None;
+        }
+        state.listeners.remove(&id)
+    };
+    if let Some(listener) = listener {
+        let _ = listener.done.send(reply);
+    }
 }
 
 /// A worker failed: its script did not load, or its wasm trapped. Its job fails with the
@@ -310,22 +352,9 @@ fn on_error(pool: &Weak<RefCell<Inner>>, key: u32, event: &Event) {
         }
     }
     for listener in failed {
-        let _ = listener.done.send(failure(&message));
+        let _ = listener.done.send(Reply::Outcome(failure(&message)));
     }
     WorkerPool { inner }.pump();
-}
-
-/// `file` in `dir`, resolved against the page's URL.
-fn absolute(dir: &str, file: &str) -> String {
-    let base = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
-    let dir = Url::new_with_base(dir, &base).map(|u| u.href()).unwrap_or_else(|_| dir.to_owned());
-    Url::new_with_base(file, &dir).map(|u| u.href()).unwrap_or_else(|_| format!("{dir}{file}"))
-}
-
-fn revoke(url: Option<String>) {
-    if let Some(url) = url {
-        let _ = Url::revoke_object_url(&url);
-    }
 }
 
 fn post(worker: &Worker, message: &ToWorker, blob: Option<&Blob>) {

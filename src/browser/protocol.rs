@@ -15,13 +15,17 @@
 //!                                         ← Progress { id, done }   (at most every PROGRESS_MS)
 //!   ─ Cancel { id } (optional) ────────────→
 //!                                         ← Finished { id, outcome }
+//!   ─ Hash { id, job } + blob ─────────────→   (a file of a dropped archive)
+//!                                         ← Progress { id, done }
+//!                                         ← Hashed { id, facts }
 //! ```
 //!
-//! A worker runs one job at a time; the pool sends the next `Run` after `Finished`.
+//! A worker runs one job at a time; the pool sends the next job after `Finished` or `Hashed`.
 
 use js_sys::{Object, Reflect};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
+use waybill_core::archive::verify::FileFacts;
 use waybill_core::digest::Digest;
 use waybill_core::media::Compression;
 use web_sys::Blob;
@@ -82,6 +86,20 @@ pub struct Job {
     pub diff_id: bool,
 }
 
+/// One file of a dropped archive to hash, whatever it should hash to: the archive's metadata
+/// is judged against the facts afterwards, by the core (`archive::verify::judge`). Its bytes are
+/// the `Blob` sent with the message — a slice of the file, read by the worker, never by the page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HashJob {
+    /// The size the slice must have.
+    pub size: u64,
+    /// What the archive's index saw in its first bytes: a compressed file's content is
+    /// decompressed and hashed too (its diff ID).
+    pub compression: Compression,
+    /// Also compute its sha512 (a descriptor names it by a sha512 digest).
+    pub sha512: bool,
+}
+
 /// The page's messages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -93,7 +111,14 @@ pub enum ToWorker {
         /// The job.
         job: Job,
     },
-    /// Stop a job (it finishes as [`Verdict::Cancelled`]).
+    /// Hash a file (the `Blob` sent with the message).
+    Hash {
+        /// The page's id for it.
+        id: u32,
+        /// The job.
+        job: HashJob,
+    },
+    /// Stop a job (a verify job finishes as [`Verdict::Cancelled`], a hash job with an error).
     Cancel {
         /// Which.
         id: u32,
@@ -119,6 +144,13 @@ pub enum FromWorker {
         id: u32,
         /// How.
         outcome: Outcome,
+    },
+    /// A hash job ended.
+    Hashed {
+        /// The job.
+        id: u32,
+        /// What the file hashed to, or why it could not be read (or that it was cancelled).
+        facts: Result<FileFacts, String>,
     },
 }
 

@@ -8,16 +8,16 @@ mod common;
 
 use common::{FIXTURES, facts, origin};
 use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
+use waybill_app::browser::chunk::BlobChunk;
 use waybill_app::browser::fetch::FetchTransport;
 use waybill_core::digest::{Algorithm, Digest, Hasher};
 use waybill_core::manifest::ManifestDocument;
 use waybill_core::registry::{Client, Error};
 use waybill_core::transport::{Method, Request, ResponseBody, Transport, TransportErrorKind};
-use web_sys::Blob;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn get(url: String) -> Request<Blob> {
+fn get(url: String) -> Request<BlobChunk> {
     Request::new(Method::Get, url)
 }
 

@@ -1,0 +1,243 @@
+//! The messages between the page and the push worker, `{ json, blob? }` like the hashing
+//! worker's ([`crate::browser::protocol::encode`]): typed serde enums on both ends.
+//!
+//! ```text
+//! page                                    push worker
+//!                                          ← Ready
+//!   ─ Open + blob (the dropped file) ─────→
+//!                                          ← Opened { report, policy }   or Failed
+//!   ─ Push { image, target, settings } ──→
+//!                                          ← NeedHashes { files }  (plain archives: the page's
+//!   ─ Hashes { facts } ───────────────────→     hashing workers hash the file's ranges)
+//!                                          ← Verifying / Planned / Blob… / ManifestPushed …
+//!                                          ← Done { report }   or Failed { failure }
+//!   ─ Copy { source, target, … } ─────────→   (the same events)
+//!   ─ Cancel ─────────────────────────────→
+//! ```
+
+use serde::{Deserialize, Serialize};
+use waybill_core::archive::push::AbsentForeign;
+use waybill_core::archive::report::ArchiveReport;
+use waybill_core::archive::verify::{FileFacts, ImageVerification};
+use waybill_core::digest::Digest;
+use waybill_core::media::Compression;
+use waybill_core::policy::Rejection;
+use waybill_core::registry::{BlobOutcome, CopyReport};
+
+use crate::browser::protocol::Login;
+
+/// A repository on a registry, reached through Waybill's proxy, and a tag or digest in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// The proxy's origin (the page's), e.g. `http://127.0.0.1:8080`.
+    pub proxy_origin: String,
+    /// The registry's API `host[:port]`.
+    pub api_host: String,
+    /// The repository, e.g. `team/app`.
+    pub repository: String,
+    /// A tag or a digest.
+    pub reference: String,
+    /// The login for this registry, if the user gave one (sent to it and its token realm only).
+    pub login: Option<Login>,
+}
+
+/// How to push an archive image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushSettings {
+    /// Upload foreign layers (with their urls kept) instead of refusing the image.
+    pub allow_foreign_layers: bool,
+    /// Fetch foreign layers the archive lacks from their urls (through the proxy, if it permits
+    /// the host).
+    pub fetch_foreign: bool,
+    /// Preferred upload chunk size in bytes.
+    pub chunk_size: u64,
+}
+
+/// Which images of an index a copy takes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "platform", rename_all = "snake_case")]
+pub enum Platforms {
+    /// A single image (an index is refused, naming its platforms).
+    Unspecified,
+    /// The image for this platform, `os[(os.version)]/arch[/variant]`: its manifest becomes the tag.
+    One(String),
+    /// The index and every image of it, digests unchanged.
+    All,
+}
+
+/// How to copy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopySettings {
+    /// Upload foreign layers instead of refusing the image.
+    pub allow_foreign_layers: bool,
+    /// Which images of an index.
+    pub platforms: Platforms,
+    /// Preferred upload chunk size in bytes.
+    pub chunk_size: u64,
+}
+
+/// One file of the archive to hash, for the page's hashing workers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRequest {
+    /// Its path in the archive.
+    pub path: String,
+    /// Where its bytes start in the (plain) archive file.
+    pub offset: u64,
+    /// Its size.
+    pub size: u64,
+    /// What its first bytes say.
+    pub compression: Compression,
+    /// Also compute sha512.
+    pub sha512: bool,
+}
+
+/// The page's messages.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToPusher {
+    /// Open the archive sent as the message's blob.
+    Open,
+    /// Push image `image` (its position in the report) of the opened archive.
+    Push {
+        /// Which image.
+        image: usize,
+        /// Where to.
+        target: Endpoint,
+        /// How.
+        settings: PushSettings,
+    },
+    /// Copy an image from one registry to another.
+    Copy {
+        /// From.
+        source: Endpoint,
+        /// To.
+        target: Endpoint,
+        /// How.
+        settings: CopySettings,
+    },
+    /// The answer to [`FromPusher::NeedHashes`]: each file's facts by offset, or why hashing
+    /// stopped as a whole ("cancelled").
+    Hashes {
+        /// The facts.
+        facts: Result<Vec<(u64, Result<FileFacts, String>)>, String>,
+    },
+    /// Stop the running push or copy: nothing more is sent but the `DELETE`s of open upload
+    /// sessions, and no manifest is pushed.
+    Cancel,
+}
+
+/// What the foreign-layer policy says about one image of an archive, before anything is sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImagePolicy {
+    /// With foreign layers refused (the default): every layer refused; empty when none is.
+    pub rejections: Vec<Rejection>,
+    /// Foreign layers whose blob the archive lacks (a push must fetch them from their urls).
+    pub absent_foreign: Vec<AbsentForeign>,
+}
+
+/// The push worker's messages.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromPusher {
+    /// The worker's wasm is loaded and it listens.
+    Ready,
+    /// The archive is open.
+    Opened {
+        /// What it holds, as `waybill inspect <ARCHIVE> --json` reports it.
+        report: ArchiveReport,
+        /// The policy per image, in the report's order.
+        policy: Vec<ImagePolicy>,
+    },
+    /// Hash these files of the archive (the policy passed; nothing was sent yet).
+    NeedHashes {
+        /// The files, in archive order.
+        files: Vec<FileRequest>,
+    },
+    /// Verifying in the push worker itself (compressed archives): bytes done and to do.
+    Verifying {
+        /// Done.
+        done: u64,
+        /// Total.
+        total: u64,
+    },
+    /// Verification passed (or, for a copy, the policy): this many blobs and bytes to move.
+    Planned {
+        /// Distinct blobs.
+        blobs: usize,
+        /// Their bytes.
+        bytes: u64,
+    },
+    /// A blob is being checked (HEAD) or uploaded.
+    BlobStarted {
+        /// The blob.
+        digest: Digest,
+        /// Its size.
+        size: u64,
+    },
+    /// Bytes of a blob the registry has acknowledged.
+    BlobProgress {
+        /// The blob.
+        digest: Digest,
+        /// Done.
+        done: u64,
+        /// Its size.
+        total: u64,
+    },
+    /// A blob is on the registry, verified.
+    BlobDone {
+        /// The blob.
+        digest: Digest,
+        /// Its size.
+        size: u64,
+        /// How it got there.
+        outcome: BlobOutcome,
+    },
+    /// A manifest was pushed.
+    ManifestPushed {
+        /// Under which tag or digest.
+        reference: String,
+        /// Its digest.
+        digest: Digest,
+    },
+    /// The push or copy is complete.
+    Done {
+        /// What it did.
+        report: CopyReport,
+    },
+    /// It stopped.
+    Failed {
+        /// Why.
+        failure: Failure,
+    },
+}
+
+/// Why a push, a copy or an open stopped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Failure {
+    /// The foreign-layer policy refused the image: nothing was sent.
+    Rejected {
+        /// Every refused layer.
+        rejections: Vec<Rejection>,
+    },
+    /// Foreign layers are allowed but the archive lacks their blobs and fetching is off:
+    /// nothing was sent.
+    ForeignAbsent {
+        /// The layers.
+        absent: Vec<AbsentForeign>,
+    },
+    /// The archive failed verification: nothing was sent.
+    Verification {
+        /// One line per problem, naming the file.
+        lines: Vec<String>,
+        /// Every blob's check.
+        checks: Vec<ImageVerification>,
+    },
+    /// Stopped on request. Open upload sessions were cancelled; no manifest was pushed.
+    Cancelled,
+    /// Anything else, said in full (the archive unreadable, a registry error, the network).
+    Other {
+        /// What happened.
+        message: String,
+    },
+}

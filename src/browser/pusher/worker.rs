@@ -1,0 +1,282 @@
+//! What the push worker does: it holds the opened archive and runs one push or copy at a time,
+//! entirely with the core — [`Archive::open`], [`push_with`] (policy, verification, manifest,
+//! uploads, in the core's order), [`copy`] — through the fetch transport and Waybill's proxy, and
+//! tells the page what happens ([`FromPusher`]).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use waybill_core::archive::build::LayerCompression;
+use waybill_core::archive::push::{
+    PushError, PushEvent, PushOptions, absent_foreign, check_policy, push_with,
+};
+use waybill_core::archive::report::ArchiveReport;
+use waybill_core::archive::verify::judge;
+use waybill_core::archive::{Archive, OpenOptions};
+use waybill_core::platform::PlatformSpec;
+use waybill_core::registry::upload::ChunkPolicy;
+use waybill_core::registry::{
+    Client, CopyEvent, CopyOptions, Credentials, ImageAt, ImageError, PlatformChoice, copy,
+};
+use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
+
+use super::access::{BrowserAccess, HashReply};
+use super::protocol::{
+    CopySettings, Endpoint, Failure, FromPusher, ImagePolicy, Platforms, PushSettings, ToPusher,
+};
+use crate::browser::fetch::{Cancel, FetchTransport};
+use crate::browser::file_source::FileSource;
+use crate::browser::protocol::{decode, encode};
+use crate::browser::time::unix_seconds;
+
+/// The largest upload chunk the browser sends, whatever is asked: under the 100 MB request
+/// bodies Cloudflare accepts, so that pushes work through the Worker as well as `waybill serve`.
+pub const MAX_CHUNK_SIZE: u64 = 64 * 1024 * 1024;
+
+type Post = Rc<dyn Fn(&FromPusher)>;
+
+#[derive(Default)]
+struct State {
+    archive: RefCell<Option<Rc<Archive<FileSource>>>>,
+    file: RefCell<Option<Blob>>,
+    reply: HashReply,
+    cancel: RefCell<Option<Cancel>>,
+    busy: Cell<bool>,
+}
+
+/// The worker's main loop: listens for [`ToPusher`] messages and answers with [`FromPusher`]
+/// ones. Call once, from the push worker binary's `main`.
+pub fn serve() -> Result<(), JsValue> {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().dyn_into()?;
+    let post_scope = scope.clone();
+    let post: Post = Rc::new(move |message: &FromPusher| {
+        // Encoding a serde enum cannot fail; posting to the page only fails once it is gone.
+        if let Ok(value) = encode(message, None) {
+            let _ = post_scope.post_message(&value);
+        }
+    });
+    let state = Rc::new(State::default());
+    let handler_post = post.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let (message, blob) = match decode::<ToPusher>(&event.data()) {
+            Ok(decoded) => decoded,
+            Err(e) => {
+                web_sys::console::error_1(&JsValue::from_str(&e.to_string()));
+                return;
+            }
+        };
+        let (state, post) = (state.clone(), handler_post.clone());
+        match message {
+            ToPusher::Hashes { facts } => {
+                if let Some(sender) = state.reply.borrow_mut().take() {
+                    let _ = sender.send(facts.map(|files| files.into_iter().collect()));
+                }
+            }
+            ToPusher::Cancel => {
+                if let Some(cancel) = state.cancel.borrow().as_ref() {
+                    cancel.cancel();
+                }
+            }
+            ToPusher::Open => {
+                wasm_bindgen_futures::spawn_local(exclusive(state.clone(), post.clone(), async move {
+                    open(&state, blob, &post).await;
+                }))
+            }
+            ToPusher::Push { image, target, settings } => {
+                wasm_bindgen_futures::spawn_local(exclusive(state.clone(), post.clone(), async move {
+                    let message = push(&state, image, &target, settings, &post).await;
+                    post(&message);
+                }));
+            }
+            ToPusher::Copy { source, target, settings } => {
+                wasm_bindgen_futures::spawn_local(exclusive(state.clone(), post.clone(), async move {
+                    let message = run_copy(&state, &source, &target, &settings, &post).await;
+                    post(&message);
+                }));
+            }
+        }
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker does.
+    on_message.forget();
+    post(&FromPusher::Ready);
+    Ok(())
+}
+
+/// Runs `work` unless other work is running (then says so).
+async fn exclusive(state: Rc<State>, post: Post, work: impl Future<Output = ()>) {
+    if state.busy.replace(true) {
+        post(&failed("the push worker is busy with another push, copy or file: wait for it or cancel it"));
+        return;
+    }
+    work.await;
+    state.busy.set(false);
+}
+
+fn failed(message: impl Into<String>) -> FromPusher {
+    FromPusher::Failed { failure: Failure::Other { message: message.into() } }
+}
+
+async fn open(state: &State, blob: Option<Blob>, post: &Post) {
+    let Some(file) = blob else { return post(&failed("no file was sent to open (a Waybill bug)")) };
+    match Archive::open(FileSource::new(file.clone()), OpenOptions::default()).await {
+        Ok(archive) => {
+            let report = ArchiveReport::new(&archive);
+            let policy = archive
+                .images()
+                .iter()
+                .map(|image| ImagePolicy {
+                    rejections: check_policy(image, false).err().unwrap_or_default(),
+                    absent_foreign: absent_foreign(image),
+                })
+                .collect();
+            *state.archive.borrow_mut() = Some(Rc::new(archive));
+            *state.file.borrow_mut() = Some(file);
+            post(&FromPusher::Opened { report, policy });
+        }
+        Err(e) => post(&failed(e.to_string())),
+    }
+}
+
+/// A registry client for `endpoint` through `transport`.
+fn client(endpoint: &Endpoint, transport: FetchTransport) -> Result<Client<FetchTransport>, String> {
+    let base = transport.registry_base(&endpoint.api_host);
+    let credentials = endpoint.login.as_ref().map(|l| Credentials::new(&l.username, &l.password));
+    Client::new(transport, &base)
+        .map(|c| c.with_credentials(credentials).with_clock(Rc::new(unix_seconds)))
+        .map_err(|e| format!("Waybill cannot address {}: {e}", endpoint.api_host))
+}
+
+fn chunk_policy(api_host: &str, chunk_size: u64) -> ChunkPolicy {
+    ChunkPolicy::for_host(api_host, chunk_size).capped(MAX_CHUNK_SIZE)
+}
+
+/// A fresh cancel handle for the work about to start.
+fn arm(state: &State, proxy_origin: &str) -> Result<(Cancel, FetchTransport), String> {
+    let cancel = Cancel::new().map_err(|e| e.to_string())?;
+    *state.cancel.borrow_mut() = Some(cancel.clone());
+    Ok((cancel.clone(), FetchTransport::new(proxy_origin).with_cancel(cancel)))
+}
+
+async fn push(
+    state: &State,
+    index: usize,
+    target: &Endpoint,
+    settings: PushSettings,
+    post: &Post,
+) -> FromPusher {
+    let (Some(archive), Some(file)) = (state.archive.borrow().clone(), state.file.borrow().clone()) else {
+        return failed("no archive is open: drop a file first");
+    };
+    let Some(image) = archive.images().get(index) else {
+        return failed(format!("the archive has no image {index}"));
+    };
+    let (cancel, transport) = match arm(state, &target.proxy_origin) {
+        Ok(armed) => armed,
+        Err(message) => return failed(message),
+    };
+    let client = match client(target, transport) {
+        Ok(client) => client,
+        Err(message) => return failed(message),
+    };
+    let access =
+        BrowserAccess { file, post: post.clone(), reply: state.reply.clone(), facts: RefCell::new(None) };
+    let options = PushOptions {
+        allow_foreign_layers: settings.allow_foreign_layers,
+        fetch_foreign: settings.fetch_foreign,
+        compress: LayerCompression::None,
+        chunk: chunk_policy(&target.api_host, settings.chunk_size),
+    };
+    let events = |event: PushEvent<'_>| match event {
+        PushEvent::Verifying { done, total } => post(&FromPusher::Verifying { done, total }),
+        PushEvent::Compressing { .. } => {}
+        PushEvent::Copy(event) => post(&copy_event(event)),
+    };
+    let result = push_with(
+        &archive,
+        image,
+        &access,
+        &client,
+        &target.repository,
+        &target.reference,
+        &options,
+        &events,
+    )
+    .await;
+    match result {
+        Ok(report) => FromPusher::Done { report },
+        Err(_) if cancel.is_cancelled() => FromPusher::Failed { failure: Failure::Cancelled },
+        Err(error) => {
+            let failure = match error {
+                PushError::Rejected(rejections) => Failure::Rejected { rejections },
+                PushError::ForeignAbsent(absent) => Failure::ForeignAbsent { absent },
+                PushError::Verification(lines) => {
+                    let facts = access.facts.borrow().clone().unwrap_or_default();
+                    Failure::Verification { lines, checks: judge(&[image], &facts) }
+                }
+                other => Failure::Other { message: other.to_string() },
+            };
+            FromPusher::Failed { failure }
+        }
+    }
+}
+
+async fn run_copy(
+    state: &State,
+    source: &Endpoint,
+    target: &Endpoint,
+    settings: &CopySettings,
+    post: &Post,
+) -> FromPusher {
+    let platforms = match &settings.platforms {
+        Platforms::Unspecified => PlatformChoice::Unspecified,
+        Platforms::All => PlatformChoice::All,
+        Platforms::One(text) => match PlatformSpec::parse(text) {
+            Ok(spec) => PlatformChoice::Only(spec),
+            Err(e) => return failed(e.to_string()),
+        },
+    };
+    let (cancel, transport) = match arm(state, &target.proxy_origin) {
+        Ok(armed) => armed,
+        Err(message) => return failed(message),
+    };
+    let (src, dst) = match (client(source, transport.clone()), client(target, transport)) {
+        (Ok(src), Ok(dst)) => (src, dst),
+        (Err(message), _) | (_, Err(message)) => return failed(message),
+    };
+    let options = CopyOptions {
+        allow_foreign_layers: settings.allow_foreign_layers,
+        platforms,
+        chunk: chunk_policy(&target.api_host, settings.chunk_size),
+        ..CopyOptions::default()
+    };
+    let events = |event: CopyEvent<'_>| post(&copy_event(event));
+    let from = ImageAt { client: &src, repository: &source.repository, reference: &source.reference };
+    let to = ImageAt { client: &dst, repository: &target.repository, reference: &target.reference };
+    match copy(from, to, &options, &events).await {
+        Ok(report) => FromPusher::Done { report },
+        Err(_) if cancel.is_cancelled() => FromPusher::Failed { failure: Failure::Cancelled },
+        Err(ImageError::Rejected(rejections)) => {
+            FromPusher::Failed { failure: Failure::Rejected { rejections } }
+        }
+        Err(other) => failed(other.to_string()),
+    }
+}
+
+fn copy_event(event: CopyEvent<'_>) -> FromPusher {
+    match event {
+        CopyEvent::Planned { blobs, bytes } => FromPusher::Planned { blobs, bytes },
+        CopyEvent::BlobStarted { digest, size } => FromPusher::BlobStarted { digest: digest.clone(), size },
+        CopyEvent::BlobProgress { digest, done, total } => {
+            FromPusher::BlobProgress { digest: digest.clone(), done, total }
+        }
+        CopyEvent::BlobDone { digest, size, outcome } => {
+            FromPusher::BlobDone { digest: digest.clone(), size, outcome }
+        }
+        CopyEvent::ManifestPushed { reference, digest } => {
+            FromPusher::ManifestPushed { reference: reference.to_owned(), digest: digest.clone() }
+        }
+    }
+}

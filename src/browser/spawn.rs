@@ -1,0 +1,53 @@
+//! Starting one of Waybill's worker modules (the hashing worker, the pusher) from a page.
+//!
+//! Trunk builds each worker as wasm-bindgen "no-modules" glue plus a wasm module. The worker is
+//! started from a two-line bootstrap that loads both by absolute URL, so it works wherever the
+//! page is (a sub-path, a test runner that wraps workers) without a loader script of its own.
+
+use wasm_bindgen::JsValue;
+use web_sys::{Blob, BlobPropertyBag, Url, Worker};
+
+use super::fetch::describe;
+
+/// A started worker and its bootstrap's object URL (revoke it once the worker said it is ready,
+/// or failed to load: [`revoke`]).
+#[derive(Debug)]
+pub struct Started {
+    /// The worker.
+    pub worker: Worker,
+    /// The bootstrap's object URL.
+    pub bootstrap: String,
+}
+
+/// Starts the worker whose glue is at `js` and module at `wasm` (absolute URLs); `what` names it
+/// in errors ("the hashing worker").
+pub fn start(what: &str, js: &str, wasm: &str) -> Result<Started, String> {
+    let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let bootstrap =
+        format!("importScripts({});\nwasm_bindgen({{ module_or_path: {} }});\n", quote(js), quote(wasm));
+    let cannot = |e: JsValue| format!("{what} {js} could not be started: {}", describe(&e));
+    let options = BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let parts = js_sys::Array::of1(&JsValue::from_str(&bootstrap));
+    let blob = Blob::new_with_str_sequence_and_options(&parts, &options).map_err(cannot)?;
+    let url = Url::create_object_url_with_blob(&blob).map_err(cannot)?;
+    let worker = Worker::new(&url).map_err(|e| {
+        revoke(Some(url.clone()));
+        cannot(e)
+    })?;
+    Ok(Started { worker, bootstrap: url })
+}
+
+/// `file` in `dir`, resolved against the page's URL.
+pub fn absolute(dir: &str, file: &str) -> String {
+    let base = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    let dir = Url::new_with_base(dir, &base).map(|u| u.href()).unwrap_or_else(|_| dir.to_owned());
+    Url::new_with_base(file, &dir).map(|u| u.href()).unwrap_or_else(|_| format!("{dir}{file}"))
+}
+
+/// Revokes a bootstrap's object URL.
+pub fn revoke(url: Option<String>) {
+    if let Some(url) = url {
+        let _ = Url::revoke_object_url(&url);
+    }
+}
