@@ -287,3 +287,105 @@ fn registry_problem(
         _ => make(ProblemKind::Other, format!("{registry} refused the request"), registry_error.hint.clone()),
     }
 }
+
+/// Where a pushed image is in Pulp, from Pulp's REST API (read through the proxy, which must
+/// list the registry in `pulp_api_hosts`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PulpLinks {
+    /// The repository's `pulp_href`.
+    pub repository: String,
+    /// Its name.
+    pub name: String,
+    /// Its latest version's href.
+    pub latest_version: Option<String>,
+    /// The distribution serving it: its href.
+    pub distribution: Option<String>,
+    /// The distribution's base path.
+    pub base_path: Option<String>,
+    /// What Pulp says to pull it by (`registry_path`).
+    pub registry_path: Option<String>,
+}
+
+/// What asking Pulp's REST API gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PulpAnswer {
+    /// It is Pulp, and this is where the image is.
+    Links(PulpLinks),
+    /// Not Pulp, or Pulp's API could not be read: why, in a sentence.
+    Unavailable(String),
+}
+
+/// `GET <api>/pulp/api/v3/<path>` through the proxy, with the registry's login as Basic
+/// credentials (Pulp's REST API takes them even where its registry API wants tokens).
+async fn pulp_get(api_host: &str, path_and_query: &str, login: Option<&Login>) -> Result<serde_json::Value, String> {
+    use waybill_core::transport::{Method, Request, Transport};
+    let transport = FetchTransport::new(&session::proxy_origin());
+    let url = format!("{}{path_and_query}", transport.registry_base(api_host));
+    let mut request = Request::new(Method::Get, url.as_str()).header("Accept", "application/json");
+    if let Some(Login { username, password }) = login {
+        request = request.header("Authorization", Credentials::new(username, password).basic_header());
+    }
+    let mut response = transport.send(request).await.map_err(|e| e.to_string())?;
+    let parsed_url = url::Url::parse(&url).map_err(|e| e.to_string())?;
+    let body = waybill_core::registry::client::read_limited(&mut response.body, 1 << 20, Method::Get, &parsed_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    if response.status != 200 {
+        let error = waybill_core::registry::RegistryError::from_response(
+            Method::Get,
+            &url,
+            response.status,
+            &response.headers,
+            &body,
+        );
+        return Err(match error.code.as_deref() {
+            Some("PROXY_PATH_NOT_ALLOWED") => format!(
+                "Waybill's proxy does not read Pulp's REST API on {api_host}: add \"{api_host}\" to pulp_api_hosts in \
+                 waybill.toml to see the repository, version and distribution here"
+            ),
+            _ if response.status == 404 => format!("{api_host} has no Pulp REST API: not a Pulp registry"),
+            _ => format!("Pulp's REST API on {api_host} answered {}: {}", response.status, error.message),
+        });
+    }
+    serde_json::from_slice(&body).map_err(|e| format!("Pulp's REST API answered something that is not JSON: {e}"))
+}
+
+/// The first result of a Pulp list answer.
+fn first(list: &serde_json::Value) -> Option<&serde_json::Value> {
+    list.get("results")?.as_array()?.first()
+}
+
+fn text(value: &serde_json::Value, key: &str) -> Option<String> {
+    value.get(key)?.as_str().map(str::to_owned)
+}
+
+/// Finds the repository and distribution Pulp made for a push to `repository` on `api_host`.
+pub async fn pulp_links(api_host: &str, registry: &str, repository: &str) -> PulpAnswer {
+    let login = session::login_for(registry);
+    let query = |key: &str| form_urlencoded::Serializer::new(String::new()).append_pair(key, repository).finish();
+    let repositories = format!("/pulp/api/v3/repositories/container/container/?{}", query("name"));
+    let found = match pulp_get(api_host, &repositories, login.as_ref()).await {
+        Ok(list) => list,
+        Err(why) => return PulpAnswer::Unavailable(why),
+    };
+    let Some(repo) = first(&found) else {
+        return PulpAnswer::Unavailable(format!("Pulp lists no container repository named {repository}"));
+    };
+    let mut links = PulpLinks {
+        repository: text(repo, "pulp_href").unwrap_or_default(),
+        name: text(repo, "name").unwrap_or_else(|| repository.to_owned()),
+        latest_version: text(repo, "latest_version_href"),
+        distribution: None,
+        base_path: None,
+        registry_path: None,
+    };
+    let distributions = format!("/pulp/api/v3/distributions/container/container/?{}", query("base_path"));
+    if let Ok(list) = pulp_get(api_host, &distributions, login.as_ref()).await
+        && let Some(d) = first(&list)
+    {
+        links.distribution = text(d, "pulp_href");
+        links.base_path = text(d, "base_path");
+        links.registry_path = text(d, "registry_path");
+    }
+    PulpAnswer::Links(links)
+}

@@ -4,8 +4,10 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
+use crate::pages::copy::CopyPage;
 use crate::pages::inspect::InspectPage;
-use crate::route::Route;
+use crate::pages::upload::UploadPage;
+use crate::route::{Route, section};
 
 /// The whole app.
 #[component]
@@ -22,12 +24,19 @@ pub fn App() -> impl IntoView {
                 <small>"container images, foreign layers and all"</small>
             </a>
             <nav class="nav" aria-label="Pages">
-                <a href="#/inspect" aria-current="page">"Inspect"</a>
+                {[("inspect", "#/inspect", "Inspect"), ("upload", "#/upload", "Upload"), ("copy", "#/copy", "Copy")]
+                    .into_iter()
+                    .map(|(key, href, text)| view! {
+                        <a href=href aria-current=move || (section(&route.get()) == key).then_some("page")>{text}</a>
+                    })
+                    .collect_view()}
             </nav>
         </header>
         <main id="main">
             {move || match route.get() {
                 Route::Inspect { reference, platform } => view! { <InspectPage reference platform /> }.into_any(),
+                Route::Upload => view! { <UploadPage /> }.into_any(),
+                Route::Copy { source } => view! { <CopyPage source /> }.into_any(),
                 Route::NotFound(path) => view! {
                     <div class="notice warn" role="alert">
                         <h2>"No such page"</h2>

@@ -6,6 +6,7 @@ mod components;
 mod pages;
 mod route;
 mod session;
+mod transfer;
 mod verify;
 
 fn main() {

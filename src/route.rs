@@ -6,6 +6,10 @@
 pub enum Route {
     /// Inspect a reference, or a pasted manifest when `reference` is empty.
     Inspect { reference: String, platform: String },
+    /// Push an image archive dropped onto the page.
+    Upload,
+    /// Copy an image from one registry to another, `source` prefilled.
+    Copy { source: String },
     /// Anything else: shown as "page not found" with a link home.
     NotFound(String),
 }
@@ -23,6 +27,8 @@ impl Route {
         };
         match path.trim_end_matches('/') {
             "" | "/inspect" => Route::Inspect { reference: param("ref"), platform: param("platform") },
+            "/upload" => Route::Upload,
+            "/copy" => Route::Copy { source: param("from") },
             other => Route::NotFound(other.to_owned()),
         }
     }
@@ -36,6 +42,16 @@ pub fn inspect_hash(reference: &str, platform: &str) -> String {
         query.append_pair("platform", platform);
     }
     format!("#/inspect?{}", query.finish())
+}
+
+/// Which navigation entry a route belongs to.
+pub fn section(route: &Route) -> &'static str {
+    match route {
+        Route::Inspect { .. } => "inspect",
+        Route::Upload => "upload",
+        Route::Copy { .. } => "copy",
+        Route::NotFound(_) => "",
+    }
 }
 
 /// Opens Inspect on `reference`: the hash changes, the page follows (and a reload or a shared
@@ -73,6 +89,17 @@ mod tests {
             platform: "windows/amd64".into(),
         };
         assert_eq!(route, expected);
+    }
+
+    #[test]
+    fn upload_and_copy() {
+        assert_eq!(Route::from_hash("#/upload"), Route::Upload);
+        assert_eq!(Route::from_hash("#/upload/"), Route::Upload);
+        assert_eq!(Route::from_hash("#/copy"), Route::Copy { source: String::new() });
+        assert_eq!(
+            Route::from_hash("#/copy?from=127.0.0.1%3A5001%2Ffixtures%2Fmulti%3Av1"),
+            Route::Copy { source: "127.0.0.1:5001/fixtures/multi:v1".into() }
+        );
     }
 
     #[test]

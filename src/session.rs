@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use waybill_app::browser::pool::{WORKER_DIR, WorkerPool};
 use waybill_app::browser::protocol::Login;
 use web_sys::Storage;
@@ -12,6 +13,8 @@ use web_sys::Storage;
 const LOGIN_KEY: &str = "waybill.login.";
 /// localStorage key of the recent references.
 const HISTORY_KEY: &str = "waybill.history";
+/// sessionStorage key prefix of the targets typed on Upload and Copy (never with credentials).
+const TARGET_KEY: &str = "waybill.target.";
 /// Recent references kept.
 pub const HISTORY_LEN: usize = 8;
 
@@ -92,6 +95,30 @@ pub fn remember_reference(reference: &str) {
 pub fn clear_history() {
     if let Some(storage) = local_storage() {
         let _ = storage.remove_item(HISTORY_KEY);
+    }
+}
+
+/// Where to push: what the user typed in a target form. No credentials: those are logins.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetFields {
+    /// `host[:port]` (a URL such as `http://pulp:24817` is accepted and trimmed).
+    pub registry: String,
+    /// The repository path.
+    pub repository: String,
+    /// The tag.
+    pub tag: String,
+}
+
+/// The target last typed on `page` in this tab.
+pub fn remembered_target(page: &str) -> Option<TargetFields> {
+    let text = session_storage()?.get_item(&format!("{TARGET_KEY}{page}")).ok()??;
+    serde_json::from_str(&text).ok()
+}
+
+/// Keeps the target typed on `page` for this tab (sessionStorage: gone when the tab closes).
+pub fn remember_target(page: &str, target: &TargetFields) {
+    if let (Some(storage), Ok(text)) = (session_storage(), serde_json::to_string(target)) {
+        let _ = storage.set_item(&format!("{TARGET_KEY}{page}"), &text);
     }
 }
 

@@ -7,9 +7,16 @@ use waybill_app::browser::protocol::Login;
 use crate::session;
 
 /// The sign-in form for `host` (a registry as written in references). `open` unfolds it (after
-/// an "unauthorised" answer); `on_saved` runs after the login is stored or forgotten.
+/// an "unauthorised" answer); `on_saved` runs after the login is stored or forgotten; `action`
+/// labels the button (default "Sign in and retry").
 #[component]
-pub fn LoginForm(host: String, open: bool, #[prop(into)] on_saved: Callback<()>) -> impl IntoView {
+pub fn LoginForm(
+    host: String,
+    open: bool,
+    #[prop(into)] on_saved: Callback<()>,
+    #[prop(optional)] action: Option<&'static str>,
+) -> impl IntoView {
+    let action = action.unwrap_or("Sign in and retry");
     let existing = session::login_for(&host);
     let signed_in = RwSignal::new(existing.is_some());
     let username = RwSignal::new(existing.map(|l| l.username).unwrap_or_default());
@@ -34,7 +41,9 @@ pub fn LoginForm(host: String, open: bool, #[prop(into)] on_saved: Callback<()>)
         username.set(String::new());
         on_saved.run(());
     };
-    let id = |what: &str| format!("login-{what}");
+    // Ids unique per registry: Copy shows a form for the source and one for the target.
+    let slug: String = host.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let id = move |what: &str| format!("login-{what}-{slug}");
     view! {
         <details class="panel login" open=open data-testid="login">
             <summary>
@@ -70,7 +79,7 @@ pub fn LoginForm(host: String, open: bool, #[prop(into)] on_saved: Callback<()>)
                 <div class="row">
                     <button type="submit"
                         disabled=move || { username.with(String::is_empty) || password.with(String::is_empty) }>
-                        "Sign in and retry"
+                        {action}
                     </button>
                     {move || signed_in.get().then(|| view! {
                         <button type="button" class="secondary" on:click=forget.clone()>"Sign out"</button>

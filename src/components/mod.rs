@@ -3,6 +3,7 @@
 pub mod blob_status;
 pub mod config_view;
 pub mod digest;
+pub mod drop_zone;
 pub mod foreign_panel;
 pub mod layer_table;
 pub mod login_form;
@@ -10,6 +11,10 @@ pub mod platform_picker;
 pub mod problem;
 pub mod progress;
 pub mod raw_json;
+pub mod rejection_panel;
+pub mod result_panel;
 pub mod reference_form;
 pub mod summary;
+pub mod target_form;
+pub mod transfer_panel;
 pub mod verify_panel;

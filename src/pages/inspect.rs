@@ -13,7 +13,7 @@ use waybill_core::report::InspectReport;
 use crate::api::{self, ImageView, Inspection, Problem, ProblemKind};
 use crate::components::config_view::ConfigView;
 use crate::components::foreign_panel::ForeignPanel;
-use crate::components::layer_table::LayerTable;
+use crate::components::layer_table::{LayerTable, LayerView};
 use crate::components::login_form::LoginForm;
 use crate::components::platform_picker::PlatformPicker;
 use crate::components::problem::ProblemPanel;
@@ -130,7 +130,7 @@ fn Loaded(inspection: Arc<Inspection>, platform: String, allow_foreign: RwSignal
             };
             let report = InspectReport::from_document(&inspection.top);
             view! {
-                {(!is_index).then(|| view! { <Summary report=report.clone() /> <LayerTable layers=report.layers.clone() /> })}
+                {(!is_index).then(|| view! { <Summary report=report.clone() /> <LayerTable layers=LayerView::from_reports(&report.layers) /> })}
                 <p class="hint" data-testid="pick-platform">{note}</p>
                 <RawJson documents=vec![top_raw] registry_digest=inspection.registry_digest.clone() />
             }
@@ -180,7 +180,7 @@ fn ImageResult(
         <Summary report=image.report.clone() />
         {(foreign > 0).then(|| view! { <ForeignPanel count=foreign bytes=foreign_bytes allow=allow_foreign /> })}
         <VerifyPanel verification=verification.clone() />
-        {move || view! { <LayerTable layers=report.get().layers verification=v.clone() /> }}
+        {move || view! { <LayerTable layers=LayerView::from_reports(&report.get().layers) verification=v.clone() /> }}
         {match config {
             Ok((config, _)) => view! { <ConfigView config layers verification /> }.into_any(),
             Err(why) => view! {
@@ -242,7 +242,7 @@ fn PasteForm(open: bool) -> impl IntoView {
                 {(report.foreign_count > 0).then(|| view! {
                     <ForeignPanel count=report.foreign_count bytes=report.foreign_size allow=allow_foreign />
                 })}
-                <LayerTable layers=report.layers.clone() />
+                <LayerTable layers=LayerView::from_reports(&report.layers) />
             }.into_any(),
         })}
     }

@@ -1,3 +1,5 @@
 //! One file per page.
 
+pub mod copy;
 pub mod inspect;
+pub mod upload;

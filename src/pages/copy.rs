@@ -1,0 +1,286 @@
+//! Copy: an image from one registry to another (into Pulp, typically) through the browser —
+//! the manifest and every blob streamed through the push worker, verified in flight, with the
+//! same foreign-layer policy, progress and result as Upload. The core's `copy` does the work,
+//! as `waybill copy` does natively.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use waybill_app::browser::pool::WORKER_DIR;
+use waybill_app::browser::pusher::client::{Event, Pusher};
+use waybill_app::browser::pusher::protocol::{CopySettings, Endpoint, Platforms};
+use waybill_core::manifest::Manifest;
+use waybill_core::policy;
+use waybill_core::reference::Reference;
+
+use crate::api::{self, Inspection, Problem, ProblemKind};
+use crate::components::foreign_panel::ForeignPanel;
+use crate::components::layer_table::{LayerTable, LayerView};
+use crate::components::login_form::LoginForm;
+use crate::components::problem::ProblemPanel;
+use crate::components::rejection_panel::RejectionPanel;
+use crate::components::result_panel::Target;
+use crate::components::summary::Summary;
+use crate::components::target_form::{TargetForm, target_reference};
+use crate::components::transfer_panel::TransferPanel;
+use crate::pages::upload::{CHUNK_CHOICES, DEFAULT_CHUNK_MIB};
+use crate::session;
+use crate::transfer::{Phase, Transfer};
+
+/// "All platforms" in the platform choice.
+const ALL: &str = "*";
+
+#[derive(Clone)]
+enum Source {
+    Nothing,
+    Loading,
+    Failed(Problem),
+    Loaded(Arc<Inspection>),
+}
+
+/// The Copy page, with `source` prefilled (from `#/copy?from=…`).
+#[component]
+pub fn CopyPage(source: String) -> impl IntoView {
+    let text = RwSignal::new(source.clone());
+    let loaded = RwSignal::new(Source::Nothing);
+    let platform = RwSignal::new(String::new());
+    let allow = RwSignal::new(false);
+    let fetch = RwSignal::new(false);
+    let chunk_mib = RwSignal::new(DEFAULT_CHUNK_MIB);
+    let fields = RwSignal::new(session::remembered_target("copy").unwrap_or_default());
+    let transfer = Transfer::new();
+    let target = RwSignal::new(None::<Target>);
+    let pusher = StoredValue::new_local(None::<Pusher>);
+    let attempt = RwSignal::new(0_u32);
+
+    let load = move || {
+        let reference = text.get_untracked().trim().to_owned();
+        if reference.is_empty() {
+            return;
+        }
+        let generation = attempt.get_untracked() + 1;
+        attempt.set(generation);
+        loaded.set(Source::Loading);
+        platform.set(String::new());
+        transfer.phase.set(Phase::Idle);
+        leptos::task::spawn_local(async move {
+            let result = api::inspect(&reference, "").await;
+            if attempt.try_get_untracked() != Some(generation) {
+                return;
+            }
+            loaded.try_set(match result {
+                Ok(inspection) => Source::Loaded(Arc::new(inspection)),
+                Err(problem) => Source::Failed(problem),
+            });
+        });
+    };
+    if !source.trim().is_empty() {
+        load();
+    }
+    let copy = move || {
+        let Source::Loaded(inspection) = loaded.get_untracked() else { return };
+        let Ok(to) = target_reference(&fields.get_untracked()) else { return };
+        let from = &inspection.reference;
+        let chosen = platform.get_untracked();
+        let platforms = match (inspection.entries.is_empty(), chosen.as_str()) {
+            (true, _) => Platforms::Unspecified,
+            (false, ALL) => Platforms::All,
+            (false, one) => Platforms::One(one.to_owned()),
+        };
+        let settings = CopySettings {
+            allow_foreign_layers: allow.get_untracked(),
+            platforms,
+            chunk_size: chunk_mib.get_untracked() * 1024 * 1024,
+        };
+        target.set(Some(Target {
+            registry: to.registry().to_owned(),
+            api_host: to.api_host().to_owned(),
+            repository: to.repository().to_owned(),
+            tag: to.reference(),
+        }));
+        transfer.begin();
+        let worker = pusher.with_value(Clone::clone).or_else(|| {
+            match Pusher::start(WORKER_DIR, session::pool(), move |event| transfer.handle(&event)) {
+                Ok(worker) => {
+                    pusher.set_value(Some(worker.clone()));
+                    Some(worker)
+                }
+                Err(message) => {
+                    transfer.handle(&Event::Crashed(message));
+                    None
+                }
+            }
+        });
+        if let Some(worker) = worker {
+            worker.copy(endpoint(from), endpoint(&to), settings);
+        }
+    };
+    let cancel = Callback::new(move |()| pusher.with_value(|p| p.iter().for_each(Pusher::cancel)));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        load();
+    };
+    let retry = Callback::new(move |()| load());
+
+    view! {
+        <h1>"Copy"</h1>
+        <p class="lead">
+            "Copy an image from one registry to another — into Pulp, for instance — through your browser: the manifest "
+            "and every blob stream through Waybill's proxy, verified on the way, with the same foreign-layer policy as "
+            "Upload."
+        </p>
+        <form class="panel" on:submit=submit aria-label="Source image">
+            <label for="copy-source">"Source image"</label>
+            <div class="row">
+                <div class="grow">
+                    <input id="copy-source" type="text" autocomplete="off" autocapitalize="off" spellcheck="false"
+                        placeholder="e.g. registry:5000/team/app:1.0" aria-describedby="copy-source-hint"
+                        prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) />
+                </div>
+                <button type="submit" data-testid="load-source" disabled=move || text.with(|t| t.trim().is_empty())>"Load"</button>
+            </div>
+            <p id="copy-source-hint" class="hint">"Anything docker pull takes; read through Waybill's proxy."</p>
+        </form>
+        {move || match loaded.get() {
+            Source::Nothing => ().into_any(),
+            Source::Loading => view! { <p class="loading" aria-live="polite">"Reading the source manifest…"</p> }.into_any(),
+            Source::Failed(problem) => {
+                let host = Reference::parse(text.get_untracked().trim()).ok().map(|r| r.registry().to_owned());
+                let unauthorised = problem.kind == ProblemKind::Unauthorised;
+                view! {
+                    <ProblemPanel problem />
+                    {host.map(|host| view! { <LoginForm host open=unauthorised on_saved=retry /> })}
+                }.into_any()
+            }
+            Source::Loaded(inspection) => view! {
+                <SourceView inspection platform allow />
+                <TargetForm page="copy" fields legend="Copy to" />
+                <CopyControls inspection=loaded platform allow chunk_mib fields transfer copy />
+                {move || (transfer.phase.get() != Phase::Idle).then(|| view! {
+                    <TransferPanel transfer verb="Copy" target=target.into() on_cancel=cancel allow fetch />
+                })}
+            }.into_any(),
+        }}
+    }
+}
+
+/// An endpoint for `reference`, with this tab's login for its registry.
+fn endpoint(reference: &Reference) -> Endpoint {
+    Endpoint {
+        proxy_origin: session::proxy_origin(),
+        api_host: reference.api_host().to_owned(),
+        repository: reference.repository().to_owned(),
+        reference: reference.reference(),
+        login: session::login_for(reference.registry()),
+    }
+}
+
+/// What the source is: an image (its layers), or an index (pick a platform, or all).
+#[component]
+fn SourceView(inspection: Arc<Inspection>, platform: RwSignal<String>, allow: RwSignal<bool>) -> impl IntoView {
+    if !inspection.entries.is_empty() {
+        let entries = inspection.entries.clone();
+        return view! {
+            <fieldset class="panel platforms-choice" data-testid="copy-platforms">
+                <legend>{format!("{} is an index of {} manifests: copy", inspection.reference.familiar(), entries.len())}</legend>
+                <label class="checkbox">
+                    <input type="radio" name="copy-platform" prop:checked=move || platform.get() == ALL
+                        on:change=move |_| platform.set(ALL.to_owned()) />
+                    "All platforms: the index and every image, digests unchanged"
+                </label>
+                {entries.into_iter().filter_map(|e| e.platform.map(|p| p.to_string())).map(|p| {
+                    let value = p.clone();
+                    view! {
+                        <label class="checkbox">
+                            <input type="radio" name="copy-platform" prop:checked={
+                                let value = value.clone();
+                                move || platform.get() == value
+                            } on:change=move |_| platform.set(value.clone()) />
+                            {format!("Only {p}: its manifest becomes the tag")}
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+        }
+        .into_any();
+    }
+    let Some(image) = inspection.image.clone() else {
+        return view! { <p class="hint">"A Docker schema 1 manifest: Waybill cannot copy it."</p> }.into_any();
+    };
+    let report = image.report.clone();
+    let foreign = report.foreign_count;
+    let foreign_bytes = report.foreign_size;
+    view! {
+        <Summary report=report.clone() />
+        {(foreign > 0).then(|| view! { <ForeignPanel count=foreign bytes=foreign_bytes allow /> })}
+        {move || {
+            let layers = report.clone().allowing_foreign_layers(allow.get()).layers;
+            view! { <LayerTable layers=LayerView::from_reports(&layers) /> }
+        }}
+    }
+    .into_any()
+}
+
+#[component]
+#[allow(clippy::too_many_arguments)]
+fn CopyControls(
+    inspection: RwSignal<Source>,
+    platform: RwSignal<String>,
+    allow: RwSignal<bool>,
+    chunk_mib: RwSignal<u64>,
+    fields: RwSignal<session::TargetFields>,
+    transfer: Transfer,
+    copy: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let target_ok = move || fields.with(|f| target_reference(f).is_ok());
+    // The policy for a single image is known before anything is sent; for an index the core
+    // decides it for every image it resolves, still before the destination is contacted.
+    let rejections = move || {
+        let Source::Loaded(inspection) = inspection.get() else { return Vec::new() };
+        match inspection.image.as_ref().map(|i| i.document.manifest()) {
+            Some(Manifest::Image(image)) if inspection.entries.is_empty() => {
+                policy::plan(image, allow.get()).err().unwrap_or_default()
+            }
+            _ => Vec::new(),
+        }
+    };
+    let needs_platform = move || {
+        matches!(inspection.get(), Source::Loaded(i) if !i.entries.is_empty()) && platform.get().is_empty()
+    };
+    view! {
+        <section class="panel" aria-labelledby="copy-heading">
+            <h2 id="copy-heading">"Copy"</h2>
+            <div class="row">
+                <div>
+                    <label for="copy-chunk-size">"Chunk size"</label>
+                    <select id="copy-chunk-size" on:change=move |ev| {
+                        if let Ok(mib) = event_target_value(&ev).parse() { chunk_mib.set(mib) }
+                    }>
+                        {CHUNK_CHOICES.iter().map(|&mib| view! {
+                            <option value=mib.to_string() selected=move || chunk_mib.get() == mib>{format!("{mib} MiB")}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            {move || {
+                let refused = rejections();
+                if !refused.is_empty() {
+                    return view! { <RejectionPanel rejections=refused allow action="Copy" /> }.into_any();
+                }
+                let copy = copy.clone();
+                view! {
+                    <div class="row">
+                        <button type="button" data-testid="copy"
+                            disabled=move || transfer.running() || !target_ok() || needs_platform()
+                            on:click=move |_| copy()>"Copy"</button>
+                        <span class="hint">{move || {
+                            if needs_platform() { "Pick a platform, or all, first." }
+                            else if !target_ok() { "Fill in where to copy to first." }
+                            else { "Blobs stream through your browser, verified on the way; the manifest goes last." }
+                        }}</span>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,326 @@
+//! Upload: an image archive dropped onto the page, inspected at once (images, tags, every layer
+//! classified, foreign layers present in the archive or not), then pushed to Pulp or any
+//! registry through the proxy — verified first, by the hashing workers, and refused before
+//! anything is sent when it has foreign layers and they are not allowed.
+//!
+//! The archive is opened, verified against its metadata and pushed by the push worker with the
+//! core (the CLI's `waybill push`, in the browser); this page shows what it says.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use waybill_app::browser::pool::WORKER_DIR;
+use waybill_app::browser::pusher::client::{Event, Pusher};
+use waybill_app::browser::pusher::protocol::{Endpoint, Failure, FromPusher, ImagePolicy, PushSettings};
+use waybill_core::archive::ImageFormat;
+use waybill_core::archive::report::{ArchiveReport, ImageReport};
+use waybill_core::reference::Reference;
+use waybill_core::size::human;
+use web_sys::{Blob, File};
+
+use crate::components::drop_zone::DropZone;
+use crate::components::foreign_panel::ForeignPanel;
+use crate::components::layer_table::{LayerTable, LayerView};
+use crate::components::rejection_panel::{AbsentPanel, RejectionPanel};
+use crate::components::result_panel::Target;
+use crate::components::target_form::{TargetForm, target_reference};
+use crate::components::transfer_panel::TransferPanel;
+use crate::session;
+use crate::transfer::{Phase, Transfer};
+
+/// Chunk sizes offered, in MiB (all under the 100 MB request bodies Cloudflare accepts).
+pub const CHUNK_CHOICES: &[u64] = &[4, 8, 16, 32, 64];
+/// The default chunk size, in MiB.
+pub const DEFAULT_CHUNK_MIB: u64 = 8;
+
+/// The dropped file and what opening it gave.
+#[derive(Clone)]
+enum Opened {
+    Nothing,
+    Opening { name: String, size: u64 },
+    Failed { name: String, message: String },
+    Ready(Arc<Archive>),
+}
+
+/// An opened archive, as the push worker reported it.
+struct Archive {
+    name: String,
+    size: u64,
+    report: ArchiveReport,
+    policy: Vec<ImagePolicy>,
+}
+
+/// The Upload page.
+#[component]
+pub fn UploadPage() -> impl IntoView {
+    let opened = RwSignal::new(Opened::Nothing);
+    let image = RwSignal::new(0_usize);
+    let allow = RwSignal::new(false);
+    let fetch = RwSignal::new(false);
+    let chunk_mib = RwSignal::new(DEFAULT_CHUNK_MIB);
+    let fields = RwSignal::new(session::remembered_target("upload").unwrap_or_default());
+    let transfer = Transfer::new();
+    let target = RwSignal::new(None::<Target>);
+    let pusher = StoredValue::new_local(None::<Pusher>);
+
+    let on_event = move |event: Event| {
+        let opening = matches!(opened.try_get_untracked(), Some(Opened::Opening { .. }));
+        match (&event, opened.try_get_untracked()) {
+            (Event::Message(FromPusher::Opened { report, policy }), Some(Opened::Opening { name, size })) => {
+                prefill(fields, report);
+                image.try_set(0);
+                let archive = Archive { name, size, report: report.clone(), policy: policy.clone() };
+                opened.try_set(Opened::Ready(Arc::new(archive)));
+            }
+            (Event::Message(FromPusher::Failed { failure }), Some(Opened::Opening { name, .. })) => {
+                let message = match failure {
+                    Failure::Other { message } => message.clone(),
+                    other => format!("{other:?}"),
+                };
+                opened.try_set(Opened::Failed { name, message });
+            }
+            (Event::Crashed(message), Some(Opened::Opening { name, .. })) => {
+                opened.try_set(Opened::Failed { name, message: message.clone() });
+            }
+            _ if !opening => transfer.handle(&event),
+            _ => {}
+        }
+    };
+    let choose = move |file: File| {
+        let (name, size) = (file.name(), file.size() as u64);
+        transfer.phase.set(Phase::Idle);
+        allow.set(false);
+        fetch.set(false);
+        opened.set(Opened::Opening { name, size });
+        // A fresh worker per file: the previous one (and anything it was doing) ends here.
+        pusher.set_value(None);
+        match Pusher::start(WORKER_DIR, session::pool(), on_event) {
+            Ok(worker) => {
+                let blob: Blob = file.into();
+                worker.open(blob);
+                pusher.set_value(Some(worker));
+            }
+            Err(message) => opened.set(Opened::Failed { name: "the file".into(), message }),
+        }
+    };
+    let push = move || {
+        let Ok(reference) = target_reference(&fields.get_untracked()) else { return };
+        let endpoint = Endpoint {
+            proxy_origin: session::proxy_origin(),
+            api_host: reference.api_host().to_owned(),
+            repository: reference.repository().to_owned(),
+            reference: reference.reference(),
+            login: session::login_for(reference.registry()),
+        };
+        let settings = PushSettings {
+            allow_foreign_layers: allow.get_untracked(),
+            fetch_foreign: fetch.get_untracked(),
+            chunk_size: chunk_mib.get_untracked() * 1024 * 1024,
+        };
+        target.set(Some(Target {
+            registry: reference.registry().to_owned(),
+            api_host: reference.api_host().to_owned(),
+            repository: reference.repository().to_owned(),
+            tag: reference.reference(),
+        }));
+        transfer.begin();
+        pusher.with_value(|p| {
+            if let Some(p) = p {
+                p.push(image.get_untracked(), endpoint, settings);
+            }
+        });
+    };
+    let cancel = Callback::new(move |()| pusher.with_value(|p| p.iter().for_each(Pusher::cancel)));
+    let compact = Signal::derive(move || !matches!(opened.get(), Opened::Nothing));
+
+    view! {
+        <h1>"Upload"</h1>
+        <p class="lead">
+            "Push an image archive into Pulp or any registry from your browser. Waybill shows what is in it and "
+            "what will happen to foreign layers before anything is sent, verifies every file, then uploads."
+        </p>
+        <DropZone on_file=choose compact />
+        {move || match opened.get() {
+            Opened::Nothing => ().into_any(),
+            Opened::Opening { name, size } => view! {
+                <p class="loading" aria-live="polite" data-testid="opening">{format!("Reading {name} ({}) …", human(size))}</p>
+            }.into_any(),
+            Opened::Failed { name, message } => view! {
+                <div class="notice error" role="alert" data-testid="open-failed">
+                    <h2>{format!("Waybill cannot read {name}")}</h2>
+                    <p class="mono wrap">{message}</p>
+                    <p>"Waybill reads docker save / podman save output and OCI image layouts (skopeo docker-archive: and oci-archive:), plain, gzip'd or zstd'd."</p>
+                </div>
+            }.into_any(),
+            Opened::Ready(archive) => view! {
+                <ArchiveView archive image allow fetch chunk_mib fields transfer target=target.into() push cancel />
+            }.into_any(),
+        }}
+    }
+}
+
+/// Fills an empty target repository and tag from the archive's first image name.
+fn prefill(fields: RwSignal<session::TargetFields>, report: &ArchiveReport) {
+    let Some(name) = report.images.first().and_then(|i| i.names.first()) else { return };
+    let Ok(reference) = Reference::parse(name) else { return };
+    fields.try_update(|f| {
+        if f.repository.trim().is_empty() {
+            f.repository = reference.repository().to_owned();
+        }
+        if f.tag.trim().is_empty() {
+            f.tag = reference.tag().unwrap_or("latest").to_owned();
+        }
+    });
+}
+
+#[component]
+#[allow(clippy::too_many_arguments)] // the page's state, passed down once
+fn ArchiveView(
+    archive: Arc<Archive>,
+    image: RwSignal<usize>,
+    allow: RwSignal<bool>,
+    fetch: RwSignal<bool>,
+    chunk_mib: RwSignal<u64>,
+    fields: RwSignal<session::TargetFields>,
+    transfer: Transfer,
+    target: Signal<Option<Target>>,
+    push: impl Fn() + Clone + Send + Sync + 'static,
+    cancel: Callback<()>,
+) -> impl IntoView {
+    let report = &archive.report;
+    let formats: Vec<&str> = report
+        .formats
+        .iter()
+        .map(|f| match f {
+            ImageFormat::DockerSave => "docker save",
+            ImageFormat::OciLayout => "OCI layout",
+        })
+        .collect();
+    let several = report.images.len() > 1;
+    let images = report.images.clone();
+    let current = {
+        let archive = archive.clone();
+        move || {
+            let i = image.get();
+            archive.report.images.get(i).cloned().zip(archive.policy.get(i).cloned())
+        }
+    };
+    view! {
+        <section class="panel" aria-labelledby="archive-heading" data-testid="archive">
+            <h2 id="archive-heading">{archive.name.clone()}</h2>
+            <ul class="stats">
+                <li><strong>{human(archive.size)}</strong><span>{format!("{} · {}", formats.join(" + "), report.compression.as_str())}</span></li>
+                <li><strong>{report.images.len()}</strong><span>{if several { "images" } else { "image" }}</span></li>
+                <li><strong>{report.entries}</strong><span>"tar entries"</span></li>
+            </ul>
+            {(!report.warnings.is_empty()).then(|| view! {
+                <div class="notice warn"><ul>{report.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul></div>
+            })}
+            <fieldset class="images">
+                <legend>{if several { "Images in the archive: pick the one to push" } else { "Image in the archive" }}</legend>
+                {images.into_iter().enumerate().map(|(i, img)| view! {
+                    <label class="checkbox image-choice" data-testid="image-choice">
+                        <input type="radio" name="archive-image" prop:checked=move || image.get() == i
+                            on:change=move |_| image.set(i) />
+                        <span>{image_label(&img)}</span>
+                    </label>
+                }).collect_view()}
+            </fieldset>
+        </section>
+        {move || current().map(|(img, policy)| view! {
+            <ImageView img policy allow fetch chunk_mib fields transfer target push=push.clone() cancel />
+        })}
+    }
+}
+
+fn image_label(img: &ImageReport) -> String {
+    let names = if img.names.is_empty() { "untagged".to_owned() } else { img.names.join(", ") };
+    let platforms: Vec<&str> = img.manifests.iter().map(|m| m.platform.as_str()).collect();
+    format!(
+        "{names} — {} · {} layers · {}{}",
+        platforms.join(", "),
+        img.manifests.iter().map(|m| m.layers.len()).sum::<usize>(),
+        human(img.total_size),
+        if img.foreign_count > 0 { format!(" · {} foreign", img.foreign_count) } else { String::new() }
+    )
+}
+
+#[component]
+#[allow(clippy::too_many_arguments)]
+fn ImageView(
+    img: ImageReport,
+    policy: ImagePolicy,
+    allow: RwSignal<bool>,
+    fetch: RwSignal<bool>,
+    chunk_mib: RwSignal<u64>,
+    fields: RwSignal<session::TargetFields>,
+    transfer: Transfer,
+    target: Signal<Option<Target>>,
+    push: impl Fn() + Clone + Send + Sync + 'static,
+    cancel: Callback<()>,
+) -> impl IntoView {
+    let foreign_bytes: u64 =
+        img.manifests.iter().flat_map(|m| &m.layers).filter(|l| l.foreign).map(|l| l.size).sum();
+    let several = img.manifests.len() > 1;
+    let manifests = img.manifests.clone();
+    let rejections = policy.rejections.clone();
+    let absent = policy.absent_foreign.clone();
+    let has_absent = !absent.is_empty();
+    let target_ok = move || fields.with(|f| target_reference(f).is_ok());
+    view! {
+        {(!img.warnings.is_empty()).then(|| view! {
+            <div class="notice warn"><h3>"Before you push"</h3>
+                <ul>{img.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul></div>
+        })}
+        {(img.foreign_count > 0).then(|| view! {
+            <ForeignPanel count=img.foreign_count bytes=foreign_bytes allow />
+        })}
+        {move || manifests.iter().map(|m| {
+            let heading = several.then(|| view! { <h2 class="platform-heading">{format!("Platform {}", m.platform)}</h2> });
+            view! { {heading} <LayerTable layers=LayerView::from_archive(&m.layers, allow.get()) /> }
+        }).collect_view()}
+        <TargetForm page="upload" fields legend="Push to" />
+        <section class="panel" aria-labelledby="push-heading">
+            <h2 id="push-heading">"Push"</h2>
+            <div class="row">
+                {has_absent.then(|| view! {
+                    <label class="checkbox">
+                        <input type="checkbox" prop:checked=move || fetch.get()
+                            on:change=move |ev| fetch.set(event_target_checked(&ev)) />
+                        "Fetch missing foreign layers from their urls (https, through the proxy if it permits the host)"
+                    </label>
+                })}
+                <div>
+                    <label for="chunk-size">"Chunk size"</label>
+                    <select id="chunk-size" on:change=move |ev| {
+                        if let Ok(mib) = event_target_value(&ev).parse() { chunk_mib.set(mib) }
+                    }>
+                        {CHUNK_CHOICES.iter().map(|&mib| view! {
+                            <option value=mib.to_string() selected=move || chunk_mib.get() == mib>{format!("{mib} MiB")}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            {move || {
+                if !allow.get() && !rejections.is_empty() {
+                    return view! { <RejectionPanel rejections=rejections.clone() allow action="Push" /> }.into_any();
+                }
+                if allow.get() && has_absent && !fetch.get() {
+                    return view! { <AbsentPanel absent=absent.clone() fetch /> }.into_any();
+                }
+                let push = push.clone();
+                view! {
+                    <div class="row">
+                        <button type="button" data-testid="push"
+                            disabled=move || transfer.running() || !target_ok()
+                            on:click=move |_| push()>"Verify and push"</button>
+                        <span class="hint">{move || if target_ok() { "Every file is hashed first; nothing is sent if one is wrong." } else { "Fill in where to push first." }}</span>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+        {move || (transfer.phase.get() != Phase::Idle).then(|| view! {
+            <TransferPanel transfer verb="Push" target on_cancel=cancel allow fetch />
+        })}
+    }
+}
