@@ -19,8 +19,8 @@ pub enum Phase {
     Verifying,
     /// Blobs are moving.
     Uploading,
-    /// Finished.
-    Done(Arc<CopyReport>),
+    /// Finished; whether the registry looks like Pulp.
+    Done(Arc<CopyReport>, bool),
     /// Stopped.
     Failed(Failure),
 }
@@ -188,8 +188,8 @@ impl Transfer {
             FromPusher::ManifestPushed { reference, digest } => {
                 self.manifests.try_update(|m| m.push((reference.clone(), digest.clone())));
             }
-            FromPusher::Done { report } => {
-                self.phase.try_set(Phase::Done(Arc::new(report.clone())));
+            FromPusher::Done { report, pulp } => {
+                self.phase.try_set(Phase::Done(Arc::new(report.clone()), *pulp));
             }
             FromPusher::Failed { failure } => {
                 self.phase.try_set(Phase::Failed(failure.clone()));

@@ -5,6 +5,10 @@
 //!   proxy follows blob redirects server-side and rewrites `Location`s into its own routes); if
 //!   one slips through, fetch hides its target (an "opaque redirect") and this transport says so
 //!   instead of returning status 0.
+//! * `credentials: "omit"`: the core sends the `Authorization` each request needs, and nothing
+//!   else may: no cookies, no HTTP-auth cache — and no login prompt. Pulp answers 401 with
+//!   `WWW-Authenticate: Basic`, on which Chromium would otherwise hold the request to ask the user
+//!   (headless, forever) instead of handing the 401 to the core, which retries with the login.
 //! * `cache: "no-store"`: a registry's answer must be the registry's, never the HTTP cache's — a
 //!   tag moves, a blob file can be replaced, and verification must see what the registry serves.
 //! * Response bodies are read from the `ReadableStream` one chunk at a time (never buffered
@@ -28,8 +32,8 @@ use waybill_core::transport::{
     Body, Method, Request, Response, ResponseBody, Transport, TransportError, TransportErrorKind,
 };
 use web_sys::{
-    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, RequestCache, RequestInit,
-    RequestRedirect,
+    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, RequestCache, RequestCredentials,
+    RequestInit, RequestRedirect,
 };
 
 use super::chunk::BlobChunk;
@@ -148,6 +152,7 @@ impl FetchTransport {
         init.set_headers(&headers);
         init.set_redirect(RequestRedirect::Manual);
         init.set_cache(RequestCache::NoStore);
+        init.set_credentials(RequestCredentials::Omit);
         let cancel = self.cancel.as_ref().filter(|_| request.method != Method::Delete);
         if let Some(signal) = &self.signal {
             init.set_signal(Some(signal));

@@ -24,3 +24,20 @@ pub fn DigestBadge(digest: Digest) -> impl IntoView {
         </button>
     }
 }
+
+/// A button that copies `text` (a full digest, a command) to the clipboard.
+#[component]
+pub fn CopyButton(text: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let label = format!("Copy {text}");
+    let copy = move |_| {
+        // Fails only without clipboard permission; the text is on the page either way.
+        let _ = window().navigator().clipboard().write_text(&text);
+        copied.set(true);
+    };
+    view! {
+        <button type="button" class="small secondary" on:click=copy aria-label=label>
+            {move || if copied.get() { "Copied" } else { "Copy" }}
+        </button>
+    }
+}

@@ -9,7 +9,7 @@ use waybill_core::registry::{BlobOutcome, CopyReport};
 use waybill_core::size::human;
 
 use crate::api::{self, PulpAnswer};
-use crate::components::digest::DigestBadge;
+use crate::components::digest::CopyButton;
 use crate::session;
 
 /// Where the image went.
@@ -25,9 +25,9 @@ pub struct Target {
     pub tag: String,
 }
 
-/// The result.
+/// The result; `pulp` says whether the registry looked like Pulp (then its REST API is read).
 #[component]
-pub fn ResultPanel(report: Arc<CopyReport>, target: Target) -> impl IntoView {
+pub fn ResultPanel(report: Arc<CopyReport>, target: Target, pulp: bool) -> impl IntoView {
     let count = |wanted: &[BlobOutcome]| report.blobs.iter().filter(|(_, _, o)| wanted.contains(o)).count();
     let uploaded: u64 = report
         .blobs
@@ -37,12 +37,12 @@ pub fn ResultPanel(report: Arc<CopyReport>, target: Target) -> impl IntoView {
         .sum();
     let name = format!("{}/{}", target.registry, target.repository);
     let by_digest = format!("{name}@{}", report.digest);
-    let pulp = LocalResource::new({
+    let links = pulp.then(|| {
         let target = target.clone();
-        move || {
+        LocalResource::new(move || {
             let target = target.clone();
             async move { api::pulp_links(&target.api_host, &target.registry, &target.repository).await }
-        }
+        })
     });
     let origin = session::proxy_origin();
     let api_host = target.api_host.clone();
@@ -51,7 +51,7 @@ pub fn ResultPanel(report: Arc<CopyReport>, target: Target) -> impl IntoView {
             <h2>{format!("Pushed {name}:{}", target.tag)}</h2>
             <dl class="facts">
                 <dt>"Manifest digest"</dt>
-                <dd><code data-testid="result-digest">{report.digest.to_string()}</code> " " <DigestBadge digest=report.digest.clone() /></dd>
+                <dd><code data-testid="result-digest">{report.digest.to_string()}</code> " " <CopyButton text=report.digest.to_string() /></dd>
                 <dt>"Media type"</dt><dd><code>{report.media_type.clone()}</code></dd>
                 <dt>"Blobs"</dt>
                 <dd data-testid="result-blobs">{format!(
@@ -72,31 +72,33 @@ pub fn ResultPanel(report: Arc<CopyReport>, target: Target) -> impl IntoView {
             {(!report.warnings.is_empty()).then(|| view! {
                 <ul>{report.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul>
             })}
-            <h3>"In Pulp"</h3>
-            <Suspense fallback=|| view! { <p class="loading">"Asking Pulp's REST API…"</p> }>
-                {move || pulp.get().map(|answer| match answer {
-                    PulpAnswer::Links(links) => {
-                        let link = |href: &str| format!("{origin}/r/{api_host}{href}");
-                        view! {
-                            <ul class="plain" data-testid="pulp-links">
-                                <li>"Repository "<a href=link(&links.repository) target="_blank" rel="noopener" data-testid="pulp-repository">{links.name.clone()}</a>
-                                    <span class="exact">{links.repository.clone()}</span></li>
-                                {links.latest_version.clone().map(|v| view! {
-                                    <li>"Latest version "<a href=link(&v) target="_blank" rel="noopener" data-testid="pulp-version">{v.clone()}</a></li>
-                                })}
-                                {links.distribution.clone().map(|d| view! {
-                                    <li>"Distribution "<a href=link(&d) target="_blank" rel="noopener" data-testid="pulp-distribution">
-                                        {links.base_path.clone().unwrap_or_else(|| d.clone())}</a>
-                                        {links.registry_path.clone().map(|p| view! { <span class="exact">{format!("registry path {p}")}</span> })}
-                                    </li>
-                                })}
-                            </ul>
-                            <p class="hint">"Links open Pulp's REST API through Waybill's proxy; your browser asks for the Pulp login."</p>
-                        }.into_any()
-                    }
-                    PulpAnswer::Unavailable(why) => view! { <p class="hint" data-testid="pulp-unavailable">{why}</p> }.into_any(),
-                })}
-            </Suspense>
+            {links.map(|pulp| view! {
+                <h3>"In Pulp"</h3>
+                <Suspense fallback=|| view! { <p class="loading">"Asking Pulp's REST API…"</p> }>
+                    {move || pulp.get().map(|answer| match answer {
+                        PulpAnswer::Links(links) => {
+                            let link = |href: &str| format!("{origin}/r/{api_host}{href}");
+                            view! {
+                                <ul class="plain" data-testid="pulp-links">
+                                    <li>"Repository "<a href=link(&links.repository) target="_blank" rel="noopener" data-testid="pulp-repository">{links.name.clone()}</a>
+                                        <span class="exact">{links.repository.clone()}</span></li>
+                                    {links.latest_version.clone().map(|v| view! {
+                                        <li>"Latest version "<a href=link(&v) target="_blank" rel="noopener" data-testid="pulp-version">{v.clone()}</a></li>
+                                    })}
+                                    {links.distribution.clone().map(|d| view! {
+                                        <li>"Distribution "<a href=link(&d) target="_blank" rel="noopener" data-testid="pulp-distribution">
+                                            {links.base_path.clone().unwrap_or_else(|| d.clone())}</a>
+                                            {links.registry_path.clone().map(|p| view! { <span class="exact">{format!("registry path {p}")}</span> })}
+                                        </li>
+                                    })}
+                                </ul>
+                                <p class="hint">"Links open Pulp's REST API through Waybill's proxy; your browser asks for the Pulp login."</p>
+                            }.into_any()
+                        }
+                        PulpAnswer::Unavailable(why) => view! { <p class="hint" data-testid="pulp-unavailable">{why}</p> }.into_any(),
+                    })}
+                </Suspense>
+            })}
         </div>
     }
 }

@@ -11,6 +11,14 @@ use waybill_core::size::human;
 
 use crate::components::digest::DigestBadge;
 use crate::components::progress::{eta, format_rate, percent, rate};
+
+/// Below this many bytes a transfer is over before its rate means anything.
+const RATE_FLOOR: u64 = 1 << 20;
+
+/// The rate for `bytes` in `millis`, when there are enough bytes for it to mean something.
+fn meaningful_rate(bytes: u64, millis: f64) -> Option<f64> {
+    if bytes < RATE_FLOOR { None } else { rate(bytes, millis) }
+}
 use crate::components::rejection_panel::{AbsentPanel, RejectionPanel};
 use crate::components::result_panel::{ResultPanel, Target};
 use crate::transfer::{BlobRow, FileRow, Phase, Transfer};
@@ -34,7 +42,7 @@ pub fn TransferPanel(
                     Phase::Idle => String::new(),
                     Phase::Verifying => "Verifying before anything is sent".to_owned(),
                     Phase::Uploading => format!("{verb}ing"),
-                    Phase::Done(_) => format!("{verb} complete"),
+                    Phase::Done(..) => format!("{verb} complete"),
                     Phase::Failed(Failure::Cancelled) => format!("{verb} cancelled"),
                     Phase::Failed(_) => format!("{verb} failed"),
                 }}</h2>
@@ -44,7 +52,7 @@ pub fn TransferPanel(
             <Verification transfer />
             <Uploads transfer />
             {move || match transfer.phase.get() {
-                Phase::Done(report) => target.get().map(|target| view! { <ResultPanel report target /> }.into_any()),
+                Phase::Done(report, pulp) => target.get().map(|target| view! { <ResultPanel report target pulp /> }.into_any()),
                 Phase::Failed(failure) => Some(view! { <FailurePanel failure verb allow fetch /> }.into_any()),
                 _ => None,
             }}
@@ -71,7 +79,7 @@ fn Verification(transfer: Transfer) -> impl IntoView {
         }
         let (done, total, finished, failed) = transfer.hashing_totals();
         let started = transfer.verify_started.get().unwrap_or_else(now_ms);
-        let mb = rate(done, now_ms() - started);
+        let mb = meaningful_rate(done, now_ms() - started);
         let mut line = format!("{} of {} · {}%", human(done), human(total), percent(done, total));
         if let Some(mb) = mb {
             line.push_str(&format!(" · {}", format_rate(mb)));
@@ -126,7 +134,7 @@ fn Uploads(transfer: Transfer) -> impl IntoView {
             Phase::Uploading => now_ms(),
             _ => blobs.iter().map(|b| b.progress.get().1).fold(started, f64::max),
         };
-        let mb = rate(t.sent, end - started);
+        let mb = meaningful_rate(t.sent, end - started);
         let mut line = format!("{} of {} · {}%", human(t.done), human(t.bytes), percent(t.done, t.bytes));
         if let Some(mb) = mb {
             line.push_str(&format!(" · {} sent at {}", human(t.sent), format_rate(mb)));
@@ -169,7 +177,7 @@ fn BlobLine(blob: BlobRow) -> impl IntoView {
                             let text = match outcome {
                                 BlobOutcome::AlreadyPresent => "✓ already on the registry".to_owned(),
                                 BlobOutcome::Mounted => "✓ mounted from the source repository".to_owned(),
-                                BlobOutcome::Uploaded => match rate(size, at - started) {
+                                BlobOutcome::Uploaded => match meaningful_rate(size, at - started) {
                                     Some(mb) => format!("✓ uploaded · {}", format_rate(mb)),
                                     None => "✓ uploaded".to_owned(),
                                 },
@@ -178,7 +186,7 @@ fn BlobLine(blob: BlobRow) -> impl IntoView {
                             view! { <span class="verdict ok" data-testid="blob-outcome">{text}</span> }.into_any()
                         }
                         None => {
-                            let detail = match rate(done, at - started) {
+                            let detail = match meaningful_rate(done, at - started) {
                                 Some(mb) => format!("{}% · {} · {}", percent(done, size), format_rate(mb), eta(size.saturating_sub(done), mb)),
                                 None if done == 0 => "checking the registry…".to_owned(),
                                 None => format!("{}%", percent(done, size)),

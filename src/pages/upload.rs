@@ -13,6 +13,7 @@ use waybill_app::browser::pool::WORKER_DIR;
 use waybill_app::browser::pusher::client::{Event, Pusher};
 use waybill_app::browser::pusher::protocol::{Endpoint, Failure, FromPusher, ImagePolicy, PushSettings};
 use waybill_core::archive::ImageFormat;
+use waybill_core::media::Compression;
 use waybill_core::archive::report::{ArchiveReport, ImageReport};
 use waybill_core::reference::Reference;
 use waybill_core::size::human;
@@ -196,6 +197,10 @@ fn ArchiveView(
             ImageFormat::OciLayout => "OCI layout",
         })
         .collect();
+    let compression = match report.compression {
+        Compression::None => "uncompressed",
+        other => other.as_str(),
+    };
     let several = report.images.len() > 1;
     let images = report.images.clone();
     let current = {
@@ -209,7 +214,7 @@ fn ArchiveView(
         <section class="panel" aria-labelledby="archive-heading" data-testid="archive">
             <h2 id="archive-heading">{archive.name.clone()}</h2>
             <ul class="stats">
-                <li><strong>{human(archive.size)}</strong><span>{format!("{} · {}", formats.join(" + "), report.compression.as_str())}</span></li>
+                <li><strong>{human(archive.size)}</strong><span>{format!("{} · {}", formats.join(" + "), compression)}</span></li>
                 <li><strong>{report.images.len()}</strong><span>{if several { "images" } else { "image" }}</span></li>
                 <li><strong>{report.entries}</strong><span>"tar entries"</span></li>
             </ul>

@@ -203,6 +203,9 @@ pub enum FromPusher {
     Done {
         /// What it did.
         report: CopyReport,
+        /// Whether the registry looks like Pulp (its API server sends pulpcore's
+        /// `Correlation-ID` on every answer): the page then reads Pulp's REST API for links.
+        pulp: bool,
     },
     /// It stopped.
     Failed {

@@ -16,7 +16,9 @@ use waybill_core::archive::report::ArchiveReport;
 use waybill_core::archive::verify::judge;
 use waybill_core::archive::{Archive, OpenOptions};
 use waybill_core::platform::PlatformSpec;
+use waybill_core::registry::Scope;
 use waybill_core::registry::upload::ChunkPolicy;
+use waybill_core::transport::{Method, Request};
 use waybill_core::registry::{
     Client, CopyEvent, CopyOptions, Credentials, ImageAt, ImageError, PlatformChoice, copy,
 };
@@ -206,7 +208,7 @@ async fn push(
     )
     .await;
     match result {
-        Ok(report) => FromPusher::Done { report },
+        Ok(report) => FromPusher::Done { report, pulp: looks_like_pulp(&client).await },
         Err(_) if cancel.is_cancelled() => FromPusher::Failed { failure: Failure::Cancelled },
         Err(error) => {
             let failure = match error {
@@ -256,12 +258,25 @@ async fn run_copy(
     let from = ImageAt { client: &src, repository: &source.repository, reference: &source.reference };
     let to = ImageAt { client: &dst, repository: &target.repository, reference: &target.reference };
     match copy(from, to, &options, &events).await {
-        Ok(report) => FromPusher::Done { report },
+        Ok(report) => FromPusher::Done { report, pulp: looks_like_pulp(&dst).await },
         Err(_) if cancel.is_cancelled() => FromPusher::Failed { failure: Failure::Cancelled },
         Err(ImageError::Rejected(rejections)) => {
             FromPusher::Failed { failure: Failure::Rejected { rejections } }
         }
         Err(other) => failed(other.to_string()),
+    }
+}
+
+/// Whether the registry behind `client` is Pulp: pulpcore's API server sends a `Correlation-ID`
+/// header on every answer (its request id), which distribution and the big registries do not.
+/// Asked with `HEAD /v2/` (authenticated like any registry request) after a push, so that the page
+/// reads Pulp's REST API only where there is one.
+async fn looks_like_pulp(client: &Client<FetchTransport>) -> bool {
+    let url = client.url("/v2/");
+    let request = Request::new(Method::Head, url.as_str());
+    match client.send(request, &Scope::none()).await {
+        Ok(response) => response.header("Correlation-ID").is_some(),
+        Err(_) => false,
     }
 }
 
