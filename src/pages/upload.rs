@@ -241,10 +241,11 @@ fn ArchiveView(
 fn image_label(img: &ImageReport) -> String {
     let names = if img.names.is_empty() { "untagged".to_owned() } else { img.names.join(", ") };
     let platforms: Vec<&str> = img.manifests.iter().map(|m| m.platform.as_str()).collect();
+    let layers = img.manifests.iter().map(|m| m.layers.len()).sum::<usize>();
     format!(
-        "{names} — {} · {} layers · {}{}",
+        "{names} — {} · {layers} layer{} · {}{}",
         platforms.join(", "),
-        img.manifests.iter().map(|m| m.layers.len()).sum::<usize>(),
+        if layers == 1 { "" } else { "s" },
         human(img.total_size),
         if img.foreign_count > 0 { format!(" · {} foreign", img.foreign_count) } else { String::new() }
     )
