@@ -97,3 +97,80 @@ impl BlobSlices {
         self.size
     }
 }
+
+/// Reads a blob from front to back through its byte stream (`blob.stream()`, a BYOB reader)
+/// into one buffer used over and over: no read allocates. [`BlobSlices`] gets each slice as a
+/// fresh `ArrayBuffer` that lives until the next garbage collection — for a 1 GiB file that left
+/// 144–176 MiB of them waiting in a worker (measured, scripts/bench.d/upload.sh); here the one
+/// buffer moves back and forth between the stream and the reader, and the bytes are copied into
+/// a scratch vector in wasm memory that is reused too.
+pub struct BlobStream {
+    reader: web_sys::ReadableStreamByobReader,
+    buffer: Option<js_sys::ArrayBuffer>,
+    scratch: Vec<u8>,
+    offset: u64,
+    size: u64,
+}
+
+impl std::fmt::Debug for BlobStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobStream").field("offset", &self.offset).field("size", &self.size).finish()
+    }
+}
+
+impl BlobStream {
+    /// Reads `blob` in pieces of at most `buffer` bytes (at least 1).
+    pub fn new(blob: &Blob, buffer: u32) -> Result<BlobStream, BlobReadError> {
+        let size = size(blob);
+        let unreadable = |e: wasm_bindgen::JsValue| BlobReadError::Unreadable { start: 0, end: size, reason: describe(&e) };
+        let options = web_sys::ReadableStreamGetReaderOptions::new();
+        options.set_mode(web_sys::ReadableStreamReaderMode::Byob);
+        let reader = blob
+            .stream()
+            .get_reader_with_options(&options)
+            .dyn_into::<web_sys::ReadableStreamByobReader>()
+            .map_err(|reader| unreadable(reader.into()))?;
+        let buffer = buffer.max(1);
+        Ok(BlobStream {
+            reader,
+            buffer: Some(js_sys::ArrayBuffer::new(buffer)),
+            scratch: vec![0; buffer as usize],
+            offset: 0,
+            size,
+        })
+    }
+
+    /// The next bytes, or `None` at the end.
+    pub async fn next(&mut self) -> Result<Option<&[u8]>, BlobReadError> {
+        let (start, size) = (self.offset, self.size);
+        let unreadable = |reason: String| BlobReadError::Unreadable { start, end: size, reason };
+        let buffer = self.buffer.take().ok_or_else(|| unreadable("the stream ended with an error before".into()))?;
+        let view = Uint8Array::new(&buffer);
+        let result = JsFuture::from(self.reader.read_with_array_buffer_view(&view))
+            .await
+            .map_err(|e| unreadable(describe(&e)))?;
+        let done = js_sys::Reflect::get(&result, &"done".into()).map(|d| d.is_truthy()).unwrap_or(true);
+        let value = js_sys::Reflect::get(&result, &"value".into()).ok().and_then(|v| v.dyn_into::<Uint8Array>().ok());
+        // The buffer comes back (transferred) with the answer, the end included.
+        if let Some(value) = &value {
+            self.buffer = Some(value.buffer());
+        }
+        let value = match value {
+            Some(value) if !done => value,
+            _ => return Ok(None),
+        };
+        let n = value.length() as usize;
+        let room = self.scratch.len();
+        if n > room {
+            return Err(unreadable(format!("the stream returned {n} bytes into a {room}-byte buffer")));
+        }
+        value.copy_to(&mut self.scratch[..n]);
+        self.offset += n as u64;
+        Ok(Some(&self.scratch[..n]))
+    }
+
+    /// Bytes read so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+}

@@ -24,7 +24,7 @@ use waybill_core::registry::foreign::fetch_foreign;
 use waybill_core::registry::{Client, Credentials, Error};
 use web_sys::{AbortController, Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
-use super::blob::{BlobSlices, DEFAULT_SLICE};
+use super::blob::{BlobSlices, BlobStream, DEFAULT_SLICE};
 use super::fetch::FetchTransport;
 use super::protocol::{
     self, DiffIdFound, FromWorker, HashJob, Job, Login, Outcome, PROGRESS_MS, Source, ToWorker, Verdict,
@@ -225,6 +225,10 @@ async fn from_blob(job: &Job, blob: Blob, control: &JobControl, sink: &mut Sink<
     verifier.finish().map(drop).map_err(verify_failed)
 }
 
+/// How much of a dropped file a hash job reads at once, into one reused buffer ([`BlobStream`]);
+/// the hashing rate does not depend on it from 64 KiB to 8 MiB (design.md).
+pub const HASH_BUFFER: u32 = 1024 * 1024;
+
 /// Hashes a file of a dropped archive (the `Blob`, a slice of it) with the core's
 /// [`FileHasher`]; `report` receives the bytes done so far, at most every [`PROGRESS_MS`].
 pub async fn hash(
@@ -242,24 +246,27 @@ pub async fn hash(
     }
     report(0);
     let mut hasher = FileHasher::new(job.compression, job.sha512);
-    let mut slices = BlobSlices::new(blob, DEFAULT_SLICE);
+    let mut stream = BlobStream::new(&blob, HASH_BUFFER).map_err(|e| e.to_string())?;
     let mut last_report = now_ms();
     loop {
         if control.is_cancelled() {
             return Err("cancelled".to_owned());
         }
-        match slices.next().await {
-            Ok(Some(chunk)) => hasher.update(&chunk),
+        match stream.next().await {
+            Ok(Some(chunk)) => hasher.update(chunk),
             Ok(None) => break,
             Err(e) => return Err(e.to_string()),
         }
         let now = now_ms();
         if now - last_report >= PROGRESS_MS {
             last_report = now;
-            report(slices.offset());
+            report(stream.offset());
         }
     }
-    report(slices.offset());
+    if stream.offset() != job.size {
+        return Err(format!("the file gave {} bytes where {} were expected: choose the file again", stream.offset(), job.size));
+    }
+    report(stream.offset());
     Ok(hasher.finish())
 }
 

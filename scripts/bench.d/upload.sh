@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Upload benchmark: a browser push of a 1 GiB docker-archive (headless Chromium running the built
+# app → `waybill serve` → a throw-away local distribution registry) against `skopeo copy
+# docker-archive:… docker://…` of the same file into the same registry, one run each. Prints the
+# wall times, the ratio (target: browser <= 1.5x skopeo), and the tab's peak JS heap and ArrayBuffer
+# backing stores (wasm memories included) over the page and its workers (target <= 128 MiB
+# together).
+#
+# The archive (one layer of AES-CTR keystream, written with GNU tar; kept between runs) is made
+# here. skopeo gzips the uncompressed layer on its way to the registry; the browser pushes it as
+# stored (what `waybill push` does without --compress), verifying every file first.
+#
+# The browser runs twice: with the app's default 8 MiB chunks (the figure the target is about) and
+# with 64 MiB chunks — Debian's distribution 2.8 spends ~50–60 ms on every PATCH whatever its size,
+# which skopeo, streaming each layer in one PATCH, never pays.
+#
+#   WAYBILL_BENCH_UPLOAD_MIB (1024)   the layer's size
+set -euo pipefail
+WAYBILL_LOG_TAG=bench-upload
+# shellcheck source=scripts/lib/toolchain.sh
+. "$(dirname "$0")/../lib/toolchain.sh"
+cd "$WAYBILL_ROOT"
+
+MIB=${WAYBILL_BENCH_UPLOAD_MIB:-1024}
+W=$(state_dir bench/upload)
+ensure_browser
+ensure_wasm_target
+ensure_node_modules
+ensure_wasm_bindgen
+ensure_trunk
+need_apt skopeo docker-registry
+
+# --- the archive -----------------------------------------------------------------------------------
+ARCHIVE=$W/upload-$MIB.tar
+if [ ! -s "$ARCHIVE" ]; then
+  log "write a docker-archive with one $MIB MiB layer"
+  rm -rf "$W/build" "$W"/upload-*.tar && mkdir -p "$W/build/rootfs" "$W/build/image"
+  head -c $((MIB * 1024 * 1024)) /dev/zero |
+    openssl enc -aes-128-ctr -nosalt -pbkdf2 -pass pass:waybill-bench >"$W/build/rootfs/data.bin"
+  tar --mtime=2017-05-02 --owner=0 --group=0 --numeric-owner -cf "$W/build/layer.tar" -C "$W/build/rootfs" data.bin
+  rm -rf "$W/build/rootfs"
+  diff_id=$(sha256sum "$W/build/layer.tar" | cut -d' ' -f1)
+  mv "$W/build/layer.tar" "$W/build/image/$diff_id.tar"
+  printf '{"architecture":"amd64","os":"linux","created":"2017-05-02T00:00:00Z","config":{},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+    "$diff_id" >"$W/build/config.json"
+  config=$(sha256sum "$W/build/config.json" | cut -d' ' -f1)
+  mv "$W/build/config.json" "$W/build/image/$config.json"
+  printf '[{"Config":"%s.json","RepoTags":["bench/upload:%s"],"Layers":["%s.tar"]}]' "$config" "$MIB" "$diff_id" \
+    >"$W/build/image/manifest.json"
+  tar -cf "$ARCHIVE.tmp" -C "$W/build/image" . && mv "$ARCHIVE.tmp" "$ARCHIVE"
+  rm -rf "$W/build"
+fi
+
+# --- a throw-away registry, the app, waybill serve -------------------------------------------------
+reg_port=5600
+while ! port_free "$reg_port"; do reg_port=$((reg_port + 1)); done
+R=$W/registry
+rm -rf "$R" && mkdir -p "$R/storage"
+cat >"$R/config.yml" <<CONF
+version: 0.1
+log: { level: warn }
+storage:
+  filesystem: { rootdirectory: $R/storage }
+  maintenance: { uploadpurging: { enabled: false } }
+http: { addr: 127.0.0.1:$reg_port }
+CONF
+serve_port=18780
+while ! port_free "$serve_port"; do serve_port=$((serve_port + 1)); done
+cleanup() { proc_stop "$W/serve.pid" 5; proc_stop "$R/registry.pid"; rm -rf "$R"; }
+trap cleanup EXIT
+proc_start "$R/registry.pid" "$R/registry.log" /usr/bin/docker-registry serve "$R/config.yml"
+wait_for_http "http://127.0.0.1:$reg_port/v2/" 30 || die "the registry did not start: see $R/registry.log"
+
+log "build the app (trunk build --release) and waybill (cargo build --release)"
+trunk build --release >&2
+cargo build --release --locked -p waybill >&2
+printf '[proxy]\ndefault_hosts = false\nplain_http_hosts = ["127.0.0.1:%s"]\n' "$reg_port" >"$W/waybill.toml"
+: >"$W/serve.log"
+proc_start "$W/serve.pid" "$W/serve.log" target/release/waybill serve \
+  --listen "127.0.0.1:$serve_port" --dist dist --config "$W/waybill.toml"
+wait_until 30 grep -q "listening on" "$W/serve.log" || die "waybill serve did not start: see $W/serve.log"
+
+# --- the runs ----------------------------------------------------------------------------------------
+run_id=$(date +%s)
+log "skopeo copy docker-archive: → docker://127.0.0.1:$reg_port"
+t0=$(date +%s.%N)
+skopeo copy -q --dest-tls-verify=false "docker-archive:$ARCHIVE" "docker://127.0.0.1:$reg_port/bench/skopeo-$run_id:1" >&2
+skopeo_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+
+for chunk in 8 64; do
+  log "headless Chromium: the app pushes the archive in $chunk MiB chunks ($(nproc) cores; Chromium $(chromium --version 2>/dev/null | awk '{print $2}'))"
+  node scripts/bench.d/upload.mjs "http://127.0.0.1:$serve_port" "127.0.0.1:$reg_port" "bench/browser-$chunk-$run_id" \
+    "$ARCHIVE" "$chunk" >"$W/result-$chunk.json"
+  pushed=$(skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$reg_port/bench/browser-$chunk-$run_id:bench" | sha256sum | cut -d' ' -f1)
+  printf 'sha256:%s' "$pushed" >"$W/pushed-$chunk"
+done
+
+# --- report ------------------------------------------------------------------------------------------
+W=$W SKOPEO_S=$skopeo_s MIB=$MIB SIZE=$(stat -c %s "$ARCHIVE") python3 - <<'PY'
+import json, os
+e = os.environ
+size, skopeo = int(e["SIZE"]), float(e["SKOPEO_S"])
+mib = lambda b: b / 1048576
+line = lambda label, s: print(f"{label:<72} {s:8.2f} s  {size / 1e6 / s:6.0f} MB/s")
+print()
+print(f"Upload benchmark: a {mib(size):.0f} MiB docker-archive ({e['MIB']} MiB layer) into a local distribution registry")
+line("skopeo copy docker-archive: → docker://", skopeo)
+for chunk in (8, 64):
+    r = json.load(open(f"{e['W']}/result-{chunk}.json"))
+    pushed = open(f"{e['W']}/pushed-{chunk}").read()
+    if not r["ok"]:
+        raise SystemExit(f"the browser push ({chunk} MiB chunks) failed: {r['failure']}")
+    if r["digest"] != pushed:
+        raise SystemExit(f"the page showed {r['digest']}, the registry serves {pushed}")
+    browser = r["seconds"]
+    default = " (the app's default)" if chunk == 8 else ""
+    line(f"browser push (Chromium → waybill serve), {chunk} MiB chunks{default}", browser)
+    if r.get("verifySeconds"):
+        v = r["verifySeconds"]
+        line("  of which verifying in the hashing workers", v)
+        line("  of which uploading (HEAD, POST, PATCHes of Blob slices, PUT)", browser - v)
+    print(f"  browser / skopeo: {browser / skopeo:.2f}  (target <= 1.5)")
+    p = r["peak"]
+    wasm = sum(w["bytes"] for w in p["wasm"])
+    print(f"  tab peak over the page and its {r['workers']} workers: JS heap {mib(p['js']):.1f} MiB + ArrayBuffer backing stores "
+          f"{mib(p['backing']):.1f} MiB (sampled every 100 ms) + wasm memories {mib(wasm):.1f} MiB = {mib(p['sum'] + wasm):.1f} MiB "
+          f"(target <= 128 MiB)")
+    print("    wasm memories: " + ", ".join(f"{w['type']} {mib(w['bytes']):.1f}" for w in p["wasm"]))
+    if r["errors"]:
+        print(f"  page errors: {r['errors']}")
+PY
