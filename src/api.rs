@@ -317,7 +317,11 @@ pub enum PulpAnswer {
 
 /// `GET <api>/pulp/api/v3/<path>` through the proxy, with the registry's login as Basic
 /// credentials (Pulp's REST API takes them even where its registry API wants tokens).
-async fn pulp_get(api_host: &str, path_and_query: &str, login: Option<&Login>) -> Result<serde_json::Value, String> {
+async fn pulp_get(
+    api_host: &str,
+    path_and_query: &str,
+    login: Option<&Login>,
+) -> Result<serde_json::Value, String> {
     use waybill_core::transport::{Method, Request, Transport};
     let transport = FetchTransport::new(&session::proxy_origin());
     let url = format!("{}{path_and_query}", transport.registry_base(api_host));
@@ -327,9 +331,10 @@ async fn pulp_get(api_host: &str, path_and_query: &str, login: Option<&Login>) -
     }
     let mut response = transport.send(request).await.map_err(|e| e.to_string())?;
     let parsed_url = url::Url::parse(&url).map_err(|e| e.to_string())?;
-    let body = waybill_core::registry::client::read_limited(&mut response.body, 1 << 20, Method::Get, &parsed_url)
-        .await
-        .map_err(|e| e.to_string())?;
+    let body =
+        waybill_core::registry::client::read_limited(&mut response.body, 1 << 20, Method::Get, &parsed_url)
+            .await
+            .map_err(|e| e.to_string())?;
     if response.status != 200 {
         let error = waybill_core::registry::RegistryError::from_response(
             Method::Get,
@@ -347,7 +352,8 @@ async fn pulp_get(api_host: &str, path_and_query: &str, login: Option<&Login>) -
             _ => format!("Pulp's REST API on {api_host} answered {}: {}", response.status, error.message),
         });
     }
-    serde_json::from_slice(&body).map_err(|e| format!("Pulp's REST API answered something that is not JSON: {e}"))
+    serde_json::from_slice(&body)
+        .map_err(|e| format!("Pulp's REST API answered something that is not JSON: {e}"))
 }
 
 /// The first result of a Pulp list answer.
@@ -362,7 +368,8 @@ fn text(value: &serde_json::Value, key: &str) -> Option<String> {
 /// Finds the repository and distribution Pulp made for a push to `repository` on `api_host`.
 pub async fn pulp_links(api_host: &str, registry: &str, repository: &str) -> PulpAnswer {
     let login = session::login_for(registry);
-    let query = |key: &str| form_urlencoded::Serializer::new(String::new()).append_pair(key, repository).finish();
+    let query =
+        |key: &str| form_urlencoded::Serializer::new(String::new()).append_pair(key, repository).finish();
     let repositories = format!("/pulp/api/v3/repositories/container/container/?{}", query("name"));
     let found = match pulp_get(api_host, &repositories, login.as_ref()).await {
         Ok(list) => list,

@@ -199,7 +199,9 @@ impl Transfer {
     }
 
     fn file(&self, offset: u64) -> Option<FileRow> {
-        self.files.try_with_untracked(|rows| rows.iter().find(|r| r.request.offset == offset).cloned()).flatten()
+        self.files
+            .try_with_untracked(|rows| rows.iter().find(|r| r.request.offset == offset).cloned())
+            .flatten()
     }
 
     fn blob(&self, digest: &Digest) -> Option<BlobRow> {

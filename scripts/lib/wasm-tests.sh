@@ -61,6 +61,7 @@ sha256_of() { printf 'sha256:%s' "$(sha256sum "$1" | cut -d' ' -f1)"; }
 app_fixtures() {
   local runner_port=$1 fx=$WAYBILL_ROOT/target/wasm-fixtures serve_port registry
   ensure_node_modules
+  ensure_registry_tools
   ensure_trunk
   log "app build (trunk build --release): the suites start the real hashing worker from dist/"
   trunk build --release >&2
@@ -79,6 +80,11 @@ app_fixtures() {
   eval "$(scripts/registry env)"
   scripts/registry seed >&2
   registry=${REGISTRY_FOREIGN_URL#http://}
+  # A docker-archive written by skopeo (its layer files are named for their diff IDs, which the
+  # fixture summary records independently) for the archive suite.
+  skopeo copy -q --src-tls-verify=false "docker://$registry/fixtures/plain:v1" \
+    "docker-archive:$fx/plain.tar:fixtures/plain:v1" >&2
+  [ -d dist ] && [ -f dist/waybill-pusher.js ] || die "trunk build left no push worker in dist/"
   log "cargo build -p waybill (waybill serve)"
   cargo build --locked -p waybill >&2
   serve_port=18590
@@ -93,11 +99,12 @@ app_fixtures() {
 
   FX=$fx REGISTRY=$registry SERVE=http://127.0.0.1:$serve_port DIFF_ID=$(seq 1 10000 | sha256sum | cut -d' ' -f1) \
     STREAM_SHA=$(sha256_of "$fx/stream.bin") GZ_SHA=$(sha256_of "$fx/seq-1-10000.txt.gz") \
-    ZST_SHA=$(sha256_of "$fx/seq-1-10000.txt.zst") python3 - <<'EOF'
+    ZST_SHA=$(sha256_of "$fx/seq-1-10000.txt.zst") ARCHIVE_SHA=$(sha256_of "$fx/plain.tar") python3 - <<'EOF'
 import json, os
 fx = os.environ["FX"]
 summary = json.load(open(os.environ["REGISTRY_FIXTURES"]))
 image = next(v for k, v in summary["images"].items() if "origin-story" in k)
+plain = summary["images"]["fixtures/plain:v1"]
 layer = next(l for l in image["layers"] if not l["foreign"])
 def fact(name, sha):
     return {"path": f"/target/wasm-fixtures/{name}", "size": os.path.getsize(f"{fx}/{name}"), "sha256": sha}
@@ -106,6 +113,12 @@ facts = {
     "gzip": fact("seq-1-10000.txt.gz", os.environ["GZ_SHA"]),
     "zstd": fact("seq-1-10000.txt.zst", os.environ["ZST_SHA"]),
     "diff_id": "sha256:" + os.environ["DIFF_ID"],
+    "archive": {
+        **fact("plain.tar", os.environ["ARCHIVE_SHA"]),
+        "name": "fixtures/plain:v1",
+        "diff_ids": [l["diffId"] for l in plain["layers"]],
+        "config": plain["config"]["digest"],
+    },
     "worker": "/dist/",
     "serve": {
         "origin": os.environ["SERVE"],

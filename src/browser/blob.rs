@@ -122,7 +122,11 @@ impl BlobStream {
     /// Reads `blob` in pieces of at most `buffer` bytes (at least 1).
     pub fn new(blob: &Blob, buffer: u32) -> Result<BlobStream, BlobReadError> {
         let size = size(blob);
-        let unreadable = |e: wasm_bindgen::JsValue| BlobReadError::Unreadable { start: 0, end: size, reason: describe(&e) };
+        let unreadable = |e: wasm_bindgen::JsValue| BlobReadError::Unreadable {
+            start: 0,
+            end: size,
+            reason: describe(&e),
+        };
         let options = web_sys::ReadableStreamGetReaderOptions::new();
         options.set_mode(web_sys::ReadableStreamReaderMode::Byob);
         let reader = blob
@@ -144,13 +148,15 @@ impl BlobStream {
     pub async fn next(&mut self) -> Result<Option<&[u8]>, BlobReadError> {
         let (start, size) = (self.offset, self.size);
         let unreadable = |reason: String| BlobReadError::Unreadable { start, end: size, reason };
-        let buffer = self.buffer.take().ok_or_else(|| unreadable("the stream ended with an error before".into()))?;
+        let buffer =
+            self.buffer.take().ok_or_else(|| unreadable("the stream ended with an error before".into()))?;
         let view = Uint8Array::new(&buffer);
         let result = JsFuture::from(self.reader.read_with_array_buffer_view(&view))
             .await
             .map_err(|e| unreadable(describe(&e)))?;
         let done = js_sys::Reflect::get(&result, &"done".into()).map(|d| d.is_truthy()).unwrap_or(true);
-        let value = js_sys::Reflect::get(&result, &"value".into()).ok().and_then(|v| v.dyn_into::<Uint8Array>().ok());
+        let value =
+            js_sys::Reflect::get(&result, &"value".into()).ok().and_then(|v| v.dyn_into::<Uint8Array>().ok());
         // The buffer comes back (transferred) with the answer, the end included.
         if let Some(value) = &value {
             self.buffer = Some(value.buffer());

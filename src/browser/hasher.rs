@@ -264,7 +264,11 @@ pub async fn hash(
         }
     }
     if stream.offset() != job.size {
-        return Err(format!("the file gave {} bytes where {} were expected: choose the file again", stream.offset(), job.size));
+        return Err(format!(
+            "the file gave {} bytes where {} were expected: choose the file again",
+            stream.offset(),
+            job.size
+        ));
     }
     report(stream.offset());
     Ok(hasher.finish())

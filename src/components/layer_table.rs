@@ -96,7 +96,10 @@ impl LayerView {
 /// One row per layer, base layer first. With a `verification`, a last column verifies layers;
 /// rows from an archive add whether the archive holds each blob.
 #[component]
-pub fn LayerTable(layers: Vec<LayerView>, #[prop(optional)] verification: Option<Verification>) -> impl IntoView {
+pub fn LayerTable(
+    layers: Vec<LayerView>,
+    #[prop(optional)] verification: Option<Verification>,
+) -> impl IntoView {
     let verifying = verification.is_some();
     let archive = layers.iter().any(|l| l.presence.is_some());
     view! {

@@ -9,7 +9,11 @@ use waybill_core::size::human;
 
 /// The refusal; `allow` is the page's "Allow foreign layers" toggle, which its button ticks.
 #[component]
-pub fn RejectionPanel(rejections: Vec<Rejection>, allow: RwSignal<bool>, #[prop(into)] action: String) -> impl IntoView {
+pub fn RejectionPanel(
+    rejections: Vec<Rejection>,
+    allow: RwSignal<bool>,
+    #[prop(into)] action: String,
+) -> impl IntoView {
     let count = rejections.len();
     let noun = if count == 1 { "foreign layer" } else { "foreign layers" };
     view! {

@@ -39,10 +39,18 @@ pub fn target_reference(fields: &TargetFields) -> Result<Reference, String> {
 /// The target fields for `page` ("upload", "copy"), saved for the tab as they are typed, and the
 /// login form for the registry they name.
 #[component]
-pub fn TargetForm(page: &'static str, fields: RwSignal<TargetFields>, #[prop(into)] legend: String) -> impl IntoView {
+pub fn TargetForm(
+    page: &'static str,
+    fields: RwSignal<TargetFields>,
+    #[prop(into)] legend: String,
+) -> impl IntoView {
     Effect::new(move |_| fields.with(|f| session::remember_target(page, f)));
     let id = move |what: &str| format!("{page}-target-{what}");
-    let input = move |what: &'static str, label: &'static str, hint: &'static str, get: fn(&TargetFields) -> String, set: fn(&mut TargetFields, String)| {
+    let input = move |what: &'static str,
+                      label: &'static str,
+                      hint: &'static str,
+                      get: fn(&TargetFields) -> String,
+                      set: fn(&mut TargetFields, String)| {
         let hint_id = id(&format!("{what}-hint"));
         view! {
             <div class="grow">
@@ -96,7 +104,10 @@ mod tests {
     #[test]
     fn fields_make_a_reference() {
         let r = target_reference(&fields("http://127.0.0.1:24817", "/team/app/", "v1")).unwrap();
-        assert_eq!((r.api_host(), r.repository(), r.reference()), ("127.0.0.1:24817", "team/app", "v1".to_owned()));
+        assert_eq!(
+            (r.api_host(), r.repository(), r.reference()),
+            ("127.0.0.1:24817", "team/app", "v1".to_owned())
+        );
         assert!(target_reference(&fields("", "a", "b")).is_err());
         assert!(target_reference(&fields("127.0.0.1:5000/x", "a", "b")).is_err());
         // "pulp" alone would be a Docker Hub path component, not a registry.

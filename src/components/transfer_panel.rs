@@ -66,13 +66,16 @@ fn Verification(transfer: Transfer) -> impl IntoView {
     move || {
         let files = transfer.files.get();
         if let Some((done, total)) = transfer.verifying.get() {
-            return Some(view! {
-                <div class="overall" data-testid="verify-progress">
-                    <h3>"Verification (in the push worker: the compressed archive is read once)"</h3>
-                    <progress max=total.max(1) value=done aria-label="Verification progress"></progress>
-                    <p>{format!("{} of {} · {}%", human(done), human(total), percent(done, total))}</p>
-                </div>
-            }.into_any());
+            return Some(
+                view! {
+                    <div class="overall" data-testid="verify-progress">
+                        <h3>"Verification (in the push worker: the compressed archive is read once)"</h3>
+                        <progress max=total.max(1) value=done aria-label="Verification progress"></progress>
+                        <p>{format!("{} of {} · {}%", human(done), human(total), percent(done, total))}</p>
+                    </div>
+                }
+                .into_any(),
+            );
         }
         if files.is_empty() {
             return None;
@@ -204,7 +207,12 @@ fn BlobLine(blob: BlobRow) -> impl IntoView {
 }
 
 #[component]
-fn FailurePanel(failure: Failure, verb: &'static str, allow: RwSignal<bool>, fetch: RwSignal<bool>) -> impl IntoView {
+fn FailurePanel(
+    failure: Failure,
+    verb: &'static str,
+    allow: RwSignal<bool>,
+    fetch: RwSignal<bool>,
+) -> impl IntoView {
     match failure {
         Failure::Rejected { rejections } => view! { <RejectionPanel rejections allow action=verb /> }.into_any(),
         Failure::ForeignAbsent { absent } => view! { <AbsentPanel absent fetch /> }.into_any(),

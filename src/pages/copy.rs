@@ -177,7 +177,11 @@ fn endpoint(reference: &Reference) -> Endpoint {
 
 /// What the source is: an image (its layers), or an index (pick a platform, or all).
 #[component]
-fn SourceView(inspection: Arc<Inspection>, platform: RwSignal<String>, allow: RwSignal<bool>) -> impl IntoView {
+fn SourceView(
+    inspection: Arc<Inspection>,
+    platform: RwSignal<String>,
+    allow: RwSignal<bool>,
+) -> impl IntoView {
     if !inspection.entries.is_empty() {
         let entries = inspection.entries.clone();
         return view! {
@@ -205,7 +209,8 @@ fn SourceView(inspection: Arc<Inspection>, platform: RwSignal<String>, allow: Rw
         .into_any();
     }
     let Some(image) = inspection.image.clone() else {
-        return view! { <p class="hint">"A Docker schema 1 manifest: Waybill cannot copy it."</p> }.into_any();
+        return view! { <p class="hint">"A Docker schema 1 manifest: Waybill cannot copy it."</p> }
+            .into_any();
     };
     let report = image.report.clone();
     let foreign = report.foreign_count;

@@ -5,7 +5,7 @@ mod common;
 
 use common::{blob_of, repeated_blob};
 use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
-use waybill_app::browser::blob::{BlobReadError, BlobSlices, read_range, size};
+use waybill_app::browser::blob::{BlobReadError, BlobSlices, BlobStream, read_range, size};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -72,4 +72,30 @@ async fn a_large_blob_is_read_without_holding_it() {
 async fn empty_blob_has_no_slices() {
     let mut slices = BlobSlices::new(blob_of(b""), 10);
     assert_eq!(slices.next().await.unwrap(), None);
+}
+
+/// The BYOB reader gives every byte in order, whatever its buffer size, and ends.
+#[test]
+async fn a_byob_stream_reads_every_byte_through_one_buffer() {
+    let data = pattern((3 << 20) + 17);
+    for buffer in [1_u32, 4096, 1 << 20, 8 << 20] {
+        let mut stream = BlobStream::new(&blob_of(&data), buffer).unwrap();
+        let mut read = Vec::with_capacity(data.len());
+        while let Some(chunk) = stream.next().await.unwrap() {
+            assert!(
+                !chunk.is_empty() && chunk.len() <= buffer as usize,
+                "{} bytes into {buffer}",
+                chunk.len()
+            );
+            read.extend_from_slice(chunk);
+            if buffer == 1 && read.len() >= 10_000 {
+                break; // a byte at a time is correct, and slow: enough to show it
+            }
+        }
+        let expected = if buffer == 1 { &data[..read.len()] } else { &data[..] };
+        assert_eq!(read, expected, "buffer {buffer}");
+        assert_eq!(stream.offset(), read.len() as u64);
+    }
+    let mut empty = BlobStream::new(&blob_of(b""), 1024).unwrap();
+    assert!(empty.next().await.unwrap().is_none());
 }

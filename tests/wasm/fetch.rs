@@ -9,7 +9,7 @@ mod common;
 use common::{FIXTURES, facts, origin};
 use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
 use waybill_app::browser::chunk::BlobChunk;
-use waybill_app::browser::fetch::FetchTransport;
+use waybill_app::browser::fetch::{Cancel, FetchTransport};
 use waybill_core::digest::{Algorithm, Digest, Hasher};
 use waybill_core::manifest::ManifestDocument;
 use waybill_core::registry::{Client, Error};
@@ -80,6 +80,33 @@ async fn abort_midway_interrupts_the_body() {
         }
     };
     assert_eq!(error.kind, TransportErrorKind::Cancelled, "{error}");
+}
+
+/// A cancelled transport refuses every request but `DELETE`s (which cancel upload sessions),
+/// and aborts what was in flight.
+#[test]
+async fn a_cancel_refuses_all_but_deletes() {
+    let facts = facts().await;
+    let cancel = Cancel::new().unwrap();
+    let transport = FetchTransport::new(&origin()).with_cancel(cancel.clone());
+    let mut response = transport.send(get(format!("{}{}", origin(), facts.stream.path))).await.unwrap();
+    assert!(response.body.chunk().await.unwrap().is_some());
+    cancel.cancel();
+    assert!(cancel.is_cancelled());
+    let error = loop {
+        match response.body.chunk().await {
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("the body ended normally after the cancel"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(error.kind, TransportErrorKind::Cancelled, "{error}");
+    let refused = transport.send(get(format!("{}{}", origin(), facts.gzip.path))).await.unwrap_err();
+    assert_eq!(refused.kind, TransportErrorKind::Cancelled, "{refused}");
+    // The DELETE still reaches the server (the runner's static server answers it as it likes).
+    let delete = Request::new(Method::Delete, format!("{}{}", origin(), facts.gzip.path));
+    let answered = transport.send(delete).await.unwrap();
+    assert!(answered.status >= 200, "{}", answered.status);
 }
 
 #[test]

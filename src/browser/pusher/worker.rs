@@ -18,10 +18,10 @@ use waybill_core::archive::{Archive, OpenOptions};
 use waybill_core::platform::PlatformSpec;
 use waybill_core::registry::Scope;
 use waybill_core::registry::upload::ChunkPolicy;
-use waybill_core::transport::{Method, Request};
 use waybill_core::registry::{
     Client, CopyEvent, CopyOptions, Credentials, ImageAt, ImageError, PlatformChoice, copy,
 };
+use waybill_core::transport::{Method, Request};
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::access::{BrowserAccess, HashReply};

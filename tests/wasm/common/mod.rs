@@ -34,10 +34,29 @@ pub struct Facts {
     pub zstd: FileFact,
     /// sha256 of `seq 1 10000`: the diff ID of both.
     pub diff_id: String,
+    /// A docker-archive skopeo wrote of the plain fixture image.
+    pub archive: ArchiveFact,
     /// The directory of the built hashing worker (dist/).
     pub worker: String,
     /// `waybill serve` in front of the seeded registry, when the script started them.
     pub serve: Option<Serve>,
+}
+
+/// A docker-archive and what the fixture generator's summary says of its image.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ArchiveFact {
+    /// Its path on the runner's server.
+    pub path: String,
+    /// Its size.
+    pub size: u64,
+    /// `sha256:<hex>` of the whole file.
+    pub sha256: String,
+    /// The name skopeo saved it under.
+    pub name: String,
+    /// The image's diff IDs (skopeo stores each layer as that uncompressed tar).
+    pub diff_ids: Vec<String>,
+    /// The config's digest.
+    pub config: String,
 }
 
 /// The proxy and the registry behind it.
