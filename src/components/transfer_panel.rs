@@ -38,7 +38,7 @@ pub fn TransferPanel(
     view! {
         <section class="panel" aria-labelledby="transfer-heading" data-testid="transfer">
             <div class="row spread">
-                <h2 id="transfer-heading">{move || match transfer.phase.get() {
+                <h2 id="transfer-heading" data-testid="transfer-heading">{move || match transfer.phase.get() {
                     Phase::Idle => String::new(),
                     Phase::Verifying => "Verifying before anything is sent".to_owned(),
                     Phase::Uploading => format!("{verb}ing"),
@@ -156,7 +156,7 @@ fn Uploads(transfer: Transfer) -> impl IntoView {
                         <thead><tr>
                             <th scope="col">"Blob"</th><th scope="col">"Size"</th><th scope="col">"Progress"</th>
                         </tr></thead>
-                        <tbody>{blobs.into_iter().map(|b| view! { <BlobLine blob=b /> }).collect_view()}</tbody>
+                        <tbody>{blobs.into_iter().map(|b| view! { <BlobLine blob=b transfer /> }).collect_view()}</tbody>
                     </table>
                 </div>
             </div>
@@ -165,7 +165,7 @@ fn Uploads(transfer: Transfer) -> impl IntoView {
 }
 
 #[component]
-fn BlobLine(blob: BlobRow) -> impl IntoView {
+fn BlobLine(blob: BlobRow, transfer: Transfer) -> impl IntoView {
     let size = blob.size;
     let started = blob.started;
     view! {
@@ -188,6 +188,11 @@ fn BlobLine(blob: BlobRow) -> impl IntoView {
                             };
                             view! { <span class="verdict ok" data-testid="blob-outcome">{text}</span> }.into_any()
                         }
+                        None if !transfer.running() => view! {
+                            <span class="verdict warn" data-testid="blob-outcome">
+                                {format!("stopped at {}%: not finalised", percent(done, size))}
+                            </span>
+                        }.into_any(),
                         None => {
                             let detail = match meaningful_rate(done, at - started) {
                                 Some(mb) => format!("{}% · {} · {}", percent(done, size), format_rate(mb), eta(size.saturating_sub(done), mb)),

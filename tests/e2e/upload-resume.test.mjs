@@ -1,3 +1,6 @@
+// Cancelling that push half-way leaves nothing half-pushed: the open upload session is deleted and
+// no manifest is pushed.
+//
 // A 300 MiB layer pushed from the browser through `waybill serve` to the real distribution
 // registry, with a fault injected between chunks: a TCP relay written for this test (lib/relay.mjs)
 // sits between the proxy and the registry and cuts the connection that carries the third PATCH
@@ -67,4 +70,31 @@ test('a 300 MiB layer survives a dropped chunk: resumed from the Range, pushed w
   await page.getByTestId('result').scrollIntoViewIfNeeded();
   await screenshot(page, 'upload-resumed-1280');
   assert.deepEqual(errors.filter((e) => !e.includes('502')), []);
+});
+
+test('cancel half-way: the upload session is deleted, no manifest is pushed', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${serve.origin}/#/upload`);
+  await pickFile(page, big.path);
+  const repository = `upload-e2e/cancelled-${Date.now()}`;
+  await fillTarget(page, 'upload', { registry: relay.host, repository, tag: 'v1' });
+  const seen = relay.requests.length;
+  await page.getByTestId('push').click();
+  // Some of the layer is on the registry: a chunk was acknowledged.
+  await page.waitForFunction(() => [...document.querySelectorAll('progress[aria-label="Blob upload progress"]')]
+    .some((p) => Number(p.value) > 0), null, { timeout: 120_000, polling: 20 });
+  await page.getByTestId('cancel').click();
+  await page.getByTestId('failure').waitFor({ timeout: 60_000 });
+  assert.match(await page.getByTestId('failure').innerText(), /Push cancelled/);
+  assert.match(await page.getByTestId('transfer-heading').innerText(), /Push cancelled/);
+
+  const after = relay.requests.slice(seen).filter((r) => r.includes(repository));
+  assert.ok(after.some((r) => r.startsWith('PATCH')), `chunks went up before the cancel: ${after.join(', ')}`);
+  assert.ok(after.some((r) => r.startsWith('DELETE') && r.includes('/blobs/uploads/')),
+    `the session was deleted: ${after.join(', ')}`);
+  assert.ok(!after.some((r) => r.includes('/manifests/') && r.startsWith('PUT')), 'no manifest PUT');
+  const manifest = await fetch(`${reg.REGISTRY_STRICT_URL}/v2/${repository}/manifests/v1`);
+  assert.equal(manifest.status, 404, 'the registry has no such tag');
+  await page.getByTestId('failure').scrollIntoViewIfNeeded();
+  await screenshot(page, 'upload-cancelled-1280');
 });
