@@ -135,5 +135,6 @@ test('a foreign layer the registry lacks: not fetched by default, and its urls o
     return r && /urls failed/.test(r.innerText);
   }, missing);
   assert.match(await row.innerText(), /proxy/i);
+  await screenshot(page, 'verify-foreign-missing-1280');
   assert.deepEqual(errors, []);
 });
