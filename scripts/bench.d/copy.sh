@@ -3,7 +3,10 @@
 # layer of seeded random data, from tests/fixtures/make_images.py), from the harness's urls-allow
 # registry into its strict one — both local distribution registries on 127.0.0.1 — in one run,
 # alternating the tools, each copy into a fresh repository so that every byte is uploaded.
-# Prints each run, the medians and the ratio (target: Waybill ≤ 1.1 × skopeo).
+# Prints each run, the medians and the ratio (target: Waybill ≤ 1.1 × skopeo). Waybill runs twice
+# per round: with its default 8 MiB chunks (64 PATCHes, each of which distribution answers only
+# after saving its hash state) and with 64 MiB chunks, to show what the per-PATCH cost is; skopeo
+# streams the whole blob in one PATCH.
 #
 #   WAYBILL_BENCH_ROUNDS=N      rounds per tool (default 3)
 #   WAYBILL_BENCH_SIZE=BYTES    size of the layer's file (default 512 MiB)
@@ -47,8 +50,10 @@ skopeo_copy() {
   runuser -u nobody -- env HOME="$SKOPEO_HOME" XDG_RUNTIME_DIR="$SKOPEO_HOME" skopeo copy -q \
     --src-tls-verify=false --dest-tls-verify=false "docker://$SRC/$IMAGE" "docker://$DST/$1"
 }
-waybill_copy() {
-  "$WAYBILL" copy "$SRC/$IMAGE" "$DST/$1" >/dev/null
+waybill_copy() { # REPO:TAG [waybill copy options…]
+  local to=$1
+  shift
+  "$WAYBILL" copy "$@" "$SRC/$IMAGE" "$DST/$to" >/dev/null
 }
 
 run_id=$(date +%s)-$$
@@ -66,16 +71,21 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 log "warm-up copy"
 waybill_copy "bench-warmup/big:$run_id"
 
-w=() s=()
+w=() b=() s=()
 for i in $(seq "$ROUNDS"); do
   w+=("$(seconds waybill_copy "bench-waybill-$run_id-$i/big:v1")")
+  b+=("$(seconds waybill_copy "bench-waybill64-$run_id-$i/big:v1" --chunk-size 64MiB)")
   s+=("$(seconds skopeo_copy "bench-skopeo-$run_id-$i/big:v1")")
-  log "round $i: waybill ${w[-1]} s, skopeo ${s[-1]} s"
+  log "round $i: waybill ${w[-1]} s, waybill (64 MiB chunks) ${b[-1]} s, skopeo ${s[-1]} s"
 done
 wm=$(printf '%s\n' "${w[@]}" | median)
+bm=$(printf '%s\n' "${b[@]}" | median)
 sm=$(printf '%s\n' "${s[@]}" | median)
 mib=$((SIZE / 1024 / 1024))
 echo "copy of a $mib MiB image, $SRC -> $DST (local distribution), $ROUNDS rounds, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "  waybill copy: ${w[*]} s  (median $wm s)"
-echo "  skopeo copy:  ${s[*]} s  (median $sm s)"
-awk -v w="$wm" -v s="$sm" 'BEGIN { r = w / s; printf "  ratio waybill/skopeo: %.2f (target <= 1.10: %s)\n", r, (r <= 1.10 ? "met" : "NOT met") }'
+echo "  waybill copy (8 MiB chunks):  ${w[*]} s  (median $wm s)"
+echo "  waybill copy (64 MiB chunks): ${b[*]} s  (median $bm s)"
+echo "  skopeo copy (one PATCH):      ${s[*]} s  (median $sm s)"
+ratio() { awk -v w="$1" -v s="$sm" -v label="$2" 'BEGIN { r = w / s; printf "  ratio %s/skopeo: %.2f (target <= 1.10: %s)\n", label, r, (r <= 1.10 ? "met" : "NOT met") }'; }
+ratio "$wm" "waybill"
+ratio "$bm" "waybill-64MiB"

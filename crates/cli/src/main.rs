@@ -1,12 +1,14 @@
-//! The native `waybill` binary: inspect, verify and copy container images, with explicit control
-//! over foreign (non-distributable) layers.
+//! The native `waybill` binary: inspect, verify, copy and push container images (from registries
+//! or archive files), with explicit control over foreign (non-distributable) layers.
 //!
 //! Exit codes: 0 success, 1 error, 3 refused by the foreign-layer policy (nothing uploaded).
 
+mod archive_arg;
 mod args;
 mod commands;
 mod credentials;
 mod failure;
+mod file_source;
 mod open;
 mod progress;
 mod render;
@@ -30,12 +32,15 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Show a manifest's layers, classified (foreign, urls, compression), with totals
+    /// Show a manifest's layers, classified (foreign, urls, compression), with totals: of an image
+    /// in a registry, a manifest file, or every image of an archive file
     Inspect(commands::inspect::InspectArgs),
-    /// Download every blob and check digests, sizes and diff_ids
+    /// Download every blob (or read it from an archive file) and check digests, sizes and diff_ids
     Verify(commands::verify::VerifyArgs),
     /// Copy an image between registries
     Copy(commands::copy::CopyArgs),
+    /// Push an image from an archive file (docker save, docker-archive:, oci-archive:)
+    Push(commands::push::PushArgs),
     /// Serve the app and its registry proxy on one origin (default http://127.0.0.1:8080)
     Serve(serve::ServeArgs),
 }
@@ -69,6 +74,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Inspect(args) => commands::inspect::run(args).await,
             Command::Verify(args) => commands::verify::run(args).await,
             Command::Copy(args) => commands::copy::run(args).await,
+            Command::Push(args) => commands::push::run(args).await,
             Command::Serve(args) => serve::run(args).await.map_err(|e| Failure::error(e.to_string())),
         }
     })

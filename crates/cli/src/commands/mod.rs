@@ -1,7 +1,9 @@
 //! One module per command.
 
+pub mod archive;
 pub mod copy;
 pub mod inspect;
+pub mod push;
 pub mod verify;
 
 use crate::args::NetworkArgs;
