@@ -73,7 +73,7 @@ pub fn ConfigView(config: ImageConfig, layers: Vec<Descriptor>, verification: Ve
                 </table>
             </div>
 
-            <h3>{format!("History ({} steps)", history.len())}</h3>
+            <h3>{format!("History ({} step{})", history.len(), if history.len() == 1 { "" } else { "s" })}</h3>
             <ol class="history">
                 {history.into_iter().map(|step| {
                     let layer = (!step.empty_layer).then(|| { layer_no += 1; layer_no });

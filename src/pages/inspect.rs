@@ -151,6 +151,9 @@ fn ImageResult(
     allow_foreign: RwSignal<bool>,
 ) -> impl IntoView {
     let verification = Verification::new(&reference, &image, allow_foreign);
+    // Leaving the image (another reference, another platform) stops its downloads.
+    let stop = verification.clone();
+    on_cleanup(move || stop.cancel());
     let base = image.report.clone();
     let report = Memo::new(move |_| base.clone().allowing_foreign_layers(allow_foreign.get()));
     let mut documents = vec![top_raw];

@@ -139,3 +139,38 @@ test('errors a person understands: unknown manifest, proxy refusal, bad referenc
   await page.waitForFunction(() => /not an image reference/.test(document.querySelector('[data-testid=problem]')?.innerText ?? ''));
   await screenshot(page, 'inspect-error-1280');
 });
+
+test('keyboard only: type a reference, Enter, then Tab to Verify all and press it', async () => {
+  const image = reg.fixtures.images['fixtures/plain:v1'];
+  const ref = `${reg.host}/${image.repository}:${image.tag}`;
+  const { page, errors } = await openPage();
+  await page.goto(`${serve.origin}/#/inspect`);
+  await page.getByLabel('Image reference').focus();
+  await page.keyboard.type(ref);
+  await page.keyboard.press('Enter');
+  await page.getByTestId('layer-row').first().waitFor();
+  assert.equal(await page.getByTestId('layer-row').count(), image.layers.length);
+  // Tab from the reference box until "Verify all" has the focus, then press it.
+  await page.getByLabel('Image reference').focus();
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(() => document.activeElement?.dataset.testid === 'verify-all')) break;
+  }
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'verify-all');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=blob-result][data-ok=true]').length === n,
+    image.layers.length + 1);
+  assert.deepEqual(errors, []);
+});
+
+test('network down: the proxy stops answering, and the page says so', async () => {
+  const own = await startServe(['--config', serveConfig(reg.host)]);
+  const page = await browser.newPage();
+  await page.goto(`${own.origin}/#/inspect`);
+  await page.getByLabel('Image reference').waitFor();
+  await own.stop();
+  await page.evaluate((hash) => { location.hash = hash; },
+    `#/inspect?${new URLSearchParams({ ref: `${reg.host}/fixtures/plain:v1` })}`);
+  await page.waitForFunction(() => /No answer/.test(document.querySelector('[data-testid=problem]')?.innerText ?? ''));
+  assert.match(await page.getByTestId('problem').innerText(), /waybill serve/);
+});

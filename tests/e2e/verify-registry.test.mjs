@@ -93,3 +93,48 @@ test('a corrupted blob in the registry fails verification, for that blob only, w
     writeFileSync(file, original);
   }
 });
+
+test('a foreign layer the registry lacks: not fetched by default, and its urls only through the proxy', async () => {
+  // The origin-story manifest with its first foreign layer swapped for one whose blob was never
+  // uploaded; the urls-allow registry accepts such a manifest without the blob.
+  const manifest = await (await fetch(`${reg.REGISTRY_FOREIGN_URL}/v2/${image.repository}/manifests/${image.tag}`, {
+    headers: { Accept: image.manifest.mediaType },
+  })).json();
+  const missing = `sha256:${createHash('sha256').update(`never uploaded ${Date.now()}`).digest('hex')}`;
+  const url = `https://mcr.microsoft.com.invalid/foreign/${missing}`;
+  manifest.layers[0] = { ...manifest.layers[0], digest: missing, size: 1234, urls: [url] };
+  const put = await fetch(`${reg.REGISTRY_FOREIGN_URL}/v2/${image.repository}/manifests/foreign-missing`, {
+    method: 'PUT',
+    headers: { 'Content-Type': image.manifest.mediaType },
+    body: JSON.stringify(manifest),
+  });
+  assert.equal(put.status, 201, await put.text());
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = [];
+  failOnPageErrors(page, errors);
+  await page.goto(`${serve.origin}/#/inspect?${new URLSearchParams({ ref: `${reg.host}/${image.repository}:foreign-missing` })}`);
+  await page.getByTestId('layer-row').first().waitFor();
+  await page.getByTestId('verify-all').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=blob-result]').length === 8);
+  const row = page.locator(`[data-testid=layer-row][data-digest="${missing}"]`);
+  assert.match(await row.innerText(), /not fetched/);
+  assert.match(await row.innerText(), /Allow foreign layers/);
+  const summary = JSON.parse(await page.getByTestId('summary-json').textContent());
+  assert.deepEqual(
+    summary.blobs.filter((b) => b.status !== 'verified').map((b) => [b.digest, b.status]),
+    [[missing, 'not_fetched']],
+  );
+
+  // Allowed: Waybill tries the urls — through its proxy, which refuses a host it is not
+  // configured for; the layer stays unverified, and says why.
+  await page.getByTestId('foreign-panel').getByRole('checkbox').check();
+  await row.getByRole('button', { name: /Verify again layer 1/ }).click();
+  await page.waitForFunction((d) => {
+    const r = document.querySelector(`[data-testid=layer-row][data-digest="${d}"]`);
+    return r && /urls failed/.test(r.innerText);
+  }, missing);
+  assert.match(await row.innerText(), /proxy/i);
+  await screenshot(page, 'verify-foreign-missing-1280');
+  assert.deepEqual(errors, []);
+});
