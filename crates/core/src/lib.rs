@@ -7,6 +7,7 @@
 
 pub mod challenge;
 pub mod config;
+pub mod diffid;
 pub mod digest;
 mod json;
 pub mod manifest;
@@ -15,6 +16,7 @@ pub mod platform;
 pub mod policy;
 pub mod proxy;
 pub mod reference;
+pub mod registry;
 pub mod report;
 pub mod size;
 pub mod transport;

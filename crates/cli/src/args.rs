@@ -1,0 +1,95 @@
+//! Argument groups shared by several commands.
+
+use waybill_core::platform::PlatformSpec;
+use waybill_core::registry::PlatformChoice;
+
+use crate::credentials::CredentialSource;
+use crate::failure::Failure;
+
+/// Credentials for the (destination) registry.
+#[derive(clap::Args, Debug)]
+pub struct LoginArgs {
+    /// Username for the registry (for copy: the destination)
+    #[arg(long, visible_alias = "dst-username", env = "WAYBILL_USERNAME", value_name = "USER")]
+    pub username: Option<String>,
+    /// Read the password (or token) from stdin; otherwise it comes from WAYBILL_PASSWORD
+    #[arg(long, visible_alias = "dst-password-stdin")]
+    pub password_stdin: bool,
+}
+
+impl LoginArgs {
+    /// Where these credentials come from.
+    pub fn source(&self) -> CredentialSource {
+        CredentialSource {
+            username: self.username.clone(),
+            password_stdin: self.password_stdin,
+            password_env: "WAYBILL_PASSWORD",
+        }
+    }
+}
+
+/// Which platforms of an index to work on.
+#[derive(clap::Args, Debug)]
+pub struct PlatformArgs {
+    /// From an index, only this platform: os/arch[/variant], optionally os(os.version)/arch
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]", conflicts_with = "all_platforms")]
+    pub platform: Option<String>,
+    /// From an index, every platform (and the index itself)
+    #[arg(long)]
+    pub all_platforms: bool,
+}
+
+impl PlatformArgs {
+    /// The core's platform choice.
+    pub fn choice(&self) -> Result<PlatformChoice, Failure> {
+        match (&self.platform, self.all_platforms) {
+            (Some(spec), _) => Ok(PlatformChoice::Only(
+                PlatformSpec::parse(spec).map_err(|e| Failure::error(e.to_string()))?,
+            )),
+            (None, true) => Ok(PlatformChoice::All),
+            (None, false) => Ok(PlatformChoice::Unspecified),
+        }
+    }
+}
+
+/// Parses a byte size: a number with an optional unit — B; KiB, MiB, GiB (also K, M, G); or
+/// the decimal KB, MB, GB.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| format!("{text:?} is not a size like 8MiB or 4194304"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        other => return Err(format!("unknown size unit {other:?} (use B, KiB, MiB, GiB, KB, MB or GB)")),
+    };
+    let size = number.checked_mul(factor).ok_or_else(|| format!("{text:?} is too large"))?;
+    if size == 0 {
+        return Err("the size must be at least one byte".to_owned());
+    }
+    Ok(size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("8MiB"), Ok(8 * 1024 * 1024));
+        assert_eq!(parse_size("4M"), Ok(4 * 1024 * 1024));
+        assert_eq!(parse_size("5MB"), Ok(5_000_000));
+        assert_eq!(parse_size("1048576"), Ok(1_048_576));
+        assert_eq!(parse_size(" 64 KiB "), Ok(65_536));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("MiB").is_err());
+        assert!(parse_size("3 parsecs").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
+    }
+}

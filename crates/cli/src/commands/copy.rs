@@ -1,0 +1,131 @@
+//! `waybill copy`: copy an image between registries, with the foreign-layer policy decided
+//! before anything is uploaded.
+
+use std::cell::Cell;
+
+use waybill_core::registry::upload::ChunkPolicy;
+use waybill_core::registry::{BlobOutcome, CopyEvent, CopyOptions, CopyReport, ImageAt, copy};
+use waybill_core::size::human;
+
+use super::Context;
+use crate::args::{LoginArgs, PlatformArgs, parse_size};
+use crate::credentials::{CredentialSource, one_stdin};
+use crate::failure::Outcome;
+use crate::open::open;
+use crate::progress::Progress;
+
+/// GHCR refuses PATCH bodies over 4 MiB, so uploads there use its profile.
+const GHCR: &str = "ghcr.io";
+
+/// Arguments of `waybill copy`.
+#[derive(clap::Args, Debug)]
+pub struct CopyArgs {
+    /// Source image: [registry/]repository[:tag][@digest]
+    source: String,
+    /// Destination image: [registry/]repository[:tag][@digest]
+    destination: String,
+    /// Upload foreign (non-distributable) layers instead of refusing the image. Pulp needs the
+    /// blobs and keeps their urls; the source registry is asked for them first, their urls only
+    /// if it lacks them (https, public hosts, no credentials)
+    #[arg(long)]
+    allow_foreign_layers: bool,
+    #[command(flatten)]
+    platforms: PlatformArgs,
+    /// Upload chunk size (e.g. 8MiB, 4M, 5MB); kept within the registry's announced limits,
+    /// and at most 4 MiB for ghcr.io
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8MiB")]
+    chunk_size: u64,
+    /// Blobs copied at the same time (each holds at most one chunk in memory)
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    concurrency: usize,
+    #[command(flatten)]
+    login: LoginArgs,
+    /// Username for the source registry (default: none, or the destination's on the same host)
+    #[arg(long, env = "WAYBILL_SRC_USERNAME", value_name = "USER")]
+    src_username: Option<String>,
+    /// Read the source registry's password from stdin; otherwise it comes from
+    /// WAYBILL_SRC_PASSWORD
+    #[arg(long)]
+    src_password_stdin: bool,
+}
+
+/// Runs `waybill copy`; exit 3 if the foreign-layer policy refuses the image.
+pub async fn run(args: CopyArgs, context: &Context) -> Outcome {
+    let src_login = CredentialSource {
+        username: args.src_username.clone(),
+        password_stdin: args.src_password_stdin,
+        password_env: "WAYBILL_SRC_PASSWORD",
+    };
+    let dst_login = args.login.source();
+    one_stdin(&[&src_login, &dst_login])?;
+    let dst_credentials = dst_login.resolve()?;
+    let mut src_credentials = src_login.resolve()?;
+    let dst = open(&args.destination, &context.transport, &context.plain_http, dst_credentials.clone())?;
+    if src_credentials.is_none() {
+        let src_host = waybill_core::reference::Reference::parse(&args.source)
+            .map(|r| r.api_host().to_owned())
+            .unwrap_or_default();
+        if src_host == dst.reference.api_host() {
+            src_credentials = dst_credentials;
+        }
+    }
+    let src = open(&args.source, &context.transport, &context.plain_http, src_credentials)?;
+    let chunk = if dst.reference.api_host() == GHCR {
+        ChunkPolicy::ghcr(args.chunk_size)
+    } else {
+        ChunkPolicy::new(args.chunk_size)
+    };
+    let options = CopyOptions {
+        allow_foreign_layers: args.allow_foreign_layers,
+        platforms: args.platforms.choice()?,
+        chunk,
+        concurrency: args.concurrency,
+    };
+    let progress = Progress::on_terminal();
+    let patches = Cell::new(0u64);
+    let events = |event: CopyEvent<'_>| match event {
+        CopyEvent::Planned { bytes, .. } => progress.start("copy", bytes),
+        CopyEvent::BlobProgress { digest, done, .. } => {
+            patches.set(patches.get() + 1);
+            progress.blob(digest, done);
+        }
+        CopyEvent::BlobDone { digest, size, .. } => progress.blob(digest, size),
+        CopyEvent::BlobStarted { .. } | CopyEvent::ManifestPushed { .. } => {}
+    };
+    let (src_reference, dst_reference) = (src.reference.reference(), dst.reference.reference());
+    let result = copy(
+        ImageAt { client: &src.client, repository: src.reference.repository(), reference: &src_reference },
+        ImageAt { client: &dst.client, repository: dst.reference.repository(), reference: &dst_reference },
+        &options,
+        &events,
+    )
+    .await;
+    progress.finish();
+    let report = result?;
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    print!("{}", summary(&args.source, &args.destination, &report));
+    Ok(())
+}
+
+fn summary(source: &str, destination: &str, report: &CopyReport) -> String {
+    let count = |wanted: &[BlobOutcome]| report.blobs.iter().filter(|(_, _, o)| wanted.contains(o)).count();
+    let uploaded_bytes: u64 = report
+        .blobs
+        .iter()
+        .filter(|(_, _, o)| matches!(o, BlobOutcome::Uploaded | BlobOutcome::UploadedFromUrls))
+        .map(|(_, size, _)| size)
+        .sum();
+    format!(
+        "copied {source} to {destination}\n  manifest {} ({})\n  {} blobs: {} uploaded ({}), {} already present, {} mounted, {} from urls\n",
+        report.digest,
+        report.media_type,
+        report.blobs.len(),
+        count(&[BlobOutcome::Uploaded, BlobOutcome::UploadedFromUrls]),
+        human(uploaded_bytes),
+        count(&[BlobOutcome::AlreadyPresent]),
+        count(&[BlobOutcome::Mounted]),
+        count(&[BlobOutcome::UploadedFromUrls]),
+    )
+}

@@ -1,0 +1,38 @@
+//! From an image reference on the command line to a registry client for it.
+
+use std::rc::Rc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use waybill_core::reference::Reference;
+use waybill_core::registry::{Client, Credentials};
+
+use crate::failure::Failure;
+use crate::transport::{NativeTransport, scheme_for};
+
+/// A parsed reference and a client for its registry.
+pub struct Opened {
+    /// The reference as parsed.
+    pub reference: Reference,
+    /// A client for its registry.
+    pub client: Client<NativeTransport>,
+}
+
+/// Parses `text` and builds a client for its registry: https, or http for loopback and
+/// `--plain-http` hosts.
+pub fn open(
+    text: &str,
+    transport: &NativeTransport,
+    plain_http: &[String],
+    credentials: Option<Credentials>,
+) -> Result<Opened, Failure> {
+    let reference = Reference::parse(text).map_err(|e| Failure::error(e.to_string()))?;
+    let host = reference.api_host();
+    let base = format!("{}://{host}", scheme_for(host, plain_http));
+    let clock: Rc<dyn Fn() -> u64> =
+        Rc::new(|| SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()));
+    let client = Client::new(transport.clone(), &base)
+        .map_err(|e| Failure::error(e.to_string()))?
+        .with_credentials(credentials)
+        .with_clock(clock);
+    Ok(Opened { reference, client })
+}

@@ -1,0 +1,208 @@
+//! The native [`Transport`]: reqwest over rustls with the system's root certificates.
+//!
+//! Redirects are never followed here (the core follows them, dropping credentials when one
+//! leaves the registry). Plain HTTP is refused except to loopback hosts and to hosts the user
+//! named with `--plain-http`, so a typo cannot send credentials in the clear.
+
+use std::error::Error as _;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use waybill_core::registry::ChunkBytes;
+use waybill_core::transport::{
+    Body, Method, Request, Response, ResponseBody, Transport, TransportError, TransportErrorKind,
+};
+
+/// Upload data natively: reference-counted bytes, so resending a chunk after a failure and
+/// cutting it at the registry's `Range` never copy it.
+#[derive(Clone, Debug)]
+pub struct Chunk(pub Bytes);
+
+impl ChunkBytes for Chunk {
+    fn from_vec(bytes: Vec<u8>) -> Chunk {
+        Chunk(Bytes::from(bytes))
+    }
+
+    fn tail(&self, start: usize) -> Chunk {
+        Chunk(self.0.slice(start.min(self.0.len())..))
+    }
+}
+
+/// A cheap-to-clone handle on one connection pool.
+#[derive(Clone, Debug)]
+pub struct NativeTransport {
+    client: reqwest::Client,
+    plain_http: Arc<Vec<String>>,
+}
+
+impl NativeTransport {
+    /// A transport allowing plain HTTP to loopback and to the listed `host` or `host:port`s.
+    pub fn new(plain_http: Vec<String>) -> Result<NativeTransport, String> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(30))
+            .read_timeout(Duration::from_secs(300))
+            .user_agent(concat!("waybill/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {}", describe(&e)))?;
+        Ok(NativeTransport { client, plain_http: Arc::new(plain_http) })
+    }
+
+    /// Whether plain HTTP may be used for `url`.
+    pub fn plain_http_allowed(&self, url: &reqwest::Url) -> bool {
+        plain_http_allowed(url, &self.plain_http)
+    }
+}
+
+/// Whether plain HTTP may go to `url`'s host: loopback always, others only when listed (by
+/// `host` or `host:port`).
+pub fn plain_http_allowed(url: &reqwest::Url, listed: &[String]) -> bool {
+    let Some(host) = url.host_str() else { return false };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || bare.eq_ignore_ascii_case("localhost")
+        || bare.to_ascii_lowercase().ends_with(".localhost");
+    if loopback {
+        return true;
+    }
+    let with_port = url.port().map(|p| format!("{host}:{p}"));
+    listed.iter().any(|l| {
+        l.eq_ignore_ascii_case(host) || with_port.as_deref().is_some_and(|hp| l.eq_ignore_ascii_case(hp))
+    })
+}
+
+/// The scheme to reach `host[:port]` with: http for loopback and `--plain-http` hosts.
+pub fn scheme_for(host: &str, listed: &[String]) -> &'static str {
+    match reqwest::Url::parse(&format!("http://{host}/")) {
+        Ok(url) if plain_http_allowed(&url, listed) => "http",
+        _ => "https",
+    }
+}
+
+/// A response body read chunk by chunk.
+#[derive(Debug)]
+pub struct NativeBody(reqwest::Response);
+
+impl ResponseBody for NativeBody {
+    async fn chunk(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
+        match self.0.chunk().await {
+            Ok(chunk) => Ok(chunk.map(|b| b.to_vec())),
+            Err(e) => Err(TransportError::new(kind_of(&e), describe(&e))),
+        }
+    }
+}
+
+impl Transport for NativeTransport {
+    type Chunk = Chunk;
+    type Body = NativeBody;
+
+    async fn send(&self, request: Request<Chunk>) -> Result<Response<NativeBody>, TransportError> {
+        let url = reqwest::Url::parse(&request.url).map_err(|e| {
+            TransportError::new(TransportErrorKind::Other, format!("bad URL {}: {e}", request.url))
+        })?;
+        if url.scheme() == "http" && !self.plain_http_allowed(&url) {
+            return Err(TransportError::new(
+                TransportErrorKind::Other,
+                format!(
+                    "refusing plain HTTP to {}: use https, or pass --plain-http {} if this registry has no TLS",
+                    url.host_str().unwrap_or_default(),
+                    url.host_str().unwrap_or_default()
+                ),
+            ));
+        }
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Head => reqwest::Method::HEAD,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = self.client.request(method, url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        builder = match request.body {
+            Body::Empty => builder,
+            Body::Bytes(bytes) => builder.body(bytes),
+            Body::Chunk(Chunk(bytes)) => builder.body(bytes),
+        };
+        let response = builder.send().await.map_err(|e| TransportError::new(kind_of(&e), describe(&e)))?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        Ok(Response { status, headers, body: NativeBody(response) })
+    }
+}
+
+fn kind_of(e: &reqwest::Error) -> TransportErrorKind {
+    if e.is_connect() {
+        TransportErrorKind::Connect
+    } else if e.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if e.is_request() || e.is_body() || e.is_decode() {
+        TransportErrorKind::Interrupted
+    } else {
+        TransportErrorKind::Other
+    }
+}
+
+/// reqwest's own message plus its causes ("error sending request" alone says little).
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> reqwest::Url {
+        reqwest::Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback_or_listed_hosts() {
+        let none: Vec<String> = Vec::new();
+        for ok in [
+            "http://127.0.0.1:5000/v2/",
+            "http://localhost:8080/",
+            "http://[::1]:5000/",
+            "http://pulp.localhost/",
+        ] {
+            assert!(plain_http_allowed(&url(ok), &none), "{ok}");
+        }
+        assert!(!plain_http_allowed(&url("http://registry.example:5000/v2/"), &none));
+        assert!(!plain_http_allowed(&url("http://10.0.0.5/v2/"), &none));
+        let listed = vec!["registry.example:5000".to_owned(), "lab.internal".to_owned()];
+        assert!(plain_http_allowed(&url("http://registry.example:5000/v2/"), &listed));
+        assert!(!plain_http_allowed(&url("http://registry.example:5001/v2/"), &listed));
+        assert!(plain_http_allowed(&url("http://lab.internal:1234/v2/"), &listed));
+        assert_eq!(scheme_for("127.0.0.1:24817", &none), "http");
+        assert_eq!(scheme_for("ghcr.io", &none), "https");
+        assert_eq!(scheme_for("lab.internal", &listed), "http");
+    }
+
+    #[test]
+    fn chunks_are_cut_without_copying() {
+        let chunk = Chunk::from_vec(b"0123456789".to_vec());
+        let tail = chunk.tail(4);
+        assert_eq!(&tail.0[..], b"456789");
+        assert_eq!(tail.0.as_ptr(), chunk.0[4..].as_ptr());
+        assert!(chunk.tail(20).0.is_empty());
+    }
+}

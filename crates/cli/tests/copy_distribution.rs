@@ -1,0 +1,94 @@
+//! `waybill copy` against the real distribution registries: the default configuration refuses
+//! foreign urls (a clear error, no manifest), the urls-allow one takes them (blobs mounted within
+//! the registry), and index copies by platform or whole.
+
+mod common;
+
+use common::{Registries, head_status, sha256, skopeo_raw, unique, waybill};
+use serde_json::Value;
+
+const ORIGIN: &str = "fixtures/origin-story:windows-amd64-1.13.0";
+
+#[test]
+fn strict_registry_refuses_foreign_urls_with_a_clear_error() {
+    let registries = Registries::from_env();
+    let repository = unique("strict-origin");
+    let destination = format!("{}/{repository}:1", registries.strict());
+    waybill(&["copy", &registries.source(ORIGIN), &destination], &[]).expect(3);
+    let run =
+        waybill(&["copy", "--allow-foreign-layers", &registries.source(ORIGIN), &destination], &[]).expect(1);
+    assert!(run.stderr.contains("validation.manifests.urls.allow"), "{}", run.stderr);
+    for digest in common::foreign_layers(registries.fixture(ORIGIN)) {
+        assert!(run.stderr.contains(&digest), "names {digest}: {}", run.stderr);
+    }
+    assert_eq!(head_status(&format!("{}/v2/{repository}/manifests/1", registries.strict_url), None), "404");
+}
+
+#[test]
+fn urls_allow_registry_takes_the_image_and_mounts_its_blobs() {
+    let registries = Registries::from_env();
+    let fixture = registries.fixture(ORIGIN);
+    let repository = unique("allow-origin");
+    let destination = format!("{}/{repository}:1", registries.foreign());
+    let run =
+        waybill(&["copy", "--allow-foreign-layers", &registries.source(ORIGIN), &destination], &[]).expect(0);
+    // Same registry, another repository: every blob is mounted, none re-uploaded.
+    assert!(run.stdout.contains("8 blobs: 0 uploaded (0 B), 0 already present, 8 mounted"), "{}", run.stdout);
+    let raw = skopeo_raw(&destination, None);
+    assert_eq!(sha256(&raw), fixture["manifest"]["digest"].as_str().expect("digest"));
+    let report: Value =
+        serde_json::from_str(&waybill(&["verify", "--json", &destination], &[]).expect(0).stdout)
+            .expect("JSON");
+    assert_eq!(report["ok"], true);
+    // A second copy finds everything in place.
+    let again =
+        waybill(&["copy", "--allow-foreign-layers", &registries.source(ORIGIN), &destination], &[]).expect(0);
+    assert!(again.stdout.contains("8 already present"), "{}", again.stdout);
+}
+
+#[test]
+fn oci_nondistributable_layer_is_refused_then_copied_where_allowed() {
+    let registries = Registries::from_env();
+    let name = "fixtures/oci-nondist:v1";
+    let fixture = registries.fixture(name);
+    let strict = format!("{}/{}:v1", registries.strict(), unique("nondist"));
+    let run = waybill(&["copy", &registries.source(name), &strict], &[]).expect(3);
+    for digest in common::foreign_layers(fixture) {
+        assert!(run.stderr.contains(&digest), "{}", run.stderr);
+    }
+    let allowed = format!("{}/{}:v1", registries.foreign(), unique("nondist"));
+    waybill(&["copy", "--allow-foreign-layers", &registries.source(name), &allowed], &[]).expect(0);
+    assert_eq!(sha256(&skopeo_raw(&allowed, None)), fixture["manifest"]["digest"].as_str().expect("digest"));
+}
+
+#[test]
+fn index_copies_one_platform_or_all() {
+    let registries = Registries::from_env();
+    let name = "fixtures/multi:v1";
+    let fixture = registries.fixture(name);
+    let source = registries.source(name);
+
+    let unspecified = format!("{}/{}:v1", registries.strict(), unique("multi"));
+    let run = waybill(&["copy", &source, &unspecified], &[]).expect(1);
+    assert!(run.stderr.contains("--platform") && run.stderr.contains("linux/arm64/v8"), "{}", run.stderr);
+
+    let whole = format!("{}/{}:v1", registries.strict(), unique("multi"));
+    waybill(&["copy", "--all-platforms", &source, &whole], &[]).expect(0);
+    assert_eq!(sha256(&skopeo_raw(&whole, None)), fixture["manifest"]["digest"].as_str().expect("digest"));
+    let report: Value = serde_json::from_str(
+        &waybill(&["verify", "--all-platforms", "--json", &whole], &[]).expect(0).stdout,
+    )
+    .expect("JSON");
+    assert_eq!(report["images"].as_array().map(Vec::len), Some(3));
+
+    let arm = format!("{}/{}:v1", registries.strict(), unique("multi-arm"));
+    waybill(&["copy", "--platform", "linux/arm64", &source, &arm], &[]).expect(0);
+    let index: Value = serde_json::from_slice(&skopeo_raw(&source, None)).expect("index");
+    let arm_entry = index["manifests"]
+        .as_array()
+        .expect("manifests")
+        .iter()
+        .find(|m| m["platform"]["architecture"] == "arm64")
+        .expect("arm64 entry");
+    assert_eq!(sha256(&skopeo_raw(&arm, None)), arm_entry["digest"].as_str().expect("digest"));
+}

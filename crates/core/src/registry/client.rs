@@ -1,0 +1,409 @@
+//! One registry, seen through a [`Transport`]: requests with authentication, one retry after a
+//! 401, and redirects followed here (transports never follow them) so that the `Authorization`
+//! header is dropped whenever a redirect leaves the registry (invariant 4).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use url::Url;
+
+use super::auth::{
+    AuthScheme, Credentials, Scope, TokenCache, TokenRealm, demand_from_challenges, parse_token_response,
+    token_url,
+};
+use super::errors::{ERROR_BODY_LIMIT, Error, RegistryError};
+use super::upload::{UploadError, resolve_location};
+use crate::transport::{Body, Method, Request, Response, ResponseBody, Transport};
+
+/// Redirect hops followed before giving up.
+const MAX_REDIRECTS: usize = 10;
+
+/// Largest token response accepted.
+const TOKEN_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Seconds since the Unix epoch, from the shell (core has no clock of its own).
+pub type Clock = Rc<dyn Fn() -> u64>;
+
+#[derive(Default)]
+struct AuthState {
+    scheme: Option<AuthScheme>,
+    tokens: TokenCache,
+}
+
+/// A client for one registry (or one registry behind Waybill's proxy).
+///
+/// `base` is the URL that `/v2/...` is appended to: `https://ghcr.io`, `http://127.0.0.1:5000`,
+/// or `http://127.0.0.1:8080/r/ghcr.io` through the proxy. Credentials are sent only to URLs
+/// under `base` and to the token realm the registry names; a redirect anywhere else (Pulp's
+/// content app, a CDN, another proxy path) goes without them.
+///
+/// The transport is held by value: shells pass a cheap handle (reqwest's `Client` is one).
+pub struct Client<T: Transport> {
+    transport: T,
+    base: Url,
+    credentials: Option<Credentials>,
+    clock: Option<Clock>,
+    auth: RefCell<AuthState>,
+}
+
+impl<T: Transport> std::fmt::Debug for Client<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base.as_str())
+            .field("credentials", &self.credentials)
+            .finish()
+    }
+}
+
+impl<T: Transport> Client<T>
+where
+    T::Chunk: Clone,
+{
+    /// A client for the registry at `base` (scheme, host, optional port and path prefix).
+    pub fn new(transport: T, base: &str) -> Result<Client<T>, Error> {
+        let bad = |reason: &str| Error::UnsafeUrl { url: base.to_owned(), reason: reason.to_owned() };
+        let mut url = Url::parse(base).map_err(|e| bad(&format!("not a registry URL ({e})")))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(bad("a registry URL is http(s)://host[:port][/prefix]"));
+        }
+        if url.query().is_some()
+            || url.fragment().is_some()
+            || !url.username().is_empty()
+            || url.password().is_some()
+        {
+            return Err(bad(
+                "a registry URL has no query, fragment or user info (pass credentials separately)",
+            ));
+        }
+        let path = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&path);
+        Ok(Client { transport, base: url, credentials: None, clock: None, auth: RefCell::default() })
+    }
+
+    /// Uses these credentials for this registry (and its token realm) only.
+    #[must_use]
+    pub fn with_credentials(mut self, credentials: Option<Credentials>) -> Client<T> {
+        self.credentials = credentials;
+        self
+    }
+
+    /// Lets tokens expire on time rather than on the registry's first 401.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Client<T> {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The registry's base URL.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// The transport (for requests that must go out without the registry's credentials).
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// Whether two clients talk to the same registry (so a cross-repository mount can work).
+    pub fn same_registry(&self, other: &Client<T>) -> bool {
+        self.base == other.base
+    }
+
+    /// `base` + `path` (which starts with `/v2/`).
+    pub fn url(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        let joined = format!("{}{}", self.base.path().trim_end_matches('/'), path);
+        url.set_path(&joined);
+        url
+    }
+
+    /// Whether `url` lies under the base URL, i.e. may receive this registry's credentials.
+    pub fn in_registry(&self, url: &Url) -> bool {
+        under_base(&self.base, url)
+    }
+
+    fn now(&self) -> Option<u64> {
+        self.clock.as_ref().map(|clock| clock())
+    }
+
+    /// Sends a request to the registry with whatever authorization `scope` needs, retrying once
+    /// after a 401 and following redirects. Returns the final response whatever its status.
+    pub async fn send(&self, request: Request<T::Chunk>, scope: &Scope) -> Result<Response<T::Body>, Error> {
+        let mut current = request;
+        current.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+        let mut url = parse_url(current.method, &current.url)?;
+        let mut auth_retried = false;
+        let mut redirects = 0;
+        loop {
+            let in_registry = self.in_registry(&url);
+            let mut attempt = clone_request(&current);
+            let mut sent_token = None;
+            let mut sent_authorization = false;
+            if in_registry && let Some((header, token)) = self.authorization(scope).await? {
+                attempt.headers.push(("Authorization".to_owned(), header));
+                sent_token = token;
+                sent_authorization = true;
+            }
+            let method = attempt.method;
+            let response = self.transport.send(attempt).await.map_err(|source| Error::Transport {
+                method,
+                url: url.to_string(),
+                source,
+            })?;
+            if response.status == 401 && in_registry && !auth_retried {
+                auth_retried = true;
+                if self
+                    .learn_challenge(&url, &response, scope, sent_authorization, sent_token.as_deref())
+                    .await?
+                {
+                    continue;
+                }
+                return Ok(response);
+            }
+            if let Some(next) = redirect_target(&current, &url, &response)? {
+                redirects += 1;
+                if redirects > MAX_REDIRECTS {
+                    return Err(Error::Protocol {
+                        method,
+                        url: url.to_string(),
+                        what: format!("more than {MAX_REDIRECTS} redirects"),
+                    });
+                }
+                if response.status == 303 {
+                    current.method = Method::Get;
+                    current.body = Body::Empty;
+                }
+                current.url = next.to_string();
+                url = next;
+                continue;
+            }
+            return Ok(response);
+        }
+    }
+
+    /// The `Authorization` value to send now, and the token in it (to forget if refused).
+    async fn authorization(&self, scope: &Scope) -> Result<Option<(String, Option<String>)>, Error> {
+        let scheme = self.auth.borrow().scheme.clone();
+        match scheme {
+            None => Ok(None),
+            Some(AuthScheme::Basic) => Ok(self.credentials.as_ref().map(|c| (c.basic_header(), None))),
+            Some(AuthScheme::Bearer(realm)) => {
+                let cached = self.auth.borrow().tokens.get(scope, self.now()).map(str::to_owned);
+                let token = match cached {
+                    Some(token) => token,
+                    None => self.fetch_token(&realm, scope.clone()).await?,
+                };
+                Ok(Some((format!("Bearer {token}"), Some(token))))
+            }
+        }
+    }
+
+    /// Reads a 401's challenge; returns whether a retry can succeed.
+    async fn learn_challenge(
+        &self,
+        url: &Url,
+        response: &Response<T::Body>,
+        scope: &Scope,
+        sent_authorization: bool,
+        sent_token: Option<&str>,
+    ) -> Result<bool, Error> {
+        let values: Vec<&str> = response
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("www-authenticate"))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let demand = demand_from_challenges(&values, url)?;
+        if let Some(token) = sent_token {
+            self.auth.borrow_mut().tokens.forget(token);
+        }
+        self.auth.borrow_mut().scheme = Some(demand.scheme.clone());
+        match demand.scheme {
+            // Without credentials, or with credentials this very request already sent, a retry
+            // cannot help.
+            AuthScheme::Basic => Ok(self.credentials.is_some() && !sent_authorization),
+            AuthScheme::Bearer(realm) => {
+                let mut wanted = scope.clone();
+                wanted.merge(&demand.scope);
+                self.fetch_token(&realm, wanted).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// Asks the realm for a token covering `scope` and caches it.
+    async fn fetch_token(&self, realm: &TokenRealm, scope: Scope) -> Result<String, Error> {
+        let url = token_url(realm, &scope);
+        let mut request = Request::new(Method::Get, url.as_str());
+        if let Some(credentials) = &self.credentials {
+            request = request.header("Authorization", credentials.basic_header());
+        }
+        let mut response = self.transport.send(request).await.map_err(|source| Error::Transport {
+            method: Method::Get,
+            url: url.to_string(),
+            source,
+        })?;
+        if response.status != 200 {
+            let body = read_prefix(&mut response.body, ERROR_BODY_LIMIT).await.unwrap_or_default();
+            let error = RegistryError::from_response(
+                Method::Get,
+                url.as_str(),
+                response.status,
+                &response.headers,
+                &body,
+            );
+            return Err(Error::TokenRefused(Box::new(error)));
+        }
+        let body = read_limited(&mut response.body, TOKEN_BODY_LIMIT, Method::Get, &url).await?;
+        let grant = parse_token_response(&realm.realm, &body)?;
+        let token = grant.token.clone();
+        self.auth.borrow_mut().tokens.insert(scope, grant, self.now());
+        Ok(token)
+    }
+
+    /// Turns an unexpected response into an [`Error::Registry`], reading the start of its body.
+    pub async fn fail(&self, method: Method, url: &Url, mut response: Response<T::Body>) -> Error {
+        let body = read_prefix(&mut response.body, ERROR_BODY_LIMIT).await.unwrap_or_default();
+        Error::Registry(Box::new(RegistryError::from_response(
+            method,
+            url.as_str(),
+            response.status,
+            &response.headers,
+            &body,
+        )))
+    }
+}
+
+/// Whether `url` lies under `base`: same origin (scheme, host, port) and a path at or below
+/// base's path. Through the proxy, `http://p/r/ghcr.io` covers `http://p/r/ghcr.io/v2/...` but
+/// not `http://p/r/pkg-containers.githubusercontent.com/...`, the CDN a blob redirects to.
+pub fn under_base(base: &Url, url: &Url) -> bool {
+    if url.origin() != base.origin() {
+        return false;
+    }
+    let prefix = base.path().trim_end_matches('/');
+    prefix.is_empty() || url.path() == prefix || url.path().starts_with(&format!("{prefix}/"))
+}
+
+fn parse_url(method: Method, url: &str) -> Result<Url, Error> {
+    Url::parse(url).map_err(|e| Error::Upload {
+        method,
+        url: url.to_owned(),
+        source: UploadError::BadLocation { location: url.to_owned(), reason: e.to_string() },
+    })
+}
+
+/// Where a redirect points, if this response is one the request should follow.
+fn redirect_target<C, B>(
+    request: &Request<C>,
+    url: &Url,
+    response: &Response<B>,
+) -> Result<Option<Url>, Error> {
+    let follows = match response.status {
+        301..=303 => matches!(request.method, Method::Get | Method::Head),
+        307 | 308 => true,
+        _ => false,
+    };
+    if !follows {
+        return Ok(None);
+    }
+    resolve_location(url, response.header("location")).map(Some).map_err(|source| Error::Upload {
+        method: request.method,
+        url: url.to_string(),
+        source,
+    })
+}
+
+fn clone_request<C: Clone>(request: &Request<C>) -> Request<C> {
+    let body = match &request.body {
+        Body::Empty => Body::Empty,
+        Body::Bytes(bytes) => Body::Bytes(bytes.clone()),
+        Body::Chunk(chunk) => Body::Chunk(chunk.clone()),
+    };
+    Request { method: request.method, url: request.url.clone(), headers: request.headers.clone(), body }
+}
+
+/// Reads a whole body, failing if it exceeds `limit` bytes (manifests, tokens).
+pub async fn read_limited<B: ResponseBody>(
+    body: &mut B,
+    limit: usize,
+    method: Method,
+    url: &Url,
+) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    while let Some(chunk) =
+        body.chunk().await.map_err(|source| Error::Transport { method, url: url.to_string(), source })?
+    {
+        if out.len() + chunk.len() > limit {
+            return Err(Error::Protocol {
+                method,
+                url: url.to_string(),
+                what: format!("response body larger than {limit} bytes"),
+            });
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// Reads at most `limit` bytes of a body and ignores the rest (error pages).
+pub async fn read_prefix<B: ResponseBody>(
+    body: &mut B,
+    limit: usize,
+) -> Result<Vec<u8>, crate::transport::TransportError> {
+    let mut out = Vec::new();
+    while out.len() < limit {
+        let Some(chunk) = body.chunk().await? else { break };
+        let room = limit - out.len();
+        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn credentials_stay_under_the_base() {
+        let hub = url("https://registry-1.docker.io");
+        assert!(under_base(&hub, &url("https://registry-1.docker.io/v2/library/ubuntu/blobs/sha256:ab")));
+        assert!(!under_base(&hub, &url("https://production.cloudflare.docker.com/registry-v2/blobs/x")));
+        assert!(!under_base(&hub, &url("http://registry-1.docker.io/v2/")), "scheme change");
+        assert!(!under_base(&hub, &url("https://registry-1.docker.io:444/v2/")), "port change");
+        let pulp = url("http://127.0.0.1:24817");
+        assert!(!under_base(&pulp, &url("http://127.0.0.1:24816/pulp/container/a/blobs/sha256:ab")));
+        let proxied = url("http://127.0.0.1:8080/r/ghcr.io");
+        assert!(under_base(&proxied, &url("http://127.0.0.1:8080/r/ghcr.io/v2/o/i/manifests/1")));
+        assert!(!under_base(&proxied, &url("http://127.0.0.1:8080/r/ghcr.io.evil/v2/")));
+        assert!(!under_base(
+            &proxied,
+            &url("http://127.0.0.1:8080/r/pkg-containers.githubusercontent.com/x")
+        ));
+    }
+
+    #[test]
+    fn redirects_followed_by_method_and_status() {
+        let here = url("http://127.0.0.1:24817/v2/a/blobs/sha256:ab");
+        let response = |status: u16, location: Option<&str>| Response {
+            status,
+            headers: location.map(|l| vec![("Location".to_owned(), l.to_owned())]).unwrap_or_default(),
+            body: (),
+        };
+        let get: Request<()> = Request::new(Method::Get, here.as_str());
+        let put: Request<()> = Request::new(Method::Put, here.as_str());
+        let target =
+            redirect_target(&get, &here, &response(302, Some("http://127.0.0.1:24816/pulp/container/a/x")));
+        assert_eq!(target.unwrap().unwrap().as_str(), "http://127.0.0.1:24816/pulp/container/a/x");
+        let relative = redirect_target(&get, &here, &response(307, Some("/elsewhere"))).unwrap().unwrap();
+        assert_eq!(relative.as_str(), "http://127.0.0.1:24817/elsewhere");
+        assert_eq!(redirect_target(&put, &here, &response(302, Some("/x"))).unwrap(), None);
+        assert!(redirect_target(&put, &here, &response(308, Some("/x"))).unwrap().is_some());
+        assert_eq!(redirect_target(&get, &here, &response(200, Some("/x"))).unwrap(), None);
+        assert!(redirect_target(&get, &here, &response(302, None)).is_err());
+    }
+}

@@ -1,0 +1,305 @@
+//! Registry-to-registry copy: the whole data path of invariants 1–3 in one place.
+//!
+//! 1. Read the source manifest(s) and decide the foreign-layer policy for every image *before*
+//!    anything is sent to the destination (a rejection sends nothing, not even a HEAD).
+//! 2. Move each planned blob: skip it if the destination has it (HEAD, size checked), mount it
+//!    when both sides are the same registry, otherwise stream it — from the source registry,
+//!    or for an allowed foreign layer the registry lacks, from its `urls` — through the
+//!    verifier into a chunked upload that is finalised only once the bytes proved right.
+//! 3. Only when every blob is verified and present, PUT the manifests with their exact bytes:
+//!    an index's images by digest first, then the top manifest under the destination tag.
+
+use futures_util::{StreamExt as _, TryStreamExt as _};
+
+use super::auth::Scope;
+use super::client::Client;
+use super::errors::Error;
+use super::foreign::fetch_foreign;
+use super::push::Mount;
+use super::resolve::{ImageError, PlatformChoice, ResolvedImage, fetch_document, resolve_images};
+use super::source::{ChunkBytes, StreamSource};
+use super::upload::ChunkPolicy;
+use crate::digest::Digest;
+use crate::manifest::{Manifest, ManifestDocument};
+use crate::policy::{self, PlannedBlob};
+use crate::transport::Transport;
+
+/// An image in a registry: the client, the repository and a tag or digest.
+pub struct ImageAt<'a, T: Transport> {
+    /// The registry.
+    pub client: &'a Client<T>,
+    /// The repository path, e.g. `library/ubuntu`.
+    pub repository: &'a str,
+    /// A tag or a digest.
+    pub reference: &'a str,
+}
+
+/// How to copy.
+#[derive(Clone, Debug)]
+pub struct CopyOptions {
+    /// Upload foreign (non-distributable) layers instead of refusing the image.
+    pub allow_foreign_layers: bool,
+    /// Which manifests of an index to copy.
+    pub platforms: PlatformChoice,
+    /// Upload chunk sizing.
+    pub chunk: ChunkPolicy,
+    /// Blobs moved at the same time (each holds at most one chunk in memory).
+    pub concurrency: usize,
+}
+
+impl Default for CopyOptions {
+    fn default() -> CopyOptions {
+        CopyOptions {
+            allow_foreign_layers: false,
+            platforms: PlatformChoice::Unspecified,
+            chunk: ChunkPolicy::default(),
+            concurrency: 4,
+        }
+    }
+}
+
+/// What happened to one blob.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlobOutcome {
+    /// The destination already had it (same digest and size).
+    AlreadyPresent,
+    /// The destination linked it from the source repository.
+    Mounted,
+    /// Streamed from the source registry and uploaded.
+    Uploaded,
+    /// A foreign layer the source registry lacked, fetched from its `urls` and uploaded.
+    UploadedFromUrls,
+}
+
+/// Progress of a copy, for the shells to draw.
+#[derive(Clone, Copy, Debug)]
+pub enum CopyEvent<'a> {
+    /// The policy passed: this many distinct blobs, this many bytes.
+    Planned {
+        /// Distinct blobs.
+        blobs: usize,
+        /// Their total size.
+        bytes: u64,
+    },
+    /// A blob is being checked or moved.
+    BlobStarted {
+        /// The blob.
+        digest: &'a Digest,
+        /// Its size.
+        size: u64,
+    },
+    /// Bytes of a blob the destination has acknowledged.
+    BlobProgress {
+        /// The blob.
+        digest: &'a Digest,
+        /// Bytes done.
+        done: u64,
+        /// Its size.
+        total: u64,
+    },
+    /// A blob is verified and present on the destination.
+    BlobDone {
+        /// The blob.
+        digest: &'a Digest,
+        /// Its size.
+        size: u64,
+        /// How it got there.
+        outcome: BlobOutcome,
+    },
+    /// A manifest was pushed.
+    ManifestPushed {
+        /// The tag or digest it was pushed under.
+        reference: &'a str,
+        /// Its digest.
+        digest: &'a Digest,
+    },
+}
+
+/// What a copy did.
+#[derive(Clone, Debug)]
+pub struct CopyReport {
+    /// The digest of the manifest pushed under the destination reference.
+    pub digest: Digest,
+    /// Its media type.
+    pub media_type: String,
+    /// Every blob, in plan order, with its size and outcome.
+    pub blobs: Vec<(Digest, u64, BlobOutcome)>,
+    /// Every manifest pushed, in push order.
+    pub manifests: Vec<Digest>,
+    /// The policy's warnings (layers some registries refuse).
+    pub warnings: Vec<String>,
+}
+
+/// Copies an image (or some or all of an index) from `src` to `dst`.
+pub async fn copy<T: Transport>(
+    src: ImageAt<'_, T>,
+    dst: ImageAt<'_, T>,
+    options: &CopyOptions,
+    events: &dyn Fn(CopyEvent<'_>),
+) -> Result<CopyReport, ImageError>
+where
+    T::Chunk: ChunkBytes,
+{
+    let top = fetch_document(src.client, src.repository, src.reference).await?;
+    let images = resolve_images(src.client, src.repository, src.reference, &top, &options.platforms).await?;
+    // A whole index is pushed as it is, its images first. With one platform picked out of an
+    // index, that image's manifest becomes the tag's manifest.
+    let whole_index =
+        matches!((top.manifest(), &options.platforms), (Manifest::Index(_), PlatformChoice::All));
+    let pushed_top: &ManifestDocument =
+        if whole_index || matches!(top.manifest(), Manifest::Image(_)) { &top } else { &images[0].document };
+    if let Ok(wanted) = dst.reference.parse::<Digest>()
+        && wanted != *pushed_top.digest()
+    {
+        return Err(ImageError::DigestTarget {
+            wanted: dst.reference.to_owned(),
+            actual: pushed_top.digest().clone(),
+        });
+    }
+
+    let (blobs, warnings) = plan_all(&images, options.allow_foreign_layers)?;
+    events(CopyEvent::Planned { blobs: blobs.len(), bytes: blobs.iter().map(|b| b.descriptor.size).sum() });
+
+    let (src_ref, dst_ref) = (&src, &dst);
+    let outcomes: Vec<(Digest, u64, BlobOutcome)> = futures_util::stream::iter(blobs.iter())
+        .map(|blob| async move {
+            let d = &blob.descriptor;
+            events(CopyEvent::BlobStarted { digest: &d.digest, size: d.size });
+            let outcome = transfer(src_ref, dst_ref, blob, options, events)
+                .await
+                .map_err(|source| ImageError::Blob { digest: d.digest.clone(), source })?;
+            events(CopyEvent::BlobDone { digest: &d.digest, size: d.size, outcome });
+            Ok::<_, ImageError>((d.digest.clone(), d.size, outcome))
+        })
+        .buffered(options.concurrency.max(1))
+        .try_collect()
+        .await?;
+
+    let mut manifests = Vec::new();
+    if whole_index {
+        for image in &images {
+            let reference = image.document.digest().to_string();
+            push_manifest(&dst, &reference, &image.document, events).await?;
+            manifests.push(image.document.digest().clone());
+        }
+    }
+    push_manifest(&dst, dst.reference, pushed_top, events).await?;
+    manifests.push(pushed_top.digest().clone());
+    Ok(CopyReport {
+        digest: pushed_top.digest().clone(),
+        media_type: pushed_top.media_type().to_owned(),
+        blobs: outcomes,
+        manifests,
+        warnings,
+    })
+}
+
+/// The policy for every image at once; the union of their blobs, each digest once.
+fn plan_all(
+    images: &[ResolvedImage],
+    allow_foreign_layers: bool,
+) -> Result<(Vec<PlannedBlob>, Vec<String>), ImageError> {
+    let mut blobs: Vec<PlannedBlob> = Vec::new();
+    let mut warnings = Vec::new();
+    let mut rejections = Vec::new();
+    for resolved in images {
+        match policy::plan(&resolved.image, allow_foreign_layers) {
+            Ok(plan) => {
+                warnings.extend(plan.warnings);
+                for blob in plan.blobs {
+                    if blobs.iter().all(|b| b.descriptor.digest != blob.descriptor.digest) {
+                        blobs.push(blob);
+                    }
+                }
+            }
+            Err(refused) => {
+                for r in refused {
+                    if rejections.iter().all(|known: &policy::Rejection| known.digest != r.digest) {
+                        rejections.push(r);
+                    }
+                }
+            }
+        }
+    }
+    if rejections.is_empty() { Ok((blobs, warnings)) } else { Err(ImageError::Rejected(rejections)) }
+}
+
+async fn push_manifest<T: Transport>(
+    dst: &ImageAt<'_, T>,
+    reference: &str,
+    document: &ManifestDocument,
+    events: &dyn Fn(CopyEvent<'_>),
+) -> Result<(), ImageError>
+where
+    T::Chunk: Clone,
+{
+    let pushed =
+        dst.client.put_manifest(dst.repository, reference, document.bytes(), document.media_type()).await;
+    let digest = match pushed {
+        Ok(digest) => digest,
+        Err(source @ Error::Registry(_)) => {
+            let layers: Vec<Digest> = match document.manifest() {
+                Manifest::Image(image) => {
+                    image.layers.iter().filter(|l| !l.urls.is_empty()).map(|l| l.digest.clone()).collect()
+                }
+                _ => Vec::new(),
+            };
+            if layers.is_empty() {
+                return Err(source.into());
+            }
+            return Err(ImageError::ManifestRefused { digest: document.digest().clone(), layers, source });
+        }
+        Err(other) => return Err(other.into()),
+    };
+    events(CopyEvent::ManifestPushed { reference, digest: &digest });
+    Ok(())
+}
+
+/// Gets one blob verified onto the destination.
+async fn transfer<T: Transport>(
+    src: &ImageAt<'_, T>,
+    dst: &ImageAt<'_, T>,
+    blob: &PlannedBlob,
+    options: &CopyOptions,
+    events: &dyn Fn(CopyEvent<'_>),
+) -> Result<BlobOutcome, Error>
+where
+    T::Chunk: ChunkBytes,
+{
+    let d = &blob.descriptor;
+    if dst.client.blob_present(dst.repository, &d.digest, d.size, &Scope::push(dst.repository)).await? {
+        return Ok(BlobOutcome::AlreadyPresent);
+    }
+    let session = if src.client.same_registry(dst.client) && src.repository != dst.repository {
+        match dst.client.mount_blob(dst.repository, &d.digest, src.repository).await? {
+            Mount::Mounted => return Ok(BlobOutcome::Mounted),
+            Mount::Upload(session) => session,
+        }
+    } else {
+        dst.client.start_upload(dst.repository).await?
+    };
+    let opened = match src.client.get_blob(src.repository, &d.digest, Some(d.size)).await {
+        Ok(stream) => Ok((stream, BlobOutcome::Uploaded)),
+        Err(error) if options.allow_foreign_layers && !d.urls.is_empty() && is_not_found(&error) => {
+            fetch_foreign(src.client.transport(), &d.urls, &d.digest, d.size)
+                .await
+                .map(|stream| (stream, BlobOutcome::UploadedFromUrls))
+        }
+        Err(error) => Err(error),
+    };
+    let (stream, outcome) = match opened {
+        Ok(opened) => opened,
+        Err(error) => {
+            dst.client.cancel_upload(dst.repository, &session).await;
+            return Err(error);
+        }
+    };
+    let mut source: StreamSource<T::Body, T::Chunk> = StreamSource::new(stream, d.digest.clone(), d.size);
+    let progress = |done: u64| events(CopyEvent::BlobProgress { digest: &d.digest, done, total: d.size });
+    dst.client.upload_blob(dst.repository, session, &mut source, options.chunk, &progress).await?;
+    Ok(outcome)
+}
+
+fn is_not_found(error: &Error) -> bool {
+    error.registry().is_some_and(|e| e.status == 404)
+}

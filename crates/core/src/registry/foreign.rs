@@ -1,0 +1,212 @@
+//! Fetching a foreign layer from the `urls` in its descriptor — only when the policy allows it,
+//! and only after the source registry itself could not serve the blob.
+//!
+//! Those URLs come from the manifest, i.e. from whoever wrote the image, so they are treated as
+//! hostile: https only, no credentials (neither the registry's nor any in the URL), and never a
+//! loopback, private, link-local or metadata address — checked again on every redirect. The
+//! check sees the URL only: a public name that resolves to a private address is the shell's
+//! transport's business.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use url::{Host, Url};
+
+use super::client::read_prefix;
+use super::errors::{ERROR_BODY_LIMIT, Error, RegistryError};
+use super::pull::BlobStream;
+use super::upload::resolve_location;
+use crate::digest::Digest;
+use crate::transport::{Method, Request, Transport};
+
+/// Redirect hops followed for one URL.
+const MAX_REDIRECTS: usize = 5;
+
+/// Why a foreign-layer URL is refused, or `Ok` with the parsed URL.
+pub fn check_foreign_url(raw: &str) -> Result<Url, Error> {
+    let refuse = |reason: &str| Error::UnsafeUrl { url: raw.to_owned(), reason: reason.to_owned() };
+    let url = Url::parse(raw).map_err(|e| refuse(&format!("not a URL ({e})")))?;
+    if url.scheme() != "https" {
+        return Err(refuse("foreign layers are fetched over https only"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse("the URL carries credentials"));
+    }
+    match url.host() {
+        None => return Err(refuse("the URL has no host")),
+        Some(Host::Ipv4(ip)) if !public_v4(ip) => {
+            return Err(refuse("a loopback, private or link-local address"));
+        }
+        Some(Host::Ipv6(ip)) if !public_v6(ip) => {
+            return Err(refuse("a loopback, private or link-local address"));
+        }
+        Some(Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            if name == "localhost" || name.ends_with(".localhost") || name.ends_with(".internal") {
+                return Err(refuse("a local or internal host name"));
+            }
+            if !name.contains('.') {
+                return Err(refuse("a single-label host name (resolved by the local network)"));
+            }
+        }
+        Some(_) => {}
+    }
+    Ok(url)
+}
+
+fn public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    !(ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking
+        || a >= 240)
+}
+
+fn public_v6(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return public_v4(v4);
+    }
+    let first = ip.segments()[0];
+    !(ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || (first & 0xfe00) == 0xfc00 // unique local
+        || (first & 0xffc0) == 0xfe80 // link local
+        || (first == 0x2001 && ip.segments()[1] == 0x0db8)) // documentation
+}
+
+/// Whether an address is one a foreign-layer fetch may reach (for shells that resolve names).
+pub fn is_public_address(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => public_v4(v4),
+        IpAddr::V6(v6) => public_v6(v6),
+    }
+}
+
+/// Downloads a foreign layer from the first of its `urls` that serves it, without credentials,
+/// verified as it streams. Every URL and redirect hop must pass [`check_foreign_url`].
+pub async fn fetch_foreign<T: Transport>(
+    transport: &T,
+    urls: &[String],
+    digest: &Digest,
+    size: u64,
+) -> Result<BlobStream<T::Body>, Error> {
+    let mut last_error = Error::UnsafeUrl {
+        url: String::new(),
+        reason: format!("the foreign layer {digest} lists no urls to fetch it from"),
+    };
+    for raw in urls {
+        match fetch_one(transport, raw, digest, size).await {
+            Ok(stream) => return Ok(stream),
+            Err(error) => last_error = error,
+        }
+    }
+    Err(last_error)
+}
+
+async fn fetch_one<T: Transport>(
+    transport: &T,
+    raw: &str,
+    digest: &Digest,
+    size: u64,
+) -> Result<BlobStream<T::Body>, Error> {
+    let mut url = check_foreign_url(raw)?;
+    for _ in 0..=MAX_REDIRECTS {
+        let mut response = transport
+            .send(Request::new(Method::Get, url.as_str()))
+            .await
+            .map_err(|source| Error::Transport { method: Method::Get, url: url.to_string(), source })?;
+        match response.status {
+            200 => return Ok(BlobStream::new(response.body, url, digest.clone(), Some(size))),
+            301..=303 | 307 | 308 => {
+                let next = resolve_location(&url, response.header("Location"))
+                    .map_err(|source| Error::Upload { method: Method::Get, url: url.to_string(), source })?;
+                url = check_foreign_url(next.as_str())?;
+            }
+            status => {
+                let body = read_prefix(&mut response.body, ERROR_BODY_LIMIT).await.unwrap_or_default();
+                return Err(Error::Registry(Box::new(RegistryError::from_response(
+                    Method::Get,
+                    url.as_str(),
+                    status,
+                    &response.headers,
+                    &body,
+                ))));
+            }
+        }
+    }
+    Err(Error::Protocol {
+        method: Method::Get,
+        url: url.to_string(),
+        what: format!("more than {MAX_REDIRECTS} redirects"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(url: &str) -> bool {
+        matches!(check_foreign_url(url), Err(Error::UnsafeUrl { .. }))
+    }
+
+    #[test]
+    fn public_https_urls_pass() {
+        for ok in [
+            "https://go.microsoft.com/fwlink/?linkid=837858",
+            "https://mcr.microsoft.com/v2/windows/servercore/blobs/sha256:ab",
+            "https://8.8.8.8/blob",
+            "https://[2606:4700::1111]/blob",
+            "https://example.com./x",
+        ] {
+            assert!(check_foreign_url(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn dangerous_urls_are_refused() {
+        for bad in [
+            "http://go.microsoft.com/x",
+            "ftp://example.com/x",
+            "https://user:pw@example.com/x",
+            "https://localhost/x",
+            "https://registry.localhost/x",
+            "https://metadata.google.internal/computeMetadata/v1/",
+            "https://intranet/x",
+            "https://127.0.0.1:5000/v2/",
+            "https://10.1.2.3/x",
+            "https://172.16.0.1/x",
+            "https://192.168.1.1/x",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://100.64.0.1/x",
+            "https://0.0.0.0/x",
+            "https://[::1]/x",
+            "https://[fe80::1]/x",
+            "https://[fd00::1]/x",
+            "https://[::ffff:127.0.0.1]/x",
+            "https://[::ffff:10.0.0.1]/x",
+            "not a url",
+        ] {
+            assert!(refused(bad), "{bad} should be refused");
+        }
+        // Decimal and hex IPv4 spellings are normalised by the URL parser, so they are caught too.
+        assert!(refused("https://2130706433/x"));
+        assert!(refused("https://0x7f.0.0.1/x"));
+    }
+
+    #[test]
+    fn address_classes() {
+        assert!(is_public_address("1.1.1.1".parse().unwrap()));
+        assert!(!is_public_address("127.0.0.53".parse().unwrap()));
+        assert!(!is_public_address("224.0.0.1".parse().unwrap()));
+        assert!(!is_public_address("255.255.255.255".parse().unwrap()));
+        assert!(is_public_address("2a00:1450::1".parse().unwrap()));
+        assert!(!is_public_address("ff02::1".parse().unwrap()));
+    }
+}

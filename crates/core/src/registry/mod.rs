@@ -1,0 +1,29 @@
+//! The OCI distribution protocol, written once and driven through any [`Transport`].
+//!
+//! Nothing here does I/O itself: every request goes through the shell's transport, so the
+//! browser (fetch via the proxy), the Worker (`worker::Fetch`) and the CLI (reqwest) share the
+//! same protocol code — authentication, redirects, upload sessions, verification.
+//!
+//! [`Transport`]: crate::transport::Transport
+
+pub mod auth;
+pub mod client;
+pub mod copy;
+pub mod errors;
+pub mod foreign;
+pub mod pull;
+pub mod push;
+pub mod resolve;
+pub mod source;
+pub mod upload;
+pub mod verify;
+
+pub use auth::{Credentials, Scope};
+pub use client::Client;
+pub use copy::{BlobOutcome, CopyEvent, CopyOptions, CopyReport, ImageAt, copy};
+pub use errors::{Error, RegistryError};
+pub use pull::{BlobStream, FetchedManifest};
+pub use push::{Mount, UploadSession};
+pub use resolve::{ImageError, PlatformChoice, ResolvedImage, fetch_document, resolve_images};
+pub use source::{BlobSource, ChunkBytes, SourceChunk, StreamSource};
+pub use verify::{BlobCheck, BlobStatus, ImageCheck, VerifyEvent, VerifyOptions, VerifyReport, verify};
