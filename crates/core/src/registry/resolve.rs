@@ -60,6 +60,14 @@ pub enum ImageError {
         /// Its platforms.
         available: Vec<String>,
     },
+    /// A platform was asked for, but the reference names a single image.
+    #[error("{reference} is a single image, not an index: the platform {platform} does not apply")]
+    NotAnIndex {
+        /// The reference.
+        reference: String,
+        /// The platform asked for.
+        platform: String,
+    },
     /// Schema 1 manifests are read-only.
     #[error("{reference} is a Docker schema 1 manifest: Waybill reads it but cannot copy or verify it")]
     Schema1 {
@@ -97,7 +105,7 @@ pub enum ImageError {
         /// The blob.
         digest: Digest,
         /// What went wrong.
-        source: Box<Error>,
+        source: Error,
     },
     /// The destination refused a manifest that lists layers with `urls`, which registries treat
     /// specially.
@@ -115,7 +123,7 @@ pub enum ImageError {
         /// Its layers that carry urls.
         layers: Vec<Digest>,
         /// The registry's answer.
-        source: Box<Error>,
+        source: Error,
     },
     /// The destination names a digest the manifest does not have.
     #[error("the destination names digest {wanted}, but the manifest to push is {actual}")]
