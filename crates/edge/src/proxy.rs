@@ -124,15 +124,12 @@ pub async fn forward(state: &State, out: Outgoing) -> Result<Answer, ProxyError>
             .collect();
         let (js_body, exceeded) = body.take().map_or((None, None), UpBody::into_js);
         let sent = upstream::send(state, &out.method, &hop.url, &hop.origin, &hop_headers, js_body).await;
-        let upstream = match sent {
-            Err(_) if exceeded.as_ref().is_some_and(|e| e.get()) => {
-                return Err(ProxyError::BodyTooLarge {
-                    limit: config.max_request_body,
-                    declared: String::new(),
-                });
-            }
-            other => other?,
-        };
+        // A body cut off at the cap may still get an answer (the upstream saw a truncated body and
+        // answered that); either way the client gets the refusal.
+        if exceeded.is_some_and(|e| e.get()) {
+            return Err(ProxyError::BodyTooLarge { limit: config.max_request_body, declared: String::new() });
+        }
+        let upstream = sent?;
         let status = upstream.status_code();
         let location = upstream.headers().get("location").ok().flatten();
         if let (true, true, Some(location)) =
