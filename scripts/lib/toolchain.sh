@@ -49,7 +49,8 @@ ensure_wasm_bindgen() {
 
 # ensure_worker_build: builds the Cloudflare Worker (crates/edge).
 ensure_worker_build() {
-  [ "$(worker-build --version 2>/dev/null)" = "worker-build $WORKER_BUILD_VERSION" ] && return 0
+  # `worker-build --version` prints the bare version ("0.8.7").
+  [ "$(worker-build --version 2>/dev/null)" = "$WORKER_BUILD_VERSION" ] && return 0
   log "cargo install worker-build@$WORKER_BUILD_VERSION (≈4 min cold)"
   cargo install --locked "worker-build@$WORKER_BUILD_VERSION" >&2
 }
