@@ -86,6 +86,14 @@ port_free() {
   ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# lock_state DIR: hold an exclusive lock on DIR/.lock (fd 9) until this script exits, so two
+# scripts (say scripts/test and scripts/serve) never start or stop the same servers at once.
+lock_state() {
+  mkdir -p "$1"
+  exec 9>"$1/.lock"
+  flock 9
+}
+
 # --- processes we start ------------------------------------------------------------------------
 # A pid file holds "PID STARTTIME": the start time (field 22 of /proc/PID/stat) tells our process
 # from an unrelated one that reused the PID, so a stale pid file can never make us kill a stranger.
@@ -110,27 +118,36 @@ proc_start() {
   mkdir -p "$(dirname "$pidfile")" "$(dirname "$logfile")"
   # This shell has no job control, so the background child is not a group leader and setsid
   # turns it into one without forking: $! is both the PID and the PGID of the server.
-  setsid "$@" >>"$logfile" 2>&1 </dev/null &
+  # fd 9 (the lock of lock_state) is closed, or the server would hold the lock for as long as it runs.
+  setsid "$@" >>"$logfile" 2>&1 </dev/null 9>&- &
   pid=$!
   printf '%s %s\n' "$pid" "$(_proc_start_time "$pid")" >"$pidfile"
 }
 
-# proc_stop PIDFILE [GRACE_SECONDS]: SIGTERM the process group we recorded, SIGKILL it after
-# GRACE (default 15 s), remove the pid file. A dead or foreign PID is left alone.
+# proc_stop PIDFILE…: SIGTERM every process group recorded (all at once, so they shut down in
+# parallel), SIGKILL a group that is still there after $WAYBILL_STOP_GRACE seconds (default 15),
+# remove the pid files. A dead or foreign PID is left alone.
 proc_stop() {
-  local pidfile=$1 grace=${2:-15} pid start
-  [ -f "$pidfile" ] || return 0
-  if proc_alive "$pidfile"; then
-    read -r pid start <"$pidfile"
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  local pidfile pid start entry grace=${WAYBILL_STOP_GRACE:-15} signalled=()
+  for pidfile in "$@"; do
+    if proc_alive "$pidfile"; then
+      read -r pid start <"$pidfile"
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      signalled+=("$pidfile $pid $start")
+    else
+      rm -f "$pidfile"
+    fi
+  done
+  for entry in "${signalled[@]}"; do
+    read -r pidfile pid start <<<"$entry"
     if ! wait_until "$grace" _proc_gone "$pid" "$start" 2>/dev/null; then
       log "$(basename "$pidfile" .pid) ignored SIGTERM for ${grace}s: SIGKILL"
       kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
       wait_until 5 _proc_gone "$pid" "$start" || true
     fi
     log "stopped $(basename "$pidfile" .pid) (pgid $pid)"
-  fi
-  rm -f "$pidfile"
+    rm -f "$pidfile"
+  done
 }
 
 _proc_gone() {

@@ -2,9 +2,9 @@
 # Idempotent toolchain bootstrap (sourced by scripts/serve, scripts/test, scripts/bench).
 #
 # Each ensure_* installs one tool only when the installed version differs from the pinned one, so a
-# re-run on a machine that already has everything costs a few version checks. Pins and the reasons
-# for the odd flags are in /docs (and design notes): nothing here downloads anything except through
-# crates.io, npm, PyPI and Debian.
+# re-run on a machine that already has everything costs a few version checks. The reason for each
+# odd flag is next to it; nothing here downloads anything except through crates.io, npm, PyPI and
+# Debian (several tools would otherwise fetch binaries from GitHub at run time, which fails here).
 
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -12,6 +12,9 @@
 TRUNK_VERSION=0.22.1
 WORKER_BUILD_VERSION=0.8.7
 export PATH=$HOME/.cargo/bin:$PATH
+
+# tool_version COMMAND: the version a tool reports ("trunk 0.22.1" -> 0.22.1), empty when absent.
+tool_version() { "$1" --version 2>/dev/null | awk 'NR == 1 { print $2 }'; }
 
 # ensure_wasm_target: the wasm32 standard library for the app, the core's browser tests and the Worker.
 ensure_wasm_target() {
@@ -23,7 +26,7 @@ ensure_wasm_target() {
 # ensure_trunk: Trunk builds the app. It declares rust-version 1.96 but builds and works on 1.95;
 # its own fat-LTO release profile doubles the install time (≈27 → ≈12 min), hence LTO off.
 ensure_trunk() {
-  [ "$(trunk --version 2>/dev/null)" = "trunk $TRUNK_VERSION" ] && return 0
+  [ "$(tool_version trunk)" = "$TRUNK_VERSION" ] && return 0
   log "cargo install trunk@$TRUNK_VERSION (≈12 min cold)"
   CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo install --locked "trunk@$TRUNK_VERSION" --ignore-rust-version \
@@ -42,16 +45,16 @@ ensure_wasm_bindgen() {
   local want
   want=$(wasm_bindgen_version)
   [ -n "$want" ] || die "no wasm-bindgen entry in $WAYBILL_ROOT/Cargo.lock"
-  [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $want" ] && return 0
+  [ "$(tool_version wasm-bindgen)" = "$want" ] && return 0
   log "cargo install wasm-bindgen-cli --version $want (≈5 min cold)"
   cargo install wasm-bindgen-cli --version "$want" >&2
 }
 
 # ensure_worker_build: builds the Cloudflare Worker (crates/edge).
 ensure_worker_build() {
-  # `worker-build --version` prints the bare version ("0.8.7").
-  [ "$(worker-build --version 2>/dev/null)" = "$WORKER_BUILD_VERSION" ] && return 0
-  log "cargo install worker-build@$WORKER_BUILD_VERSION (≈4 min cold)"
+  # Asked of cargo's install record: `worker-build --version` prints a bare "0.8.7", unlike the others.
+  cargo install --list | grep -qx "worker-build v$WORKER_BUILD_VERSION:" && return 0
+  log "cargo install worker-build@$WORKER_BUILD_VERSION (≈6 min CPU; 15 min on a busy machine)"
   cargo install --locked "worker-build@$WORKER_BUILD_VERSION" >&2
 }
 

@@ -54,7 +54,7 @@ fn LayerRow(index: usize, layer: LayerReport) -> impl IntoView {
                 })}
                 {layer.empty.then(|| view! { <span class="badge empty">"EMPTY"</span> })}
                 {(!layer.urls.is_empty()).then(|| view! {
-                    <ul class="urls">
+                    <ul class="layer-urls">
                         {layer.urls.iter().map(|u| view! { <li><code>{u.clone()}</code></li> }).collect_view()}
                     </ul>
                 })}

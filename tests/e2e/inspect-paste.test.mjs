@@ -39,7 +39,7 @@ test('pasting the origin-story manifest shows 7 layers, 2 of them foreign', asyn
     const row = rows.nth(i);
     assert.equal(await row.locator('.badge.foreign').count(), 1, `row ${i + 1} is FOREIGN`);
     assert.equal(await row.locator('.badge.urls').count(), 1, `row ${i + 1} has URLS`);
-    assert.match(await row.locator('.urls').innerText(), /^https:\/\//);
+    assert.match(await row.locator('.layer-urls').innerText(), /^https:\/\//);
     assert.match(await row.innerText(), new RegExp(`${sizes[i]} bytes`));
   }
   assert.equal(await page.locator('tr.is-foreign').count(), 2);

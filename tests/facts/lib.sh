@@ -47,7 +47,7 @@ digest_of() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
 size_of() { stat -c %s "$1"; }
 
 # header NAME < headers: the value of one response header (case-insensitive), CR stripped.
-header() { tr -d '\r' | awk -v h="$(echo "$1" | tr 'A-Z' 'a-z')" 'BEGIN { FS = ": " }
+header() { tr -d '\r' | awk -v h="$(echo "$1" | tr '[:upper:]' '[:lower:]')" 'BEGIN { FS = ": " }
   tolower($1) == h { sub(/^[^:]*: /, ""); print; exit }'; }
 
 # status < headers: the status code of the last response in a header dump.

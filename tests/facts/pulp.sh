@@ -78,6 +78,13 @@ check_contains "… MANIFEST_INVALID" '"code":"MANIFEST_INVALID"' "$out"
 check_contains "… reason" "The URL of a foreign layer must be specified" "$out"
 check_contains "… detail.digest is the MANIFEST's digest" "\"digest\":\"$(digest_of "$T/m-no-urls.json")\"" "$out"
 
+R=waybill-facts/no-config-$run
+check "upload layer.tgz to $R -> 201" 201 "$(upload "$R" "$T/layer.tgz")"
+out=$(put_manifest "$R" v1 "$T/m-urls.json")
+check "config blob not uploaded -> 400" 400 "${out%% *}"
+check_contains "… BLOB_UNKNOWN naming the config" \
+  "\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown to registry\",\"detail\":{\"digest\":\"$(digest_of "$T/config.json")\"}" "$out"
+
 R=waybill-facts/urls-$run
 for f in config.json layer.tgz; do check "upload $f to $R -> 201" 201 "$(upload "$R" "$T/$f")"; done
 out=$(put_manifest "$R" v1 "$T/m-urls.json")
@@ -99,11 +106,11 @@ check "a distribution with base_path = the repository name" 1 \
 check "blobs are listed by digest" 1 "$(api "content/container/blobs/?digest=$(digest_of "$T/foreign.tgz")" | count)"
 check "blob count grew by exactly the 4 new blobs" $((blobs_before + 4)) \
   "$(api "content/container/blobs/?limit=1" | count)"
-check "repository count grew by the 3 repositories uploaded to" $((repos_before + 3)) \
+check "repository count grew by the 4 repositories uploaded to" $((repos_before + 4)) \
   "$(api "repositories/container/container/?limit=1" | count)"
 curl -s "${A[@]}" -o /dev/null -I "$PULP_URL/v2/waybill-facts/never-$run/manifests/v1"
 curl -s "${A[@]}" -o /dev/null "$PULP_URL/v2/waybill-facts/never-$run/tags/list"
-check "GET/HEAD on an unknown repository creates none" $((repos_before + 3)) \
+check "GET/HEAD on an unknown repository creates none" $((repos_before + 4)) \
   "$(api "repositories/container/container/?limit=1" | count)"
 
 # --- a cross-repository mount counts as "uploaded to that repository" ------------------------------
@@ -123,9 +130,13 @@ service=${PULP_TOKEN_URL#http://}
 check "challenge" "Bearer realm=\"$PULP_TOKEN_URL/token/\",service=\"$service\",scope=\"repository:waybill-facts/tok-$run:push\"" "$challenge"
 check "token server: Basic credentials on /v2/ -> 401" 401 \
   "$(curl -s "${A[@]}" -o /dev/null -w '%{http_code}' "$PULP_TOKEN_URL/v2/")"
-token=$(curl -sf "${A[@]}" -G "$PULP_TOKEN_URL/token/" --data-urlencode "service=$service" \
-  --data-urlencode "scope=repository:waybill-facts/tok-$run:pull,push" |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+curl -sf "${A[@]}" -G "$PULP_TOKEN_URL/token/" --data-urlencode "service=$service" \
+  --data-urlencode "scope=repository:waybill-facts/tok-$run:pull,push" >"$T/token.json"
+token=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["token"])' "$T/token.json")
+check "token response: expires_in 300, access_token = token" "300 True" "$(python3 -c '
+import json, sys
+t = json.load(open(sys.argv[1]))
+print(t["expires_in"], t["access_token"] == t["token"])' "$T/token.json")"
 check "GET /token/ with Basic gives an ES256 JWT" ES256 "$(python3 -c '
 import base64, json, sys
 h = sys.argv[1].split(".")[0]

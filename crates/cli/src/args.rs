@@ -6,6 +6,15 @@ use waybill_core::registry::PlatformChoice;
 use crate::credentials::CredentialSource;
 use crate::failure::Failure;
 
+/// How to reach registries.
+#[derive(clap::Args, Debug)]
+pub struct NetworkArgs {
+    /// Allow plain HTTP to this registry host (host or host:port); loopback is always allowed.
+    /// Repeatable
+    #[arg(long, value_name = "HOST")]
+    pub plain_http: Vec<String>,
+}
+
 /// Credentials for the (destination) registry.
 #[derive(clap::Args, Debug)]
 pub struct LoginArgs {

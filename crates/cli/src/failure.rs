@@ -46,5 +46,13 @@ impl From<waybill_core::registry::Error> for Failure {
     }
 }
 
+impl From<waybill_core::archive::push::PushError> for Failure {
+    fn from(error: waybill_core::archive::push::PushError) -> Failure {
+        use waybill_core::archive::push::PushError;
+        let code = if matches!(error, PushError::Rejected(_)) { EXIT_REJECTED } else { EXIT_ERROR };
+        Failure { code, message: error.to_string() }
+    }
+}
+
 /// A command's result.
 pub type Outcome = Result<(), Failure>;

@@ -46,6 +46,13 @@ impl Progress {
         }
     }
 
+    /// Sets the bar to `done` bytes (for phases counted as a whole, like verifying an archive).
+    pub fn set_position(&self, done: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+        }
+    }
+
     /// Removes the bar.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {

@@ -44,6 +44,7 @@ fn urls_allow_registry_takes_the_image_and_mounts_its_blobs() {
     let again =
         waybill(&["copy", "--allow-foreign-layers", &registries.source(ORIGIN), &destination], &[]).expect(0);
     assert!(again.stdout.contains("8 already present"), "{}", again.stdout);
+    assert!(again.stdout.contains("already had this manifest"), "{}", again.stdout);
 }
 
 #[test]

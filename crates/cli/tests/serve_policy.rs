@@ -374,9 +374,8 @@ async fn the_app_is_served_on_the_same_origin() {
     let (server, _up) = fixture("").await;
     let index = get(&server, "/").await.text().await.unwrap();
     assert!(index.contains("waybill test app"), "{index}");
-    let deep = get(&server, "/inspect/some/image").await;
-    assert_eq!(deep.status(), 200);
-    assert_eq!(deep.text().await.unwrap(), index, "client-side routes get index.html");
+    let missing = get(&server, "/no-such-asset.svg").await;
+    assert_eq!(missing.status(), 404, "a missing asset is not answered with index.html");
     let wasm = get(&server, "/app.wasm").await;
     assert_eq!(wasm.headers()["content-type"], "application/wasm");
     let (_, code, _) = refusal(get(&server, "/r/").await).await;

@@ -91,6 +91,12 @@ pub(crate) fn check_strict(bytes: &[u8]) -> Result<(), JsonError> {
     from_slice::<TopLevelObject>(bytes).map(|_| ())
 }
 
+/// Checks that `bytes` is one JSON value of any kind (docker-save's `manifest.json` is an
+/// array), with no duplicate key in any object inside it.
+pub(crate) fn check_strict_value(bytes: &[u8]) -> Result<(), JsonError> {
+    from_slice::<Strict>(bytes).map(|_| ())
+}
+
 /// Accepts a JSON object (checked by [`Strict`]) and nothing else at the top level.
 struct TopLevelObject;
 

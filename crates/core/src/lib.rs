@@ -5,6 +5,7 @@
 
 #![warn(missing_docs)]
 
+pub mod archive;
 pub mod challenge;
 pub mod config;
 pub mod diffid;

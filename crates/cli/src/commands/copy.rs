@@ -8,7 +8,7 @@ use waybill_core::registry::{BlobOutcome, CopyEvent, CopyOptions, CopyReport, Im
 use waybill_core::size::human;
 
 use super::Context;
-use crate::args::{LoginArgs, PlatformArgs, parse_size};
+use crate::args::{LoginArgs, NetworkArgs, PlatformArgs, parse_size};
 use crate::credentials::{CredentialSource, one_stdin};
 use crate::failure::Outcome;
 use crate::open::open;
@@ -35,11 +35,13 @@ pub struct CopyArgs {
     /// and at most 4 MiB for ghcr.io
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8MiB")]
     chunk_size: u64,
-    /// Blobs copied at the same time (each holds at most one chunk in memory)
+    /// Blobs copied at the same time (each holds at most two chunks in memory)
     #[arg(long, default_value_t = 4, value_name = "N")]
     concurrency: usize,
     #[command(flatten)]
     login: LoginArgs,
+    #[command(flatten)]
+    network: NetworkArgs,
     /// Username for the source registry (default: none, or the destination's on the same host)
     #[arg(long, env = "WAYBILL_SRC_USERNAME", value_name = "USER")]
     src_username: Option<String>,
@@ -50,7 +52,8 @@ pub struct CopyArgs {
 }
 
 /// Runs `waybill copy`; exit 3 if the foreign-layer policy refuses the image.
-pub async fn run(args: CopyArgs, context: &Context) -> Outcome {
+pub async fn run(args: CopyArgs) -> Outcome {
+    let context = &Context::new(&args.network)?;
     let src_login = CredentialSource {
         username: args.src_username.clone(),
         password_stdin: args.src_password_stdin,
@@ -117,7 +120,7 @@ fn summary(source: &str, destination: &str, report: &CopyReport) -> String {
         .filter(|(_, _, o)| matches!(o, BlobOutcome::Uploaded | BlobOutcome::UploadedFromUrls))
         .map(|(_, size, _)| size)
         .sum();
-    format!(
+    let mut text = format!(
         "copied {source} to {destination}\n  manifest {} ({})\n  {} blobs: {} uploaded ({}), {} already present, {} mounted, {} from urls\n",
         report.digest,
         report.media_type,
@@ -127,5 +130,9 @@ fn summary(source: &str, destination: &str, report: &CopyReport) -> String {
         count(&[BlobOutcome::AlreadyPresent]),
         count(&[BlobOutcome::Mounted]),
         count(&[BlobOutcome::UploadedFromUrls]),
-    )
+    );
+    if report.manifests.is_empty() {
+        text.push_str("  the destination already had this manifest: nothing was sent\n");
+    }
+    text
 }

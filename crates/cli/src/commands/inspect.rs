@@ -1,8 +1,8 @@
-//! `waybill inspect`: the classified layer table of a manifest file or of an image in a
-//! registry.
+//! `waybill inspect`: the classified layer table of a manifest file, of an image in a registry,
+//! or of every image in an archive file.
 
 use std::io::Read as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use waybill_core::manifest::ManifestDocument;
 use waybill_core::platform::PlatformSpec;
@@ -10,7 +10,8 @@ use waybill_core::registry::inspect;
 use waybill_core::report::InspectReport;
 
 use super::Context;
-use crate::args::LoginArgs;
+use crate::archive_arg::{Target, classify};
+use crate::args::{LoginArgs, NetworkArgs};
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::render::report_text;
@@ -18,8 +19,10 @@ use crate::render::report_text;
 /// Arguments of `waybill inspect`.
 #[derive(clap::Args, Debug)]
 pub struct InspectArgs {
-    /// Image in a registry: [registry/]repository[:tag][@digest]
-    #[arg(required_unless_present = "file", conflicts_with = "file")]
+    /// Image in a registry ([registry/]repository[:tag][@digest]) or an archive file; an
+    /// existing file path wins: a path to a file is read as an archive (docker save,
+    /// docker-archive:, oci-archive:, plain, gzip or zstd), anything else is an image reference
+    #[arg(required_unless_present = "file", conflicts_with = "file", value_name = "REFERENCE|ARCHIVE")]
     reference: Option<String>,
     /// Read the manifest from this file instead ("-" reads stdin)
     #[arg(long, value_name = "MANIFEST.json")]
@@ -30,12 +33,27 @@ pub struct InspectArgs {
     /// Print the report as JSON
     #[arg(long)]
     json: bool,
+    /// For compressed archives: the most bytes decompression may produce before the archive is
+    /// taken for a decompression bomb (default: 100 times the file, at least 1 GiB)
+    #[arg(long, value_name = "SIZE", value_parser = crate::args::parse_size)]
+    max_uncompressed_size: Option<u64>,
     #[command(flatten)]
     login: LoginArgs,
+    #[command(flatten)]
+    network: NetworkArgs,
 }
 
 /// Runs `waybill inspect`.
-pub async fn run(args: InspectArgs, context: &Context) -> Outcome {
+pub async fn run(args: InspectArgs) -> Outcome {
+    if let Some(Target::Archive(path)) = args.reference.as_deref().map(classify).transpose()? {
+        if let Some(platform) = &args.platform {
+            return Err(Failure::error(format!(
+                "--platform {platform} applies to registry images; an archive's report lists every platform"
+            )));
+        }
+        return super::archive::inspect(&path, args.json, args.max_uncompressed_size).await;
+    }
+    let context = &Context::new(&args.network)?;
     let report = match &args.file {
         Some(path) => report_for_file(path)?,
         None => {
@@ -61,7 +79,7 @@ pub async fn run(args: InspectArgs, context: &Context) -> Outcome {
     Ok(())
 }
 
-fn report_for_file(path: &PathBuf) -> Result<InspectReport, Failure> {
+fn report_for_file(path: &Path) -> Result<InspectReport, Failure> {
     let mut bytes = Vec::new();
     let shown = path.display().to_string();
     let read = if shown == "-" {

@@ -1,15 +1,27 @@
 //! One module per command.
 
+pub mod archive;
 pub mod copy;
 pub mod inspect;
+pub mod push;
 pub mod verify;
 
+use crate::args::NetworkArgs;
+use crate::failure::Failure;
 use crate::transport::NativeTransport;
 
-/// What every network command needs.
+/// What every registry command needs.
 pub struct Context {
     /// The shared HTTP client.
     pub transport: NativeTransport,
     /// Hosts allowed over plain HTTP besides loopback.
     pub plain_http: Vec<String>,
+}
+
+impl Context {
+    /// The HTTP client for these network options.
+    pub fn new(network: &NetworkArgs) -> Result<Context, Failure> {
+        let transport = NativeTransport::new(network.plain_http.clone()).map_err(Failure::error)?;
+        Ok(Context { transport, plain_http: network.plain_http.clone() })
+    }
 }

@@ -1,5 +1,6 @@
-//! `waybill verify`: download every blob of an image, check digests and sizes, and check each
-//! layer's uncompressed content against the config's diff_ids.
+//! `waybill verify`: download every blob of an image (or read every blob of an archive file),
+//! check digests and sizes, and check each layer's uncompressed content against the config's
+//! diff_ids.
 
 use std::fmt::Write as _;
 
@@ -7,7 +8,8 @@ use waybill_core::registry::{BlobStatus, VerifyEvent, VerifyOptions, VerifyRepor
 use waybill_core::size::human;
 
 use super::Context;
-use crate::args::{LoginArgs, PlatformArgs};
+use crate::archive_arg::{Target, classify};
+use crate::args::{LoginArgs, NetworkArgs, PlatformArgs};
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::progress::Progress;
@@ -15,8 +17,18 @@ use crate::progress::Progress;
 /// Arguments of `waybill verify`.
 #[derive(clap::Args, Debug)]
 pub struct VerifyArgs {
-    /// Image in a registry: [registry/]repository[:tag][@digest]
+    /// Image in a registry ([registry/]repository[:tag][@digest]) or an archive file; an
+    /// existing file path wins: a path to a file is read as an archive (docker save,
+    /// docker-archive:, oci-archive:, plain, gzip or zstd), anything else is an image reference
+    #[arg(value_name = "REFERENCE|ARCHIVE")]
     reference: String,
+    /// For an archive: verify only this image (NAME:TAG, or a config or manifest digest)
+    #[arg(long, value_name = "NAME:TAG")]
+    image: Option<String>,
+    /// For compressed archives: the most bytes decompression may produce before the archive is
+    /// taken for a decompression bomb (default: 100 times the file, at least 1 GiB)
+    #[arg(long, value_name = "SIZE", value_parser = crate::args::parse_size)]
+    max_uncompressed_size: Option<u64>,
     #[command(flatten)]
     platforms: PlatformArgs,
     /// Fetch foreign layers the registry does not serve from their urls (https, public hosts,
@@ -31,10 +43,27 @@ pub struct VerifyArgs {
     json: bool,
     #[command(flatten)]
     login: LoginArgs,
+    #[command(flatten)]
+    network: NetworkArgs,
 }
 
 /// Runs `waybill verify`; fails (exit 1) if any blob fails.
-pub async fn run(args: VerifyArgs, context: &Context) -> Outcome {
+pub async fn run(args: VerifyArgs) -> Outcome {
+    if let Target::Archive(path) = classify(&args.reference)? {
+        return super::archive::verify_archive(
+            &path,
+            args.image.as_deref(),
+            args.json,
+            args.max_uncompressed_size,
+        )
+        .await;
+    }
+    if args.image.is_some() {
+        return Err(Failure::error(
+            "--image picks an image of an archive file; for a registry, name the image itself",
+        ));
+    }
+    let context = &Context::new(&args.network)?;
     let credentials = args.login.source().resolve()?;
     let opened = open(&args.reference, &context.transport, &context.plain_http, credentials)?;
     let options = VerifyOptions {

@@ -1,7 +1,8 @@
 //! Registry-to-registry copy: the whole data path of invariants 1–3 in one place.
 //!
 //! 1. Read the source manifest(s) and decide the foreign-layer policy for every image *before*
-//!    anything is sent to the destination (a rejection sends nothing, not even a HEAD).
+//!    anything is sent to the destination (a rejection sends nothing, not even a HEAD). If the
+//!    destination already has the manifest under the reference, stop there.
 //! 2. Move each planned blob: skip it if the destination has it (HEAD, size checked), mount it
 //!    when both sides are the same registry, otherwise stream it — from the source registry,
 //!    or for an allowed foreign layer the registry lacks, from its `urls` — through the
@@ -43,7 +44,7 @@ pub struct CopyOptions {
     pub platforms: PlatformChoice,
     /// Upload chunk sizing.
     pub chunk: ChunkPolicy,
-    /// Blobs moved at the same time (each holds at most one chunk in memory).
+    /// Blobs moved at the same time (each holds at most two chunks in memory).
     pub concurrency: usize,
 }
 
@@ -124,7 +125,7 @@ pub struct CopyReport {
     pub media_type: String,
     /// Every blob, in plan order, with its size and outcome.
     pub blobs: Vec<(Digest, u64, BlobOutcome)>,
-    /// Every manifest pushed, in push order.
+    /// Every manifest pushed, in push order (none when the destination already had it).
     pub manifests: Vec<Digest>,
     /// The policy's warnings (layers some registries refuse).
     pub warnings: Vec<String>,
@@ -160,6 +161,31 @@ where
     let (blobs, warnings) = plan_all(&images, options.allow_foreign_layers)?;
     events(CopyEvent::Planned { blobs: blobs.len(), bytes: blobs.iter().map(|b| b.descriptor.size).sum() });
 
+    // Already there under this reference, with this digest: a registry only keeps a manifest
+    // whose blobs it has, so there is nothing to move.
+    let existing = dst.client.head_manifest(dst.repository, dst.reference).await?;
+    if existing.and_then(|head| head.digest).as_ref() == Some(pushed_top.digest()) {
+        let blobs = blobs
+            .iter()
+            .map(|b| {
+                let d = &b.descriptor;
+                events(CopyEvent::BlobDone {
+                    digest: &d.digest,
+                    size: d.size,
+                    outcome: BlobOutcome::AlreadyPresent,
+                });
+                (d.digest.clone(), d.size, BlobOutcome::AlreadyPresent)
+            })
+            .collect();
+        return Ok(CopyReport {
+            digest: pushed_top.digest().clone(),
+            media_type: pushed_top.media_type().to_owned(),
+            blobs,
+            manifests: Vec::new(),
+            warnings,
+        });
+    }
+
     let (src_ref, dst_ref) = (&src, &dst);
     let outcomes: Vec<(Digest, u64, BlobOutcome)> = futures_util::stream::iter(blobs.iter())
         .map(|blob| async move {
@@ -167,7 +193,7 @@ where
             events(CopyEvent::BlobStarted { digest: &d.digest, size: d.size });
             let outcome = transfer(src_ref, dst_ref, blob, options, events)
                 .await
-                .map_err(|source| ImageError::Blob { digest: d.digest.clone(), source })?;
+                .map_err(|source| ImageError::Blob { digest: d.digest.clone(), source: Box::new(source) })?;
             events(CopyEvent::BlobDone { digest: &d.digest, size: d.size, outcome });
             Ok::<_, ImageError>((d.digest.clone(), d.size, outcome))
         })
@@ -247,7 +273,11 @@ where
             if layers.is_empty() {
                 return Err(source.into());
             }
-            return Err(ImageError::ManifestRefused { digest: document.digest().clone(), layers, source });
+            return Err(ImageError::ManifestRefused {
+                digest: document.digest().clone(),
+                layers,
+                source: Box::new(source),
+            });
         }
         Err(other) => return Err(other.into()),
     };

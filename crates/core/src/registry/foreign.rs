@@ -3,11 +3,11 @@
 //!
 //! Those URLs come from the manifest, i.e. from whoever wrote the image, so they are treated as
 //! hostile: https only, no credentials (neither the registry's nor any in the URL), and never a
-//! loopback, private, link-local or metadata address — checked again on every redirect. The
-//! check sees the URL only: a public name that resolves to a private address is the shell's
-//! transport's business.
+//! loopback, private, link-local or metadata address (classified as the proxy classifies them)
+//! — checked again on every redirect. The check sees the URL only: a public name that resolves
+//! to a private address is the shell's transport's business.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 use url::{Host, Url};
 
@@ -16,6 +16,7 @@ use super::errors::{ERROR_BODY_LIMIT, Error, RegistryError};
 use super::pull::BlobStream;
 use super::upload::resolve_location;
 use crate::digest::Digest;
+use crate::proxy::{AddressClass, classify};
 use crate::transport::{Method, Request, Transport};
 
 /// Redirect hops followed for one URL.
@@ -31,14 +32,16 @@ pub fn check_foreign_url(raw: &str) -> Result<Url, Error> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err(refuse("the URL carries credentials"));
     }
+    let ip = match url.host() {
+        Some(Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+        Some(Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+        _ => None,
+    };
+    if let Some(class) = ip.map(classify).filter(|class| *class != AddressClass::Public) {
+        return Err(refuse(&format!("{} is not a public address", class.describe())));
+    }
     match url.host() {
         None => return Err(refuse("the URL has no host")),
-        Some(Host::Ipv4(ip)) if !public_v4(ip) => {
-            return Err(refuse("a loopback, private or link-local address"));
-        }
-        Some(Host::Ipv6(ip)) if !public_v6(ip) => {
-            return Err(refuse("a loopback, private or link-local address"));
-        }
         Some(Host::Domain(name)) => {
             let name = name.trim_end_matches('.').to_ascii_lowercase();
             if name == "localhost" || name.ends_with(".localhost") || name.ends_with(".internal") {
@@ -51,42 +54,6 @@ pub fn check_foreign_url(raw: &str) -> Result<Url, Error> {
         Some(_) => {}
     }
     Ok(url)
-}
-
-fn public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    !(ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_multicast()
-        || ip.is_documentation()
-        || a == 0
-        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
-        || (a == 198 && (b == 18 || b == 19)) // benchmarking
-        || a >= 240)
-}
-
-fn public_v6(ip: Ipv6Addr) -> bool {
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return public_v4(v4);
-    }
-    let first = ip.segments()[0];
-    !(ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00 // unique local
-        || (first & 0xffc0) == 0xfe80 // link local
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8)) // documentation
-}
-
-/// Whether an address is one a foreign-layer fetch may reach (for shells that resolve names).
-pub fn is_public_address(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => public_v4(v4),
-        IpAddr::V6(v6) => public_v6(v6),
-    }
 }
 
 /// Downloads a foreign layer from the first of its `urls` that serves it, without credentials,
@@ -201,12 +168,10 @@ mod tests {
     }
 
     #[test]
-    fn address_classes() {
-        assert!(is_public_address("1.1.1.1".parse().unwrap()));
-        assert!(!is_public_address("127.0.0.53".parse().unwrap()));
-        assert!(!is_public_address("224.0.0.1".parse().unwrap()));
-        assert!(!is_public_address("255.255.255.255".parse().unwrap()));
-        assert!(is_public_address("2a00:1450::1".parse().unwrap()));
-        assert!(!is_public_address("ff02::1".parse().unwrap()));
+    fn embedded_ipv4_and_metadata_are_refused_too() {
+        assert!(refused("https://[64:ff9b::a00:1]/x"), "NAT64 to 10.0.0.1");
+        assert!(refused("https://[2002:7f00:1::]/x"), "6to4 via 127.0.0.1");
+        let e = check_foreign_url("https://169.254.169.254/latest/").unwrap_err();
+        assert!(e.to_string().contains("metadata"), "{e}");
     }
 }

@@ -3,14 +3,17 @@
 //!
 //! A blob upload is finalised (`PUT ?digest=`) only after its [`BlobSource`] has proved the
 //! bytes match the digest and size; otherwise the session is cancelled. Blobs that fit in one
-//! chunk are verified *before* any byte is sent and go up in a single `PUT`.
+//! chunk are verified *before* any byte is sent and go up in a single `PUT`. Larger ones go up
+//! one `PATCH` per chunk, the next chunk being read from the source while the current one is on
+//! the wire (so a copy downloads and uploads at the same time, as a streaming client would).
 
+use futures_util::future::join;
 use url::Url;
 
 use super::auth::Scope;
 use super::client::Client;
 use super::errors::Error;
-use super::source::BlobSource;
+use super::source::{BlobSource, SourceChunk};
 use super::upload::{
     ChunkLimits, ChunkPolicy, Resume, bytes_held, content_range, resolve_location, resume_from, with_digest,
 };
@@ -128,8 +131,13 @@ where
         }
         let mut offset = 0;
         let mut failures = 0;
+        // The next chunk, read while the previous one was on the wire.
+        let mut ahead: Option<SourceChunk<T::Chunk>> = None;
         while offset < size {
-            let piece = source.read(offset, chunk_size.min(size - offset)).await?;
+            let piece = match ahead.take() {
+                Some(piece) => piece,
+                None => source.read(offset, chunk_size.min(size - offset)).await?,
+            };
             let end = offset + piece.len;
             let url = session.location.clone();
             let request = Request::new(Method::Patch, url.as_str())
@@ -137,7 +145,13 @@ where
                 .header("Content-Range", content_range(offset, piece.len))
                 .header("Content-Length", piece.len.to_string())
                 .body(Body::Chunk(piece.data));
-            let failure = match self.send(request, &scope).await {
+            // Download and upload overlap: the next chunk is read while this one is sent.
+            let read_ahead = async {
+                if end < size { Some(source.read(end, chunk_size.min(size - end)).await) } else { None }
+            };
+            let (sent, next) = join(self.send(request, &scope), read_ahead).await;
+            let next = next.transpose()?;
+            let failure = match sent {
                 Ok(response) if response.status == 202 => {
                     session.location = located(Method::Patch, &url, &response)?;
                     if let Some(range) = response.header("Range") {
@@ -157,6 +171,7 @@ where
                         }
                     }
                     offset = end;
+                    ahead = next;
                     progress(offset);
                     continue;
                 }
@@ -175,6 +190,11 @@ where
                 }
             };
             offset = match resume_from(held, source.rewind_floor(), end) {
+                // The chunk landed after all (only its answer was lost): the one read ahead is next.
+                Resume::At(at) if at == end => {
+                    ahead = next;
+                    at
+                }
                 Resume::At(at) => at,
                 Resume::Restart => {
                     return Err(Error::Source {

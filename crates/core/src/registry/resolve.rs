@@ -105,7 +105,7 @@ pub enum ImageError {
         /// The blob.
         digest: Digest,
         /// What went wrong.
-        source: Error,
+        source: Box<Error>,
     },
     /// The destination refused a manifest that lists layers with `urls`, which registries treat
     /// specially.
@@ -123,7 +123,7 @@ pub enum ImageError {
         /// Its layers that carry urls.
         layers: Vec<Digest>,
         /// The registry's answer.
-        source: Error,
+        source: Box<Error>,
     },
     /// The destination names a digest the manifest does not have.
     #[error("the destination names digest {wanted}, but the manifest to push is {actual}")]

@@ -8,8 +8,11 @@
 //! sent under whatever digest it is told, so this check is the only guard).
 //!
 //! [`StreamSource`] is the source for copies: it reads a blob download, hashing as it goes, and
-//! buffers exactly one chunk — the one being uploaded — so that a failed chunk can be resent
-//! from the registry's `Range` without reading the blob again.
+//! keeps the last two chunks it handed out — the one on the wire and the one read ahead while
+//! it is sent — so that a failed chunk can be resent from the registry's `Range` without
+//! reading the blob again. Memory stays at two chunks per blob, whatever the blob's size.
+
+use std::collections::VecDeque;
 
 use super::errors::Error;
 use super::pull::BlobStream;
@@ -59,7 +62,11 @@ pub trait BlobSource {
     async fn finish(&mut self) -> Result<Verified, Error>;
 }
 
-/// A blob download feeding an upload (registry to registry), one buffered chunk at a time.
+/// How many chunks a [`StreamSource`] keeps for resending: the one being uploaded and the one
+/// read ahead.
+const KEPT_CHUNKS: usize = 2;
+
+/// A blob download feeding an upload (registry to registry), a chunk at a time.
 pub struct StreamSource<B, C> {
     stream: BlobStream<B>,
     digest: Digest,
@@ -67,8 +74,8 @@ pub struct StreamSource<B, C> {
     /// Bytes received past the end of the last chunk handed out (a network read rarely ends
     /// on a chunk boundary).
     carry: Vec<u8>,
-    /// The last chunk handed out and its offset: what a resume can resend.
-    buffered: Option<(u64, SourceChunk<C>)>,
+    /// The last chunks handed out, oldest first, with their offsets: what a resume can resend.
+    buffered: VecDeque<(u64, SourceChunk<C>)>,
     /// Offset of the next byte not yet handed out.
     position: u64,
 }
@@ -76,7 +83,7 @@ pub struct StreamSource<B, C> {
 impl<B: ResponseBody, C: ChunkBytes> StreamSource<B, C> {
     /// A source over a blob download of `size` bytes.
     pub fn new(stream: BlobStream<B>, digest: Digest, size: u64) -> StreamSource<B, C> {
-        StreamSource { stream, digest, size, carry: Vec::new(), buffered: None, position: 0 }
+        StreamSource { stream, digest, size, carry: Vec::new(), buffered: VecDeque::new(), position: 0 }
     }
 
     fn cannot_seek(&self, offset: u64) -> Error {
@@ -104,10 +111,11 @@ impl<B: ResponseBody, C: ChunkBytes> BlobSource for StreamSource<B, C> {
 
     async fn read(&mut self, offset: u64, len: u64) -> Result<SourceChunk<C>, Error> {
         if offset < self.position {
-            let Some((start, chunk)) = &self.buffered else { return Err(self.cannot_seek(offset)) };
-            if offset < *start {
+            let Some((start, chunk)) =
+                self.buffered.iter().find(|(start, chunk)| *start <= offset && offset < start + chunk.len)
+            else {
                 return Err(self.cannot_seek(offset));
-            }
+            };
             let skip = usize::try_from(offset - start).map_err(|_| self.cannot_seek(offset))?;
             return Ok(SourceChunk { data: chunk.data.tail(skip), len: chunk.len - (offset - start) });
         }
@@ -115,9 +123,12 @@ impl<B: ResponseBody, C: ChunkBytes> BlobSource for StreamSource<B, C> {
             return Err(self.cannot_seek(offset));
         }
         let want = usize::try_from(len.min(self.size - offset)).map_err(|_| self.cannot_seek(offset))?;
-        // Drop the previous chunk before filling the next, so only one is ever held.
-        self.buffered = None;
-        let mut bytes = std::mem::take(&mut self.carry);
+        // Forget the oldest chunk before filling the next, so that no more than two are held.
+        if self.buffered.len() >= KEPT_CHUNKS {
+            self.buffered.pop_front();
+        }
+        let mut bytes = Vec::with_capacity(want.max(self.carry.len()));
+        bytes.append(&mut self.carry);
         while bytes.len() < want {
             match self.stream.next().await? {
                 Some(chunk) => bytes.extend_from_slice(&chunk),
@@ -138,13 +149,13 @@ impl<B: ResponseBody, C: ChunkBytes> BlobSource for StreamSource<B, C> {
             });
         }
         let chunk = SourceChunk { len: bytes.len() as u64, data: C::from_vec(bytes) };
-        self.buffered = Some((offset, chunk.clone()));
+        self.buffered.push_back((offset, chunk.clone()));
         self.position = offset + chunk.len;
         Ok(chunk)
     }
 
     fn rewind_floor(&self) -> u64 {
-        self.buffered.as_ref().map_or(self.position, |(start, _)| *start)
+        self.buffered.front().map_or(self.position, |(start, _)| *start)
     }
 
     async fn finish(&mut self) -> Result<Verified, Error> {
@@ -156,10 +167,129 @@ impl<B: ResponseBody, C: ChunkBytes> BlobSource for StreamSource<B, C> {
         }
         // Anything still arriving is past the declared size: the verifier reports the overrun.
         while self.stream.next().await?.is_some() {}
-        self.buffered = None;
+        self.buffered.clear();
         self.stream.verified().cloned().ok_or_else(|| Error::Source {
             digest: self.digest.clone(),
             message: "the download ended without being verified".into(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    use url::Url;
+
+    use super::*;
+    use crate::transport::TransportError;
+
+    /// Bytes in memory, handed out in fixed pieces: always ready, so one poll finishes.
+    struct Pieces(Vec<Vec<u8>>);
+
+    impl ResponseBody for Pieces {
+        async fn chunk(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
+            Ok((!self.0.is_empty()).then(|| self.0.remove(0)))
+        }
+    }
+
+    impl ChunkBytes for Vec<u8> {
+        fn from_vec(bytes: Vec<u8>) -> Vec<u8> {
+            bytes
+        }
+
+        fn tail(&self, start: usize) -> Vec<u8> {
+            self[start..].to_vec()
+        }
+    }
+
+    fn ready<F: Future>(future: F) -> F::Output {
+        let mut future = pin!(future);
+        match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(output) => output,
+            Poll::Pending => panic!("an in-memory source never waits"),
+        }
+    }
+
+    fn source(data: &[u8], piece: usize, declared: u64) -> StreamSource<Pieces, Vec<u8>> {
+        let digest = Digest::sha256_of(data);
+        let url = Url::parse("http://r/v2/a/blobs/x").unwrap();
+        let stream = BlobStream::new(
+            Pieces(data.chunks(piece).map(<[u8]>::to_vec).collect()),
+            url,
+            digest.clone(),
+            Some(declared),
+        );
+        StreamSource::new(stream, digest, declared)
+    }
+
+    fn data(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 7 % 251) as u8).collect()
+    }
+
+    #[test]
+    fn serves_chunks_in_order_and_verifies() {
+        let bytes = data(100);
+        let mut s = source(&bytes, 7, 100);
+        let mut got = Vec::new();
+        for offset in (0..100).step_by(30) {
+            let chunk = ready(s.read(offset, 30)).unwrap();
+            assert_eq!(chunk.len, chunk.data.len() as u64);
+            got.extend(chunk.data);
+        }
+        assert_eq!(got, bytes);
+        let verified = ready(s.finish()).unwrap();
+        assert_eq!((verified.digest, verified.size), (Digest::sha256_of(&bytes), 100));
+    }
+
+    #[test]
+    fn rewinds_within_the_two_kept_chunks_only() {
+        let bytes = data(100);
+        let mut s = source(&bytes, 13, 100);
+        ready(s.read(0, 25)).unwrap();
+        ready(s.read(25, 25)).unwrap();
+        assert_eq!(s.rewind_floor(), 0);
+        // Back into the first chunk, then the second again: both kept.
+        let again = ready(s.read(10, 25)).unwrap();
+        assert_eq!((again.data.as_slice(), again.len), (&bytes[10..25], 15));
+        assert_eq!(ready(s.read(25, 25)).unwrap().data, &bytes[25..50]);
+        // A third chunk drops the first.
+        ready(s.read(50, 25)).unwrap();
+        assert_eq!(s.rewind_floor(), 25);
+        assert!(matches!(ready(s.read(10, 25)), Err(Error::Source { .. })));
+        // Skipping ahead is refused as well.
+        assert!(matches!(ready(s.read(90, 10)), Err(Error::Source { .. })));
+        ready(s.read(75, 25)).unwrap();
+        assert!(ready(s.finish()).is_ok());
+    }
+
+    #[test]
+    fn wrong_bytes_fail_at_finish_and_short_or_long_streams_fail_early() {
+        let bytes = data(64);
+        let digest = Digest::sha256_of(b"something else");
+        let url = Url::parse("http://r/v2/a/blobs/x").unwrap();
+        let stream = BlobStream::new(Pieces(vec![bytes.clone()]), url.clone(), digest.clone(), Some(64));
+        let mut s: StreamSource<Pieces, Vec<u8>> = StreamSource::new(stream, digest, 64);
+        assert_eq!(ready(s.read(0, 64)).unwrap().data, bytes);
+        assert!(matches!(ready(s.finish()), Err(Error::Verify(crate::digest::VerifyError::Mismatch { .. }))));
+
+        // Declared 80, the download has 64: the verifier reports the truncation.
+        let mut s = source(&bytes, 64, 80);
+        assert!(matches!(
+            ready(s.read(0, 80)),
+            Err(Error::Verify(crate::digest::VerifyError::Underrun { .. }))
+        ));
+        // Declared 32, the download has 64: the verifier stops it as soon as it overruns.
+        let mut s = source(&bytes, 64, 32);
+        assert!(matches!(
+            ready(s.read(0, 32)),
+            Err(Error::Verify(crate::digest::VerifyError::Overrun { .. }))
+        ));
+        // Finishing before everything was read is refused.
+        let mut s = source(&bytes, 8, 64);
+        ready(s.read(0, 16)).unwrap();
+        assert!(matches!(ready(s.finish()), Err(Error::Source { .. })));
     }
 }

@@ -1,0 +1,145 @@
+//! `waybill push <ARCHIVE> <DST-REF>`: push an image from an archive file, with the foreign-layer
+//! policy decided from the archive's metadata before anything is read or sent.
+
+use std::cell::Cell;
+use std::path::PathBuf;
+
+use waybill_core::archive::build::LayerCompression;
+use waybill_core::archive::push::{PushEvent, PushOptions, push};
+use waybill_core::registry::upload::ChunkPolicy;
+use waybill_core::registry::{BlobOutcome, CopyEvent, CopyReport};
+use waybill_core::size::human;
+
+use super::Context;
+use crate::archive_arg::{Target, classify, open_archive};
+use crate::args::{LoginArgs, NetworkArgs, parse_size};
+use crate::failure::{Failure, Outcome};
+use crate::open::open;
+use crate::progress::Progress;
+
+/// How uncompressed docker-save layers are pushed.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default)]
+pub enum Compress {
+    /// As stored: a plain tar stays a plain tar (`…rootfs.diff.tar`, digest = diff_id)
+    #[default]
+    None,
+    /// gzip'd deterministically (`…rootfs.diff.tar.gzip`): smaller, but new layer digests
+    Gzip,
+}
+
+/// Arguments of `waybill push`.
+#[derive(clap::Args, Debug)]
+pub struct PushArgs {
+    /// The archive file: docker save / podman save output, skopeo docker-archive: or
+    /// oci-archive:, plain or gzip/zstd-compressed
+    archive: PathBuf,
+    /// Destination image: [registry/]repository[:tag][@digest]
+    destination: String,
+    /// Which image of the archive (as named by RepoTags or the OCI ref name, or by config or
+    /// manifest digest); needed when the archive holds several
+    #[arg(long, value_name = "NAME:TAG")]
+    image: Option<String>,
+    /// Upload foreign (non-distributable) layers instead of refusing the image (exit 3). Pulp
+    /// needs their blobs uploaded and keeps their urls
+    #[arg(long)]
+    allow_foreign_layers: bool,
+    /// Download foreign layers the archive lacks (docker save keeps only their uncompressed tar)
+    /// from their urls: https only, public hosts, no credentials, digest and size verified
+    #[arg(long, requires = "allow_foreign_layers")]
+    fetch_foreign: bool,
+    /// How to push uncompressed docker-save layers; gzip changes their digests (the output says
+    /// which). OCI-layout images are always pushed as stored
+    #[arg(long, value_enum, default_value_t = Compress::None)]
+    compress: Compress,
+    /// Upload chunk size (e.g. 8MiB, 4M, 5MB); kept within the registry's announced limits
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8MiB")]
+    chunk_size: u64,
+    /// For compressed archives: the most bytes decompression may produce before the archive is
+    /// taken for a decompression bomb (default: 100 times the file, at least 1 GiB)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_uncompressed_size: Option<u64>,
+    #[command(flatten)]
+    login: LoginArgs,
+    #[command(flatten)]
+    network: NetworkArgs,
+}
+
+/// Runs `waybill push`; exit 3 if the foreign-layer policy refuses the image.
+pub async fn run(args: PushArgs) -> Outcome {
+    let path = match classify(&args.archive.display().to_string())? {
+        Target::Archive(path) => path,
+        Target::Reference(text) => {
+            return Err(Failure::error(format!(
+                "no such file: {text} (waybill push reads an archive file; to copy between registries use \
+                 waybill copy)"
+            )));
+        }
+    };
+    let context = &Context::new(&args.network)?;
+    let credentials = args.login.source().resolve()?;
+    let dst = open(&args.destination, &context.transport, &context.plain_http, credentials)?;
+    let archive = open_archive(&path, args.max_uncompressed_size).await?;
+    let image = archive.select(args.image.as_deref()).map_err(|e| Failure::error(e.to_string()))?;
+    let options = PushOptions {
+        allow_foreign_layers: args.allow_foreign_layers,
+        fetch_foreign: args.fetch_foreign,
+        compress: match args.compress {
+            Compress::None => LayerCompression::None,
+            Compress::Gzip => LayerCompression::Gzip,
+        },
+        chunk: ChunkPolicy::new(args.chunk_size),
+    };
+    let progress = Progress::on_terminal();
+    let phase = Cell::new("");
+    let enter = |name: &'static str, total: u64| {
+        if phase.replace(name) != name {
+            progress.start(name, total);
+            progress.set_position(0);
+        }
+    };
+    let events = |event: PushEvent<'_>| match event {
+        PushEvent::Verifying { done, total } => {
+            enter("verify", total);
+            progress.set_position(done);
+        }
+        PushEvent::Compressing { done } => {
+            enter("gzip", 0);
+            progress.set_position(done);
+        }
+        PushEvent::Copy(CopyEvent::Planned { bytes, .. }) => enter("push", bytes),
+        PushEvent::Copy(CopyEvent::BlobProgress { digest, done, .. }) => progress.blob(digest, done),
+        PushEvent::Copy(CopyEvent::BlobDone { digest, size, .. }) => progress.blob(digest, size),
+        PushEvent::Copy(CopyEvent::BlobStarted { .. } | CopyEvent::ManifestPushed { .. }) => {}
+    };
+    let reference = dst.reference.reference();
+    let result =
+        push(&archive, image, &dst.client, dst.reference.repository(), &reference, &options, &events).await;
+    progress.finish();
+    let report = result?;
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    print!("{}", summary(&path.display().to_string(), &image.label(), &args.destination, &report));
+    Ok(())
+}
+
+fn summary(archive: &str, image: &str, destination: &str, report: &CopyReport) -> String {
+    let count = |wanted: &[BlobOutcome]| report.blobs.iter().filter(|(_, _, o)| wanted.contains(o)).count();
+    let uploaded: u64 = report
+        .blobs
+        .iter()
+        .filter(|(_, _, o)| matches!(o, BlobOutcome::Uploaded | BlobOutcome::UploadedFromUrls))
+        .map(|(_, size, _)| size)
+        .sum();
+    format!(
+        "pushed {image} from {archive} to {destination}\n  manifest {} ({})\n  {} blobs: {} uploaded ({}), {} already \
+         present, {} from urls\n",
+        report.digest,
+        report.media_type,
+        report.blobs.len(),
+        count(&[BlobOutcome::Uploaded, BlobOutcome::UploadedFromUrls]),
+        human(uploaded),
+        count(&[BlobOutcome::AlreadyPresent]),
+        count(&[BlobOutcome::UploadedFromUrls]),
+    )
+}

@@ -1,0 +1,293 @@
+//! The manifests to push for an archive image, built once and pushed byte for byte
+//! (invariant 1).
+//!
+//! An OCI-layout image is pushed as stored: its manifests' bytes are already what the image is.
+//! A docker-save image has no manifest, so one is built from what the archive holds: each layer
+//! as stored — an uncompressed tar becomes `application/vnd.docker.image.rootfs.diff.tar` with its
+//! diff ID as digest, a gzip'd one `…diff.tar.gzip` — and each foreign layer with the media type,
+//! digest, size and `urls` of its `LayerSources` descriptor. With `--compress gzip`, uncompressed
+//! layers are gzip'd deterministically ([`super::gzip`]), which gives them new digests; the
+//! build says so. A zstd layer (no Docker media type exists for it) makes the manifest an OCI one.
+
+use serde::Serialize;
+
+use super::error::ArchiveError;
+use super::gzip::{DeterministicGzip, PIECE};
+use super::model::{ArchiveImage, ArchiveLayer, ArchiveManifest, ImageFormat, Presence, Stored};
+use super::open::Archive;
+use super::source::RandomAccess;
+use super::verify::ImageVerification;
+use crate::digest::{Algorithm, Digest, Hasher};
+use crate::manifest::{Descriptor, ImageManifest, Manifest, ManifestDocument};
+use crate::media::{self, Compression};
+use crate::policy::BlobRole;
+
+/// How to store uncompressed docker-save layers in the pushed image.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LayerCompression {
+    /// As stored: plain tars stay plain (digest = diff ID).
+    #[default]
+    None,
+    /// gzip'd deterministically (new digests).
+    Gzip,
+}
+
+/// Where a blob to push comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlobOrigin {
+    /// The stored file, byte for byte.
+    Stored(Stored),
+    /// The stored uncompressed tar, gzip'd while it is uploaded.
+    Gzip(Stored),
+    /// Not in the archive: a foreign layer, downloaded from its `urls` while it is uploaded.
+    Urls(Vec<String>),
+}
+
+/// One distinct blob to push.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PushBlob {
+    /// Its descriptor in the pushed manifest.
+    pub descriptor: Descriptor,
+    /// Config or layer.
+    pub role: BlobRole,
+    /// Where its bytes come from.
+    pub origin: BlobOrigin,
+}
+
+/// Everything a push sends.
+#[derive(Clone, Debug)]
+pub struct PushImage {
+    /// Image manifests to push by digest before `top` (the entries of an index).
+    pub children: Vec<ManifestDocument>,
+    /// The manifest pushed under the destination tag.
+    pub top: ManifestDocument,
+    /// Every distinct blob, configs first, then layers in order.
+    pub blobs: Vec<PushBlob>,
+    /// What the user should know about how the image was built.
+    pub notes: Vec<String>,
+}
+
+/// Why a push image could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Reading the archive failed.
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    /// The verification does not cover this image (a caller bug, said plainly).
+    #[error("the image was not verified before the build: {0}")]
+    NotVerified(String),
+    /// The built manifest did not parse (a bug, said plainly rather than pushed).
+    #[error("the manifest built for {image} is not valid: {message}")]
+    Invalid {
+        /// Which image.
+        image: String,
+        /// What the parser said.
+        message: String,
+    },
+}
+
+/// The image manifest as far as it is known without reading any layer: enough for the
+/// foreign-layer policy, which looks only at media types and `urls`, to be decided first.
+/// Non-foreign docker-save layers carry their diff ID where the digest will be.
+pub fn policy_view(manifest: &ArchiveManifest) -> ImageManifest {
+    if let Some(Manifest::Image(image)) = manifest.document.as_ref().map(ManifestDocument::manifest) {
+        return image.clone();
+    }
+    let layers = manifest
+        .layers
+        .iter()
+        .map(|layer| match &layer.declared {
+            Some(d) => d.clone(),
+            None => Descriptor::new(
+                layer.stored_media_type().unwrap_or(media::DOCKER_LAYER_TAR),
+                layer.diff_id.clone().unwrap_or_else(|| manifest.config.descriptor.digest.clone()),
+                layer.stored.as_ref().map_or(0, |s| s.size),
+            ),
+        })
+        .collect();
+    image_manifest(media::DOCKER_MANIFEST_V2, manifest.config.descriptor.clone(), layers)
+}
+
+fn image_manifest(media_type: &str, config: Descriptor, layers: Vec<Descriptor>) -> ImageManifest {
+    ImageManifest {
+        schema_version: 2,
+        media_type: Some(media_type.to_owned()),
+        artifact_type: None,
+        config,
+        layers,
+        subject: None,
+        annotations: Default::default(),
+    }
+}
+
+/// Builds what to push for `image`, which `verification` (from [`super::verify::verify`]) must
+/// cover and pass. `progress` is told bytes compressed so far (`--compress gzip` only).
+pub async fn build<R: RandomAccess>(
+    archive: &Archive<R>,
+    image: &ArchiveImage,
+    verification: &ImageVerification,
+    compress: LayerCompression,
+    progress: &dyn Fn(u64),
+) -> Result<PushImage, BuildError> {
+    let mut blobs: Vec<PushBlob> = Vec::new();
+    let mut notes = Vec::new();
+    let mut add = |blob: PushBlob| {
+        if blobs.iter().all(|b| b.descriptor.digest != blob.descriptor.digest) {
+            blobs.push(blob);
+        }
+    };
+    if image.format == ImageFormat::OciLayout {
+        let top = image
+            .top
+            .clone()
+            .ok_or_else(|| BuildError::NotVerified("an OCI image without its manifest".into()))?;
+        for m in &image.manifests {
+            add(PushBlob {
+                descriptor: m.config.descriptor.clone(),
+                role: BlobRole::Config,
+                origin: BlobOrigin::Stored(m.config.stored.clone()),
+            });
+            for layer in &m.layers {
+                let descriptor =
+                    layer.declared.clone().ok_or_else(|| BuildError::NotVerified(layer.path.clone()))?;
+                add(PushBlob { descriptor, role: BlobRole::Layer, origin: origin_as_stored(layer) });
+            }
+        }
+        if compress == LayerCompression::Gzip {
+            notes.push(
+                "--compress gzip applies to docker-save images only: this OCI image is pushed as stored, byte \
+                 for byte"
+                    .to_owned(),
+            );
+        }
+        let children = match top.manifest() {
+            Manifest::Index(_) => image.manifests.iter().filter_map(|m| m.document.clone()).collect(),
+            _ => Vec::new(),
+        };
+        return Ok(PushImage { children, top, blobs, notes });
+    }
+
+    let [manifest] = image.manifests.as_slice() else {
+        return Err(BuildError::NotVerified("a docker-save image has exactly one manifest".into()));
+    };
+    let [checked] = verification.manifests.as_slice() else {
+        return Err(BuildError::NotVerified(format!("no verification for {}", image.label())));
+    };
+    add(PushBlob {
+        descriptor: manifest.config.descriptor.clone(),
+        role: BlobRole::Config,
+        origin: BlobOrigin::Stored(manifest.config.stored.clone()),
+    });
+    let zstd = manifest
+        .layers
+        .iter()
+        .any(|l| l.declared.is_none() && stored_compression(l) == Some(Compression::Zstd));
+    let mut layers = Vec::with_capacity(manifest.layers.len());
+    let mut recompressed = Vec::new();
+    for (i, layer) in manifest.layers.iter().enumerate() {
+        if let Some(declared) = &layer.declared {
+            let mut descriptor = declared.clone();
+            descriptor.platform = None;
+            layers.push(descriptor.clone());
+            add(PushBlob { descriptor, role: BlobRole::Layer, origin: origin_as_stored(layer) });
+            continue;
+        }
+        let stored = layer.stored.clone().ok_or_else(|| ArchiveError::MissingEntry {
+            path: layer.path.clone(),
+            wanted_by: Some(image.label()),
+        })?;
+        let digest = checked
+            .blobs
+            .get(i + 1)
+            .and_then(|b| b.digest.clone())
+            .ok_or_else(|| BuildError::NotVerified(layer.path.clone()))?;
+        let (descriptor, origin) = match (stored.compression, compress) {
+            (Compression::None, LayerCompression::Gzip) => {
+                let (gzip_digest, gzip_size) = gzip_digest(archive, &stored, progress).await?;
+                recompressed.push(format!("{digest} → {gzip_digest}"));
+                (
+                    Descriptor::new(layer_type(Compression::Gzip, zstd), gzip_digest, gzip_size),
+                    BlobOrigin::Gzip(stored),
+                )
+            }
+            (compression, _) => (
+                Descriptor::new(layer_type(compression, zstd), digest, stored.size),
+                BlobOrigin::Stored(stored),
+            ),
+        };
+        layers.push(descriptor.clone());
+        add(PushBlob { descriptor, role: BlobRole::Layer, origin });
+    }
+    if !recompressed.is_empty() {
+        notes.push(format!(
+            "--compress gzip: {} layer(s) gzip'd, which changes their digests (the diff IDs in the config stay): {}",
+            recompressed.len(),
+            recompressed.join(", ")
+        ));
+    }
+    let (manifest_type, config) = if zstd {
+        notes.push(
+            "a zstd layer has no Docker media type: the image is pushed with an OCI manifest".to_owned(),
+        );
+        let mut config = manifest.config.descriptor.clone();
+        config.media_type = media::OCI_CONFIG.to_owned();
+        (media::OCI_MANIFEST, config)
+    } else {
+        (media::DOCKER_MANIFEST_V2, manifest.config.descriptor.clone())
+    };
+    if let Some(blob) = blobs.first_mut() {
+        blob.descriptor = config.clone();
+    }
+    let built = image_manifest(manifest_type, config, layers);
+    let invalid = |message: String| BuildError::Invalid { image: image.label(), message };
+    let bytes = serde_json::to_vec_pretty(&built).map_err(|e| invalid(e.to_string()))?;
+    let top = ManifestDocument::parse(bytes, Some(manifest_type)).map_err(|e| invalid(e.to_string()))?;
+    Ok(PushImage { children: Vec::new(), top, blobs, notes })
+}
+
+fn stored_compression(layer: &ArchiveLayer) -> Option<Compression> {
+    layer.stored.as_ref().map(|s| s.compression)
+}
+
+/// The layer media type for a compression, in the manifest's family.
+fn layer_type(compression: Compression, oci: bool) -> &'static str {
+    match (compression, oci) {
+        (Compression::None, false) => media::DOCKER_LAYER_TAR,
+        (Compression::Gzip, false) => media::DOCKER_LAYER_GZIP,
+        (Compression::None, true) => media::OCI_LAYER_TAR,
+        (Compression::Gzip, true) => media::OCI_LAYER_GZIP,
+        (Compression::Zstd, _) => media::OCI_LAYER_ZSTD,
+    }
+}
+
+fn origin_as_stored(layer: &ArchiveLayer) -> BlobOrigin {
+    match (&layer.stored, layer.presence()) {
+        (Some(stored), Presence::Present) => BlobOrigin::Stored(stored.clone()),
+        _ => BlobOrigin::Urls(layer.declared.as_ref().map(|d| d.urls.clone()).unwrap_or_default()),
+    }
+}
+
+/// The digest and size of the deterministic gzip of a stored file: one pass, nothing kept.
+async fn gzip_digest<R: RandomAccess>(
+    archive: &Archive<R>,
+    stored: &Stored,
+    progress: &dyn Fn(u64),
+) -> Result<(Digest, u64), ArchiveError> {
+    let mut encoder = DeterministicGzip::new();
+    let mut hasher = Hasher::new(Algorithm::Sha256);
+    let mut size = 0u64;
+    let mut offset = 0u64;
+    while offset < stored.size {
+        let chunk = archive.read_stored(stored, offset, PIECE).await?;
+        let out = encoder.update(&chunk);
+        hasher.update(&out);
+        size += out.len() as u64;
+        offset += chunk.len() as u64;
+        progress(offset);
+    }
+    let out = encoder.finish();
+    hasher.update(&out);
+    size += out.len() as u64;
+    Ok((hasher.finalize(), size))
+}

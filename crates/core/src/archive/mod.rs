@@ -1,0 +1,36 @@
+//! Image archives — `docker save` output (also Docker 25+, which adds an OCI layout), and OCI
+//! image layouts (`oci-archive:`) — read over an abstract [`RandomAccess`] source, so that the
+//! browser reads a dropped `File` by slices and the CLI a file by positioned reads, with the same
+//! code and the same bounded memory.
+//!
+//! The path through an archive: [`Archive::open`] sniffs compression from the magic bytes,
+//! indexes the tar ([`index`]: headers only, unless the archive is compressed), and reads the
+//! docker-save ([`docker`]) and OCI ([`oci`]) metadata into [`ArchiveImage`]s. Then
+//! [`verify`] checks every blob, [`build`] makes the manifest to push, and [`push`] sends the
+//! image through the registry module's upload engine. docs/archives.md says what each step
+//! costs on plain and on compressed archives.
+
+pub mod blob_source;
+pub mod build;
+pub mod decompressed;
+pub mod docker;
+mod error;
+pub mod files;
+pub mod gzip;
+pub mod index;
+pub mod inflate;
+mod model;
+pub mod oci;
+mod open;
+pub mod path;
+pub mod push;
+mod reader;
+pub mod report;
+mod source;
+pub mod tar;
+pub mod verify;
+
+pub use error::ArchiveError;
+pub use model::{ArchiveConfig, ArchiveImage, ArchiveLayer, ArchiveManifest, ImageFormat, Presence, Stored};
+pub use open::{Archive, OpenOptions};
+pub use source::{MAX_READ, RandomAccess, SourceError};

@@ -1,0 +1,220 @@
+//! The OCI image layout (`skopeo copy … oci-archive:`, `buildah push … oci-archive:`, and inside
+//! Docker 25+ saves): an `oci-layout` marker with the layout version, `index.json` (an image
+//! index whose entries name images with `org.opencontainers.image.ref.name`), and every blob
+//! under `blobs/<algorithm>/<hex>`. Entries may be image manifests or further indexes
+//! (multi-platform images), read down to [`MAX_DEPTH`].
+
+use serde::Deserialize;
+
+use super::error::ArchiveError;
+use super::files::{MAX_CONFIG_SIZE, MAX_METADATA_SIZE, locate, read_whole};
+use super::index::TarIndex;
+use super::model::{ArchiveConfig, ArchiveImage, ArchiveLayer, ArchiveManifest, ImageFormat};
+use super::reader::Reader;
+use super::source::RandomAccess;
+use crate::config::ImageConfig;
+use crate::digest::Digest;
+use crate::json;
+use crate::manifest::{Descriptor, Manifest, ManifestDocument};
+use crate::media;
+
+/// The layout marker file.
+pub const OCI_LAYOUT: &str = "oci-layout";
+/// The layout's entry point.
+pub const INDEX_JSON: &str = "index.json";
+/// The annotation naming an image in a layout (a tag, or a whole reference).
+pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+/// The annotation containerd and Docker 25+ use for the full image name.
+pub const CONTAINERD_NAME: &str = "io.containerd.image.name";
+/// Indexes nested deeper than this are refused (real images nest at most two levels).
+pub const MAX_DEPTH: usize = 4;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LayoutMarker {
+    image_layout_version: String,
+}
+
+/// Where a blob lives in a layout.
+pub fn blob_path(digest: &Digest) -> String {
+    format!("blobs/{}/{}", digest.algorithm(), digest.hex())
+}
+
+/// Checks `oci-layout`: it must exist and declare version 1.x.
+pub async fn check_marker<R: RandomAccess>(
+    reader: &Reader<R>,
+    index: &TarIndex,
+) -> Result<String, ArchiveError> {
+    let stored = locate(reader, index, OCI_LAYOUT).await?.ok_or_else(|| ArchiveError::MissingEntry {
+        path: OCI_LAYOUT.to_owned(),
+        wanted_by: Some(INDEX_JSON.into()),
+    })?;
+    let bytes = read_whole(reader, index, &stored, MAX_METADATA_SIZE, OCI_LAYOUT).await?;
+    let bad = |source| ArchiveError::Json { path: OCI_LAYOUT.to_owned(), source };
+    json::check_strict(&bytes).map_err(bad)?;
+    let marker: LayoutMarker = json::from_slice(&bytes).map_err(bad)?;
+    let version = marker.image_layout_version;
+    if version.split('.').next() != Some("1") {
+        return Err(ArchiveError::LayoutVersion { version });
+    }
+    Ok(version)
+}
+
+/// Reads every image `index.json` lists.
+pub async fn read_images<R: RandomAccess>(
+    reader: &Reader<R>,
+    index: &TarIndex,
+) -> Result<Vec<ArchiveImage>, ArchiveError> {
+    check_marker(reader, index).await?;
+    let stored = locate(reader, index, INDEX_JSON).await?.ok_or_else(|| ArchiveError::MissingEntry {
+        path: INDEX_JSON.to_owned(),
+        wanted_by: Some(OCI_LAYOUT.into()),
+    })?;
+    let bytes = read_whole(reader, index, &stored, MAX_METADATA_SIZE, INDEX_JSON).await?;
+    let document = ManifestDocument::parse(bytes, Some(media::OCI_INDEX))
+        .map_err(|e| ArchiveError::Manifest { path: INDEX_JSON.to_owned(), message: e.to_string() })?;
+    let Manifest::Index(top) = document.manifest() else {
+        return Err(ArchiveError::Manifest {
+            path: INDEX_JSON.to_owned(),
+            message: "index.json is not an image index".to_owned(),
+        });
+    };
+    if top.manifests.is_empty() {
+        return Err(ArchiveError::NoImages { what: "index.json lists no images".to_owned() });
+    }
+    let mut images = Vec::new();
+    for descriptor in &top.manifests {
+        let (document, digest_mismatch) = read_document(reader, index, descriptor, INDEX_JSON).await?;
+        let mut manifests = Vec::new();
+        collect(reader, index, descriptor, &document, digest_mismatch, 0, &mut manifests).await?;
+        let names = [CONTAINERD_NAME, REF_NAME]
+            .iter()
+            .filter_map(|key| descriptor.annotations.get(*key))
+            .fold(Vec::new(), |mut names: Vec<String>, name| {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+                names
+            });
+        images.push(ArchiveImage {
+            names,
+            format: ImageFormat::OciLayout,
+            top: Some(document),
+            manifests,
+            unused_layer_sources: Vec::new(),
+        });
+    }
+    Ok(images)
+}
+
+/// Reads the manifest or index a descriptor names. A document whose bytes do not hash to the
+/// descriptor's digest is returned with the digest it should have had: reported, and refused by
+/// verify and push.
+async fn read_document<R: RandomAccess>(
+    reader: &Reader<R>,
+    index: &TarIndex,
+    descriptor: &Descriptor,
+    wanted_by: &str,
+) -> Result<(ManifestDocument, Option<Digest>), ArchiveError> {
+    let path = blob_path(&descriptor.digest);
+    let stored = locate(reader, index, &path).await?.ok_or_else(|| ArchiveError::MissingEntry {
+        path: path.clone(),
+        wanted_by: Some(format!("{wanted_by} ({})", descriptor.media_type)),
+    })?;
+    let bytes = read_whole(reader, index, &stored, MAX_METADATA_SIZE, "manifest").await?;
+    let document = ManifestDocument::parse(bytes, Some(&descriptor.media_type))
+        .map_err(|e| ArchiveError::Manifest { path: path.clone(), message: e.to_string() })?;
+    let actual = Digest::of(descriptor.digest.algorithm(), document.bytes());
+    let mismatch = (actual != descriptor.digest).then_some(descriptor.digest.clone());
+    Ok((document, mismatch))
+}
+
+/// Adds the image manifests under `document` (itself, or an index's entries, recursively).
+async fn collect<R: RandomAccess>(
+    reader: &Reader<R>,
+    index: &TarIndex,
+    descriptor: &Descriptor,
+    document: &ManifestDocument,
+    digest_mismatch: Option<Digest>,
+    depth: usize,
+    out: &mut Vec<ArchiveManifest>,
+) -> Result<(), ArchiveError> {
+    let path = blob_path(&descriptor.digest);
+    match document.manifest() {
+        Manifest::Image(image) => {
+            let config = read_config(reader, index, &image.config, &path).await?;
+            let diff_ids = config.config.as_ref().map(|c| c.rootfs.diff_ids.clone()).unwrap_or_default();
+            if let Some(c) = &config.config {
+                c.check_layer_count(image.layers.len())
+                    .map_err(|e| ArchiveError::Alignment { image: path.clone(), message: e.to_string() })?;
+            }
+            let mut layers = Vec::with_capacity(image.layers.len());
+            for (i, layer) in image.layers.iter().enumerate() {
+                let layer_path = blob_path(&layer.digest);
+                let stored = locate(reader, index, &layer_path).await?;
+                layers.push(ArchiveLayer {
+                    declared: Some(layer.clone()),
+                    path: layer_path,
+                    stored,
+                    diff_id: diff_ids.get(i).cloned(),
+                });
+            }
+            let platform = match (&descriptor.platform, &config.config) {
+                (Some(p), _) => p.clone(),
+                (None, Some(c)) => c.platform(),
+                (None, None) => Default::default(),
+            };
+            out.push(ArchiveManifest {
+                document: Some(document.clone()),
+                digest_mismatch,
+                platform,
+                config,
+                layers,
+            });
+            Ok(())
+        }
+        Manifest::Index(child_index) => {
+            if depth >= MAX_DEPTH {
+                return Err(ArchiveError::Manifest {
+                    path,
+                    message: format!("indexes nest more than {MAX_DEPTH} levels deep"),
+                });
+            }
+            for child in &child_index.manifests {
+                let (child_document, mismatch) = Box::pin(read_document(reader, index, child, &path)).await?;
+                Box::pin(collect(reader, index, child, &child_document, mismatch, depth + 1, out)).await?;
+            }
+            Ok(())
+        }
+        Manifest::Schema1(_) => Err(ArchiveError::Manifest {
+            path,
+            message: "a Docker schema 1 manifest: no registry accepts it any more; convert the image first"
+                .into(),
+        }),
+    }
+}
+
+async fn read_config<R: RandomAccess>(
+    reader: &Reader<R>,
+    index: &TarIndex,
+    descriptor: &Descriptor,
+    manifest_path: &str,
+) -> Result<ArchiveConfig, ArchiveError> {
+    let path = blob_path(&descriptor.digest);
+    let stored = locate(reader, index, &path).await?.ok_or_else(|| ArchiveError::MissingEntry {
+        path: path.clone(),
+        wanted_by: Some(format!("the config of {manifest_path}")),
+    })?;
+    let is_image_config =
+        matches!(media::essence(&descriptor.media_type), media::DOCKER_CONFIG | media::OCI_CONFIG);
+    let config = if is_image_config {
+        let bytes = read_whole(reader, index, &stored, MAX_CONFIG_SIZE, "image config").await?;
+        Some(
+            ImageConfig::parse(&bytes)
+                .map_err(|e| ArchiveError::Config { path: path.clone(), message: e.to_string() })?,
+        )
+    } else {
+        None
+    };
+    Ok(ArchiveConfig { descriptor: descriptor.clone(), path, stored, config })
+}

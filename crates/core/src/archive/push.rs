@@ -1,0 +1,358 @@
+//! Pushing an archive image through the registry module's upload engine, in the order the
+//! invariants demand:
+//!
+//! 1. the foreign-layer policy, from the metadata alone — a refusal sends nothing, not even a
+//!    HEAD, and reads no layer;
+//! 2. foreign blobs the archive lacks: refused unless `fetch_foreign` (Pulp needs the blob in the
+//!    repository, so a push cannot simply leave it out), and then only from `urls` the registry
+//!    module's foreign-URL rules accept (https, public hosts, no credentials);
+//! 3. every blob in the archive verified (digest, size, diff IDs), before anything is sent;
+//! 4. the manifest built (docker-save) or taken as stored (OCI), once;
+//! 5. each blob skipped if the registry has it, else uploaded — from the archive, gzip'd on the
+//!    fly, or streamed from its `urls` — and finalised only when the bytes proved right;
+//! 6. the manifests PUT with their exact bytes, an index's images first.
+
+use serde::Serialize;
+
+use super::blob_source::{ArchiveSource, GzippedBytes, StoredBytes};
+use super::build::{self, BlobOrigin, BuildError, LayerCompression, PushBlob, PushImage};
+use super::error::ArchiveError;
+use super::model::{ArchiveImage, Presence};
+use super::open::Archive;
+use super::source::RandomAccess;
+use super::verify;
+use crate::digest::Digest;
+use crate::manifest::ManifestDocument;
+use crate::policy::{self, Rejection};
+use crate::registry::auth::Scope;
+use crate::registry::foreign::{check_foreign_url, fetch_foreign};
+use crate::registry::upload::ChunkPolicy;
+use crate::registry::{BlobOutcome, ChunkBytes, Client, CopyEvent, CopyReport, Error, StreamSource};
+use crate::transport::Transport;
+
+/// How to push.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PushOptions {
+    /// Upload foreign (non-distributable) layers instead of refusing the image.
+    pub allow_foreign_layers: bool,
+    /// Download foreign layers the archive lacks from their `urls`.
+    pub fetch_foreign: bool,
+    /// How to store uncompressed docker-save layers.
+    pub compress: LayerCompression,
+    /// Upload chunk sizing.
+    pub chunk: ChunkPolicy,
+}
+
+/// A foreign layer whose blob the archive does not hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AbsentForeign {
+    /// The blob's digest, as its descriptor names it.
+    pub digest: Digest,
+    /// Its size.
+    pub size: u64,
+    /// Where its publisher serves it.
+    pub urls: Vec<String>,
+    /// Whether the archive has the uncompressed tar (docker save) or nothing.
+    pub presence: Presence,
+}
+
+/// What happens during a push, for the shells to draw.
+#[derive(Clone, Copy, Debug)]
+pub enum PushEvent<'a> {
+    /// Verifying the archive: bytes read, bytes to read.
+    Verifying {
+        /// Done.
+        done: u64,
+        /// Total.
+        total: u64,
+    },
+    /// Compressing layers to learn their digests (`--compress gzip`): bytes read.
+    Compressing {
+        /// Done.
+        done: u64,
+    },
+    /// Uploading, in the registry module's words.
+    Copy(CopyEvent<'a>),
+}
+
+/// Why a push stopped. Nothing is sent for the first four.
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    /// The foreign-layer policy refused the image.
+    #[error("{}", rejection_text(.0))]
+    Rejected(Vec<Rejection>),
+    /// Foreign layers are allowed, but the archive lacks their blobs and fetching is off.
+    #[error("{}", absent_text(.0))]
+    ForeignAbsent(Vec<AbsentForeign>),
+    /// The archive failed verification.
+    #[error("the archive failed verification; nothing was uploaded:\n  - {}", .0.join("\n  - "))]
+    Verification(Vec<String>),
+    /// The archive could not be read, or the manifest built.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// The destination names a digest that is not the manifest's.
+    #[error("the destination names digest {wanted}, but the manifest to push is {actual}")]
+    DigestTarget {
+        /// The digest in the destination reference.
+        wanted: String,
+        /// The manifest's digest.
+        actual: Digest,
+    },
+    /// A blob could not be uploaded.
+    #[error("blob {digest}: {source}")]
+    Blob {
+        /// The blob.
+        digest: Digest,
+        /// What went wrong.
+        source: Error,
+    },
+    /// A manifest PUT failed.
+    #[error("pushing manifest {reference}: {source}")]
+    Manifest {
+        /// The tag or digest.
+        reference: String,
+        /// What went wrong.
+        source: Error,
+    },
+}
+
+impl From<ArchiveError> for PushError {
+    fn from(error: ArchiveError) -> PushError {
+        PushError::Build(BuildError::Archive(error))
+    }
+}
+
+fn rejection_text(rejections: &[Rejection]) -> String {
+    let mut text = format!(
+        "the foreign-layer policy refuses {} layer{}; nothing was uploaded:",
+        rejections.len(),
+        if rejections.len() == 1 { "" } else { "s" }
+    );
+    for r in rejections {
+        text.push_str(&format!("\n  - {r}"));
+    }
+    text
+}
+
+fn absent_text(absent: &[AbsentForeign]) -> String {
+    let mut text = format!(
+        "{} foreign layer{} not in the archive, and Pulp (like any registry keeping the layer) needs the blob \
+         uploaded: pass --fetch-foreign to download {} from {} urls (https only, verified); nothing was \
+         uploaded:",
+        absent.len(),
+        if absent.len() == 1 { " is" } else { "s are" },
+        if absent.len() == 1 { "it" } else { "them" },
+        if absent.len() == 1 { "its" } else { "their" },
+    );
+    for a in absent {
+        let what = match a.presence {
+            Presence::UncompressedOnly => {
+                "the archive has only its uncompressed tar (docker save keeps no other)"
+            }
+            _ => "the archive does not have it",
+        };
+        text.push_str(&format!("\n  - {} ({} bytes): {what}; urls: {}", a.digest, a.size, a.urls.join(", ")));
+    }
+    text
+}
+
+/// The policy for every image manifest of `image`, from its metadata alone.
+pub fn check_policy(image: &ArchiveImage, allow_foreign_layers: bool) -> Result<Vec<String>, Vec<Rejection>> {
+    let mut warnings = Vec::new();
+    let mut rejections: Vec<Rejection> = Vec::new();
+    for m in &image.manifests {
+        match policy::plan(&build::policy_view(m), allow_foreign_layers) {
+            Ok(plan) => warnings.extend(plan.warnings),
+            Err(refused) => {
+                for r in refused {
+                    if rejections.iter().all(|known| known.digest != r.digest) {
+                        rejections.push(r);
+                    }
+                }
+            }
+        }
+    }
+    if rejections.is_empty() { Ok(warnings) } else { Err(rejections) }
+}
+
+/// Foreign layers whose blob is not in the archive.
+pub fn absent_foreign(image: &ArchiveImage) -> Vec<AbsentForeign> {
+    let mut absent: Vec<AbsentForeign> = Vec::new();
+    for layer in image.manifests.iter().flat_map(|m| &m.layers) {
+        let presence = layer.presence();
+        if let (true, Some(d), false) = (layer.foreign(), &layer.declared, presence == Presence::Present)
+            && absent.iter().all(|a| a.digest != d.digest)
+        {
+            absent.push(AbsentForeign {
+                digest: d.digest.clone(),
+                size: d.size,
+                urls: d.urls.clone(),
+                presence,
+            });
+        }
+    }
+    absent
+}
+
+/// Pushes `image` from `archive` to `repository` on `client`, under `reference` (a tag, or the
+/// manifest's digest).
+pub async fn push<R: RandomAccess, T: Transport>(
+    archive: &Archive<R>,
+    image: &ArchiveImage,
+    client: &Client<T>,
+    repository: &str,
+    reference: &str,
+    options: &PushOptions,
+    events: &dyn Fn(PushEvent<'_>),
+) -> Result<CopyReport, PushError>
+where
+    T::Chunk: ChunkBytes,
+{
+    // 1 and 2: decided from the metadata, before any byte is read or sent.
+    let mut warnings = check_policy(image, options.allow_foreign_layers).map_err(PushError::Rejected)?;
+    let absent = absent_foreign(image);
+    if !absent.is_empty() && !options.fetch_foreign {
+        return Err(PushError::ForeignAbsent(absent));
+    }
+    for a in &absent {
+        // At least one URL must be one Waybill will fetch; say why not before anything is sent.
+        let checked: Vec<Result<_, Error>> = a.urls.iter().map(|u| check_foreign_url(u)).collect();
+        if !checked.iter().any(Result::is_ok) {
+            let source = checked.into_iter().find_map(Result::err).unwrap_or_else(|| Error::UnsafeUrl {
+                url: String::new(),
+                reason: "the foreign layer lists no urls to fetch it from".into(),
+            });
+            return Err(PushError::Blob { digest: a.digest.clone(), source });
+        }
+    }
+
+    // 3: verify everything the image uses.
+    let progress = |done, total| events(PushEvent::Verifying { done, total });
+    let verification = verify::verify(archive, &[image], &progress).await?;
+    let [verification] = verification.as_slice() else {
+        return Err(PushError::Verification(vec!["the image was not verified".into()]));
+    };
+    let failures = verification.failures();
+    if !failures.is_empty() {
+        return Err(PushError::Verification(failures));
+    }
+
+    // 4: the manifests, built or taken once.
+    let compressing = |done| events(PushEvent::Compressing { done });
+    let pushed: PushImage =
+        build::build(archive, image, verification, options.compress, &compressing).await?;
+    warnings.extend(pushed.notes.iter().cloned());
+    if let Ok(wanted) = reference.parse::<Digest>()
+        && wanted != *pushed.top.digest()
+    {
+        return Err(PushError::DigestTarget {
+            wanted: reference.to_owned(),
+            actual: pushed.top.digest().clone(),
+        });
+    }
+
+    // 5: the blobs fetched from urls first (a URL that fails then stops the push before anything
+    // is uploaded), then the archive's in archive order (one forward pass over a compressed one).
+    let mut blobs: Vec<&PushBlob> = pushed.blobs.iter().collect();
+    blobs.sort_by_key(|b| match &b.origin {
+        BlobOrigin::Urls(_) => None,
+        BlobOrigin::Stored(s) | BlobOrigin::Gzip(s) => Some(s.offset),
+    });
+    events(PushEvent::Copy(CopyEvent::Planned {
+        blobs: blobs.len(),
+        bytes: blobs.iter().map(|b| b.descriptor.size).sum(),
+    }));
+    let mut outcomes = Vec::with_capacity(blobs.len());
+    for blob in blobs {
+        let d = &blob.descriptor;
+        events(PushEvent::Copy(CopyEvent::BlobStarted { digest: &d.digest, size: d.size }));
+        let outcome = transfer(archive, client, repository, blob, options, events)
+            .await
+            .map_err(|source| PushError::Blob { digest: d.digest.clone(), source })?;
+        events(PushEvent::Copy(CopyEvent::BlobDone { digest: &d.digest, size: d.size, outcome }));
+        outcomes.push((d.digest.clone(), d.size, outcome));
+    }
+
+    // 6: the manifests, exact bytes, children by digest first.
+    let mut manifests = Vec::new();
+    for child in &pushed.children {
+        let digest = child.digest().to_string();
+        put(client, repository, &digest, child, events).await?;
+        manifests.push(child.digest().clone());
+    }
+    put(client, repository, reference, &pushed.top, events).await?;
+    manifests.push(pushed.top.digest().clone());
+    Ok(CopyReport {
+        digest: pushed.top.digest().clone(),
+        media_type: pushed.top.media_type().to_owned(),
+        blobs: outcomes,
+        manifests,
+        warnings,
+    })
+}
+
+async fn put<T: Transport>(
+    client: &Client<T>,
+    repository: &str,
+    reference: &str,
+    document: &ManifestDocument,
+    events: &dyn Fn(PushEvent<'_>),
+) -> Result<(), PushError>
+where
+    T::Chunk: ChunkBytes,
+{
+    let digest = client
+        .put_manifest(repository, reference, document.bytes(), document.media_type())
+        .await
+        .map_err(|source| PushError::Manifest { reference: reference.to_owned(), source })?;
+    events(PushEvent::Copy(CopyEvent::ManifestPushed { reference, digest: &digest }));
+    Ok(())
+}
+
+/// Gets one blob verified onto the registry.
+async fn transfer<R: RandomAccess, T: Transport>(
+    archive: &Archive<R>,
+    client: &Client<T>,
+    repository: &str,
+    blob: &PushBlob,
+    options: &PushOptions,
+    events: &dyn Fn(PushEvent<'_>),
+) -> Result<BlobOutcome, Error>
+where
+    T::Chunk: ChunkBytes,
+{
+    let d = &blob.descriptor;
+    if client.blob_present(repository, &d.digest, d.size, &Scope::push(repository)).await? {
+        return Ok(BlobOutcome::AlreadyPresent);
+    }
+    let progress = |done: u64| {
+        events(PushEvent::Copy(CopyEvent::BlobProgress { digest: &d.digest, done, total: d.size }))
+    };
+    match &blob.origin {
+        BlobOrigin::Stored(stored) => {
+            let session = client.start_upload(repository).await?;
+            let mut source: ArchiveSource<_, T::Chunk> =
+                ArchiveSource::new(StoredBytes::new(archive, stored.clone()), d.digest.clone(), d.size);
+            client.upload_blob(repository, session, &mut source, options.chunk, &progress).await?;
+            Ok(BlobOutcome::Uploaded)
+        }
+        BlobOrigin::Gzip(stored) => {
+            let session = client.start_upload(repository).await?;
+            let mut source: ArchiveSource<_, T::Chunk> =
+                ArchiveSource::new(GzippedBytes::new(archive, stored.clone()), d.digest.clone(), d.size);
+            client.upload_blob(repository, session, &mut source, options.chunk, &progress).await?;
+            Ok(BlobOutcome::Uploaded)
+        }
+        BlobOrigin::Urls(urls) => {
+            // The download starts before the upload session, so that an unreachable URL leaves
+            // nothing behind on the registry. The transport is used bare: the registry's
+            // credentials never go to a foreign URL.
+            let stream = fetch_foreign(client.transport(), urls, &d.digest, d.size).await?;
+            let session = client.start_upload(repository).await?;
+            let mut source: StreamSource<T::Body, T::Chunk> =
+                StreamSource::new(stream, d.digest.clone(), d.size);
+            client.upload_blob(repository, session, &mut source, options.chunk, &progress).await?;
+            Ok(BlobOutcome::UploadedFromUrls)
+        }
+    }
+}
