@@ -27,7 +27,7 @@ pub fn App() -> impl IntoView {
         </header>
         <main id="main">
             {move || match route.get() {
-                Route::Inspect { .. } => view! { <InspectPage /> }.into_any(),
+                Route::Inspect { reference, platform } => view! { <InspectPage reference platform /> }.into_any(),
                 Route::NotFound(path) => view! {
                     <div class="notice warn" role="alert">
                         <h2>"No such page"</h2>

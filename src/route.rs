@@ -28,9 +28,40 @@ impl Route {
     }
 }
 
+/// The hash that opens Inspect on `reference` (and `platform`, when not empty).
+pub fn inspect_hash(reference: &str, platform: &str) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("ref", reference);
+    if !platform.is_empty() {
+        query.append_pair("platform", platform);
+    }
+    format!("#/inspect?{}", query.finish())
+}
+
+/// Opens Inspect on `reference`: the hash changes, the page follows (and a reload or a shared
+/// link lands on the same view).
+pub fn go_inspect(reference: &str, platform: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_hash(&inspect_hash(reference, platform));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inspect_hash_round_trips() {
+        let hash = inspect_hash("127.0.0.1:5001/fixtures/multi:v1", "windows(10.0.17763)/amd64");
+        assert_eq!(
+            Route::from_hash(&hash),
+            Route::Inspect {
+                reference: "127.0.0.1:5001/fixtures/multi:v1".into(),
+                platform: "windows(10.0.17763)/amd64".into()
+            }
+        );
+        assert_eq!(inspect_hash("alpine", ""), "#/inspect?ref=alpine");
+    }
 
     #[test]
     fn inspect_deep_link_is_decoded() {

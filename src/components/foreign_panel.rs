@@ -27,7 +27,7 @@ pub fn ForeignPanel(count: usize, bytes: u64, allow: RwSignal<bool>) -> impl Int
                     prop:checked=move || allow.get()
                     on:change=move |ev| allow.set(event_target_checked(&ev))
                 />
-                "Allow foreign layers (upload their blobs and keep their urls)"
+                "Allow foreign layers: upload their blobs and keep their urls; verify may fetch them from their urls when the registry lacks them (if the proxy permits the host)"
             </label>
         </section>
     }

@@ -1,6 +1,15 @@
 //! Small components shared by pages.
 
+pub mod blob_status;
+pub mod config_view;
 pub mod digest;
 pub mod foreign_panel;
 pub mod layer_table;
+pub mod login_form;
+pub mod platform_picker;
+pub mod problem;
+pub mod progress;
+pub mod raw_json;
+pub mod reference_form;
 pub mod summary;
+pub mod verify_panel;

@@ -1,23 +1,205 @@
-//! Inspect: classify every layer of a manifest and say what Pulp would do with it.
-//!
-//! This first version takes a pasted manifest; fetching by reference through the proxy builds on
-//! the same report view.
+//! Inspect: what an image is made of, what Pulp would do with its foreign layers, and whether
+//! every blob is what the manifest says — by reference through the proxy, or from a pasted
+//! manifest.
+
+use std::sync::Arc;
 
 use leptos::prelude::*;
-use waybill_core::manifest::ManifestDocument;
+use waybill_core::digest::Digest;
+use waybill_core::manifest::{Manifest, ManifestDocument};
+use waybill_core::reference::Reference;
 use waybill_core::report::InspectReport;
 
+use crate::api::{self, ImageView, Inspection, Problem, ProblemKind};
+use crate::components::config_view::ConfigView;
 use crate::components::foreign_panel::ForeignPanel;
 use crate::components::layer_table::LayerTable;
+use crate::components::login_form::LoginForm;
+use crate::components::platform_picker::PlatformPicker;
+use crate::components::problem::ProblemPanel;
+use crate::components::raw_json::{RawDocument, RawJson};
+use crate::components::reference_form::ReferenceForm;
 use crate::components::summary::Summary;
+use crate::components::verify_panel::VerifyPanel;
+use crate::session;
+use crate::verify::Verification;
 
-/// The Inspect page.
+/// Where fetching the reference stands.
+#[derive(Clone)]
+enum Load {
+    Fetching,
+    Failed(Problem),
+    Loaded(Arc<Inspection>),
+}
+
+/// The Inspect page for `reference` (empty: the paste form) and, for an index, `platform`.
 #[component]
-pub fn InspectPage() -> impl IntoView {
+pub fn InspectPage(reference: String, platform: String) -> impl IntoView {
+    let allow_foreign = RwSignal::new(false);
+    let load = RwSignal::new(Load::Fetching);
+    let attempt = RwSignal::new(0_u32);
+    let has_reference = !reference.trim().is_empty();
+    let registry = Reference::parse(reference.trim()).ok().map(|r| r.registry().to_owned());
+    if has_reference {
+        let (reference, platform) = (reference.clone(), platform.clone());
+        // Runs on mount and again on every retry (after signing in).
+        Effect::new(move |_| {
+            let generation = attempt.get();
+            let (reference, platform) = (reference.clone(), platform.clone());
+            load.set(Load::Fetching);
+            leptos::task::spawn_local(async move {
+                let result = api::inspect(&reference, &platform).await;
+                // A retry started meanwhile owns the page now.
+                if attempt.try_get_untracked() != Some(generation) {
+                    return;
+                }
+                if let Ok(inspection) = &result {
+                    session::remember_reference(&inspection.reference.familiar());
+                }
+                load.try_set(match result {
+                    Ok(inspection) => Load::Loaded(Arc::new(inspection)),
+                    Err(problem) => Load::Failed(problem),
+                });
+            });
+        });
+    }
+    let retry = Callback::new(move |()| attempt.update(|n| *n += 1));
+    let login_host = registry.clone();
+    view! {
+        <h1>"Inspect"</h1>
+        <p class="lead">
+            "See what an image is made of — every layer classified as distributable or foreign, with or without "
+            "urls — and what Pulp would do with it; then verify every blob in your browser."
+        </p>
+        <ReferenceForm reference=reference.clone() />
+        {has_reference.then(|| {
+            let reference = reference.clone();
+            let platform = platform.clone();
+            let login_host = login_host.clone();
+            move || match load.get() {
+                Load::Fetching => view! {
+                    <p class="loading" aria-live="polite" data-testid="loading">{format!("Fetching {reference} …")}</p>
+                }.into_any(),
+                Load::Failed(problem) => {
+                    let unauthorised = problem.kind == ProblemKind::Unauthorised;
+                    view! {
+                        <ProblemPanel problem />
+                        {login_host.clone().map(|host| view! { <LoginForm host open=unauthorised on_saved=retry /> })}
+                    }.into_any()
+                }
+                Load::Loaded(inspection) => view! {
+                    <Loaded inspection platform=platform.clone() allow_foreign />
+                    {login_host.clone().map(|host| view! { <LoginForm host open=false on_saved=retry /> })}
+                }.into_any(),
+            }
+        })}
+        <PasteForm open=!has_reference />
+    }
+}
+
+/// The result for a reference: platform picker for an index, the image otherwise.
+#[component]
+fn Loaded(inspection: Arc<Inspection>, platform: String, allow_foreign: RwSignal<bool>) -> impl IntoView {
+    let reference = inspection.reference.familiar();
+    let top_raw = RawDocument {
+        title: if inspection.entries.is_empty() { "Manifest".into() } else { "Index".into() },
+        bytes: inspection.top.bytes().to_vec(),
+        digest: inspection.top.digest().clone(),
+    };
+    let is_index = matches!(inspection.top.manifest(), Manifest::Index(_));
+    let picker = is_index.then(|| {
+        view! { <PlatformPicker reference=reference.clone() entries=inspection.entries.clone() current=platform.clone() /> }
+    });
+    let body = match &inspection.image {
+        Some(image) => view! {
+            <ImageResult
+                reference=inspection.reference.clone()
+                image=image.clone()
+                top_raw=top_raw
+                registry_digest=inspection.registry_digest.clone()
+                nested=is_index
+                allow_foreign
+            />
+        }
+        .into_any(),
+        None => {
+            let note = if is_index {
+                "Pick a platform above to see its layers."
+            } else {
+                "A Docker schema 1 manifest: Waybill shows its layers but cannot verify it."
+            };
+            let report = InspectReport::from_document(&inspection.top);
+            view! {
+                {(!is_index).then(|| view! { <Summary report=report.clone() /> <LayerTable layers=report.layers.clone() /> })}
+                <p class="hint" data-testid="pick-platform">{note}</p>
+                <RawJson documents=vec![top_raw] registry_digest=inspection.registry_digest.clone() />
+            }
+            .into_any()
+        }
+    };
+    view! { {picker} {body} }
+}
+
+/// One image: summary, foreign-layer panel, verify, layers, config, raw documents.
+#[component]
+fn ImageResult(
+    reference: Reference,
+    image: Arc<ImageView>,
+    top_raw: RawDocument,
+    registry_digest: Option<Digest>,
+    nested: bool,
+    allow_foreign: RwSignal<bool>,
+) -> impl IntoView {
+    let verification = Verification::new(&reference, &image, allow_foreign);
+    // Leaving the image (another reference, another platform) stops its downloads.
+    let stop = verification.clone();
+    on_cleanup(move || stop.cancel());
+    let base = image.report.clone();
+    let report = Memo::new(move |_| base.clone().allowing_foreign_layers(allow_foreign.get()));
+    let mut documents = vec![top_raw];
+    if nested {
+        documents.push(RawDocument {
+            title: "Manifest".into(),
+            bytes: image.document.bytes().to_vec(),
+            digest: image.document.digest().clone(),
+        });
+    }
+    let config = image.config.clone();
+    if let Ok((_, bytes)) = &config {
+        documents.push(RawDocument {
+            title: "Config".into(),
+            bytes: bytes.clone(),
+            digest: waybill_core::digest::Digest::sha256_of(bytes),
+        });
+    }
+    let layers = match image.document.manifest() {
+        Manifest::Image(m) => m.layers.clone(),
+        _ => Vec::new(),
+    };
+    let foreign = image.report.foreign_count;
+    let foreign_bytes = image.report.foreign_size;
+    let v = verification.clone();
+    view! {
+        <Summary report=image.report.clone() />
+        {(foreign > 0).then(|| view! { <ForeignPanel count=foreign bytes=foreign_bytes allow=allow_foreign /> })}
+        <VerifyPanel verification=verification.clone() />
+        {move || view! { <LayerTable layers=report.get().layers verification=v.clone() /> }}
+        {match config {
+            Ok((config, _)) => view! { <ConfigView config layers verification /> }.into_any(),
+            Err(why) => view! {
+                <div class="notice warn" role="status"><h2>"The config could not be read"</h2><p>{why}</p></div>
+            }.into_any(),
+        }}
+        <RawJson documents registry_digest />
+    }
+}
+
+/// Classify a pasted manifest (no registry involved, so nothing to verify).
+#[component]
+fn PasteForm(open: bool) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let allow_foreign = RwSignal::new(false);
     let parsed = RwSignal::new(None::<Result<ManifestDocument, String>>);
-
     let classify = move |_| {
         let bytes = text.get_untracked().into_bytes();
         parsed.set(Some(ManifestDocument::parse(bytes, None).map_err(|e| e.to_string())));
@@ -32,15 +214,9 @@ pub fn InspectPage() -> impl IntoView {
             None => None,
         })
     };
-
     view! {
-        <h1>"Inspect"</h1>
-        <p class="lead">
-            "Paste an image manifest, manifest list or index to see every layer classified — "
-            "distributable or foreign, with or without urls — and what Pulp would do with it."
-        </p>
-        <section class="panel" aria-labelledby="paste-heading">
-            <h2 id="paste-heading">"Manifest"</h2>
+        <details class="panel paste" open=open>
+            <summary><h2 id="paste-heading">"Paste a manifest instead"</h2></summary>
             <label for="manifest-json">
                 "Manifest JSON " <span class="hint">"(e.g. the output of skopeo inspect --raw)"</span>
             </label>
@@ -55,7 +231,7 @@ pub fn InspectPage() -> impl IntoView {
                     "Classify layers"
                 </button>
             </div>
-        </section>
+        </details>
         {move || report().map(|r| match r {
             Err(message) => view! {
                 <div class="notice error" role="alert">
@@ -67,11 +243,7 @@ pub fn InspectPage() -> impl IntoView {
             Ok(report) => view! {
                 <Summary report=report.clone() />
                 {(report.foreign_count > 0).then(|| view! {
-                    <ForeignPanel
-                        count=report.foreign_count
-                        bytes=report.foreign_size
-                        allow=allow_foreign
-                    />
+                    <ForeignPanel count=report.foreign_count bytes=report.foreign_size allow=allow_foreign />
                 })}
                 <LayerTable layers=report.layers.clone() />
             }.into_any(),

@@ -1,0 +1,82 @@
+//! Signing in to one registry: kept in memory, or for this tab if the user ticks the box; never
+//! in localStorage, never in a link, and sent only to that registry (and its token service).
+
+use leptos::prelude::*;
+use waybill_app::browser::protocol::Login;
+
+use crate::session;
+
+/// The sign-in form for `host` (a registry as written in references). `open` unfolds it (after
+/// an "unauthorised" answer); `on_saved` runs after the login is stored or forgotten.
+#[component]
+pub fn LoginForm(host: String, open: bool, #[prop(into)] on_saved: Callback<()>) -> impl IntoView {
+    let existing = session::login_for(&host);
+    let signed_in = RwSignal::new(existing.is_some());
+    let username = RwSignal::new(existing.map(|l| l.username).unwrap_or_default());
+    let password = RwSignal::new(String::new());
+    let remember = RwSignal::new(session::login_remembered(&host));
+    let save_host = host.clone();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let login = Login { username: username.get_untracked(), password: password.get_untracked() };
+        if login.username.is_empty() || login.password.is_empty() {
+            return;
+        }
+        session::set_login(&save_host, login, remember.get_untracked());
+        password.set(String::new());
+        signed_in.set(true);
+        on_saved.run(());
+    };
+    let forget_host = host.clone();
+    let forget = move |_| {
+        session::forget_login(&forget_host);
+        signed_in.set(false);
+        username.set(String::new());
+        on_saved.run(());
+    };
+    let id = |what: &str| format!("login-{what}");
+    view! {
+        <details class="panel login" open=open data-testid="login">
+            <summary>
+                {format!("Sign in to {host}")}
+                {move || signed_in.get().then(|| view! {
+                    <span class="badge ok">{move || format!("signed in as {}", username.get())}</span>
+                })}
+            </summary>
+            <form on:submit=save>
+                <p class="hint">
+                    "Anonymous by default. A login is sent only to this registry and its token service, never to "
+                    "a foreign layer's urls; it stays in this page's memory unless you tick the box."
+                </p>
+                <div class="row">
+                    <div class="grow">
+                        <label for=id("user")>"User name"</label>
+                        <input id=id("user") type="text" autocomplete="username"
+                            prop:value=move || username.get()
+                            on:input=move |ev| username.set(event_target_value(&ev)) />
+                    </div>
+                    <div class="grow">
+                        <label for=id("password")>"Password or access token"</label>
+                        <input id=id("password") type="password" autocomplete="current-password"
+                            prop:value=move || password.get()
+                            on:input=move |ev| password.set(event_target_value(&ev)) />
+                    </div>
+                </div>
+                <label class="checkbox">
+                    <input type="checkbox" prop:checked=move || remember.get()
+                        on:change=move |ev| remember.set(event_target_checked(&ev)) />
+                    "Remember for this tab (sessionStorage; gone when the tab closes)"
+                </label>
+                <div class="row">
+                    <button type="submit"
+                        disabled=move || { username.with(String::is_empty) || password.with(String::is_empty) }>
+                        "Sign in and retry"
+                    </button>
+                    {move || signed_in.get().then(|| view! {
+                        <button type="button" class="secondary" on:click=forget.clone()>"Sign out"</button>
+                    })}
+                </div>
+            </form>
+        </details>
+    }
+}

@@ -1,0 +1,116 @@
+//! Verify all: options, the overall progress, cancel, and the copyable summary.
+
+use leptos::prelude::*;
+use waybill_app::browser::time::now_ms;
+use waybill_core::size::human;
+
+use crate::components::blob_status::BlobStatus;
+use crate::components::progress::{eta, format_rate, percent, rate};
+use crate::verify::{Role, Verification};
+
+/// The Verify panel.
+#[component]
+pub fn VerifyPanel(verification: Verification) -> impl IntoView {
+    let v = verification.clone();
+    let totals = Memo::new(move |_| v.totals());
+    let finished = RwSignal::new(None::<f64>);
+    let started = verification.started;
+    // The overall rate runs from "Verify all" to the last blob's end.
+    Effect::new(move |_| {
+        let t = totals.get();
+        if t.active == 0 && started.get().is_some() && t.done > 0 {
+            finished.set(Some(now_ms()));
+        } else if t.active > 0 {
+            finished.set(None);
+        }
+    });
+    let copied = RwSignal::new(false);
+    let all = verification.clone();
+    let stop = verification.clone();
+    let summary = verification.clone();
+    let shown = verification.clone();
+    let diff_ids = verification.diff_ids;
+    let config_index = verification.targets.iter().position(|t| t.role == Role::Config);
+    let workers = crate::session::pool().size();
+    view! {
+        <section class="panel" aria-labelledby="verify-heading" data-testid="verify-panel">
+            <h2 id="verify-heading">"Verify"</h2>
+            <p class="hint">
+                {format!(
+                    "Every blob is downloaded through the proxy and hashed in up to {workers} background workers \
+                     (WebAssembly, off the page's main thread): digest and size against the manifest, and on request \
+                     the uncompressed content against the config's diff_ids. Nothing is stored."
+                )}
+            </p>
+            <div class="row">
+                <button type="button" data-testid="verify-all"
+                    disabled=move || { totals.get().active > 0 }
+                    on:click=move |_| { all.verify_all() }>"Verify all"</button>
+                <button type="button" class="secondary"
+                    disabled=move || { totals.get().active == 0 }
+                    on:click=move |_| { stop.cancel() }>"Cancel"</button>
+                <label class="checkbox">
+                    <input type="checkbox" prop:checked=move || diff_ids.get()
+                        on:change=move |ev| diff_ids.set(event_target_checked(&ev)) />
+                    "Also check diff_ids (decompress and hash each layer)"
+                </label>
+            </div>
+            {move || {
+                let t = totals.get();
+                let begun = started.get();
+                (t.active > 0 || t.passed + t.failed + t.skipped > 0).then(|| {
+                    let end = finished.get().unwrap_or_else(now_ms);
+                    let mb = begun.and_then(|s| rate(t.done, end - s));
+                    let mut line = format!("{} of {} · {}%", human(t.done), human(t.bytes), percent(t.done, t.bytes));
+                    if let Some(mb) = mb {
+                        line.push_str(&format!(" · {}", format_rate(mb)));
+                        if t.active > 0 {
+                            line.push_str(&format!(" · {}", eta(t.bytes.saturating_sub(t.done), mb)));
+                        }
+                    }
+                    let verdict = if t.active > 0 {
+                        format!("{} of {} blobs checked", t.passed + t.failed + t.skipped, t.count)
+                    } else if t.failed > 0 {
+                        format!("✗ {} of {} blobs failed", t.failed, t.count)
+                    } else if t.skipped > 0 {
+                        format!("{} verified, {} not checked", t.passed, t.skipped)
+                    } else {
+                        format!("✓ all {} blobs verified", t.count)
+                    };
+                    view! {
+                        <div class="overall" aria-live="polite" data-testid="verify-overall">
+                            <progress max=t.bytes.max(1) value=t.done aria-label="Overall progress"></progress>
+                            <p>
+                                <strong class:bad={t.failed > 0 && t.active == 0}
+                                    class:good={t.failed == 0 && t.skipped == 0 && t.active == 0}>{verdict}</strong>
+                                " · " {line}
+                            </p>
+                        </div>
+                    }
+                })
+            }}
+            {config_index.map(|i| view! {
+                <div class="config-check">
+                    <span class="hint">"Config blob: "</span>
+                    <BlobStatus verification=verification.clone() index=i label="the config".to_owned() />
+                </div>
+            })}
+            <div class="row">
+                <button type="button" class="secondary" data-testid="copy-summary"
+                    disabled=move || { let t = totals.get(); t.passed + t.failed + t.skipped == 0 }
+                    on:click=move |_| {
+                        let _ = window().navigator().clipboard().write_text(&summary.summary_json());
+                        copied.set(true);
+                    }>
+                    {move || if copied.get() { "Copied the JSON summary" } else { "Copy JSON summary" }}
+                </button>
+            </div>
+            <details class="raw">
+                <summary>"Summary JSON"</summary>
+                <pre class="json" tabindex="0" data-testid="summary-json">
+                    {move || { totals.track(); shown.summary_json() }}
+                </pre>
+            </details>
+        </section>
+    }
+}

@@ -1,0 +1,106 @@
+//! What the app remembers: registry logins (in memory, or for this tab when the user asks),
+//! recent references (on this browser, never with credentials), and the hashing-worker pool.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use waybill_app::browser::pool::{WORKER_DIR, WorkerPool};
+use waybill_app::browser::protocol::Login;
+use web_sys::Storage;
+
+/// sessionStorage key prefix for logins the user asked to keep for this tab.
+const LOGIN_KEY: &str = "waybill.login.";
+/// localStorage key of the recent references.
+const HISTORY_KEY: &str = "waybill.history";
+/// Recent references kept.
+pub const HISTORY_LEN: usize = 8;
+
+thread_local! {
+    static LOGINS: RefCell<BTreeMap<String, Login>> = RefCell::default();
+    static POOL: WorkerPool = WorkerPool::for_this_machine(WORKER_DIR);
+}
+
+fn session_storage() -> Option<Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+fn local_storage() -> Option<Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// The login for a registry `host[:port]` (as written in references), if any: from memory,
+/// else from this tab's sessionStorage.
+pub fn login_for(host: &str) -> Option<Login> {
+    if let Some(login) = LOGINS.with(|l| l.borrow().get(host).cloned()) {
+        return Some(login);
+    }
+    let text = session_storage()?.get_item(&format!("{LOGIN_KEY}{host}")).ok()??;
+    let login: Login = serde_json::from_str(&text).ok()?;
+    LOGINS.with(|l| l.borrow_mut().insert(host.to_owned(), login.clone()));
+    Some(login)
+}
+
+/// Uses `login` for `host` from now on; `remember` also keeps it in this tab's sessionStorage
+/// (gone when the tab closes), otherwise it lives in memory only (gone on reload).
+pub fn set_login(host: &str, login: Login, remember: bool) {
+    let key = format!("{LOGIN_KEY}{host}");
+    if let Some(storage) = session_storage() {
+        if remember {
+            if let Ok(text) = serde_json::to_string(&login) {
+                let _ = storage.set_item(&key, &text);
+            }
+        } else {
+            let _ = storage.remove_item(&key);
+        }
+    }
+    LOGINS.with(|l| l.borrow_mut().insert(host.to_owned(), login));
+}
+
+/// Forgets the login for `host`, in memory and in sessionStorage.
+pub fn forget_login(host: &str) {
+    LOGINS.with(|l| l.borrow_mut().remove(host));
+    if let Some(storage) = session_storage() {
+        let _ = storage.remove_item(&format!("{LOGIN_KEY}{host}"));
+    }
+}
+
+/// Whether `host`'s login is kept in sessionStorage.
+pub fn login_remembered(host: &str) -> bool {
+    session_storage().and_then(|s| s.get_item(&format!("{LOGIN_KEY}{host}")).ok().flatten()).is_some()
+}
+
+/// Recent references, newest first.
+pub fn history() -> Vec<String> {
+    local_storage()
+        .and_then(|s| s.get_item(HISTORY_KEY).ok().flatten())
+        .and_then(|text| serde_json::from_str::<Vec<String>>(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Puts a reference (a registry reference: it holds no credentials) at the top of the history.
+pub fn remember_reference(reference: &str) {
+    let mut list = history();
+    list.retain(|r| r != reference);
+    list.insert(0, reference.to_owned());
+    list.truncate(HISTORY_LEN);
+    if let (Some(storage), Ok(text)) = (local_storage(), serde_json::to_string(&list)) {
+        let _ = storage.set_item(HISTORY_KEY, &text);
+    }
+}
+
+/// Empties the history.
+pub fn clear_history() {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(HISTORY_KEY);
+    }
+}
+
+/// The page's hashing-worker pool (workers start on the first job).
+pub fn pool() -> WorkerPool {
+    POOL.with(Clone::clone)
+}
+
+/// The proxy's origin: the page's own (`waybill serve` and the Worker serve both).
+pub fn proxy_origin() -> String {
+    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+}
