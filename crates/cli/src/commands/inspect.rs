@@ -4,10 +4,9 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use waybill_core::config::ImageConfig;
-use waybill_core::manifest::{Manifest, ManifestDocument};
-use waybill_core::platform::{self, PlatformSpec};
-use waybill_core::registry::{Client, fetch_document};
+use waybill_core::manifest::ManifestDocument;
+use waybill_core::platform::PlatformSpec;
+use waybill_core::registry::inspect;
 use waybill_core::report::InspectReport;
 
 use super::Context;
@@ -16,10 +15,6 @@ use crate::args::{LoginArgs, NetworkArgs};
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::render::report_text;
-use crate::transport::NativeTransport;
-
-/// Configs larger than this are not image configs.
-const CONFIG_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Arguments of `waybill inspect`.
 #[derive(clap::Args, Debug)]
@@ -72,8 +67,7 @@ pub async fn run(args: InspectArgs) -> Outcome {
                 .transpose()
                 .map_err(|e| Failure::error(e.to_string()))?;
             let repository = opened.reference.repository();
-            report_for_image(&opened.client, repository, &opened.reference.reference(), platform.as_ref())
-                .await?
+            inspect(&opened.client, repository, &opened.reference.reference(), platform.as_ref()).await?
         }
     };
     if args.json {
@@ -97,46 +91,4 @@ fn report_for_file(path: &Path) -> Result<InspectReport, Failure> {
     let document =
         ManifestDocument::parse(bytes, None).map_err(|e| Failure::error(format!("{shown}: {e}")))?;
     Ok(InspectReport::from_document(&document))
-}
-
-async fn report_for_image(
-    client: &Client<NativeTransport>,
-    repository: &str,
-    reference: &str,
-    platform: Option<&PlatformSpec>,
-) -> Result<InspectReport, Failure> {
-    let top = fetch_document(client, repository, reference).await?;
-    let (document, index_platforms) = match (top.manifest(), platform) {
-        (Manifest::Index(index), Some(spec)) => {
-            let entry = platform::select(index, spec).map_err(|e| Failure::error(e.to_string()))?;
-            let child = fetch_document(client, repository, &entry.digest.to_string()).await?;
-            (child, Some(InspectReport::from_document(&top).platforms))
-        }
-        (_, None) => (top, None),
-        (_, Some(spec)) => {
-            return Err(Failure::error(format!(
-                "{repository}:{reference} is a single image, not an index: --platform {spec} does not apply"
-            )));
-        }
-    };
-    let mut report = InspectReport::from_document(&document);
-    if let Manifest::Image(image) = document.manifest() {
-        let config = &image.config;
-        if config.size <= CONFIG_LIMIT as u64 {
-            let mut stream = client.get_blob(repository, &config.digest, Some(config.size)).await?;
-            let mut bytes = Vec::new();
-            while let Some(chunk) = stream.next().await? {
-                bytes.extend_from_slice(&chunk);
-            }
-            match ImageConfig::parse(&bytes) {
-                Ok(parsed) => report = report.with_config(&parsed),
-                Err(e) => report.warnings.push(format!("the config is not an image config: {e}")),
-            }
-        }
-    }
-    // The image's report also lists the platforms of the index it was picked from.
-    if let Some(platforms) = index_platforms {
-        report.platforms = platforms;
-    }
-    Ok(report)
 }

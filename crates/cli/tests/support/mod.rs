@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use axum::Router;
 
+pub mod edge;
 pub mod registry_client;
 pub mod upstream;
 
@@ -150,9 +151,12 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_proxy().build().unwrap()
 }
 
-/// Serves `app` on `ip`:0 (a loopback address) and returns the bound address.
-pub async fn spawn_upstream(ip: &str, app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
+/// Serves `app` on `addr` (a loopback address; port 0 picks a free one) and returns the bound
+/// address.
+pub async fn spawn_upstream_at(addr: SocketAddr, app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .unwrap_or_else(|e| panic!("cannot listen on {addr} for a test upstream: {e}"));
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr

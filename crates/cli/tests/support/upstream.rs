@@ -14,7 +14,7 @@ use axum::response::Response;
 use futures_util::StreamExt;
 use tokio::sync::Notify;
 
-use super::spawn_upstream;
+use super::spawn_upstream_at;
 
 /// The loopback address the upstreams listen on (the proxy itself is on 127.0.0.1, so that
 /// 127.0.0.1 stays a forbidden, unconfigured address in the tests).
@@ -85,14 +85,21 @@ struct Ctx {
     signals: Arc<Signals>,
 }
 
-/// Starts B, then A (which redirects to B).
+/// Starts B, then A (which redirects to B), on free ports of [`UPSTREAM_IP`].
 pub async fn start() -> Upstreams {
+    let any = SocketAddr::new(UPSTREAM_IP.parse().unwrap(), 0);
+    start_at(any, any).await
+}
+
+/// Starts B, then A, at the given loopback addresses (the Worker's tests need fixed ports, which
+/// its configuration names).
+pub async fn start_at(a: SocketAddr, b: SocketAddr) -> Upstreams {
     let seen_b = Recorder::default();
-    let b = spawn_upstream(UPSTREAM_IP, Router::new().fallback(cdn).with_state(seen_b.clone())).await;
+    let b = spawn_upstream_at(b, Router::new().fallback(cdn).with_state(seen_b.clone())).await;
     let seen_a = Recorder::default();
     let signals = Arc::new(Signals::default());
     let ctx = Ctx { seen: seen_a.clone(), b, signals: signals.clone() };
-    let a = spawn_upstream(UPSTREAM_IP, Router::new().fallback(registry).with_state(ctx)).await;
+    let a = spawn_upstream_at(a, Router::new().fallback(registry).with_state(ctx)).await;
     Upstreams { a, b, seen_a, seen_b, signals }
 }
 

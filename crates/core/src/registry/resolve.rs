@@ -60,6 +60,14 @@ pub enum ImageError {
         /// Its platforms.
         available: Vec<String>,
     },
+    /// A platform was asked for, but the reference names a single image.
+    #[error("{reference} is a single image, not an index: the platform {platform} does not apply")]
+    NotAnIndex {
+        /// The reference.
+        reference: String,
+        /// The platform asked for.
+        platform: String,
+    },
     /// Schema 1 manifests are read-only.
     #[error("{reference} is a Docker schema 1 manifest: Waybill reads it but cannot copy or verify it")]
     Schema1 {

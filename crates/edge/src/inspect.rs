@@ -1,0 +1,98 @@
+//! `GET /api/inspect?ref=<REF>[&platform=<os/arch[/variant]>]`: the JSON of `waybill inspect
+//! --json` for an image in a registry, computed at the edge by the core's `registry::inspect`.
+//!
+//! Anonymous only (public images, or registries that grant anonymous pull tokens): credentials
+//! for private images stay in the browser, which inspects them through `/r/` itself. The registry
+//! is reached through the Worker's proxy (see [`crate::transport`]), so the same allowlist and
+//! address policy apply, and a refusal comes back exactly as the proxy gives it.
+
+use std::rc::Rc;
+
+use waybill_core::platform::PlatformSpec;
+use waybill_core::proxy::{CorsPolicy, OriginVerdict, ProxyError};
+use waybill_core::reference::Reference;
+use waybill_core::registry::{Client, ImageError, inspect};
+use worker::{Date, Request, Response, ResponseBody};
+
+use crate::proxy::Answer;
+use crate::state::State;
+use crate::transport::EdgeTransport;
+
+/// The inspect API's path.
+pub const PATH: &str = "/api/inspect";
+
+/// Handles `/api/inspect`.
+pub async fn handle(state: Rc<State>, request: Request) -> worker::Result<Response> {
+    let url = request.url()?;
+    let origin = url.origin().ascii_serialization();
+    let page = request.headers().get("origin")?;
+    let verdict = state.policy.cors().judge(page.as_deref(), &origin);
+    let answer = match &verdict {
+        OriginVerdict::Refused(page) => {
+            Answer::refusal(&ProxyError::OriginNotAllowed { origin: page.clone() })
+        }
+        _ if !matches!(request.inner().method().as_str(), "GET" | "HEAD") => {
+            failure(405, "INSPECT_METHOD_NOT_ALLOWED", "the inspect API answers GET only".to_owned())
+        }
+        _ => report(state, &url, origin).await,
+    };
+    Ok(answer.into_response(CorsPolicy::response_headers(&verdict)))
+}
+
+async fn report(state: Rc<State>, url: &url::Url, origin: String) -> Answer {
+    let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+    let Some(text) = param("ref").filter(|r| !r.is_empty()) else {
+        return bad_request(format!(
+            "name the image with ?ref=[registry/]repository[:tag][@digest], e.g. {PATH}?ref=quay.io/podman/hello:latest"
+        ));
+    };
+    let reference = match Reference::parse(&text) {
+        Ok(reference) => reference,
+        Err(e) => return bad_request(format!("ref {text:?}: {e}")),
+    };
+    let platform =
+        match param("platform").filter(|p| !p.is_empty()).map(|p| PlatformSpec::parse(&p)).transpose() {
+            Ok(platform) => platform,
+            Err(e) => return bad_request(format!("platform: {e}")),
+        };
+    let transport = EdgeTransport::new(state, origin.clone());
+    let base = format!("{origin}/r/{}", reference.api_host());
+    let client = match Client::new(transport.clone(), &base) {
+        Ok(client) => client.with_clock(Rc::new(|| Date::now().as_millis() / 1000)),
+        Err(e) => return bad_request(format!("ref {text:?}: {e}")),
+    };
+    let result = inspect(&client, reference.repository(), &reference.reference(), platform.as_ref()).await;
+    match result {
+        Ok(report) => match serde_json::to_vec(&report) {
+            Ok(json) => Answer {
+                status: 200,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: ResponseBody::Body(json),
+            },
+            Err(e) => failure(500, "INSPECT_FAILED", format!("the report could not be written as JSON: {e}")),
+        },
+        Err(error) => match transport.refusal() {
+            Some(refusal) => Answer::refusal(&refusal),
+            None => match error {
+                ImageError::Platform(_) | ImageError::NotAnIndex { .. } | ImageError::NeedPlatform { .. } => {
+                    bad_request(error.to_string())
+                }
+                other => failure(502, "INSPECT_FAILED", other.to_string()),
+            },
+        },
+    }
+}
+
+fn bad_request(message: String) -> Answer {
+    failure(400, "INSPECT_BAD_REQUEST", message)
+}
+
+/// An error in the registry's JSON format, like the proxy's own.
+fn failure(status: u16, code: &str, message: String) -> Answer {
+    let json = serde_json::json!({ "errors": [{ "code": code, "message": message }] }).to_string();
+    Answer {
+        status,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: ResponseBody::Body(json.into_bytes()),
+    }
+}
