@@ -1,15 +1,8 @@
-//! Waybill in the browser: a Leptos client-side app built by Trunk.
-
-mod api;
-mod app;
-mod components;
-mod pages;
-mod route;
-mod session;
-mod transfer;
-mod verify;
+//! Waybill in the browser: a Leptos client-side app built by Trunk — the shell and Inspect (the
+//! initial download); Upload and Copy are a second module it loads on first use
+//! (`bin/transfer.rs`).
 
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(waybill_app::ui::app::App);
 }

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 use waybill_core::reference::Reference;
 
-use crate::components::login_form::LoginForm;
-use crate::session::{self, TargetFields};
+use crate::ui::components::login_form::LoginForm;
+use crate::ui::session::{self, TargetFields};
 
 /// The registry as typed, reduced to `host[:port]`: a pasted URL (`http://pulp:24817/`) is
 /// accepted, since Pulp's API origin is what people have at hand.

@@ -5,27 +5,27 @@
 
 use std::sync::Arc;
 
+use crate::browser::pool::WORKER_DIR;
+use crate::browser::pusher::client::{Event, Pusher};
+use crate::browser::pusher::protocol::{CopySettings, Endpoint, Platforms};
 use leptos::prelude::*;
-use waybill_app::browser::pool::WORKER_DIR;
-use waybill_app::browser::pusher::client::{Event, Pusher};
-use waybill_app::browser::pusher::protocol::{CopySettings, Endpoint, Platforms};
 use waybill_core::manifest::Manifest;
 use waybill_core::policy;
 use waybill_core::reference::Reference;
 
-use crate::api::{self, Inspection, Problem, ProblemKind};
-use crate::components::foreign_panel::ForeignPanel;
-use crate::components::layer_table::{LayerTable, LayerView};
-use crate::components::login_form::LoginForm;
-use crate::components::problem::ProblemPanel;
-use crate::components::rejection_panel::RejectionPanel;
-use crate::components::result_panel::Target;
-use crate::components::summary::Summary;
-use crate::components::target_form::{TargetForm, target_reference};
-use crate::components::transfer_panel::TransferPanel;
-use crate::pages::upload::{CHUNK_CHOICES, DEFAULT_CHUNK_MIB};
-use crate::session;
-use crate::transfer::{Phase, Transfer};
+use crate::ui::api::{self, Inspection, Problem, ProblemKind};
+use crate::ui::components::foreign_panel::ForeignPanel;
+use crate::ui::components::layer_table::{LayerTable, LayerView};
+use crate::ui::components::login_form::LoginForm;
+use crate::ui::components::problem::ProblemPanel;
+use crate::ui::components::rejection_panel::RejectionPanel;
+use crate::ui::components::result_panel::Target;
+use crate::ui::components::summary::Summary;
+use crate::ui::components::target_form::{TargetForm, target_reference};
+use crate::ui::components::transfer_panel::TransferPanel;
+use crate::ui::pages::upload::{CHUNK_CHOICES, DEFAULT_CHUNK_MIB};
+use crate::ui::session;
+use crate::ui::transfer::{Phase, Transfer};
 
 /// "All platforms" in the platform choice.
 const ALL: &str = "*";
@@ -67,6 +67,9 @@ pub fn CopyPage(source: String) -> impl IntoView {
             let result = api::inspect(&reference, "").await;
             if attempt.try_get_untracked() != Some(generation) {
                 return;
+            }
+            if let Ok(inspection) = &result {
+                prefill(fields, &inspection.reference);
             }
             loaded.try_set(match result {
                 Ok(inspection) => Source::Loaded(Arc::new(inspection)),
@@ -162,6 +165,18 @@ pub fn CopyPage(source: String) -> impl IntoView {
             }.into_any(),
         }}
     }
+}
+
+/// Fills an empty target repository and tag from the source's.
+fn prefill(fields: RwSignal<session::TargetFields>, source: &Reference) {
+    fields.try_update(|f| {
+        if f.repository.trim().is_empty() {
+            f.repository = source.repository().to_owned();
+        }
+        if f.tag.trim().is_empty() {
+            f.tag = source.tag().unwrap_or("latest").to_owned();
+        }
+    });
 }
 
 /// An endpoint for `reference`, with this tab's login for its registry.

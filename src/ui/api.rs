@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use waybill_app::browser::fetch::FetchTransport;
-use waybill_app::browser::protocol::{Job, Login, Source};
-use waybill_app::browser::time::unix_seconds;
+use crate::browser::fetch::FetchTransport;
+use crate::browser::protocol::{Job, Login, Source};
+use crate::browser::time::unix_seconds;
 use waybill_core::config::ImageConfig;
 use waybill_core::digest::Digest;
 use waybill_core::manifest::{Descriptor, Manifest, ManifestDocument, Platform};
@@ -18,7 +18,7 @@ use waybill_core::registry::{
 use waybill_core::report::InspectReport;
 use waybill_core::transport::TransportErrorKind;
 
-use crate::session;
+use crate::ui::session;
 
 /// Configs larger than this are not image configs worth showing.
 const CONFIG_LIMIT: usize = 16 * 1024 * 1024;

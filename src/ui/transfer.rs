@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
+use crate::browser::pusher::client::Event;
+use crate::browser::pusher::protocol::{Failure, FileRequest, FromPusher};
+use crate::browser::time::now_ms;
 use leptos::prelude::*;
-use waybill_app::browser::pusher::client::Event;
-use waybill_app::browser::pusher::protocol::{Failure, FileRequest, FromPusher};
-use waybill_app::browser::time::now_ms;
 use waybill_core::digest::Digest;
 use waybill_core::registry::{BlobOutcome, CopyReport};
 

@@ -1,11 +1,11 @@
 //! One blob's verification, in its table row: a Verify button, then a progress bar with rate and
 //! time left, then ✓ or ✗ with the digests.
 
+use crate::browser::protocol::Verdict;
 use leptos::prelude::*;
-use waybill_app::browser::protocol::Verdict;
 
-use crate::components::progress::{eta, format_rate, percent, rate};
-use crate::verify::{BlobState, DiffCheck, Verification};
+use crate::ui::components::progress::{eta, format_rate, percent, rate};
+use crate::ui::verify::{BlobState, DiffCheck, Verification};
 
 /// The verification cell of target `index` of `verification`; `label` names the blob for
 /// screen readers ("layer 3", "the config").

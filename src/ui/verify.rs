@@ -7,17 +7,17 @@
 
 use std::sync::Arc;
 
+use crate::browser::protocol::{Outcome, Verdict};
+use crate::browser::time::now_ms;
 use leptos::prelude::*;
 use serde::Serialize;
-use waybill_app::browser::protocol::{Outcome, Verdict};
-use waybill_app::browser::time::now_ms;
 use waybill_core::digest::Digest;
 use waybill_core::manifest::Descriptor;
 use waybill_core::media::classify;
 use waybill_core::reference::Reference;
 
-use crate::api::{ImageView, verify_job};
-use crate::session;
+use crate::ui::api::{ImageView, verify_job};
+use crate::ui::session;
 
 /// Which blob of the image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

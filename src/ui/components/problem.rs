@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::Problem;
+use crate::ui::api::Problem;
 
 /// The error panel.
 #[component]

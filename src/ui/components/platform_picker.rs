@@ -5,7 +5,7 @@ use waybill_core::manifest::Descriptor;
 use waybill_core::platform::PlatformSpec;
 use waybill_core::size::human;
 
-use crate::route::inspect_hash;
+use crate::ui::route::inspect_hash;
 
 /// One row per index entry: os, architecture, variant, os.version; the chosen one marked.
 #[component]

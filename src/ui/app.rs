@@ -4,10 +4,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-use crate::pages::copy::CopyPage;
-use crate::pages::inspect::InspectPage;
-use crate::pages::upload::UploadPage;
-use crate::route::{Route, section};
+use crate::ui::lazy::TransferHost;
+use crate::ui::pages::inspect::InspectPage;
+use crate::ui::route::{Route, section};
 
 /// The whole app.
 #[component]
@@ -35,8 +34,8 @@ pub fn App() -> impl IntoView {
         <main id="main">
             {move || match route.get() {
                 Route::Inspect { reference, platform } => view! { <InspectPage reference platform /> }.into_any(),
-                Route::Upload => view! { <UploadPage /> }.into_any(),
-                Route::Copy { source } => view! { <CopyPage source /> }.into_any(),
+                // Upload and Copy live in a module of their own, loaded on first use.
+                Route::Upload | Route::Copy { .. } => view! { <TransferHost /> }.into_any(),
                 Route::NotFound(path) => view! {
                     <div class="notice warn" role="alert">
                         <h2>"No such page"</h2>
@@ -50,7 +49,8 @@ pub fn App() -> impl IntoView {
     }
 }
 
-fn current_route() -> Route {
+/// The route `location.hash` names.
+pub fn current_route() -> Route {
     Route::from_hash(&window().location().hash().unwrap_or_default())
 }
 

@@ -1,12 +1,12 @@
 //! Verify all: options, the overall progress, cancel, and the copyable summary.
 
+use crate::browser::time::now_ms;
 use leptos::prelude::*;
-use waybill_app::browser::time::now_ms;
 use waybill_core::size::human;
 
-use crate::components::blob_status::BlobStatus;
-use crate::components::progress::{eta, format_rate, percent, rate};
-use crate::verify::{Role, Verification};
+use crate::ui::components::blob_status::BlobStatus;
+use crate::ui::components::progress::{eta, format_rate, percent, rate};
+use crate::ui::verify::{Role, Verification};
 
 /// The Verify panel.
 #[component]
@@ -31,7 +31,7 @@ pub fn VerifyPanel(verification: Verification) -> impl IntoView {
     let shown = verification.clone();
     let diff_ids = verification.diff_ids;
     let config_index = verification.targets.iter().position(|t| t.role == Role::Config);
-    let workers = crate::session::pool().size();
+    let workers = crate::ui::session::pool().size();
     view! {
         <section class="panel" aria-labelledby="verify-heading" data-testid="verify-panel">
             <h2 id="verify-heading">"Verify"</h2>

@@ -8,10 +8,10 @@
 
 use std::sync::Arc;
 
+use crate::browser::pool::WORKER_DIR;
+use crate::browser::pusher::client::{Event, Pusher};
+use crate::browser::pusher::protocol::{Endpoint, Failure, FromPusher, ImagePolicy, PushSettings};
 use leptos::prelude::*;
-use waybill_app::browser::pool::WORKER_DIR;
-use waybill_app::browser::pusher::client::{Event, Pusher};
-use waybill_app::browser::pusher::protocol::{Endpoint, Failure, FromPusher, ImagePolicy, PushSettings};
 use waybill_core::archive::ImageFormat;
 use waybill_core::archive::report::{ArchiveReport, ImageReport};
 use waybill_core::media::Compression;
@@ -19,15 +19,15 @@ use waybill_core::reference::Reference;
 use waybill_core::size::human;
 use web_sys::{Blob, File};
 
-use crate::components::drop_zone::DropZone;
-use crate::components::foreign_panel::ForeignPanel;
-use crate::components::layer_table::{LayerTable, LayerView};
-use crate::components::rejection_panel::{AbsentPanel, RejectionPanel};
-use crate::components::result_panel::Target;
-use crate::components::target_form::{TargetForm, target_reference};
-use crate::components::transfer_panel::TransferPanel;
-use crate::session;
-use crate::transfer::{Phase, Transfer};
+use crate::ui::components::drop_zone::DropZone;
+use crate::ui::components::foreign_panel::ForeignPanel;
+use crate::ui::components::layer_table::{LayerTable, LayerView};
+use crate::ui::components::rejection_panel::{AbsentPanel, RejectionPanel};
+use crate::ui::components::result_panel::Target;
+use crate::ui::components::target_form::{TargetForm, target_reference};
+use crate::ui::components::transfer_panel::TransferPanel;
+use crate::ui::session;
+use crate::ui::transfer::{Phase, Transfer};
 
 /// Chunk sizes offered, in MiB (all under the 100 MB request bodies Cloudflare accepts).
 pub const CHUNK_CHOICES: &[u64] = &[4, 8, 16, 32, 64];

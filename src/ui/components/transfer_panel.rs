@@ -2,15 +2,15 @@
 //! then each blob's upload with its rate and time left, the overall figures, Cancel, and how it
 //! ended.
 
+use crate::browser::pusher::protocol::Failure;
+use crate::browser::time::now_ms;
 use leptos::prelude::*;
-use waybill_app::browser::pusher::protocol::Failure;
-use waybill_app::browser::time::now_ms;
 use waybill_core::archive::verify::BlobStatus;
 use waybill_core::registry::BlobOutcome;
 use waybill_core::size::human;
 
-use crate::components::digest::DigestBadge;
-use crate::components::progress::{eta, format_rate, percent, rate};
+use crate::ui::components::digest::DigestBadge;
+use crate::ui::components::progress::{eta, format_rate, percent, rate};
 
 /// Below this many bytes a transfer is over before its rate means anything.
 const RATE_FLOOR: u64 = 1 << 20;
@@ -19,9 +19,9 @@ const RATE_FLOOR: u64 = 1 << 20;
 fn meaningful_rate(bytes: u64, millis: f64) -> Option<f64> {
     if bytes < RATE_FLOOR { None } else { rate(bytes, millis) }
 }
-use crate::components::rejection_panel::{AbsentPanel, RejectionPanel};
-use crate::components::result_panel::{ResultPanel, Target};
-use crate::transfer::{BlobRow, FileRow, Phase, Transfer};
+use crate::ui::components::rejection_panel::{AbsentPanel, RejectionPanel};
+use crate::ui::components::result_panel::{ResultPanel, Target};
+use crate::ui::transfer::{BlobRow, FileRow, Phase, Transfer};
 
 /// The run's panel. `verb` is "Push" or "Copy"; `on_cancel` stops it; `allow` and `fetch` are
 /// the page's toggles (a refusal's buttons tick them).
@@ -62,7 +62,7 @@ pub fn TransferPanel(
 
 #[component]
 fn Verification(transfer: Transfer) -> impl IntoView {
-    let workers = crate::session::pool().size();
+    let workers = crate::ui::session::pool().size();
     move || {
         let files = transfer.files.get();
         if let Some((done, total)) = transfer.verifying.get() {

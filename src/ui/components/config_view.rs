@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use waybill_core::config::ImageConfig;
 use waybill_core::manifest::Descriptor;
 
-use crate::verify::{BlobState, DiffCheck, Verification};
+use crate::ui::verify::{BlobState, DiffCheck, Verification};
 
 /// The config panel.
 #[component]

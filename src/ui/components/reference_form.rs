@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::route::go_inspect;
-use crate::session;
+use crate::ui::route::go_inspect;
+use crate::ui::session;
 
 /// References worth trying, each showing something Waybill is good at.
 const EXAMPLES: &[(&str, &str)] = &[

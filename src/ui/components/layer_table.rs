@@ -11,9 +11,9 @@ use waybill_core::policy::pulp_verdict;
 use waybill_core::report::LayerReport;
 use waybill_core::size::human;
 
-use crate::components::blob_status::BlobStatus;
-use crate::components::digest::DigestBadge;
-use crate::verify::Verification;
+use crate::ui::components::blob_status::BlobStatus;
+use crate::ui::components::digest::DigestBadge;
+use crate::ui::verify::Verification;
 
 /// What one row shows, from a registry manifest's report or a dropped archive's.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,9 +8,9 @@ use leptos::prelude::*;
 use waybill_core::registry::{BlobOutcome, CopyReport};
 use waybill_core::size::human;
 
-use crate::api::{self, PulpAnswer};
-use crate::components::digest::CopyButton;
-use crate::session;
+use crate::ui::api::{self, PulpAnswer};
+use crate::ui::components::digest::CopyButton;
+use crate::ui::session;
 
 /// Where the image went.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,19 +10,19 @@ use waybill_core::manifest::{Manifest, ManifestDocument};
 use waybill_core::reference::Reference;
 use waybill_core::report::InspectReport;
 
-use crate::api::{self, ImageView, Inspection, Problem, ProblemKind};
-use crate::components::config_view::ConfigView;
-use crate::components::foreign_panel::ForeignPanel;
-use crate::components::layer_table::{LayerTable, LayerView};
-use crate::components::login_form::LoginForm;
-use crate::components::platform_picker::PlatformPicker;
-use crate::components::problem::ProblemPanel;
-use crate::components::raw_json::{RawDocument, RawJson};
-use crate::components::reference_form::ReferenceForm;
-use crate::components::summary::Summary;
-use crate::components::verify_panel::VerifyPanel;
-use crate::session;
-use crate::verify::Verification;
+use crate::ui::api::{self, ImageView, Inspection, Problem, ProblemKind};
+use crate::ui::components::config_view::ConfigView;
+use crate::ui::components::foreign_panel::ForeignPanel;
+use crate::ui::components::layer_table::{LayerTable, LayerView};
+use crate::ui::components::login_form::LoginForm;
+use crate::ui::components::platform_picker::PlatformPicker;
+use crate::ui::components::problem::ProblemPanel;
+use crate::ui::components::raw_json::{RawDocument, RawJson};
+use crate::ui::components::reference_form::ReferenceForm;
+use crate::ui::components::summary::Summary;
+use crate::ui::components::verify_panel::VerifyPanel;
+use crate::ui::session;
+use crate::ui::verify::Verification;
 
 /// Where fetching the reference stands.
 #[derive(Clone)]

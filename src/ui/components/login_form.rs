@@ -1,10 +1,10 @@
 //! Signing in to one registry: kept in memory, or for this tab if the user ticks the box; never
 //! in localStorage, never in a link, and sent only to that registry (and its token service).
 
+use crate::browser::protocol::Login;
 use leptos::prelude::*;
-use waybill_app::browser::protocol::Login;
 
-use crate::session;
+use crate::ui::session;
 
 /// The sign-in form for `host` (a registry as written in references). `open` unfolds it (after
 /// an "unauthorised" answer); `on_saved` runs after the login is stored or forgotten; `action`

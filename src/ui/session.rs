@@ -4,9 +4,9 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use crate::browser::pool::{WORKER_DIR, WorkerPool};
+use crate::browser::protocol::Login;
 use serde::{Deserialize, Serialize};
-use waybill_app::browser::pool::{WORKER_DIR, WorkerPool};
-use waybill_app::browser::protocol::Login;
 use web_sys::Storage;
 
 /// sessionStorage key prefix for logins the user asked to keep for this tab.
