@@ -49,7 +49,7 @@ pub enum AccessSource<'s> {
     /// Slices of a plain archive.
     Slices(SliceSource),
     /// Through the core's reader (compressed archives).
-    Through(ArchiveSource<StoredBytes<'s, FileSource>, BlobChunk>),
+    Through(Box<ArchiveSource<StoredBytes<'s, FileSource>, BlobChunk>>),
 }
 
 impl BlobSource for AccessSource<'_> {
@@ -136,11 +136,8 @@ impl ArchiveAccess<FileSource> for BrowserAccess {
         if archive.compression() != Compression::None {
             // As ThroughArchive does: hashed again while uploading.
             let bytes = StoredBytes::new(archive, stored.clone());
-            return AccessSource::Through(ArchiveSource::new(
-                bytes,
-                descriptor.digest.clone(),
-                descriptor.size,
-            ));
+            let source = ArchiveSource::new(bytes, descriptor.digest.clone(), descriptor.size);
+            return AccessSource::Through(Box::new(source));
         }
         let proof = facts.and_then(|f| verify::proof(stored, f, &descriptor.digest, descriptor.size));
         AccessSource::Slices(SliceSource::new(

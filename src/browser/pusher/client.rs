@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use waybill_core::archive::verify::FileFacts;
 use web_sys::{Blob, Event as DomEvent, MessageEvent, Worker};
 
-use super::protocol::{CopySettings, Endpoint, FileRequest, FromPusher, PushSettings, ToPusher};
+use super::protocol::{CopySettings, Endpoint, FileHashes, FileRequest, FromPusher, PushSettings, ToPusher};
 use crate::browser::pool::WorkerPool;
 use crate::browser::protocol::{HashJob, decode, encode};
 use crate::browser::spawn::{self, absolute, revoke};
@@ -49,6 +49,9 @@ pub struct Pusher {
     inner: Rc<Inner>,
 }
 
+/// The worker's message and error handlers, held as long as the worker lives.
+type Handlers = (Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(DomEvent)>);
+
 struct Inner {
     worker: Worker,
     bootstrap: RefCell<Option<String>>,
@@ -58,7 +61,7 @@ struct Inner {
     pool: WorkerPool,
     hashing: RefCell<Vec<u32>>,
     on_event: Rc<dyn Fn(Event)>,
-    handlers: RefCell<Option<(Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(DomEvent)>)>>,
+    handlers: RefCell<Option<Handlers>>,
 }
 
 impl Drop for Inner {
@@ -185,7 +188,7 @@ fn hash_files(inner: &Rc<Inner>, files: Vec<FileRequest>) {
         post(&inner.worker, &ToPusher::Hashes { facts: Err("the page holds no file to hash".into()) }, None);
         return;
     };
-    let results: Rc<RefCell<Vec<(u64, Result<FileFacts, String>)>>> = Rc::default();
+    let results: Rc<RefCell<FileHashes>> = Rc::default();
     let remaining = Rc::new(Cell::new(files.len()));
     if files.is_empty() {
         post(&inner.worker, &ToPusher::Hashes { facts: Ok(Vec::new()) }, None);
@@ -221,7 +224,7 @@ fn hash_files(inner: &Rc<Inner>, files: Vec<FileRequest>) {
 
 fn record(
     inner: &Rc<Inner>,
-    results: &Rc<RefCell<Vec<(u64, Result<FileFacts, String>)>>>,
+    results: &Rc<RefCell<FileHashes>>,
     remaining: &Rc<Cell<usize>>,
     offset: u64,
     facts: Result<FileFacts, String>,

@@ -91,6 +91,9 @@ pub struct FileRequest {
     pub sha512: bool,
 }
 
+/// What hashing gave for each file, by the file's offset in the archive.
+pub type FileHashes = Vec<(u64, Result<FileFacts, String>)>;
+
 /// The page's messages.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -119,7 +122,7 @@ pub enum ToPusher {
     /// stopped as a whole ("cancelled").
     Hashes {
         /// The facts.
-        facts: Result<Vec<(u64, Result<FileFacts, String>)>, String>,
+        facts: Result<FileHashes, String>,
     },
     /// Stop the running push or copy: nothing more is sent but the `DELETE`s of open upload
     /// sessions, and no manifest is pushed.
