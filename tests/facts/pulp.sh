@@ -122,6 +122,17 @@ done
 out=$(put_manifest "$R2" v1 "$T/m-urls.json")
 check "foreign layer with urls, all blobs mounted -> 201" 201 "${out%% *}"
 
+# --- telling Pulp from other registries (the app reads Pulp's REST API only where there is one) -------
+curl -s "${A[@]}" -D "$T/h" -o /dev/null -I "$PULP_URL/v2/"
+check "HEAD /v2/ -> 200" 200 "$(status <"$T/h")"
+check "HEAD /v2/ carries pulpcore's Correlation-ID" yes "$([ -n "$(header Correlation-ID <"$T/h")" ] && echo yes || echo no)"
+curl -s -D "$T/h" -o /dev/null -I "$PULP_TOKEN_URL/v2/"
+check "token API: HEAD /v2/ without a token -> 401 with a Correlation-ID too" "401 yes" \
+  "$(status <"$T/h") $([ -n "$(header Correlation-ID <"$T/h")" ] && echo yes || echo no)"
+curl -s -D "$T/h" -o /dev/null -X POST "$PULP_URL/v2/waybill-facts/challenge-$run/blobs/uploads/"
+check "POST without credentials -> 401 WWW-Authenticate: Basic (a browser must fetch with credentials: omit)" \
+  "401 Basic realm=\"api\"" "$(status <"$T/h") $(header WWW-Authenticate <"$T/h")"
+
 # --- Bearer token auth (the second API server) ----------------------------------------------------
 curl -s -D "$T/h" -o /dev/null -X POST "$PULP_TOKEN_URL/v2/waybill-facts/tok-$run/blobs/uploads/"
 check "token server: unauthenticated POST -> 401" 401 "$(status <"$T/h")"

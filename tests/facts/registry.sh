@@ -85,4 +85,9 @@ check_contains "… UNKNOWN first" '{"errors":[{"code":"UNKNOWN","message":"unkn
 check_contains "… and MANIFEST_BLOB_UNKNOWN naming the foreign layer although it was uploaded" \
   "\"code\":\"MANIFEST_BLOB_UNKNOWN\",\"message\":\"blob unknown to registry\",\"detail\":\"$(digest_of "$T/foreign.tgz")\"" "$out"
 
+# What tells Pulp from distribution: distribution's answers carry no Correlation-ID.
+curl -s -D "$T/h" -o /dev/null -I "$REGISTRY_STRICT_URL/v2/"
+check "HEAD /v2/ -> 200 without a Correlation-ID" "200 no" \
+  "$(status <"$T/h") $([ -n "$(header Correlation-ID <"$T/h")" ] && echo yes || echo no)"
+
 facts_summary
