@@ -113,8 +113,8 @@ pub async fn forward(state: &State, out: Outgoing) -> Result<Answer, ProxyError>
     let config = state.policy.config();
     let headers = forward_request_headers(out.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())), true);
     let mut body = Some(out.body);
+    let mut send_authorization = target.sends_credentials();
     let mut hop = RedirectStep { url: target.url, origin: target.origin, same_origin: true };
-    let mut send_authorization = true;
     let mut redirects = 0u8;
     loop {
         let hop_headers: Vec<(String, String)> = headers

@@ -63,8 +63,8 @@ async fn forward(state: &AppState, request: Request) -> Result<Response, ProxyEr
     let mut body = matches!(parts.method, Method::POST | Method::PUT | Method::PATCH)
         .then(|| RequestBody::new(body, limit, idle));
 
+    let mut send_authorization = target.sends_credentials();
     let mut hop = RedirectStep { url: target.url, origin: target.origin, same_origin: true };
-    let mut send_authorization = true;
     let mut redirects = 0u8;
     loop {
         state.guard.check_host(&hop.origin.host).map_err(|refusal| ProxyError::UpstreamUnreachable {

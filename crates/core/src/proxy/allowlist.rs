@@ -28,6 +28,7 @@ enum RedirectPattern {
 #[derive(Clone, Debug)]
 pub struct Allowlist {
     public: Vec<Endpoint>,
+    foreign: Vec<Endpoint>,
     private: Vec<Endpoint>,
     plain_http: Vec<Endpoint>,
     redirect_only: Vec<RedirectPattern>,
@@ -42,6 +43,7 @@ impl Allowlist {
         let mut public = parse_endpoints("allowed_hosts", &defaults(DEFAULT_ALLOWED_HOSTS), 443)?;
         public.extend(parse_endpoints("allowed_hosts", &config.allowed_hosts, 443)?);
         let private = parse_endpoints("private_hosts", &config.private_hosts, 443)?;
+        let foreign = parse_endpoints("foreign_layer_hosts", &config.foreign_layer_hosts, 443)?;
         let plain_http = config
             .plain_http_hosts
             .iter()
@@ -75,7 +77,7 @@ impl Allowlist {
                 None => RedirectPattern::Exact(to_endpoint(parse_entry("redirect_hosts", entry)?, 443)),
             });
         }
-        Ok(Allowlist { public, private, plain_http, redirect_only })
+        Ok(Allowlist { public, foreign, private, plain_http, redirect_only })
     }
 
     /// The origin `/r/<authority>` names: plain HTTP when `host:port` is a configured plain-HTTP
@@ -100,10 +102,17 @@ impl Allowlist {
         }
     }
 
-    /// Whether an upstream redirect may be followed to this origin: a routable origin, or a
-    /// redirect-only host (blob CDN) over HTTPS.
+    /// Whether foreign-layer downloads may be routed to this origin (`foreign_layer_hosts`, HTTPS).
+    pub fn admits_foreign(&self, origin: &UpstreamOrigin) -> bool {
+        origin.scheme == Scheme::Https
+            && self.foreign.contains(&Endpoint { host: origin.host.clone(), port: origin.port })
+    }
+
+    /// Whether an upstream redirect may be followed to this origin: a routable origin, a
+    /// foreign-layer host, or a redirect-only host (blob CDN) over HTTPS.
     pub fn admits_redirect(&self, origin: &UpstreamOrigin) -> bool {
         self.admits_route(origin)
+            || self.admits_foreign(origin)
             || (origin.scheme == Scheme::Https && self.is_redirect_host(&origin.host, origin.port))
     }
 
@@ -122,7 +131,10 @@ impl Allowlist {
     pub fn address_allowance(&self, host: &Host) -> AddressAllowance {
         let named = |list: &[Endpoint]| list.iter().any(|e| e.host == *host);
         let mut allowance = AddressAllowance::NONE;
-        if named(&self.public) || self.redirect_only.iter().any(|p| self.pattern_names(p, host)) {
+        if named(&self.public)
+            || named(&self.foreign)
+            || self.redirect_only.iter().any(|p| self.pattern_names(p, host))
+        {
             allowance = allowance.union(AddressAllowance::PUBLIC);
         }
         if named(&self.plain_http) {

@@ -93,6 +93,11 @@ pub struct ProxyConfig {
     pub idle_timeout_secs: u64,
     /// More token endpoints outside `/v2/`, as `host[:port]/path` (e.g. `auth.example.com/token`).
     pub extra_token_realms: Vec<String>,
+    /// Hosts serving foreign layers' `urls` (`go.microsoft.com`, `mcr.microsoft.com`), `host` or
+    /// `host:port`, HTTPS on public addresses only: `GET` and `HEAD` of any path are forwarded —
+    /// never with `Authorization` — so that the app can fetch a foreign layer a registry or an
+    /// archive lacks. Their CDNs go in `redirect_hosts`.
+    pub foreign_layer_hosts: Vec<String>,
     /// Registries that are Pulp, `host[:port]` as routed (each must also be allowed above): `GET`
     /// and `HEAD` of Pulp's REST API (`/pulp/api/v3/…`) are forwarded to them too, so that the
     /// app can link a pushed image to its Pulp repository, version and distribution. Nothing else
@@ -118,6 +123,7 @@ impl Default for ProxyConfig {
             response_timeout_secs: 60,
             idle_timeout_secs: 60,
             extra_token_realms: Vec::new(),
+            foreign_layer_hosts: Vec::new(),
             pulp_api_hosts: Vec::new(),
             max_learned_realms: 64,
         }

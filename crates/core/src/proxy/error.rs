@@ -28,8 +28,8 @@ pub enum ProxyError {
     /// The upstream is not on the allowlist.
     #[error(
         "the proxy does not forward to {host}{context}: it is not an allowed registry. To allow it, add \
-         \"{host}\" to allowed_hosts (HTTPS), or to plain_http_hosts for a registry on this machine, in \
-         {CONFIG_HINT}"
+         \"{host}\" to allowed_hosts (HTTPS), or to plain_http_hosts for a registry on this machine, or \
+         to foreign_layer_hosts for a host serving foreign layers' urls, in {CONFIG_HINT}"
     )]
     HostNotAllowed {
         /// `host[:port]`, canonical.

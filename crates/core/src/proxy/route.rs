@@ -17,6 +17,9 @@ pub enum TargetKind {
     TokenRealm,
     /// Pulp's REST API, read-only, on a registry listed in `pulp_api_hosts`.
     PulpApi,
+    /// A foreign layer's `urls`, on a host listed in `foreign_layer_hosts`: read-only, and never
+    /// with the client's `Authorization`.
+    ForeignLayer,
 }
 
 /// Where a routed request goes.
@@ -26,8 +29,16 @@ pub struct Target {
     pub url: Url,
     /// Its origin.
     pub origin: UpstreamOrigin,
-    /// Registry API or token realm.
+    /// Registry API, token realm, Pulp's REST API or a foreign layer.
     pub kind: TargetKind,
+}
+
+impl Target {
+    /// Whether the client's `Authorization` may be forwarded at all (then only to the route's
+    /// origin): never to a foreign layer's host (invariant 4).
+    pub fn sends_credentials(&self) -> bool {
+        self.kind != TargetKind::ForeignLayer
+    }
 }
 
 /// Whether a path is part of the distribution API.
@@ -48,6 +59,7 @@ pub fn is_proxy_path(path: &str) -> bool {
 const REGISTRY_METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
 const TOKEN_METHODS: &[&str] = &["GET", "POST"];
 const PULP_API_METHODS: &[&str] = &["GET", "HEAD"];
+const FOREIGN_METHODS: &[&str] = &["GET", "HEAD"];
 
 impl ProxyPolicy {
     /// Routes a request. `path_and_query` is the raw request target (`/r/quay.io/v2/…?n=1`);
@@ -74,7 +86,9 @@ impl ProxyPolicy {
             written.rsplit_once(':').filter(|_| authority.port.is_some()).map_or(written, |(h, _)| h);
         self.check_host(&authority.host, written_host, "")?;
         let origin = self.allowlist().route_origin(&authority);
-        if !self.allowlist().admits_route(&origin) {
+        let routable = self.allowlist().admits_route(&origin);
+        let foreign = self.allowlist().admits_foreign(&origin);
+        if !routable && !foreign {
             let context = spelled_as(written, &origin.to_string());
             return Err(ProxyError::HostNotAllowed { host: origin.to_string(), context });
         }
@@ -85,12 +99,15 @@ impl ProxyPolicy {
         }
         let mut url = origin.url(tail).map_err(|_| refuse_path(path_only(tail)))?;
         url.set_fragment(None);
-        let kind = if is_registry_path(url.path()) {
+        let realm = RealmKey { origin: origin.clone(), path: url.path().to_owned() };
+        let kind = if routable && is_registry_path(url.path()) {
             TargetKind::Registry
-        } else if realms.contains(&RealmKey { origin: origin.clone(), path: url.path().to_owned() }) {
+        } else if routable && realms.contains(&realm) {
             TargetKind::TokenRealm
-        } else if is_pulp_api_path(url.path()) && self.is_pulp_api(&origin) {
+        } else if routable && is_pulp_api_path(url.path()) && self.is_pulp_api(&origin) {
             TargetKind::PulpApi
+        } else if foreign {
+            TargetKind::ForeignLayer
         } else {
             return Err(refuse_path(url.path()));
         };
@@ -98,6 +115,7 @@ impl ProxyPolicy {
             TargetKind::Registry => REGISTRY_METHODS,
             TargetKind::TokenRealm => TOKEN_METHODS,
             TargetKind::PulpApi => PULP_API_METHODS,
+            TargetKind::ForeignLayer => FOREIGN_METHODS,
         };
         if !methods.contains(&method) {
             let detail = match kind {
@@ -105,6 +123,9 @@ impl ProxyPolicy {
                 TargetKind::TokenRealm => " to a token realm (only GET and POST)",
                 TargetKind::PulpApi => {
                     " to Pulp's REST API (only GET and HEAD: the proxy reads it, never changes it)"
+                }
+                TargetKind::ForeignLayer => {
+                    " to a foreign layer's host (only GET and HEAD: it is downloaded, never changed)"
                 }
             };
             return Err(ProxyError::MethodNotAllowed {
@@ -163,6 +184,53 @@ mod tests {
         assert_eq!(t.origin.scheme, Scheme::Http);
         let t = local().route("GET", "/r/[::1]:5201/v2/", &p.new_realms()).unwrap();
         assert_eq!(t.url.as_str(), "http://[::1]:5201/v2/");
+    }
+
+    #[test]
+    fn foreign_layer_hosts_are_read_only_any_path_and_never_get_credentials() {
+        let p = policy(|c| {
+            c.allowed_hosts = vec!["registry.example".into()];
+            c.foreign_layer_hosts = vec!["go.microsoft.com".into()];
+        });
+        let t = p.route("GET", "/r/go.microsoft.com/fwlink/?linkid=837858", &p.new_realms()).unwrap();
+        assert_eq!(t.kind, TargetKind::ForeignLayer);
+        assert_eq!(t.url.as_str(), "https://go.microsoft.com/fwlink/?linkid=837858");
+        assert!(!t.sends_credentials());
+        assert_eq!(code(&p, "HEAD", "/r/go.microsoft.com/v2/anything"), "OK", "any path, /v2/ included");
+        for method in ["POST", "PUT", "PATCH", "DELETE"] {
+            assert_eq!(
+                code(&p, method, "/r/go.microsoft.com/fwlink/"),
+                "PROXY_METHOD_NOT_ALLOWED",
+                "{method}"
+            );
+        }
+        // HTTPS on 443 only (as written), public addresses only, and only the listed host.
+        assert_eq!(code(&p, "GET", "/r/go.microsoft.com:8443/x"), "PROXY_HOST_NOT_ALLOWED");
+        assert_eq!(code(&p, "GET", "/r/download.microsoft.com/x"), "PROXY_HOST_NOT_ALLOWED");
+        // A registry keeps its own rules: its paths outside /v2/ are still refused.
+        assert_eq!(code(&p, "GET", "/r/registry.example/x"), "PROXY_PATH_NOT_ALLOWED");
+        let registry = p.route("GET", "/r/registry.example/v2/", &p.new_realms()).unwrap();
+        assert!(registry.sends_credentials());
+        // Redirects may lead to another foreign-layer host.
+        let origin = p.allowlist().route_origin(&Authority::parse("go.microsoft.com").unwrap());
+        assert!(p.allowlist().admits_redirect(&origin));
+        let bad = ProxyPolicy::new(ProxyConfig {
+            default_hosts: false,
+            foreign_layer_hosts: vec!["127.0.0.1".into()],
+            ..ProxyConfig::default()
+        });
+        assert_eq!(
+            bad.unwrap()
+                .route(
+                    "GET",
+                    "/r/127.0.0.1/x",
+                    &ProxyPolicy::new(ProxyConfig::default()).unwrap().new_realms()
+                )
+                .unwrap_err()
+                .code(),
+            "PROXY_ADDRESS_FORBIDDEN",
+            "a loopback literal is refused by address"
+        );
     }
 
     #[test]
