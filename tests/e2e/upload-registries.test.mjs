@@ -2,6 +2,10 @@
 // - an oci-archive written by skopeo (the plain fixture) is chosen with the page's file picker and
 //   pushed to the real Pulp and to the real distribution registry: both serve the manifest the
 //   archive's own index.json names (read with tar, not Waybill), and every blob verifies;
+// - an oci-archive whose foreign blobs skopeo left out: with foreign layers allowed, the push is
+//   refused until "fetch missing foreign layers" is ticked; then the foreign blob is asked for
+//   through the proxy only, without credentials, and the proxy's refusal of that host stops the
+//   push before anything is uploaded;
 // - a docker-archive with one byte of one layer flipped fails verification in the browser: the
 //   page names that layer file with the digest the config promises and the one the bytes have
 //   (computed here by sha256sum), and nothing reaches the registry.
@@ -108,4 +112,44 @@ test('a corrupted layer fails verification, names the layer, and nothing is push
   await page.getByTestId('failure').scrollIntoViewIfNeeded();
   await screenshot(page, 'upload-corrupt-1280');
   assert.deepEqual(errors, []);
+});
+
+test('a foreign blob missing from the archive: fetched only when ticked, only through the proxy', async () => {
+  const image = reg.fixtures.images['fixtures/origin-story:windows-amd64-1.13.0'];
+  const archive = ociArchive(reg.host, 'fixtures/origin-story:windows-amd64-1.13.0', path.join(dir, 'origin-oci.tar'), 'origin:oci');
+  const { page, errors, proxied } = await openUpload();
+  const sent = [];
+  page.on('request', (r) => sent.push({ url: r.url(), headers: r.headers() }));
+  await pickFile(page, archive);
+  const foreign = image.layers.filter((l) => l.foreign);
+  for (const layer of foreign) {
+    const row = page.locator(`[data-testid=layer-row][data-digest="${layer.digest}"]`);
+    assert.equal(await row.getByTestId('presence').innerText(), 'missing', 'skopeo left the blob out');
+  }
+  const repository = `upload-e2e/missing-foreign-${stamp}`;
+  await fillTarget(page, 'upload', { registry: strictHost, repository, tag: 'v1' });
+  await page.getByLabel(/^Allow foreign layers/).check();
+  const absent = page.getByTestId('absent-panel');
+  await absent.waitFor();
+  assert.equal(await page.getByTestId('push').count(), 0, 'no Push while the blobs are missing and fetching is off');
+  for (const layer of foreign) assert.ok((await absent.innerText()).includes(layer.digest));
+  assert.deepEqual(proxied, [], 'nothing sent');
+
+  await page.getByLabel(/^Fetch missing foreign layers/).check();
+  await page.getByTestId('push').click();
+  const end = await runEnds(page);
+  assert.equal(end.ok, false);
+  const message = await page.getByTestId('failure-message').innerText();
+  assert.match(message, /mcr\.microsoft\.com\.invalid/, message);
+  const toForeign = sent.filter((r) => r.url.includes('mcr.microsoft.com.invalid'));
+  for (const r of toForeign) {
+    assert.ok(new URL(r.url).pathname.startsWith('/r/mcr.microsoft.com.invalid/'), `through the proxy: ${r.url}`);
+    assert.equal(r.headers.authorization, undefined, 'no credentials to a foreign host');
+  }
+  assert.equal(proxied.filter((r) => /^(POST|PATCH|PUT) /.test(r)).length, 0, `nothing uploaded: ${proxied.join(', ')}`);
+  const tags = await fetch(`${reg.REGISTRY_STRICT_URL}/v2/${repository}/tags/list`);
+  assert.equal(tags.status, 404, 'the registry has no such repository');
+  await page.getByTestId('failure').scrollIntoViewIfNeeded();
+  await screenshot(page, 'upload-missing-foreign-1280');
+  assert.deepEqual(errors.filter((e) => !/status of 40[34]/.test(e)), []);
 });

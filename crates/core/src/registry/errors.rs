@@ -343,6 +343,11 @@ fn hint(status: u16, code: Option<&str>, message: &str, html: bool, ratelimit: O
     if !text.is_empty() {
         return text.to_owned();
     }
+    // Waybill's own proxy refused: its message already says what it refused and which setting
+    // would allow it; a hint about the registry's credentials would mislead.
+    if code.is_some_and(|c| c.starts_with("PROXY_")) {
+        return String::new();
+    }
     match (status, code) {
         (401, _) | (_, Some("UNAUTHORIZED")) => "authentication failed: pass --username with \
             --password-stdin (or set WAYBILL_USERNAME and WAYBILL_PASSWORD) for this registry"
@@ -490,6 +495,12 @@ mod tests {
         assert!(e.hint.contains("lack permission"));
         let e = parse(403, &[], r#"{"errors":[{"code":"DENIED","message":"requested access is denied"}]}"#);
         assert!(e.hint.contains("lack permission"));
+        let e = parse(
+            403,
+            &[],
+            r#"{"errors":[{"code":"PROXY_HOST_NOT_ALLOWED","message":"the proxy does not forward to x"}]}"#,
+        );
+        assert_eq!(e.hint, "", "the proxy's own message says what to do");
     }
 
     #[test]
