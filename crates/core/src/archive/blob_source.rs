@@ -1,15 +1,21 @@
 //! Archive blobs as [`BlobSource`]s for the registry module's upload engine: a stored file as is,
 //! or an uncompressed layer gzip'd on the fly (`--compress gzip`). Like the engine's own
-//! [`StreamSource`](crate::registry::StreamSource), each holds exactly one chunk — the one being
-//! uploaded — so that a failed chunk can be resent from the registry's `Range`, and hashes what it
-//! serves, so the upload is finalised only if the bytes sent match the digest in the manifest.
+//! [`StreamSource`](crate::registry::StreamSource), each keeps chunks in a rewind window — here
+//! exactly one, the one being uploaded — so that a failed chunk can be resent from the registry's
+//! `Range`, and hashes what it serves, so the upload is finalised only if the bytes sent match the
+//! digest in the manifest.
 
 use super::gzip::{DeterministicGzip, PIECE};
 use super::model::Stored;
 use super::open::Archive;
 use super::source::{MAX_READ, RandomAccess};
 use crate::digest::{Digest, Verified, Verifier};
+use crate::registry::rewind::{Next, RewindWindow};
 use crate::registry::{BlobSource, ChunkBytes, Error, SourceChunk};
+
+/// Chunks an [`ArchiveSource`] keeps for resending: the last one handed out. A registry that lost
+/// more than that makes the push fail, saying to run it again (docs/archives.md).
+const KEPT_CHUNKS: usize = 1;
 
 /// Where a blob's bytes come from, in order.
 #[allow(async_fn_in_trait)] // not Send, like every future in the core
@@ -96,15 +102,14 @@ pub struct ArchiveSource<P, C> {
     digest: Digest,
     size: u64,
     verifier: Option<Verifier>,
-    buffered: Option<(u64, SourceChunk<C>)>,
-    position: u64,
+    window: RewindWindow<C>,
 }
 
 impl<P, C> std::fmt::Debug for ArchiveSource<P, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ArchiveSource")
             .field("digest", &self.digest)
-            .field("position", &self.position)
+            .field("position", &self.window.position())
             .finish()
     }
 }
@@ -113,7 +118,7 @@ impl<P: Producer, C: ChunkBytes> ArchiveSource<P, C> {
     /// A source of `size` bytes that must hash to `digest`.
     pub fn new(producer: P, digest: Digest, size: u64) -> ArchiveSource<P, C> {
         let verifier = Some(Verifier::new(digest.clone(), Some(size)));
-        ArchiveSource { producer, digest, size, verifier, buffered: None, position: 0 }
+        ArchiveSource { producer, digest, size, verifier, window: RewindWindow::new(KEPT_CHUNKS) }
     }
 
     fn fail(&self, message: String) -> Error {
@@ -124,7 +129,7 @@ impl<P: Producer, C: ChunkBytes> ArchiveSource<P, C> {
         self.fail(format!(
             "the upload asked for byte {offset}, but only bytes {}..{} are held; run the push again",
             self.rewind_floor(),
-            self.position
+            self.window.position()
         ))
     }
 }
@@ -141,19 +146,11 @@ impl<P: Producer, C: ChunkBytes> BlobSource for ArchiveSource<P, C> {
     }
 
     async fn read(&mut self, offset: u64, len: u64) -> Result<SourceChunk<C>, Error> {
-        if offset < self.position {
-            let Some((start, chunk)) = &self.buffered else { return Err(self.cannot_seek(offset)) };
-            if offset < *start {
-                return Err(self.cannot_seek(offset));
-            }
-            let skip = usize::try_from(offset - start).map_err(|_| self.cannot_seek(offset))?;
-            return Ok(SourceChunk { data: chunk.data.tail(skip), len: chunk.len - (offset - start) });
-        }
-        if offset > self.position {
-            return Err(self.cannot_seek(offset));
-        }
-        let want = usize::try_from(len.min(self.size - offset)).map_err(|_| self.cannot_seek(offset))?;
-        self.buffered = None;
+        let want = match self.window.next(offset, len, self.size) {
+            Some(Next::Held(chunk)) => return Ok(chunk),
+            Some(Next::Fresh(want)) => want,
+            None => return Err(self.cannot_seek(offset)),
+        };
         let bytes = self.producer.produce(want).await.map_err(|m| self.fail(m))?;
         if bytes.len() < want {
             return Err(self.fail(format!(
@@ -167,21 +164,17 @@ impl<P: Producer, C: ChunkBytes> BlobSource for ArchiveSource<P, C> {
         if let Some(verifier) = self.verifier.as_mut() {
             verifier.update(&bytes)?;
         }
-        let chunk = SourceChunk { len: bytes.len() as u64, data: C::from_vec(bytes) };
-        self.buffered = Some((offset, chunk.clone()));
-        self.position = offset + chunk.len;
-        Ok(chunk)
+        Ok(self.window.keep(bytes))
     }
 
     fn rewind_floor(&self) -> u64 {
-        self.buffered.as_ref().map_or(self.position, |(start, _)| *start)
+        self.window.floor()
     }
 
     async fn finish(&mut self) -> Result<Verified, Error> {
-        if self.position < self.size {
-            return Err(
-                self.fail(format!("finished after {} of {} bytes were read", self.position, self.size))
-            );
+        let position = self.window.position();
+        if position < self.size {
+            return Err(self.fail(format!("finished after {position} of {} bytes were read", self.size)));
         }
         // Anything more from the producer is past the declared size.
         let extra = self.producer.produce(1).await.map_err(|m| self.fail(m))?;
@@ -193,7 +186,7 @@ impl<P: Producer, C: ChunkBytes> BlobSource for ArchiveSource<P, C> {
                 self.size
             )));
         }
-        self.buffered = None;
+        self.window.clear();
         Ok(verifier.finish()?)
     }
 }

@@ -15,6 +15,7 @@ pub mod inspect;
 pub mod pull;
 pub mod push;
 pub mod resolve;
+pub(crate) mod rewind;
 pub mod source;
 pub mod upload;
 pub mod verify;

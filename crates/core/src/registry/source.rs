@@ -9,13 +9,13 @@
 //!
 //! [`StreamSource`] is the source for copies: it reads a blob download, hashing as it goes, and
 //! keeps the last two chunks it handed out — the one on the wire and the one read ahead while
-//! it is sent — so that a failed chunk can be resent from the registry's `Range` without
-//! reading the blob again. Memory stays at two chunks per blob, whatever the blob's size.
-
-use std::collections::VecDeque;
+//! it is sent — in a [`RewindWindow`], so that a failed chunk can be resent from the registry's
+//! `Range` without reading the blob again. Memory stays at two chunks per blob, whatever the
+//! blob's size.
 
 use super::errors::Error;
 use super::pull::BlobStream;
+use super::rewind::{Next, RewindWindow};
 use crate::digest::{Digest, Verified};
 use crate::transport::ResponseBody;
 
@@ -74,16 +74,14 @@ pub struct StreamSource<B, C> {
     /// Bytes received past the end of the last chunk handed out (a network read rarely ends
     /// on a chunk boundary).
     carry: Vec<u8>,
-    /// The last chunks handed out, oldest first, with their offsets: what a resume can resend.
-    buffered: VecDeque<(u64, SourceChunk<C>)>,
-    /// Offset of the next byte not yet handed out.
-    position: u64,
+    /// The last chunks handed out: what a resume can resend.
+    window: RewindWindow<C>,
 }
 
 impl<B: ResponseBody, C: ChunkBytes> StreamSource<B, C> {
     /// A source over a blob download of `size` bytes.
     pub fn new(stream: BlobStream<B>, digest: Digest, size: u64) -> StreamSource<B, C> {
-        StreamSource { stream, digest, size, carry: Vec::new(), buffered: VecDeque::new(), position: 0 }
+        StreamSource { stream, digest, size, carry: Vec::new(), window: RewindWindow::new(KEPT_CHUNKS) }
     }
 
     fn cannot_seek(&self, offset: u64) -> Error {
@@ -92,7 +90,7 @@ impl<B: ResponseBody, C: ChunkBytes> StreamSource<B, C> {
             message: format!(
                 "a streamed copy cannot go back to byte {offset} (it holds bytes {}..{} only); run the copy again",
                 self.rewind_floor(),
-                self.position
+                self.window.position()
             ),
         }
     }
@@ -110,23 +108,11 @@ impl<B: ResponseBody, C: ChunkBytes> BlobSource for StreamSource<B, C> {
     }
 
     async fn read(&mut self, offset: u64, len: u64) -> Result<SourceChunk<C>, Error> {
-        if offset < self.position {
-            let Some((start, chunk)) =
-                self.buffered.iter().find(|(start, chunk)| *start <= offset && offset < start + chunk.len)
-            else {
-                return Err(self.cannot_seek(offset));
-            };
-            let skip = usize::try_from(offset - start).map_err(|_| self.cannot_seek(offset))?;
-            return Ok(SourceChunk { data: chunk.data.tail(skip), len: chunk.len - (offset - start) });
-        }
-        if offset > self.position {
-            return Err(self.cannot_seek(offset));
-        }
-        let want = usize::try_from(len.min(self.size - offset)).map_err(|_| self.cannot_seek(offset))?;
-        // Forget the oldest chunk before filling the next, so that no more than two are held.
-        if self.buffered.len() >= KEPT_CHUNKS {
-            self.buffered.pop_front();
-        }
+        let want = match self.window.next(offset, len, self.size) {
+            Some(Next::Held(chunk)) => return Ok(chunk),
+            Some(Next::Fresh(want)) => want,
+            None => return Err(self.cannot_seek(offset)),
+        };
         let mut bytes = Vec::with_capacity(want.max(self.carry.len()));
         bytes.append(&mut self.carry);
         while bytes.len() < want {
@@ -148,26 +134,24 @@ impl<B: ResponseBody, C: ChunkBytes> BlobSource for StreamSource<B, C> {
                 ),
             });
         }
-        let chunk = SourceChunk { len: bytes.len() as u64, data: C::from_vec(bytes) };
-        self.buffered.push_back((offset, chunk.clone()));
-        self.position = offset + chunk.len;
-        Ok(chunk)
+        Ok(self.window.keep(bytes))
     }
 
     fn rewind_floor(&self) -> u64 {
-        self.buffered.front().map_or(self.position, |(start, _)| *start)
+        self.window.floor()
     }
 
     async fn finish(&mut self) -> Result<Verified, Error> {
-        if self.position < self.size {
+        let position = self.window.position();
+        if position < self.size {
             return Err(Error::Source {
                 digest: self.digest.clone(),
-                message: format!("finished after {} of {} bytes were read", self.position, self.size),
+                message: format!("finished after {position} of {} bytes were read", self.size),
             });
         }
         // Anything still arriving is past the declared size: the verifier reports the overrun.
         while self.stream.next().await?.is_some() {}
-        self.buffered.clear();
+        self.window.clear();
         self.stream.verified().cloned().ok_or_else(|| Error::Source {
             digest: self.digest.clone(),
             message: "the download ended without being verified".into(),
@@ -192,16 +176,6 @@ mod tests {
     impl ResponseBody for Pieces {
         async fn chunk(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
             Ok((!self.0.is_empty()).then(|| self.0.remove(0)))
-        }
-    }
-
-    impl ChunkBytes for Vec<u8> {
-        fn from_vec(bytes: Vec<u8>) -> Vec<u8> {
-            bytes
-        }
-
-        fn tail(&self, start: usize) -> Vec<u8> {
-            self[start..].to_vec()
         }
     }
 
