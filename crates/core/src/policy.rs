@@ -115,6 +115,52 @@ pub fn plan(manifest: &ImageManifest, allow_foreign_layers: bool) -> Result<Plan
     Ok(Plan { blobs, warnings })
 }
 
+/// [`plan`] for several image manifests pushed together (an index's images, an archive image's
+/// platforms): the union of their blobs in order, each digest once, and all their warnings — or,
+/// when any is refused, every refused layer, each digest once.
+pub fn plan_all<'a>(
+    manifests: impl IntoIterator<Item = &'a ImageManifest>,
+    allow_foreign_layers: bool,
+) -> Result<Plan, Vec<Rejection>> {
+    let mut blobs: Vec<PlannedBlob> = Vec::new();
+    let mut warnings = Vec::new();
+    let mut rejections: Vec<Rejection> = Vec::new();
+    for manifest in manifests {
+        match plan(manifest, allow_foreign_layers) {
+            Ok(plan) => {
+                warnings.extend(plan.warnings);
+                for blob in plan.blobs {
+                    if blobs.iter().all(|b| b.descriptor.digest != blob.descriptor.digest) {
+                        blobs.push(blob);
+                    }
+                }
+            }
+            Err(refused) => {
+                for r in refused {
+                    if rejections.iter().all(|known| known.digest != r.digest) {
+                        rejections.push(r);
+                    }
+                }
+            }
+        }
+    }
+    if rejections.is_empty() { Ok(Plan { blobs, warnings }) } else { Err(rejections) }
+}
+
+/// A refusal in words, every rejected layer on a line of its own: the message of the errors that
+/// carry one (`registry::ImageError::Rejected`, `archive::PushError::Rejected`).
+pub fn refusal_text(rejections: &[Rejection]) -> String {
+    let mut text = format!(
+        "the foreign-layer policy refuses {} layer{}; nothing was uploaded:",
+        rejections.len(),
+        if rejections.len() == 1 { "" } else { "s" }
+    );
+    for r in rejections {
+        text.push_str(&format!("\n  - {r}"));
+    }
+    text
+}
+
 /// The warnings [`plan`] gives for every layer of `manifest`, whatever the policy: for showing
 /// in an inspect report before anyone decides.
 pub fn warnings(manifest: &ImageManifest) -> Vec<String> {

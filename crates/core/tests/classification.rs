@@ -225,6 +225,33 @@ fn repeated_layers_are_planned_once() {
 }
 
 #[test]
+fn several_manifests_are_planned_as_one_union_or_refused_together() {
+    let portainer = image(PORTAINER);
+    let mut sibling = image(PORTAINER);
+    // A second platform sharing the foreign base layers and one more layer of its own.
+    let own = descriptor(
+        "application/vnd.docker.image.rootfs.diff.tar.gzip",
+        &format!("sha256:{}", "ab".repeat(32)),
+        7,
+    );
+    sibling.layers.push(own.clone());
+
+    let rejections = policy::plan_all([&portainer, &sibling], false).unwrap_err();
+    let digests: Vec<String> = rejections.iter().map(|r| r.digest.to_string()).collect();
+    assert_eq!(digests, [PORTAINER_FOREIGN_1, PORTAINER_FOREIGN_2], "each refused layer once");
+    let text = policy::refusal_text(&rejections);
+    assert!(text.starts_with("the foreign-layer policy refuses 2 layers; nothing was uploaded:"), "{text}");
+    assert_eq!(text.lines().count(), 3, "{text}");
+
+    let plan = policy::plan_all([&portainer, &sibling], true).unwrap();
+    let mut expected: Vec<&Digest> = vec![&portainer.config.digest];
+    expected.extend(portainer.layers.iter().map(|l| &l.digest));
+    expected.push(&own.digest);
+    let planned: Vec<&Digest> = plan.blobs.iter().map(|b| &b.descriptor.digest).collect();
+    assert_eq!(planned, expected, "the union, in order, each digest once");
+}
+
+#[test]
 fn oci_nondistributable_zstd_is_foreign_by_media_type() {
     let manifest = image(OCI_NONDIST);
     let kinds: Vec<LayerKind> = manifest.layers.iter().map(classify).collect();

@@ -81,7 +81,7 @@ pub enum PushEvent<'a> {
 #[derive(Debug, thiserror::Error)]
 pub enum PushError {
     /// The foreign-layer policy refused the image.
-    #[error("{}", rejection_text(.0))]
+    #[error("{}", policy::refusal_text(.0))]
     Rejected(Vec<Rejection>),
     /// Foreign layers are allowed, but the archive lacks their blobs and fetching is off.
     #[error("{}", absent_text(.0))]
@@ -127,18 +127,6 @@ impl From<ArchiveError> for PushError {
     }
 }
 
-fn rejection_text(rejections: &[Rejection]) -> String {
-    let mut text = format!(
-        "the foreign-layer policy refuses {} layer{}; nothing was uploaded:",
-        rejections.len(),
-        if rejections.len() == 1 { "" } else { "s" }
-    );
-    for r in rejections {
-        text.push_str(&format!("\n  - {r}"));
-    }
-    text
-}
-
 fn absent_text(absent: &[AbsentForeign]) -> String {
     let mut text = format!(
         "{} foreign layer{} not in the archive, and Pulp (like any registry keeping the layer) needs the blob \
@@ -163,21 +151,8 @@ fn absent_text(absent: &[AbsentForeign]) -> String {
 
 /// The policy for every image manifest of `image`, from its metadata alone.
 pub fn check_policy(image: &ArchiveImage, allow_foreign_layers: bool) -> Result<Vec<String>, Vec<Rejection>> {
-    let mut warnings = Vec::new();
-    let mut rejections: Vec<Rejection> = Vec::new();
-    for m in &image.manifests {
-        match policy::plan(&build::policy_view(m), allow_foreign_layers) {
-            Ok(plan) => warnings.extend(plan.warnings),
-            Err(refused) => {
-                for r in refused {
-                    if rejections.iter().all(|known| known.digest != r.digest) {
-                        rejections.push(r);
-                    }
-                }
-            }
-        }
-    }
-    if rejections.is_empty() { Ok(warnings) } else { Err(rejections) }
+    let views: Vec<_> = image.manifests.iter().map(build::policy_view).collect();
+    policy::plan_all(&views, allow_foreign_layers).map(|plan| plan.warnings)
 }
 
 /// Foreign layers whose blob is not in the archive.

@@ -18,7 +18,7 @@ use super::client::Client;
 use super::errors::Error;
 use super::foreign::fetch_foreign;
 use super::push::Mount;
-use super::resolve::{ImageError, PlatformChoice, ResolvedImage, fetch_document, resolve_images};
+use super::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images};
 use super::source::{ChunkBytes, StreamSource};
 use super::upload::ChunkPolicy;
 use crate::digest::Digest;
@@ -160,7 +160,9 @@ where
         });
     }
 
-    let (blobs, warnings) = plan_all(&images, options.allow_foreign_layers)?;
+    let policy::Plan { blobs, warnings } =
+        policy::plan_all(images.iter().map(|i| &i.image), options.allow_foreign_layers)
+            .map_err(ImageError::Rejected)?;
     events(CopyEvent::Planned { blobs: blobs.len(), bytes: blobs.iter().map(|b| b.descriptor.size).sum() });
 
     // Already there under this reference, with this digest: a registry only keeps a manifest
@@ -220,36 +222,6 @@ where
         manifests,
         warnings,
     })
-}
-
-/// The policy for every image at once; the union of their blobs, each digest once.
-fn plan_all(
-    images: &[ResolvedImage],
-    allow_foreign_layers: bool,
-) -> Result<(Vec<PlannedBlob>, Vec<String>), ImageError> {
-    let mut blobs: Vec<PlannedBlob> = Vec::new();
-    let mut warnings = Vec::new();
-    let mut rejections = Vec::new();
-    for resolved in images {
-        match policy::plan(&resolved.image, allow_foreign_layers) {
-            Ok(plan) => {
-                warnings.extend(plan.warnings);
-                for blob in plan.blobs {
-                    if blobs.iter().all(|b| b.descriptor.digest != blob.descriptor.digest) {
-                        blobs.push(blob);
-                    }
-                }
-            }
-            Err(refused) => {
-                for r in refused {
-                    if rejections.iter().all(|known: &policy::Rejection| known.digest != r.digest) {
-                        rejections.push(r);
-                    }
-                }
-            }
-        }
-    }
-    if rejections.is_empty() { Ok((blobs, warnings)) } else { Err(ImageError::Rejected(rejections)) }
 }
 
 async fn push_manifest<T: Transport>(

@@ -6,7 +6,7 @@ use super::errors::Error;
 use crate::digest::Digest;
 use crate::manifest::{Descriptor, ImageManifest, Manifest, ManifestDocument, ManifestError, Platform};
 use crate::platform::{self, PlatformError, PlatformSpec};
-use crate::policy::Rejection;
+use crate::policy::{self, Rejection};
 use crate::transport::Transport;
 
 /// Which manifests of an index to use.
@@ -97,7 +97,7 @@ pub enum ImageError {
         actual: u64,
     },
     /// The foreign-layer policy refused the image; nothing was sent to the destination.
-    #[error("{}", rejection_text(.0))]
+    #[error("{}", policy::refusal_text(.0))]
     Rejected(Vec<Rejection>),
     /// A blob could not be transferred or verified (so no manifest was pushed).
     #[error("blob {digest}: {source}; no manifest was pushed")]
@@ -133,18 +133,6 @@ pub enum ImageError {
         /// The manifest's digest.
         actual: Digest,
     },
-}
-
-fn rejection_text(rejections: &[Rejection]) -> String {
-    let mut text = format!(
-        "the foreign-layer policy refuses {} layer{}; nothing was uploaded:",
-        rejections.len(),
-        if rejections.len() == 1 { "" } else { "s" }
-    );
-    for r in rejections {
-        text.push_str(&format!("\n  - {r}"));
-    }
-    text
 }
 
 /// Fetches and parses the manifest `reference` names.
