@@ -26,8 +26,8 @@ use super::verify;
 use crate::digest::Digest;
 use crate::manifest::ManifestDocument;
 use crate::policy::{self, Rejection};
-use crate::registry::auth::Scope;
 use crate::registry::foreign::{check_foreign_url, fetch_foreign};
+use crate::registry::move_blobs::move_blobs;
 use crate::registry::upload::ChunkPolicy;
 use crate::registry::{BlobOutcome, ChunkBytes, Client, CopyEvent, CopyReport, Error, StreamSource};
 use crate::transport::Transport;
@@ -265,16 +265,13 @@ where
         blobs: blobs.len(),
         bytes: blobs.iter().map(|b| b.descriptor.size).sum(),
     }));
-    let mut outcomes = Vec::with_capacity(blobs.len());
-    for blob in blobs {
-        let d = &blob.descriptor;
-        events(PushEvent::Copy(CopyEvent::BlobStarted { digest: &d.digest, size: d.size }));
-        let outcome = transfer(archive, access, &facts, client, repository, blob, options, events)
-            .await
-            .map_err(|source| PushError::Blob { digest: d.digest.clone(), source })?;
-        events(PushEvent::Copy(CopyEvent::BlobDone { digest: &d.digest, size: d.size, outcome }));
-        outcomes.push((d.digest.clone(), d.size, outcome));
-    }
+    let copy_events = |event: CopyEvent<'_>| events(PushEvent::Copy(event));
+    let planned = blobs.iter().map(|b| (&b.descriptor, *b));
+    let upload = |blob| transfer(archive, access, &facts, client, repository, blob, options, events);
+    // One at a time, in archive order.
+    let outcomes = move_blobs(client, repository, planned, 1, &copy_events, upload)
+        .await
+        .map_err(|f| PushError::Blob { digest: f.digest, source: f.source })?;
 
     // 6: the manifests, exact bytes, children by digest first.
     let mut manifests = Vec::new();
@@ -312,7 +309,7 @@ where
     Ok(())
 }
 
-/// Gets one blob verified onto the registry.
+/// Gets one blob the registry lacks verified onto it.
 #[allow(clippy::too_many_arguments)]
 async fn transfer<R: RandomAccess, T: Transport, A: ArchiveAccess<R, Chunk = T::Chunk>>(
     archive: &Archive<R>,
@@ -328,9 +325,6 @@ where
     T::Chunk: ChunkBytes,
 {
     let d = &blob.descriptor;
-    if client.blob_present(repository, &d.digest, d.size, &Scope::push(repository)).await? {
-        return Ok(BlobOutcome::AlreadyPresent);
-    }
     let progress = |done: u64| {
         events(PushEvent::Copy(CopyEvent::BlobProgress { digest: &d.digest, done, total: d.size }))
     };

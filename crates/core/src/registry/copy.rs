@@ -10,13 +10,12 @@
 //! 3. Only when every blob is verified and present, PUT the manifests with their exact bytes:
 //!    an index's images by digest first, then the top manifest under the destination tag.
 
-use futures_util::{StreamExt as _, TryStreamExt as _};
 use serde::{Deserialize, Serialize};
 
-use super::auth::Scope;
 use super::client::Client;
 use super::errors::Error;
 use super::foreign::fetch_foreign;
+use super::move_blobs::move_blobs;
 use super::push::Mount;
 use super::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images};
 use super::source::{ChunkBytes, StreamSource};
@@ -190,20 +189,11 @@ where
         });
     }
 
-    let (src_ref, dst_ref) = (&src, &dst);
-    let outcomes: Vec<(Digest, u64, BlobOutcome)> = futures_util::stream::iter(blobs.iter())
-        .map(|blob| async move {
-            let d = &blob.descriptor;
-            events(CopyEvent::BlobStarted { digest: &d.digest, size: d.size });
-            let outcome = transfer(src_ref, dst_ref, blob, options, events)
-                .await
-                .map_err(|source| ImageError::Blob { digest: d.digest.clone(), source: Box::new(source) })?;
-            events(CopyEvent::BlobDone { digest: &d.digest, size: d.size, outcome });
-            Ok::<_, ImageError>((d.digest.clone(), d.size, outcome))
-        })
-        .buffered(options.concurrency.max(1))
-        .try_collect()
-        .await?;
+    let planned = blobs.iter().map(|b| (&b.descriptor, b));
+    let upload = |blob| transfer(&src, &dst, blob, options, events);
+    let outcomes = move_blobs(dst.client, dst.repository, planned, options.concurrency, events, upload)
+        .await
+        .map_err(|f| ImageError::Blob { digest: f.digest, source: Box::new(f.source) })?;
 
     let mut manifests = Vec::new();
     if whole_index {
@@ -259,7 +249,7 @@ where
     Ok(())
 }
 
-/// Gets one blob verified onto the destination.
+/// Gets one blob the destination lacks verified onto it: mounted, or streamed from the source.
 async fn transfer<T: Transport>(
     src: &ImageAt<'_, T>,
     dst: &ImageAt<'_, T>,
@@ -271,9 +261,6 @@ where
     T::Chunk: ChunkBytes,
 {
     let d = &blob.descriptor;
-    if dst.client.blob_present(dst.repository, &d.digest, d.size, &Scope::push(dst.repository)).await? {
-        return Ok(BlobOutcome::AlreadyPresent);
-    }
     let session = if src.client.same_registry(dst.client) && src.repository != dst.repository {
         match dst.client.mount_blob(dst.repository, &d.digest, src.repository).await? {
             Mount::Mounted => return Ok(BlobOutcome::Mounted),

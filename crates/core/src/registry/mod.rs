@@ -12,6 +12,7 @@ pub mod copy;
 pub mod errors;
 pub mod foreign;
 pub mod inspect;
+pub(crate) mod move_blobs;
 pub mod pull;
 pub mod push;
 pub mod resolve;

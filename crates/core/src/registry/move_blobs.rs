@@ -1,0 +1,62 @@
+//! Moving the blobs of a plan onto a registry, the part every push shares: each blob skipped
+//! when the registry already has it (HEAD, size checked), else handed to the caller's upload; the
+//! shell told when each starts and is done; the first failure stops the lot, naming its blob.
+//! `registry::copy` moves blobs from another registry, several at a time; `archive::push` from
+//! an archive, one at a time in archive order.
+
+use std::future::Future;
+
+use futures_util::{StreamExt as _, TryStreamExt as _};
+
+use super::auth::Scope;
+use super::client::Client;
+use super::copy::{BlobOutcome, CopyEvent};
+use super::errors::Error;
+use crate::digest::Digest;
+use crate::manifest::Descriptor;
+use crate::transport::Transport;
+
+/// The blob a move stopped at, and why.
+#[derive(Debug)]
+pub(crate) struct BlobFailure {
+    /// The blob.
+    pub(crate) digest: Digest,
+    /// What went wrong.
+    pub(crate) source: Error,
+}
+
+/// Gets every blob of `blobs` (its descriptor, and what `upload` needs to send it) verified and
+/// present in `repository`: `concurrency` at a time, results in plan order (with 1, strictly one
+/// after another). Returns each blob's digest, size and outcome.
+pub(crate) async fn move_blobs<'b, T, I, Fut>(
+    client: &Client<T>,
+    repository: &str,
+    blobs: impl IntoIterator<Item = (&'b Descriptor, I)>,
+    concurrency: usize,
+    events: &dyn Fn(CopyEvent<'_>),
+    upload: impl Fn(I) -> Fut,
+) -> Result<Vec<(Digest, u64, BlobOutcome)>, BlobFailure>
+where
+    T: Transport,
+    T::Chunk: Clone,
+    Fut: Future<Output = Result<BlobOutcome, Error>>,
+{
+    let upload = &upload;
+    futures_util::stream::iter(blobs)
+        .map(|(d, item)| async move {
+            events(CopyEvent::BlobStarted { digest: &d.digest, size: d.size });
+            let outcome = async {
+                if client.blob_present(repository, &d.digest, d.size, &Scope::push(repository)).await? {
+                    return Ok(BlobOutcome::AlreadyPresent);
+                }
+                upload(item).await
+            }
+            .await
+            .map_err(|source| BlobFailure { digest: d.digest.clone(), source })?;
+            events(CopyEvent::BlobDone { digest: &d.digest, size: d.size, outcome });
+            Ok((d.digest.clone(), d.size, outcome))
+        })
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await
+}
