@@ -1,4 +1,5 @@
-//! The human-readable inspect report: the classified layer table and its totals.
+//! The human-readable inspect reports: a registry image's (its classified layer table and
+//! totals), and the layer table an archive's report shares with it.
 
 use std::fmt::Write as _;
 
@@ -45,26 +46,16 @@ pub fn report_text(report: &InspectReport) -> String {
         }
     }
     if !report.layers.is_empty() {
-        let _ = writeln!(
-            out,
-            "{:>3}  {:<71}  {:>10}  {:<5}  {:<7}  MEDIA TYPE",
-            "#", "DIGEST", "SIZE", "COMP", "FOREIGN"
-        );
-        for (i, layer) in report.layers.iter().enumerate() {
-            let size = layer.size.map_or_else(|| "?".to_owned(), human);
-            let foreign = if layer.foreign { "FOREIGN" } else { "" };
-            let _ = writeln!(
-                out,
-                "{:>3}  {:<71}  {size:>10}  {:<5}  {foreign:<7}  {}",
-                i + 1,
-                layer.digest.to_string(),
-                layer.compression.as_str(),
-                layer.media_type
-            );
-            for url in &layer.urls {
-                let _ = writeln!(out, "     urls: {url}");
-            }
-        }
+        let rows = report.layers.iter().map(|layer| LayerRow {
+            digest: layer.digest.to_string(),
+            size: layer.size.map_or_else(|| "?".to_owned(), human),
+            compression: layer.compression.as_str(),
+            foreign: layer.foreign,
+            presence: None,
+            media_type: &layer.media_type,
+            urls: &layer.urls,
+        });
+        layer_table(&mut out, "", false, rows);
         let _ = writeln!(
             out,
             "{} layers, {} total; {} foreign ({})",
@@ -78,4 +69,55 @@ pub fn report_text(report: &InspectReport) -> String {
         let _ = writeln!(out, "warning: {warning}");
     }
     out
+}
+
+/// One row of a layer table.
+pub struct LayerRow<'a> {
+    /// The digest, or what stands for it.
+    pub digest: String,
+    /// The size, human-readable.
+    pub size: String,
+    /// `gzip`, `zstd`, `none`.
+    pub compression: &'a str,
+    /// Foreign (non-distributable) by media type.
+    pub foreign: bool,
+    /// What the archive holds of the layer (archive reports only).
+    pub presence: Option<&'a str>,
+    /// The media type.
+    pub media_type: &'a str,
+    /// The descriptor's urls, a line each under the row.
+    pub urls: &'a [String],
+}
+
+/// The layer table, every line prefixed with `indent`: a header, then a numbered row per layer
+/// with its urls beneath. `in_archive` adds the IN ARCHIVE column (each row's `presence`).
+pub fn layer_table<'a>(
+    out: &mut String,
+    indent: &str,
+    in_archive: bool,
+    rows: impl IntoIterator<Item = LayerRow<'a>>,
+) {
+    let presence_header = if in_archive { format!("{:<17}  ", "IN ARCHIVE") } else { String::new() };
+    let _ = writeln!(
+        out,
+        "{indent}{:>3}  {:<71}  {:>10}  {:<5}  {:<7}  {presence_header}MEDIA TYPE",
+        "#", "DIGEST", "SIZE", "COMP", "FOREIGN"
+    );
+    for (i, row) in rows.into_iter().enumerate() {
+        let presence =
+            if in_archive { format!("{:<17}  ", row.presence.unwrap_or_default()) } else { String::new() };
+        let _ = writeln!(
+            out,
+            "{indent}{:>3}  {:<71}  {:>10}  {:<5}  {:<7}  {presence}{}",
+            i + 1,
+            row.digest,
+            row.size,
+            row.compression,
+            if row.foreign { "FOREIGN" } else { "" },
+            row.media_type
+        );
+        for url in row.urls {
+            let _ = writeln!(out, "{indent}     urls: {url}");
+        }
+    }
 }

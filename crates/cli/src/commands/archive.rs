@@ -12,6 +12,7 @@ use waybill_core::size::human;
 use crate::archive_arg::open_archive;
 use crate::failure::{Failure, Outcome};
 use crate::progress::Progress;
+use crate::render::{LayerRow, layer_table};
 
 /// Prints the archive's images and layers (`--json`: the [`ArchiveReport`]).
 pub async fn inspect(path: &Path, json: bool, max_uncompressed: Option<u64>) -> Outcome {
@@ -106,32 +107,23 @@ fn image_text(out: &mut String, image: &ImageReport) {
             let _ = write!(out, "  created {created}");
         }
         out.push('\n');
-        let _ = writeln!(
-            out,
-            "  {:>3}  {:<71}  {:>10}  {:<5}  {:<7}  {:<17}  MEDIA TYPE",
-            "#", "DIGEST", "SIZE", "COMP", "FOREIGN", "IN ARCHIVE"
-        );
-        for (i, layer) in m.layers.iter().enumerate() {
-            let digest =
-                layer.digest.as_ref().map_or_else(|| "(known after verify)".to_owned(), |d| d.to_string());
-            let presence = match layer.presence {
+        let rows = m.layers.iter().map(|layer| LayerRow {
+            digest: layer
+                .digest
+                .as_ref()
+                .map_or_else(|| "(known after verify)".to_owned(), |d| d.to_string()),
+            size: human(layer.size),
+            compression: layer.compression.as_str(),
+            foreign: layer.foreign,
+            presence: Some(match layer.presence {
                 Presence::Present => "present",
                 Presence::UncompressedOnly => "uncompressed only",
                 Presence::Missing => "MISSING",
-            };
-            let _ = writeln!(
-                out,
-                "  {:>3}  {digest:<71}  {:>10}  {:<5}  {:<7}  {presence:<17}  {}",
-                i + 1,
-                human(layer.size),
-                layer.compression.as_str(),
-                if layer.foreign { "FOREIGN" } else { "" },
-                layer.media_type
-            );
-            for url in &layer.urls {
-                let _ = writeln!(out, "       urls: {url}");
-            }
-        }
+            }),
+            media_type: &layer.media_type,
+            urls: &layer.urls,
+        });
+        layer_table(out, "  ", true, rows);
     }
     let _ = writeln!(
         out,
