@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use crate::browser::pool::{WORKER_DIR, WorkerPool};
 use crate::browser::protocol::Login;
+use crate::browser::pusher::protocol::Endpoint;
 use serde::{Deserialize, Serialize};
+use waybill_core::reference::Reference;
 use web_sys::Storage;
 
 /// sessionStorage key prefix for logins the user asked to keep for this tab.
@@ -109,6 +111,19 @@ pub struct TargetFields {
     pub tag: String,
 }
 
+impl TargetFields {
+    /// Fills an empty repository and tag from `source` (the image being pushed or copied), so
+    /// that the usual case needs only the registry typed.
+    pub fn fill_from(&mut self, source: &Reference) {
+        if self.repository.trim().is_empty() {
+            self.repository = source.repository().to_owned();
+        }
+        if self.tag.trim().is_empty() {
+            self.tag = source.tag().unwrap_or("latest").to_owned();
+        }
+    }
+}
+
 /// The target last typed on `page` in this tab.
 pub fn remembered_target(page: &str) -> Option<TargetFields> {
     let text = session_storage()?.get_item(&format!("{TARGET_KEY}{page}")).ok()??;
@@ -125,6 +140,18 @@ pub fn remember_target(page: &str, target: &TargetFields) {
 /// The page's hashing-worker pool (workers start on the first job).
 pub fn pool() -> WorkerPool {
     POOL.with(Clone::clone)
+}
+
+/// Where the push worker reaches `reference`: through this page's proxy, with this tab's login
+/// for its registry.
+pub fn endpoint(reference: &Reference) -> Endpoint {
+    Endpoint {
+        proxy_origin: proxy_origin(),
+        api_host: reference.api_host().to_owned(),
+        repository: reference.repository().to_owned(),
+        reference: reference.reference(),
+        login: login_for(reference.registry()),
+    }
 }
 
 /// The proxy's origin: the page's own (`waybill serve` and the Worker serve both).

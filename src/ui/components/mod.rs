@@ -1,6 +1,7 @@
 //! Small components shared by pages.
 
 pub mod blob_status;
+pub mod chunk_size;
 pub mod config_view;
 pub mod digest;
 pub mod drop_zone;

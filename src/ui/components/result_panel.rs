@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use waybill_core::reference::Reference;
 use waybill_core::registry::{BlobOutcome, CopyReport};
 use waybill_core::size::human;
 
@@ -23,6 +24,18 @@ pub struct Target {
     pub repository: String,
     /// The tag.
     pub tag: String,
+}
+
+impl Target {
+    /// The target `reference` names.
+    pub fn of(reference: &Reference) -> Target {
+        Target {
+            registry: reference.registry().to_owned(),
+            api_host: reference.api_host().to_owned(),
+            repository: reference.repository().to_owned(),
+            tag: reference.reference(),
+        }
+    }
 }
 
 /// The result; `pulp` says whether the registry looked like Pulp (then its REST API is read).

@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use crate::browser::pool::WORKER_DIR;
 use crate::browser::pusher::client::{Event, Pusher};
-use crate::browser::pusher::protocol::{CopySettings, Endpoint, Platforms};
+use crate::browser::pusher::protocol::{CopySettings, Platforms};
 use leptos::prelude::*;
 use waybill_core::manifest::Manifest;
 use waybill_core::policy;
 use waybill_core::reference::Reference;
 
 use crate::ui::api::{self, Inspection, Problem, ProblemKind};
+use crate::ui::components::chunk_size::{ChunkSize, DEFAULT_CHUNK_MIB};
 use crate::ui::components::foreign_panel::ForeignPanel;
 use crate::ui::components::layer_table::{LayerTable, LayerView};
 use crate::ui::components::login_form::LoginForm;
@@ -23,7 +24,6 @@ use crate::ui::components::result_panel::Target;
 use crate::ui::components::summary::Summary;
 use crate::ui::components::target_form::{TargetForm, target_reference};
 use crate::ui::components::transfer_panel::TransferPanel;
-use crate::ui::pages::upload::{CHUNK_CHOICES, DEFAULT_CHUNK_MIB};
 use crate::ui::session;
 use crate::ui::transfer::{Phase, Transfer};
 
@@ -69,7 +69,7 @@ pub fn CopyPage(source: String) -> impl IntoView {
                 return;
             }
             if let Ok(inspection) = &result {
-                prefill(fields, &inspection.reference);
+                fields.try_update(|f| f.fill_from(&inspection.reference));
             }
             loaded.try_set(match result {
                 Ok(inspection) => Source::Loaded(Arc::new(inspection)),
@@ -95,12 +95,7 @@ pub fn CopyPage(source: String) -> impl IntoView {
             platforms,
             chunk_size: chunk_mib.get_untracked() * 1024 * 1024,
         };
-        target.set(Some(Target {
-            registry: to.registry().to_owned(),
-            api_host: to.api_host().to_owned(),
-            repository: to.repository().to_owned(),
-            tag: to.reference(),
-        }));
+        target.set(Some(Target::of(&to)));
         transfer.begin();
         let worker = pusher.with_value(Clone::clone).or_else(|| {
             match Pusher::start(WORKER_DIR, session::pool(), move |event| transfer.handle(&event)) {
@@ -115,7 +110,7 @@ pub fn CopyPage(source: String) -> impl IntoView {
             }
         });
         if let Some(worker) = worker {
-            worker.copy(endpoint(from), endpoint(&to), settings);
+            worker.copy(session::endpoint(from), session::endpoint(&to), settings);
         }
     };
     let cancel = Callback::new(move |()| pusher.with_value(|p| p.iter().for_each(Pusher::cancel)));
@@ -164,29 +159,6 @@ pub fn CopyPage(source: String) -> impl IntoView {
                 })}
             }.into_any(),
         }}
-    }
-}
-
-/// Fills an empty target repository and tag from the source's.
-fn prefill(fields: RwSignal<session::TargetFields>, source: &Reference) {
-    fields.try_update(|f| {
-        if f.repository.trim().is_empty() {
-            f.repository = source.repository().to_owned();
-        }
-        if f.tag.trim().is_empty() {
-            f.tag = source.tag().unwrap_or("latest").to_owned();
-        }
-    });
-}
-
-/// An endpoint for `reference`, with this tab's login for its registry.
-fn endpoint(reference: &Reference) -> Endpoint {
-    Endpoint {
-        proxy_origin: session::proxy_origin(),
-        api_host: reference.api_host().to_owned(),
-        repository: reference.repository().to_owned(),
-        reference: reference.reference(),
-        login: session::login_for(reference.registry()),
     }
 }
 
@@ -271,16 +243,7 @@ fn CopyControls(
         <section class="panel" aria-labelledby="copy-heading">
             <h2 id="copy-heading">"Copy"</h2>
             <div class="row">
-                <div>
-                    <label for="copy-chunk-size">"Chunk size"</label>
-                    <select id="copy-chunk-size" on:change=move |ev| {
-                        if let Ok(mib) = event_target_value(&ev).parse() { chunk_mib.set(mib) }
-                    }>
-                        {CHUNK_CHOICES.iter().map(|&mib| view! {
-                            <option value=mib.to_string() selected=move || chunk_mib.get() == mib>{format!("{mib} MiB")}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
+                <ChunkSize id="copy-chunk-size" chunk_mib />
             </div>
             {move || {
                 let refused = rejections();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::browser::pool::WORKER_DIR;
 use crate::browser::pusher::client::{Event, Pusher};
-use crate::browser::pusher::protocol::{Endpoint, Failure, FromPusher, ImagePolicy, PushSettings};
+use crate::browser::pusher::protocol::{Failure, FromPusher, ImagePolicy, PushSettings};
 use leptos::prelude::*;
 use waybill_core::archive::ImageFormat;
 use waybill_core::archive::report::{ArchiveReport, ImageReport};
@@ -19,6 +19,7 @@ use waybill_core::reference::Reference;
 use waybill_core::size::human;
 use web_sys::{Blob, File};
 
+use crate::ui::components::chunk_size::{ChunkSize, DEFAULT_CHUNK_MIB};
 use crate::ui::components::drop_zone::DropZone;
 use crate::ui::components::foreign_panel::ForeignPanel;
 use crate::ui::components::layer_table::{LayerTable, LayerView};
@@ -28,11 +29,6 @@ use crate::ui::components::target_form::{TargetForm, target_reference};
 use crate::ui::components::transfer_panel::TransferPanel;
 use crate::ui::session;
 use crate::ui::transfer::{Phase, Transfer};
-
-/// Chunk sizes offered, in MiB (all under the 100 MB request bodies Cloudflare accepts).
-pub const CHUNK_CHOICES: &[u64] = &[4, 8, 16, 32, 64];
-/// The default chunk size, in MiB.
-pub const DEFAULT_CHUNK_MIB: u64 = 8;
 
 /// The dropped file and what opening it gave.
 #[derive(Clone)]
@@ -106,24 +102,13 @@ pub fn UploadPage() -> impl IntoView {
     };
     let push = move || {
         let Ok(reference) = target_reference(&fields.get_untracked()) else { return };
-        let endpoint = Endpoint {
-            proxy_origin: session::proxy_origin(),
-            api_host: reference.api_host().to_owned(),
-            repository: reference.repository().to_owned(),
-            reference: reference.reference(),
-            login: session::login_for(reference.registry()),
-        };
+        let endpoint = session::endpoint(&reference);
         let settings = PushSettings {
             allow_foreign_layers: allow.get_untracked(),
             fetch_foreign: fetch.get_untracked(),
             chunk_size: chunk_mib.get_untracked() * 1024 * 1024,
         };
-        target.set(Some(Target {
-            registry: reference.registry().to_owned(),
-            api_host: reference.api_host().to_owned(),
-            repository: reference.repository().to_owned(),
-            tag: reference.reference(),
-        }));
+        target.set(Some(Target::of(&reference)));
         transfer.begin();
         pusher.with_value(|p| {
             if let Some(p) = p {
@@ -164,14 +149,7 @@ pub fn UploadPage() -> impl IntoView {
 fn prefill(fields: RwSignal<session::TargetFields>, report: &ArchiveReport) {
     let Some(name) = report.images.first().and_then(|i| i.names.first()) else { return };
     let Ok(reference) = Reference::parse(name) else { return };
-    fields.try_update(|f| {
-        if f.repository.trim().is_empty() {
-            f.repository = reference.repository().to_owned();
-        }
-        if f.tag.trim().is_empty() {
-            f.tag = reference.tag().unwrap_or("latest").to_owned();
-        }
-    });
+    fields.try_update(|f| f.fill_from(&reference));
 }
 
 #[component]
@@ -296,16 +274,7 @@ fn ImageView(
                         "Fetch missing foreign layers from their urls (https, through the proxy if it permits the host)"
                     </label>
                 })}
-                <div>
-                    <label for="chunk-size">"Chunk size"</label>
-                    <select id="chunk-size" on:change=move |ev| {
-                        if let Ok(mib) = event_target_value(&ev).parse() { chunk_mib.set(mib) }
-                    }>
-                        {CHUNK_CHOICES.iter().map(|&mib| view! {
-                            <option value=mib.to_string() selected=move || chunk_mib.get() == mib>{format!("{mib} MiB")}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
+                <ChunkSize id="chunk-size" chunk_mib />
             </div>
             {move || {
                 if !allow.get() && !rejections.is_empty() {
