@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use waybill_core::reference::Reference;
-use waybill_core::registry::{BlobOutcome, CopyReport};
+use waybill_core::registry::CopyReport;
 use waybill_core::size::human;
 
 use crate::ui::api::{self, PulpAnswer};
@@ -41,13 +41,7 @@ impl Target {
 /// The result; `pulp` says whether the registry looked like Pulp (then its REST API is read).
 #[component]
 pub fn ResultPanel(report: Arc<CopyReport>, target: Target, pulp: bool) -> impl IntoView {
-    let count = |wanted: &[BlobOutcome]| report.blobs.iter().filter(|(_, _, o)| wanted.contains(o)).count();
-    let uploaded: u64 = report
-        .blobs
-        .iter()
-        .filter(|(_, _, o)| matches!(o, BlobOutcome::Uploaded | BlobOutcome::UploadedFromUrls))
-        .map(|(_, size, _)| size)
-        .sum();
+    let tally = report.tally();
     let name = format!("{}/{}", target.registry, target.repository);
     let by_digest = format!("{name}@{}", report.digest);
     let links = pulp.then(|| {
@@ -70,11 +64,11 @@ pub fn ResultPanel(report: Arc<CopyReport>, target: Target, pulp: bool) -> impl 
                 <dd data-testid="result-blobs">{format!(
                     "{} in all: {} uploaded ({}), {} already there, {} mounted, {} fetched from their urls",
                     report.blobs.len(),
-                    count(&[BlobOutcome::Uploaded, BlobOutcome::UploadedFromUrls]),
-                    human(uploaded),
-                    count(&[BlobOutcome::AlreadyPresent]),
-                    count(&[BlobOutcome::Mounted]),
-                    count(&[BlobOutcome::UploadedFromUrls]),
+                    tally.uploaded,
+                    human(tally.uploaded_bytes),
+                    tally.already_present,
+                    tally.mounted,
+                    tally.from_urls,
                 )}</dd>
                 <dt>"Pull it"</dt>
                 <dd>

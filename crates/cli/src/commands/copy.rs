@@ -4,7 +4,7 @@
 use std::cell::Cell;
 
 use waybill_core::registry::upload::ChunkPolicy;
-use waybill_core::registry::{BlobOutcome, CopyEvent, CopyOptions, CopyReport, ImageAt, copy};
+use waybill_core::registry::{CopyEvent, CopyOptions, CopyReport, ImageAt, copy};
 use waybill_core::size::human;
 
 use super::Context;
@@ -106,23 +106,17 @@ pub async fn run(args: CopyArgs) -> Outcome {
 }
 
 fn summary(source: &str, destination: &str, report: &CopyReport) -> String {
-    let count = |wanted: &[BlobOutcome]| report.blobs.iter().filter(|(_, _, o)| wanted.contains(o)).count();
-    let uploaded_bytes: u64 = report
-        .blobs
-        .iter()
-        .filter(|(_, _, o)| matches!(o, BlobOutcome::Uploaded | BlobOutcome::UploadedFromUrls))
-        .map(|(_, size, _)| size)
-        .sum();
+    let tally = report.tally();
     let mut text = format!(
         "copied {source} to {destination}\n  manifest {} ({})\n  {} blobs: {} uploaded ({}), {} already present, {} mounted, {} from urls\n",
         report.digest,
         report.media_type,
         report.blobs.len(),
-        count(&[BlobOutcome::Uploaded, BlobOutcome::UploadedFromUrls]),
-        human(uploaded_bytes),
-        count(&[BlobOutcome::AlreadyPresent]),
-        count(&[BlobOutcome::Mounted]),
-        count(&[BlobOutcome::UploadedFromUrls]),
+        tally.uploaded,
+        human(tally.uploaded_bytes),
+        tally.already_present,
+        tally.mounted,
+        tally.from_urls,
     );
     if report.manifests.is_empty() {
         text.push_str("  the destination already had this manifest: nothing was sent\n");

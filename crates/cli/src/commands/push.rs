@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use waybill_core::archive::build::LayerCompression;
 use waybill_core::archive::push::{PushEvent, PushOptions, push};
 use waybill_core::registry::upload::ChunkPolicy;
-use waybill_core::registry::{BlobOutcome, CopyEvent, CopyReport};
+use waybill_core::registry::{CopyEvent, CopyReport};
 use waybill_core::size::human;
 
 use super::Context;
@@ -124,22 +124,16 @@ pub async fn run(args: PushArgs) -> Outcome {
 }
 
 fn summary(archive: &str, image: &str, destination: &str, report: &CopyReport) -> String {
-    let count = |wanted: &[BlobOutcome]| report.blobs.iter().filter(|(_, _, o)| wanted.contains(o)).count();
-    let uploaded: u64 = report
-        .blobs
-        .iter()
-        .filter(|(_, _, o)| matches!(o, BlobOutcome::Uploaded | BlobOutcome::UploadedFromUrls))
-        .map(|(_, size, _)| size)
-        .sum();
+    let tally = report.tally();
     format!(
         "pushed {image} from {archive} to {destination}\n  manifest {} ({})\n  {} blobs: {} uploaded ({}), {} already \
          present, {} from urls\n",
         report.digest,
         report.media_type,
         report.blobs.len(),
-        count(&[BlobOutcome::Uploaded, BlobOutcome::UploadedFromUrls]),
-        human(uploaded),
-        count(&[BlobOutcome::AlreadyPresent]),
-        count(&[BlobOutcome::UploadedFromUrls]),
+        tally.uploaded,
+        human(tally.uploaded_bytes),
+        tally.already_present,
+        tally.from_urls,
     )
 }

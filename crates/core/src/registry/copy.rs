@@ -132,6 +132,42 @@ pub struct CopyReport {
     pub warnings: Vec<String>,
 }
 
+/// How a report's blobs got there, counted: what every shell's summary says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BlobTally {
+    /// Uploaded, from the source or from their `urls`.
+    pub uploaded: usize,
+    /// The bytes of those.
+    pub uploaded_bytes: u64,
+    /// Already on the destination.
+    pub already_present: usize,
+    /// Mounted from the source repository.
+    pub mounted: usize,
+    /// Uploaded from their `urls` (counted in `uploaded` too).
+    pub from_urls: usize,
+}
+
+impl CopyReport {
+    /// The blobs' outcomes, counted.
+    pub fn tally(&self) -> BlobTally {
+        let mut tally = BlobTally::default();
+        for &(_, size, outcome) in &self.blobs {
+            match outcome {
+                BlobOutcome::AlreadyPresent => tally.already_present += 1,
+                BlobOutcome::Mounted => tally.mounted += 1,
+                BlobOutcome::Uploaded | BlobOutcome::UploadedFromUrls => {
+                    tally.uploaded += 1;
+                    tally.uploaded_bytes += size;
+                    if outcome == BlobOutcome::UploadedFromUrls {
+                        tally.from_urls += 1;
+                    }
+                }
+            }
+        }
+        tally
+    }
+}
+
 /// Copies an image (or some or all of an index) from `src` to `dst`.
 pub async fn copy<T: Transport>(
     src: ImageAt<'_, T>,
@@ -293,4 +329,31 @@ where
 
 fn is_not_found(error: &Error) -> bool {
     error.registry().is_some_and(|e| e.status == 404)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tally_counts_every_outcome_once_and_urls_as_uploads_too() {
+        let digest = |b: u8| Digest::sha256_of(&[b]);
+        let report = CopyReport {
+            digest: digest(0),
+            media_type: String::new(),
+            blobs: vec![
+                (digest(1), 10, BlobOutcome::Uploaded),
+                (digest(2), 200, BlobOutcome::UploadedFromUrls),
+                (digest(3), 3000, BlobOutcome::AlreadyPresent),
+                (digest(4), 40000, BlobOutcome::Mounted),
+                (digest(5), 500000, BlobOutcome::Uploaded),
+            ],
+            manifests: Vec::new(),
+            warnings: Vec::new(),
+        };
+        assert_eq!(
+            report.tally(),
+            BlobTally { uploaded: 3, uploaded_bytes: 500210, already_present: 1, mounted: 1, from_urls: 1 }
+        );
+    }
 }

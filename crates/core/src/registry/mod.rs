@@ -23,7 +23,7 @@ pub mod verify;
 
 pub use auth::{Credentials, Scope};
 pub use client::Client;
-pub use copy::{BlobOutcome, CopyEvent, CopyOptions, CopyReport, ImageAt, copy};
+pub use copy::{BlobOutcome, BlobTally, CopyEvent, CopyOptions, CopyReport, ImageAt, copy};
 pub use errors::{Error, RegistryError};
 pub use inspect::inspect;
 pub use pull::{BlobStream, FetchedManifest};
