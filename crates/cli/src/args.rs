@@ -40,9 +40,11 @@ impl LoginArgs {
 /// Which platforms of an index to work on.
 #[derive(clap::Args, Debug)]
 pub struct PlatformArgs {
-    /// From an index, only this platform: os/arch[/variant], optionally os(os.version)/arch
+    /// From an index, only this platform: os/arch[/variant], optionally os(os.version)/arch.
+    /// Repeat it for several: copy then pushes a new index of only those (its digest differs
+    /// from the source's)
     #[arg(long, value_name = "OS/ARCH[/VARIANT]", conflicts_with = "all_platforms")]
-    pub platform: Option<String>,
+    pub platform: Vec<String>,
     /// From an index, every platform (and the index itself)
     #[arg(long)]
     pub all_platforms: bool,
@@ -51,13 +53,16 @@ pub struct PlatformArgs {
 impl PlatformArgs {
     /// The core's platform choice.
     pub fn choice(&self) -> Result<PlatformChoice, Failure> {
-        match (&self.platform, self.all_platforms) {
-            (Some(spec), _) => Ok(PlatformChoice::Only(
-                PlatformSpec::parse(spec).map_err(|e| Failure::error(e.to_string()))?,
-            )),
-            (None, true) => Ok(PlatformChoice::All),
-            (None, false) => Ok(PlatformChoice::Unspecified),
+        let mut specs = Vec::with_capacity(self.platform.len());
+        for text in &self.platform {
+            specs.push(PlatformSpec::parse(text).map_err(|e| Failure::error(e.to_string()))?);
         }
+        Ok(match (specs.len(), self.all_platforms) {
+            (0, true) => PlatformChoice::All,
+            (0, false) => PlatformChoice::Unspecified,
+            (1, _) => PlatformChoice::Only(specs.remove(0)),
+            _ => PlatformChoice::Several(specs),
+        })
     }
 }
 

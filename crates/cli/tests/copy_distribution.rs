@@ -1,6 +1,7 @@
 //! `waybill copy` against the real distribution registries: the default configuration refuses
 //! foreign urls (a clear error, no manifest), the urls-allow one takes them (blobs mounted within
-//! the registry), and index copies by platform or whole.
+//! the registry), and index copies by platform, by several platforms (a new index of only them),
+//! or whole.
 
 mod common;
 
@@ -92,4 +93,46 @@ fn index_copies_one_platform_or_all() {
         .find(|m| m["platform"]["architecture"] == "arm64")
         .expect("arm64 entry");
     assert_eq!(sha256(&skopeo_raw(&arm, None)), arm_entry["digest"].as_str().expect("digest"));
+}
+
+#[test]
+fn index_copies_several_platforms_under_a_new_index_of_only_them() {
+    let registries = Registries::from_env();
+    let name = "fixtures/multi:v1";
+    let source = registries.source(name);
+    let index: Value = serde_json::from_slice(&skopeo_raw(&source, None)).expect("index");
+    let entries = index["manifests"].as_array().expect("manifests");
+    let linux: Vec<&Value> = entries.iter().filter(|m| m["platform"]["os"] == "linux").collect();
+    assert_eq!(linux.len(), 2, "the fixture has two linux images");
+
+    let destination = format!("{}/{}:v1", registries.strict(), unique("multi-linux"));
+    let run = waybill(
+        &["copy", "--platform", "linux/amd64", "--platform", "linux/arm64/v8", &source, &destination],
+        &[],
+    )
+    .expect(0);
+    let raw = skopeo_raw(&destination, None);
+    let pushed: Value = serde_json::from_slice(&raw).expect("pushed index");
+    // Only the two linux entries, exactly as the source wrote them, in its order.
+    assert_eq!(pushed["manifests"].as_array().expect("manifests").iter().collect::<Vec<_>>(), linux);
+    assert_eq!(pushed["mediaType"], index["mediaType"]);
+    let digest = sha256(&raw);
+    assert_ne!(digest, registries.fixture(name)["manifest"]["digest"].as_str().expect("digest"));
+    assert!(run.stdout.contains(&digest), "the copy reports the new index's digest: {}", run.stdout);
+    // Every image it lists is there, and verifies.
+    let report: Value = serde_json::from_str(
+        &waybill(&["verify", "--all-platforms", "--json", &destination], &[]).expect(0).stdout,
+    )
+    .expect("JSON");
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["images"].as_array().map(Vec::len), Some(2));
+
+    // A platform the index does not have stops the copy before anything is sent.
+    let repository = unique("multi-missing");
+    let missing = format!("{}/{repository}:v1", registries.strict());
+    let refused =
+        waybill(&["copy", "--platform", "linux/amd64", "--platform", "linux/s390x", &source, &missing], &[])
+            .expect(1);
+    assert!(refused.stderr.contains("linux/s390x"), "{}", refused.stderr);
+    assert_eq!(head_status(&format!("{}/v2/{repository}/manifests/v1", registries.strict_url), None), "404");
 }

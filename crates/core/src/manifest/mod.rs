@@ -11,11 +11,13 @@ mod descriptor;
 mod image;
 mod index;
 mod schema1;
+mod subset;
 
 pub use descriptor::{Descriptor, MAX_DESCRIPTOR_SIZE, Platform};
 pub use image::ImageManifest;
 pub use index::ImageIndex;
 pub use schema1::Schema1Manifest;
+pub use subset::SubsetError;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;

@@ -180,12 +180,27 @@ where
 {
     let top = fetch_document(src.client, src.repository, src.reference).await?;
     let images = resolve_images(src.client, src.repository, src.reference, &top, &options.platforms).await?;
-    // A whole index is pushed as it is, its images first. With one platform picked out of an
-    // index, that image's manifest becomes the tag's manifest.
+    // A whole index is pushed as it is, its images first; several platforms of it under a new
+    // index of only them (the source index lists images the destination will not have). With one
+    // platform picked out of an index, that image's manifest becomes the tag's manifest.
+    let subset = match (top.manifest(), &options.platforms) {
+        (Manifest::Index(_), PlatformChoice::Several(_)) => {
+            let kept: Vec<Digest> = images.iter().map(|i| i.document.digest().clone()).collect();
+            let subset = top
+                .index_subset(&kept)
+                .map_err(|source| ImageError::Subset { reference: src.reference.to_owned(), source })?;
+            Some(subset)
+        }
+        _ => None,
+    };
     let whole_index =
         matches!((top.manifest(), &options.platforms), (Manifest::Index(_), PlatformChoice::All));
-    let pushed_top: &ManifestDocument =
-        if whole_index || matches!(top.manifest(), Manifest::Image(_)) { &top } else { &images[0].document };
+    let pushes_index = whole_index || subset.is_some();
+    let pushed_top: &ManifestDocument = match &subset {
+        Some(subset) => subset,
+        None if whole_index || matches!(top.manifest(), Manifest::Image(_)) => &top,
+        None => &images[0].document,
+    };
     if let Ok(wanted) = dst.reference.parse::<Digest>()
         && wanted != *pushed_top.digest()
     {
@@ -232,7 +247,7 @@ where
         .map_err(|f| ImageError::Blob { digest: f.digest, source: Box::new(f.source) })?;
 
     let mut manifests = Vec::new();
-    if whole_index {
+    if pushes_index {
         for image in &images {
             let reference = image.document.digest().to_string();
             push_manifest(&dst, &reference, &image.document, events).await?;

@@ -4,7 +4,9 @@
 use super::client::Client;
 use super::errors::Error;
 use crate::digest::Digest;
-use crate::manifest::{Descriptor, ImageManifest, Manifest, ManifestDocument, ManifestError, Platform};
+use crate::manifest::{
+    Descriptor, ImageManifest, Manifest, ManifestDocument, ManifestError, Platform, SubsetError,
+};
 use crate::platform::{self, PlatformError, PlatformSpec};
 use crate::policy::{self, Rejection};
 use crate::transport::Transport;
@@ -16,6 +18,9 @@ pub enum PlatformChoice {
     Unspecified,
     /// The one manifest for this platform.
     Only(PlatformSpec),
+    /// The manifests for these platforms (two or more), under a new index of only them (an
+    /// index cannot be pushed without all its entries: see `ManifestDocument::index_subset`).
+    Several(Vec<PlatformSpec>),
     /// Every manifest of the index, and the index itself.
     All,
 }
@@ -50,8 +55,8 @@ pub enum ImageError {
     Platform(#[from] PlatformError),
     /// An index, and no platform chosen.
     #[error(
-        "{reference} is an index of {} platforms ({}); pick one with --platform os/arch[/variant] or take all \
-         with --all-platforms",
+        "{reference} is an index of {} platforms ({}); pick one or more with --platform os/arch[/variant] \
+         (repeatable) or take all with --all-platforms",
         .available.len(), .available.join(", ")
     )]
     NeedPlatform {
@@ -125,6 +130,14 @@ pub enum ImageError {
         /// The registry's answer.
         source: Box<Error>,
     },
+    /// The chosen platforms' index could not be built.
+    #[error("{reference}: {source}")]
+    Subset {
+        /// The index reference.
+        reference: String,
+        /// Why.
+        source: SubsetError,
+    },
     /// The destination names a digest the manifest does not have.
     #[error("the destination names digest {wanted}, but the manifest to push is {actual}")]
     DigestTarget {
@@ -176,6 +189,12 @@ where
             });
         }
         PlatformChoice::Only(spec) => vec![platform::select(index, spec)?],
+        PlatformChoice::Several(specs) => {
+            let chosen =
+                specs.iter().map(|spec| platform::select(index, spec)).collect::<Result<Vec<_>, _>>()?;
+            // In the index's order, each once (two specs may pick the same entry).
+            index.manifests.iter().filter(|entry| chosen.iter().any(|c| c.digest == entry.digest)).collect()
+        }
         PlatformChoice::All => index.manifests.iter().collect(),
     };
     let mut images = Vec::with_capacity(entries.len());
