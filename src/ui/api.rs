@@ -38,6 +38,17 @@ pub struct Inspection {
     pub image: Option<Arc<ImageView>>,
 }
 
+impl Inspection {
+    /// For an index: its distinct platforms, in order, as `os[(os.version)]/arch[/variant]` (what
+    /// a platform choice names). Empty for an image.
+    pub fn offered_platforms(&self) -> Vec<String> {
+        match self.top.manifest() {
+            Manifest::Index(index) => waybill_core::platform::available(index),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// One image manifest with its config.
 #[derive(Clone, Debug)]
 pub struct ImageView {

@@ -1,7 +1,8 @@
 // Copy through the browser: the origin-story image (two foreign layers) from the real
 // distribution registry into the real Pulp, through the proxy, foreign layers allowed — Pulp ends
 // up with the very manifest the fixture generator pushed (same digest, read back by skopeo) and
-// every blob verifies. And a multi-platform index: one platform, then all of them.
+// every blob verifies. And a multi-platform index: one platform, all of them, then two of three
+// (a new index of only those).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -75,16 +76,19 @@ test('origin-story from distribution to Pulp, foreign layers allowed: identical 
   assert.deepEqual(errors, []);
 });
 
-test('a multi-platform index: one platform becomes the tag, or all of them with the index', async () => {
+test('a multi-platform index: one platform becomes the tag, all of them the index, two a new index', async () => {
   const multi = reg.fixtures.images['fixtures/multi:v1'];
   const { page, errors } = await openCopy(`${reg.host}/${multi.repository}:${multi.tag}`);
   const choices = page.getByTestId('copy-platforms');
   await choices.waitFor();
+  const outcome = choices.getByTestId('platforms-outcome');
   const repository = `copy-e2e/multi-${stamp}`;
   await fillTarget(page, 'copy', { registry: pulp.host, repository, tag: 'arm64' });
   await signIn(page.getByTestId('copy-target'), pulp.host, pulp.PULP_USER, pulp.PULP_PASSWORD);
+  assert.ok(await page.getByTestId('copy').isDisabled(), 'nothing ticked, nothing to copy');
   const arm = multi.manifests.find((m) => m.platform.architecture === 'arm64');
-  await choices.getByLabel(/^Only linux\/arm64/).check();
+  await choices.getByLabel('linux/arm64/v8', { exact: true }).check();
+  await outcome.filter({ hasText: /^Only linux\/arm64\/v8: its image manifest becomes the tag/ }).waitFor();
   await page.getByTestId('copy').click();
   let end = await runEnds(page);
   assert.ok(end.ok, end.text);
@@ -93,10 +97,26 @@ test('a multi-platform index: one platform becomes the tag, or all of them with 
 
   await fillTarget(page, 'copy', { registry: pulp.host, repository, tag: 'all' });
   await choices.getByLabel(/^All platforms/).check();
+  await outcome.filter({ hasText: /^The index and every image, digests unchanged/ }).waitFor();
   await page.getByTestId('copy').click();
   end = await runEnds(page);
   assert.ok(end.ok, end.text);
   assert.equal(end.digest, multi.manifest.digest, 'the index itself');
   await pullBackAndCheck({ base: pulp.PULP_URL, auth: pulp.auth, repository, reference: 'all', creds });
+
+  // Both linux images: a new index listing exactly their entries, as the source wrote them.
+  await fillTarget(page, 'copy', { registry: pulp.host, repository, tag: 'linux' });
+  await choices.getByLabel(/^All platforms/).uncheck();
+  await choices.getByLabel('linux/amd64', { exact: true }).check();
+  await choices.getByLabel('linux/arm64/v8', { exact: true }).check();
+  await outcome.filter({ hasText: /^2 platforms under a new index/ }).waitFor();
+  await page.getByTestId('copy').click();
+  end = await runEnds(page);
+  assert.ok(end.ok, end.text);
+  const source = JSON.parse(skopeoRaw(`${reg.host}/${multi.repository}:${multi.tag}`).toString('utf8'));
+  const { raw, manifest } = await pullBackAndCheck({ base: pulp.PULP_URL, auth: pulp.auth, repository, reference: 'linux', creds });
+  assert.equal(sha256(raw), end.digest, 'the page shows the digest Pulp serves');
+  assert.notEqual(end.digest, multi.manifest.digest);
+  assert.deepEqual(manifest.manifests, source.manifests.filter((m) => m.platform.os === 'linux'));
   assert.deepEqual(errors, []);
 });

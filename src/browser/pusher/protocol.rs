@@ -61,6 +61,8 @@ pub enum Platforms {
     Unspecified,
     /// The image for this platform, `os[(os.version)]/arch[/variant]`: its manifest becomes the tag.
     One(String),
+    /// The images for these platforms (two or more), under a new index of only them.
+    Several(Vec<String>),
     /// The index and every image of it, digests unchanged.
     All,
 }

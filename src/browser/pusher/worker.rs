@@ -239,6 +239,10 @@ async fn run_copy(
             Ok(spec) => PlatformChoice::Only(spec),
             Err(e) => return failed(e.to_string()),
         },
+        Platforms::Several(texts) => match texts.iter().map(|t| PlatformSpec::parse(t)).collect() {
+            Ok(specs) => PlatformChoice::Several(specs),
+            Err(e) => return failed(e.to_string()),
+        },
     };
     let (cancel, transport) = match arm(state, &target.proxy_origin) {
         Ok(armed) => armed,

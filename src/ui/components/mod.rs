@@ -3,6 +3,7 @@
 pub mod blob_status;
 pub mod chunk_size;
 pub mod config_view;
+pub mod copy_platforms;
 pub mod digest;
 pub mod drop_zone;
 pub mod foreign_panel;

@@ -15,6 +15,7 @@ use waybill_core::reference::Reference;
 
 use crate::ui::api::{self, Inspection, Problem, ProblemKind};
 use crate::ui::components::chunk_size::{ChunkSize, DEFAULT_CHUNK_MIB};
+use crate::ui::components::copy_platforms::{CopyPlatforms, platforms_for};
 use crate::ui::components::foreign_panel::ForeignPanel;
 use crate::ui::components::layer_table::{LayerTable, LayerView};
 use crate::ui::components::login_form::LoginForm;
@@ -26,9 +27,6 @@ use crate::ui::components::target_form::{TargetForm, target_reference};
 use crate::ui::components::transfer_panel::TransferPanel;
 use crate::ui::session;
 use crate::ui::transfer::{Phase, Transfer};
-
-/// "All platforms" in the platform choice.
-const ALL: &str = "*";
 
 #[derive(Clone)]
 enum Source {
@@ -43,7 +41,7 @@ enum Source {
 pub fn CopyPage(source: String) -> impl IntoView {
     let text = RwSignal::new(source.clone());
     let loaded = RwSignal::new(Source::Nothing);
-    let platform = RwSignal::new(String::new());
+    let chosen = RwSignal::new(Vec::<String>::new());
     let allow = RwSignal::new(false);
     let fetch = RwSignal::new(false);
     let chunk_mib = RwSignal::new(DEFAULT_CHUNK_MIB);
@@ -61,7 +59,7 @@ pub fn CopyPage(source: String) -> impl IntoView {
         let generation = attempt.get_untracked() + 1;
         attempt.set(generation);
         loaded.set(Source::Loading);
-        platform.set(String::new());
+        chosen.set(Vec::new());
         transfer.phase.set(Phase::Idle);
         leptos::task::spawn_local(async move {
             let result = api::inspect(&reference, "").await;
@@ -84,11 +82,13 @@ pub fn CopyPage(source: String) -> impl IntoView {
         let Source::Loaded(inspection) = loaded.get_untracked() else { return };
         let Ok(to) = target_reference(&fields.get_untracked()) else { return };
         let from = &inspection.reference;
-        let chosen = platform.get_untracked();
-        let platforms = match (inspection.entries.is_empty(), chosen.as_str()) {
-            (true, _) => Platforms::Unspecified,
-            (false, ALL) => Platforms::All,
-            (false, one) => Platforms::One(one.to_owned()),
+        let platforms = if inspection.entries.is_empty() {
+            Platforms::Unspecified
+        } else {
+            match chosen.with_untracked(|c| platforms_for(c, &inspection.offered_platforms())) {
+                Some(platforms) => platforms,
+                None => return,
+            }
         };
         let settings = CopySettings {
             allow_foreign_layers: allow.get_untracked(),
@@ -151,9 +151,9 @@ pub fn CopyPage(source: String) -> impl IntoView {
                 }.into_any()
             }
             Source::Loaded(inspection) => view! {
-                <SourceView inspection platform allow />
+                <SourceView inspection chosen allow />
                 <TargetForm page="copy" fields legend="Copy to" />
-                <CopyControls inspection=loaded platform allow chunk_mib fields transfer copy />
+                <CopyControls inspection=loaded chosen allow chunk_mib fields transfer copy />
                 {move || (transfer.phase.get() != Phase::Idle).then(|| view! {
                     <TransferPanel transfer verb="Copy" target=target.into() on_cancel=cancel allow fetch />
                 })}
@@ -162,38 +162,20 @@ pub fn CopyPage(source: String) -> impl IntoView {
     }
 }
 
-/// What the source is: an image (its layers), or an index (pick a platform, or all).
+/// What the source is: an image (its layers), or an index (tick its platforms).
 #[component]
 fn SourceView(
     inspection: Arc<Inspection>,
-    platform: RwSignal<String>,
+    chosen: RwSignal<Vec<String>>,
     allow: RwSignal<bool>,
 ) -> impl IntoView {
     if !inspection.entries.is_empty() {
-        let entries = inspection.entries.clone();
-        return view! {
-            <fieldset class="panel platforms-choice" data-testid="copy-platforms">
-                <legend>{format!("{} is an index of {} manifests: copy", inspection.reference.familiar(), entries.len())}</legend>
-                <label class="checkbox">
-                    <input type="radio" name="copy-platform" prop:checked=move || platform.get() == ALL
-                        on:change=move |_| platform.set(ALL.to_owned()) />
-                    "All platforms: the index and every image, digests unchanged"
-                </label>
-                {entries.into_iter().filter_map(|e| e.platform.map(|p| p.to_string())).map(|p| {
-                    let value = p.clone();
-                    view! {
-                        <label class="checkbox">
-                            <input type="radio" name="copy-platform" prop:checked={
-                                let value = value.clone();
-                                move || platform.get() == value
-                            } on:change=move |_| platform.set(value.clone()) />
-                            {format!("Only {p}: its manifest becomes the tag")}
-                        </label>
-                    }
-                }).collect_view()}
-            </fieldset>
-        }
-        .into_any();
+        let legend = format!(
+            "{} is an index of {} manifests: copy",
+            inspection.reference.familiar(),
+            inspection.entries.len()
+        );
+        return view! { <CopyPlatforms legend offered=inspection.offered_platforms() chosen /> }.into_any();
     }
     let Some(image) = inspection.image.clone() else {
         return view! { <p class="hint">"A Docker schema 1 manifest: Waybill cannot copy it."</p> }
@@ -217,7 +199,7 @@ fn SourceView(
 #[allow(clippy::too_many_arguments)]
 fn CopyControls(
     inspection: RwSignal<Source>,
-    platform: RwSignal<String>,
+    chosen: RwSignal<Vec<String>>,
     allow: RwSignal<bool>,
     chunk_mib: RwSignal<u64>,
     fields: RwSignal<session::TargetFields>,
@@ -236,8 +218,11 @@ fn CopyControls(
             _ => Vec::new(),
         }
     };
-    let needs_platform = move || {
-        matches!(inspection.get(), Source::Loaded(i) if !i.entries.is_empty()) && platform.get().is_empty()
+    let needs_platform = move || match inspection.get() {
+        Source::Loaded(i) if !i.entries.is_empty() => {
+            chosen.with(|c| platforms_for(c, &i.offered_platforms()).is_none())
+        }
+        _ => false,
     };
     view! {
         <section class="panel" aria-labelledby="copy-heading">
@@ -257,7 +242,7 @@ fn CopyControls(
                             disabled=move || transfer.running() || !target_ok() || needs_platform()
                             on:click=move |_| copy()>"Copy"</button>
                         <span class="hint">{move || {
-                            if needs_platform() { "Pick a platform, or all, first." }
+                            if needs_platform() { "Tick one or more platforms first." }
                             else if !target_ok() { "Fill in where to copy to first." }
                             else { "Blobs stream through your browser, verified on the way; the manifest goes last." }
                         }}</span>
