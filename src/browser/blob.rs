@@ -1,19 +1,18 @@
-//! Reading a `Blob` (a dropped `File`, or a slice of one) a piece at a time.
+//! Reading a `Blob` (a dropped `File`, or a slice of one) a piece at a time: a range of it
+//! ([`read_range`], the archive reader's random access), or all of it from front to back
+//! ([`BlobStream`], hashing).
 //!
 //! A multi-gigabyte image archive must never be read whole: `Blob.slice()` is free (no bytes
-//! move) and `arrayBuffer()` of a slice reads only that slice, so memory stays bounded by one
-//! slice. Works on a page and in a worker.
+//! move) and `arrayBuffer()` of a slice reads only that slice; a stream holds one buffer. Works
+//! on a page and in a worker.
 
 use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
+use super::byob::ByobReader;
 use super::fetch::describe;
-
-/// Slice size used when reading a whole blob: large enough that per-slice overhead vanishes,
-/// small enough to bound memory (the design's 8 MiB chunk).
-pub const DEFAULT_SLICE: u64 = 8 * 1024 * 1024;
 
 /// A slice could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -45,109 +44,29 @@ pub fn size(blob: &Blob) -> u64 {
     blob.size() as u64
 }
 
-/// Reads bytes `start..end` of `blob`.
+/// Reads bytes `start..end` of `blob` (`arrayBuffer()` of that slice: only its bytes are read).
 pub async fn read_range(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, BlobReadError> {
-    Pending::start(blob, start, end)?.finish().await
+    let total = size(blob);
+    if start > end || end > total {
+        return Err(BlobReadError::OutOfRange { start, end, size: total });
+    }
+    let unreadable = |reason: String| BlobReadError::Unreadable { start, end, reason };
+    let slice =
+        blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| unreadable(describe(&e)))?;
+    let buffer = JsFuture::from(slice.array_buffer()).await.map_err(|e| unreadable(describe(&e)))?;
+    let buffer: js_sys::ArrayBuffer =
+        buffer.dyn_into().map_err(|_| unreadable("arrayBuffer() gave no ArrayBuffer".to_owned()))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
 }
 
-/// A slice being read: `arrayBuffer()` has been called, the bytes arrive on the browser's side
-/// while this thread does something else.
-#[derive(Debug)]
-struct Pending {
-    start: u64,
-    end: u64,
-    buffer: JsFuture,
-}
-
-impl Pending {
-    fn start(blob: &Blob, start: u64, end: u64) -> Result<Pending, BlobReadError> {
-        let total = size(blob);
-        if start > end || end > total {
-            return Err(BlobReadError::OutOfRange { start, end, size: total });
-        }
-        let slice = blob
-            .slice_with_f64_and_f64(start as f64, end as f64)
-            .map_err(|e| BlobReadError::Unreadable { start, end, reason: describe(&e) })?;
-        Ok(Pending { start, end, buffer: JsFuture::from(slice.array_buffer()) })
-    }
-
-    async fn finish(self) -> Result<Vec<u8>, BlobReadError> {
-        let Pending { start, end, buffer } = self;
-        let unreadable = |reason: String| BlobReadError::Unreadable { start, end, reason };
-        let buffer = buffer.await.map_err(|e| unreadable(describe(&e)))?;
-        let buffer: js_sys::ArrayBuffer =
-            buffer.dyn_into().map_err(|_| unreadable("arrayBuffer() gave no ArrayBuffer".to_owned()))?;
-        Ok(Uint8Array::new(&buffer).to_vec())
-    }
-}
-
-/// Reads a blob from front to back in slices, one slice ahead: while the caller works on a
-/// slice, the browser is already reading the next (reading a File costs about as much as
-/// hashing it, so this nearly halves the time on two cores). At most two slices are in memory.
-#[derive(Debug)]
-pub struct BlobSlices {
-    blob: Blob,
-    /// Where the next slice to request starts.
-    requested: u64,
-    /// Bytes handed out so far.
-    offset: u64,
-    size: u64,
-    slice: u64,
-    ahead: Option<Pending>,
-}
-
-impl BlobSlices {
-    /// Reads `blob` in slices of `slice` bytes (at least 1).
-    pub fn new(blob: Blob, slice: u64) -> BlobSlices {
-        let size = size(&blob);
-        BlobSlices { blob, requested: 0, offset: 0, size, slice: slice.max(1), ahead: None }
-    }
-
-    fn request(&mut self) -> Result<Option<Pending>, BlobReadError> {
-        if self.requested >= self.size {
-            return Ok(None);
-        }
-        let end = self.size.min(self.requested + self.slice);
-        let pending = Pending::start(&self.blob, self.requested, end)?;
-        self.requested = end;
-        Ok(Some(pending))
-    }
-
-    /// The next slice, or `None` at the end.
-    pub async fn next(&mut self) -> Result<Option<Vec<u8>>, BlobReadError> {
-        let current = match self.ahead.take() {
-            Some(pending) => pending,
-            None => match self.request()? {
-                Some(pending) => pending,
-                None => return Ok(None),
-            },
-        };
-        self.ahead = self.request()?;
-        let bytes = current.finish().await?;
-        self.offset += bytes.len() as u64;
-        Ok(Some(bytes))
-    }
-
-    /// Bytes read so far.
-    pub fn offset(&self) -> u64 {
-        self.offset
-    }
-
-    /// The blob's size.
-    pub fn size(&self) -> u64 {
-        self.size
-    }
-}
-
-/// Reads a blob from front to back through its byte stream (`blob.stream()`, a BYOB reader)
-/// into one buffer used over and over: no read allocates. [`BlobSlices`] gets each slice as a
-/// fresh `ArrayBuffer` that lives until the next garbage collection — for a 1 GiB file that left
-/// 144–176 MiB of them waiting in a worker (measured, scripts/bench.d/upload.sh); here the one
-/// buffer moves back and forth between the stream and the reader, and the bytes are copied into
-/// a scratch vector in wasm memory that is reused too.
+/// Reads a blob from front to back through its byte stream (`blob.stream()`) with a
+/// [`ByobReader`]: one buffer used over and over, no read allocates. Reading by `arrayBuffer()`
+/// slices instead gets each slice as a fresh `ArrayBuffer` that lives until the next garbage
+/// collection — for a 1 GiB file that left 144–176 MiB of them waiting in a worker (measured,
+/// scripts/bench.d/upload.sh). The bytes are copied into a scratch vector in wasm memory that is
+/// reused too.
 pub struct BlobStream {
-    reader: web_sys::ReadableStreamByobReader,
-    buffer: Option<js_sys::ArrayBuffer>,
+    reader: ByobReader,
     scratch: Vec<u8>,
     offset: u64,
     size: u64,
@@ -163,48 +82,21 @@ impl BlobStream {
     /// Reads `blob` in pieces of at most `buffer` bytes (at least 1).
     pub fn new(blob: &Blob, buffer: u32) -> Result<BlobStream, BlobReadError> {
         let size = size(blob);
-        let unreadable = |e: wasm_bindgen::JsValue| BlobReadError::Unreadable {
+        let buffer = buffer.max(1);
+        let reader = ByobReader::new(&blob.stream(), buffer).map_err(|e| BlobReadError::Unreadable {
             start: 0,
             end: size,
             reason: describe(&e),
-        };
-        let options = web_sys::ReadableStreamGetReaderOptions::new();
-        options.set_mode(web_sys::ReadableStreamReaderMode::Byob);
-        let reader = blob
-            .stream()
-            .get_reader_with_options(&options)
-            .dyn_into::<web_sys::ReadableStreamByobReader>()
-            .map_err(|reader| unreadable(reader.into()))?;
-        let buffer = buffer.max(1);
-        Ok(BlobStream {
-            reader,
-            buffer: Some(js_sys::ArrayBuffer::new(buffer)),
-            scratch: vec![0; buffer as usize],
-            offset: 0,
-            size,
-        })
+        })?;
+        Ok(BlobStream { reader, scratch: vec![0; buffer as usize], offset: 0, size })
     }
 
     /// The next bytes, or `None` at the end.
     pub async fn next(&mut self) -> Result<Option<&[u8]>, BlobReadError> {
         let (start, size) = (self.offset, self.size);
         let unreadable = |reason: String| BlobReadError::Unreadable { start, end: size, reason };
-        let buffer =
-            self.buffer.take().ok_or_else(|| unreadable("the stream ended with an error before".into()))?;
-        let view = Uint8Array::new(&buffer);
-        let result = JsFuture::from(self.reader.read_with_array_buffer_view(&view))
-            .await
-            .map_err(|e| unreadable(describe(&e)))?;
-        let done = js_sys::Reflect::get(&result, &"done".into()).map(|d| d.is_truthy()).unwrap_or(true);
-        let value =
-            js_sys::Reflect::get(&result, &"value".into()).ok().and_then(|v| v.dyn_into::<Uint8Array>().ok());
-        // The buffer comes back (transferred) with the answer, the end included.
-        if let Some(value) = &value {
-            self.buffer = Some(value.buffer());
-        }
-        let value = match value {
-            Some(value) if !done => value,
-            _ => return Ok(None),
+        let Some(value) = self.reader.read().await.map_err(|e| unreadable(describe(&e)))? else {
+            return Ok(None);
         };
         let n = value.length() as usize;
         let room = self.scratch.len();

@@ -12,7 +12,8 @@
 //! * `cache: "no-store"`: a registry's answer must be the registry's, never the HTTP cache's — a
 //!   tag moves, a blob file can be replaced, and verification must see what the registry serves.
 //! * Response bodies are read from the `ReadableStream` one chunk at a time (never buffered
-//!   whole); dropping a body cancels the stream, so an abandoned download stops.
+//!   whole), through a BYOB reader into one reused buffer ([`ByobReader`]) where the browser
+//!   allows it; dropping a body cancels the stream, so an abandoned download stops.
 //! * Upload bodies ([`Body::Chunk`]) are `Blob`s ([`BlobChunk`]) handed straight to fetch, so the
 //!   bytes of a dropped file are never copied into wasm memory.
 //! * A [`Cancel`] stops a transport's work: requests in flight are aborted and later ones refused
@@ -32,10 +33,11 @@ use waybill_core::transport::{
     Body, Method, Request, Response, ResponseBody, Transport, TransportError, TransportErrorKind,
 };
 use web_sys::{
-    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, RequestCache, RequestCredentials,
-    RequestInit, RequestRedirect,
+    AbortController, AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader, RequestCache,
+    RequestCredentials, RequestInit, RequestRedirect,
 };
 
+use super::byob::ByobReader;
 use super::chunk::BlobChunk;
 
 #[wasm_bindgen]
@@ -196,16 +198,36 @@ impl Transport for FetchTransport {
             ));
         }
         let headers = header_list(&response.headers())?;
-        let reader =
-            response.body().map(|stream| stream.get_reader().unchecked_into::<ReadableStreamDefaultReader>());
-        Ok(Response { status: response.status(), headers, body: FetchBody { reader } })
+        Ok(Response { status: response.status(), headers, body: FetchBody::new(response.body()) })
     }
 }
+
+/// How many bytes a response body read asks for at once. Chromium answers a BYOB read with what
+/// its data pipe holds, up to this; 1 MiB keeps the reads few (~1,100 per GiB) and the buffer
+/// small.
+pub const BODY_BUFFER: u32 = 1024 * 1024;
 
 /// A response body being read from its `ReadableStream`.
 pub struct FetchBody {
     /// `None` once the stream ended (or when there was no body, as for HEAD).
-    reader: Option<ReadableStreamDefaultReader>,
+    reader: Option<BodyReader>,
+}
+
+/// A BYOB reader into one reused buffer where the browser's fetch bodies are byte streams
+/// (Chromium's, Firefox's), a default reader elsewhere.
+enum BodyReader {
+    Byob(ByobReader),
+    Default(ReadableStreamDefaultReader),
+}
+
+impl FetchBody {
+    fn new(stream: Option<ReadableStream>) -> FetchBody {
+        let reader = stream.map(|stream| match ByobReader::new(&stream, BODY_BUFFER) {
+            Ok(reader) => BodyReader::Byob(reader),
+            Err(_) => BodyReader::Default(stream.get_reader().unchecked_into()),
+        });
+        FetchBody { reader }
+    }
 }
 
 impl std::fmt::Debug for FetchBody {
@@ -217,24 +239,22 @@ impl std::fmt::Debug for FetchBody {
 impl ResponseBody for FetchBody {
     async fn chunk(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
         loop {
-            let Some(reader) = &self.reader else { return Ok(None) };
-            let result = match JsFuture::from(reader.read()).await {
-                Ok(result) => result,
+            let read = match &mut self.reader {
+                None => return Ok(None),
+                Some(BodyReader::Byob(reader)) => reader.read().await,
+                Some(BodyReader::Default(reader)) => read_default(reader).await,
+            };
+            let bytes = match read {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => {
+                    self.reader = None;
+                    return Ok(None);
+                }
                 Err(e) => {
                     self.reader = None;
                     return Err(failed(&e, "response body"));
                 }
             };
-            let done =
-                Reflect::get(&result, &JsValue::from_str("done")).map(|d| d.is_truthy()).unwrap_or(true);
-            if done {
-                self.reader = None;
-                return Ok(None);
-            }
-            let value = Reflect::get(&result, &JsValue::from_str("value"))
-                .map_err(|e| other("a body chunk without a value", &e))?;
-            let bytes: Uint8Array =
-                value.dyn_into().map_err(|e| other("a body chunk that is not a Uint8Array", &e))?;
             // Streams may deliver empty chunks; they are not the end.
             if bytes.length() > 0 {
                 return Ok(Some(bytes.to_vec()));
@@ -243,15 +263,31 @@ impl ResponseBody for FetchBody {
     }
 }
 
+/// One read of a default reader: the chunk, or `None` at the end.
+async fn read_default(reader: &ReadableStreamDefaultReader) -> Result<Option<Uint8Array>, JsValue> {
+    let result = JsFuture::from(reader.read()).await?;
+    if Reflect::get(&result, &JsValue::from_str("done")).map(|d| d.is_truthy()).unwrap_or(true) {
+        return Ok(None);
+    }
+    let value = Reflect::get(&result, &JsValue::from_str("value"))?;
+    value
+        .dyn_into::<Uint8Array>()
+        .map(Some)
+        .map_err(|_| JsValue::from_str("a body chunk that is not a Uint8Array"))
+}
+
 impl Drop for FetchBody {
     /// An abandoned body (a failed verification, a cancelled job) stops downloading.
     fn drop(&mut self) {
-        if let Some(reader) = self.reader.take() {
-            wasm_bindgen_futures::spawn_local(async move {
-                // The stream may already have errored; either way it is released.
-                let _ = JsFuture::from(reader.cancel()).await;
-            });
-        }
+        let cancel = match self.reader.take() {
+            None => return,
+            Some(BodyReader::Byob(reader)) => reader.cancel(),
+            Some(BodyReader::Default(reader)) => reader.cancel(),
+        };
+        // The stream may already have errored; either way it is released.
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = JsFuture::from(cancel).await;
+        });
     }
 }
 

@@ -3,8 +3,8 @@
 //! A registry job downloads the blob itself, through the proxy, with the core's registry
 //! [`Client`] (authentication, token retry, error bodies) and [`BlobStream`] (every chunk through
 //! the core `Verifier`); a foreign layer the registry lacks comes from its `urls` via the core's
-//! [`fetch_foreign`], and only when the job allows it. A `Blob` job reads the `Blob` by slices
-//! into the same `Verifier`. With `diff_id` set, every chunk also goes through the core's
+//! [`fetch_foreign`], and only when the job allows it. A `Blob` job reads the `Blob` through its
+//! byte stream into the same `Verifier`. With `diff_id` set, every chunk also goes through the core's
 //! [`DiffIdHasher`] (gzip/zstd decompression and sha256 of the tar). A [`HashJob`] hashes a file of
 //! a dropped archive with the core's [`FileHasher`], for the core to judge afterwards.
 //!
@@ -24,7 +24,7 @@ use waybill_core::registry::foreign::fetch_foreign;
 use waybill_core::registry::{Client, Credentials, Error};
 use web_sys::{AbortController, Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
-use super::blob::{BlobSlices, BlobStream, DEFAULT_SLICE};
+use super::blob::BlobStream;
 use super::fetch::FetchTransport;
 use super::protocol::{
     self, DiffIdFound, FromWorker, HashJob, Job, Login, Outcome, PROGRESS_MS, Source, ToWorker, Verdict,
@@ -205,18 +205,19 @@ async fn from_registry(
     }
 }
 
-/// Reads the page's Blob by slices through the core `Verifier`.
+/// Reads the page's Blob through the core `Verifier` ([`BlobStream`]: one reused buffer).
 async fn from_blob(job: &Job, blob: Blob, control: &JobControl, sink: &mut Sink<'_>) -> Result<(), Verdict> {
     let mut verifier = Verifier::new(job.digest.clone(), Some(job.size));
-    let mut slices = BlobSlices::new(blob, DEFAULT_SLICE);
+    let mut stream =
+        BlobStream::new(&blob, HASH_BUFFER).map_err(|e| Verdict::Failed { message: e.to_string() })?;
     loop {
         if control.is_cancelled() {
             return Err(Verdict::Cancelled);
         }
-        match slices.next().await {
+        match stream.next().await {
             Ok(Some(chunk)) => {
-                verifier.update(&chunk).map_err(verify_failed)?;
-                sink.feed(&chunk);
+                verifier.update(chunk).map_err(verify_failed)?;
+                sink.feed(chunk);
             }
             Ok(None) => break,
             Err(e) => return Err(Verdict::Failed { message: e.to_string() }),
@@ -225,8 +226,8 @@ async fn from_blob(job: &Job, blob: Blob, control: &JobControl, sink: &mut Sink<
     verifier.finish().map(drop).map_err(verify_failed)
 }
 
-/// How much of a dropped file a hash job reads at once, into one reused buffer ([`BlobStream`]);
-/// the hashing rate does not depend on it from 64 KiB to 8 MiB (design.md).
+/// How much of a `Blob` a job reads at once, into one reused buffer ([`BlobStream`]); the
+/// hashing rate does not depend on it from 64 KiB to 8 MiB (design.md).
 pub const HASH_BUFFER: u32 = 1024 * 1024;
 
 /// Hashes a file of a dropped archive (the `Blob`, a slice of it) with the core's

@@ -4,6 +4,7 @@
 //! * [`fetch`] — the transport: `fetch()` with `redirect: "manual"`, streamed response bodies,
 //!   `Blob` request bodies (never copied into wasm memory). Works in a window and in a worker.
 //! * [`blob`] — reads a `Blob` (a dropped `File`) one slice at a time.
+//! * [`byob`] — reads a byte stream (a fetch body, a `Blob`'s stream) into one reused buffer.
 //! * [`chunk`] — `Blob`s as the core's upload chunks.
 //! * [`file_source`] — a dropped file as the core archive reader's random-access source.
 //! * [`slice_source`] — a verified range of a dropped file as an upload source of `Blob` slices.
@@ -16,6 +17,7 @@
 //!   the page's client for it.
 
 pub mod blob;
+pub mod byob;
 pub mod chunk;
 pub mod fetch;
 pub mod file_source;

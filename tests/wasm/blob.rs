@@ -1,11 +1,13 @@
-//! Reading a Blob by slices, in headless Chromium.
+//! Reading a Blob by ranges and as a stream, and the BYOB reader under the stream, in headless
+//! Chromium.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
 
 use common::{blob_of, repeated_blob};
 use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
-use waybill_app::browser::blob::{BlobReadError, BlobSlices, BlobStream, read_range, size};
+use waybill_app::browser::blob::{BlobReadError, BlobStream, read_range, size};
+use waybill_app::browser::byob::ByobReader;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -37,41 +39,24 @@ async fn out_of_range_is_refused() {
 }
 
 #[test]
-async fn slices_cover_the_blob_in_order() {
-    let data = pattern((1 << 20) + 3);
-    let mut slices = BlobSlices::new(blob_of(&data), 300_000);
-    let mut seen = Vec::new();
-    let mut lengths = Vec::new();
-    while let Some(slice) = slices.next().await.unwrap() {
-        lengths.push(slice.len());
-        seen.extend_from_slice(&slice);
-    }
-    assert_eq!(lengths, [300_000, 300_000, 300_000, 148_579]);
-    assert_eq!(seen, data);
-    assert_eq!(slices.offset(), slices.size());
-    assert_eq!(slices.next().await.unwrap(), None, "stays at the end");
-}
-
-#[test]
-async fn a_large_blob_is_read_without_holding_it() {
-    // 96 MiB assembled from one 1 MiB part: read back slice by slice, only one slice at a time
-    // is ever in wasm memory.
+async fn a_large_blob_is_streamed_without_holding_it() {
+    // 96 MiB assembled from one 1 MiB part (the blob is never built in wasm memory), read back
+    // through one 1 MiB buffer: every byte is the part's, in order.
     let part = pattern(1 << 20);
-    let mut slices = BlobSlices::new(repeated_blob(&part, 96), 8 << 20);
-    let mut total = 0_u64;
-    let mut count = 0;
-    while let Some(slice) = slices.next().await.unwrap() {
-        assert_eq!(slice[..1 << 20], part[..], "slice {count} starts with the part");
-        total += slice.len() as u64;
-        count += 1;
+    let mut stream = BlobStream::new(&repeated_blob(&part, 96), 1 << 20).unwrap();
+    let mut total = 0_usize;
+    while let Some(chunk) = stream.next().await.unwrap() {
+        assert!(chunk.len() <= 1 << 20, "{} bytes from a 1 MiB buffer", chunk.len());
+        // The chunk against the parts it spans (its edges need not line up with theirs).
+        let (mut rest, mut at) = (chunk, total % part.len());
+        while !rest.is_empty() {
+            let n = rest.len().min(part.len() - at);
+            assert_eq!(rest[..n], part[at..at + n], "bytes from {total}");
+            (rest, at) = (&rest[n..], 0);
+        }
+        total += chunk.len();
     }
-    assert_eq!((total, count), (96 << 20, 12));
-}
-
-#[test]
-async fn empty_blob_has_no_slices() {
-    let mut slices = BlobSlices::new(blob_of(b""), 10);
-    assert_eq!(slices.next().await.unwrap(), None);
+    assert_eq!((total, stream.offset()), (96 << 20, 96 << 20));
 }
 
 /// The BYOB reader gives every byte in order, whatever its buffer size, and ends.
@@ -98,4 +83,15 @@ async fn a_byob_stream_reads_every_byte_through_one_buffer() {
     }
     let mut empty = BlobStream::new(&blob_of(b""), 1024).unwrap();
     assert!(empty.next().await.unwrap().is_none());
+}
+
+/// A stream that is not a byte stream gets no BYOB reader: an error the caller sees (not an
+/// exception thrown through wasm), and the stream stays unlocked, so the fetch transport can still
+/// read it with a default reader.
+#[test]
+fn a_stream_that_is_not_a_byte_stream_is_refused_and_left_unlocked() {
+    let stream = web_sys::ReadableStream::new().unwrap();
+    assert!(ByobReader::new(&stream, 1024).is_err());
+    assert!(!stream.locked());
+    assert!(ByobReader::new(&blob_of(b"abc").stream(), 1024).is_ok(), "a Blob's stream is a byte stream");
 }
