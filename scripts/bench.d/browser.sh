@@ -11,7 +11,16 @@
 #   long tasks over 100 ms on the page's main thread during each run (PerformanceObserver; target 0)
 #   the gzip'd size of the app's initial download (wasm + JS; target < 400 KB), the worker apart
 #
+# Each case runs three ways (scripts/bench.d/browser.mjs): the app's Verify button; the same
+# registry jobs sent straight to the hashing worker; the same bytes as Files in hash jobs (the
+# Upload page's path). Every run also reports the CPU seconds per GiB of Chromium's renderers,
+# network service and browser process, of waybill serve and of the registry (procs.mjs): on a
+# machine shared with other jobs MB/s swings with the load, CPU seconds per GiB much less.
+#
 #   WAYBILL_BENCH_BROWSER_MIB (1024)  size of the one-blob case; the image case uses 4 x a quarter
+#   WAYBILL_BENCH_BROWSER_BASELINE    a folder with another build's waybill-hasher.js and
+#                                     waybill-hasher_bg.wasm: its worker and file runs follow this
+#                                     build's, under the same load, with the ratios printed
 set -euo pipefail
 WAYBILL_LOG_TAG=bench-browser
 # shellcheck source=scripts/lib/toolchain.sh
@@ -101,15 +110,43 @@ printf '[proxy]\ndefault_hosts = false\nplain_http_hosts = ["%s"]\n' "$REG" >"$B
 : >"$B/serve.log"
 proc_start "$B/serve.pid" "$B/serve.log" target/release/waybill serve \
   --listen "127.0.0.1:$port" --dist dist --config "$B/waybill.toml"
-trap 'proc_stop "$B/serve.pid" 5' EXIT
+baseline_dir=""
+trap 'proc_stop "$B/serve.pid" 5; [ -z "$baseline_dir" ] || rm -rf "dist/${baseline_dir:?}"' EXIT
 wait_until 30 grep -q "listening on" "$B/serve.log" || die "waybill serve did not start: see $B/serve.log"
 
-log "headless Chromium: the app verifies each image ($(nproc) cores; Chromium $(chromium --version 2>/dev/null | awk '{print $2}'))"
-node scripts/bench.d/browser.mjs "http://127.0.0.1:$port" "$REG" \
-  "one=bench-browser/one:$MIB" "image=bench-browser/image:$MIB" "diffid=bench-browser/diffid:$MIB+diffids" \
-  >"$B/results.jsonl"
+# The cases: each image and its files, with what coreutils says they hash to.
+REGISTRY_PID=$(cut -d' ' -f1 "$WAYBILL_STATE/registry/run/strict.pid")
+SERVE_PID=$(cut -d' ' -f1 "$B/serve.pid")
+file_json() { # PATH SHA256 [CONTENT COMPRESSION]
+  printf '{"path":"%s","size":%s,"sha256":"sha256:%s","content":"sha256:%s","compression":"%s"}' \
+    "$1" "$(stat -c %s "$1")" "$2" "${3:-$2}" "${4:-none}"
+}
+{
+  printf '{"pids":{"serve":%s,"registry":%s},"cases":[' "$SERVE_PID" "$REGISTRY_PID"
+  printf '{"name":"one","image":"bench-browser/one:%s","diffIds":false,"files":[%s]},' "$MIB" "$(file_json "$B/one.bin" "$one_digest")"
+  printf '{"name":"image","image":"bench-browser/image:%s","diffIds":false,"files":[' "$MIB"
+  sep=""
+  for p in "${parts[@]}"; do
+    printf '%s%s' "$sep" "$(file_json "${p%%=*}" "${p##*=sha256:}")"
+    sep=,
+  done
+  printf ']},{"name":"diffid","image":"bench-browser/diffid:%s","diffIds":true,"files":[%s]}]}\n' "$MIB" \
+    "$(file_json "$B/layer.tar.gz" "$gz_digest" "$gz_diff" gzip)"
+} >"$B/facts.json"
+
+if [ -n "${WAYBILL_BENCH_BROWSER_BASELINE:-}" ]; then
+  # Another build's hashing worker, served beside this one for the worker and file runs.
+  baseline_dir=bench-baseline
+  mkdir -p "dist/$baseline_dir"
+  cp "$WAYBILL_BENCH_BROWSER_BASELINE/waybill-hasher.js" "$WAYBILL_BENCH_BROWSER_BASELINE/waybill-hasher_bg.wasm" "dist/$baseline_dir/"
+  log "baseline hashing worker: $WAYBILL_BENCH_BROWSER_BASELINE"
+fi
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+log "headless Chromium: the app verifies each image, its worker hashes the same bytes from the network and as Files ($(nproc) cores, load average $load; Chromium $(chromium --version 2>/dev/null | awk '{print $2}'))"
+node scripts/bench.d/browser.mjs "http://127.0.0.1:$port" "$REG" "$B/facts.json" $baseline_dir >"$B/results.jsonl"
 proc_stop "$B/serve.pid" 5
 trap - EXIT
+[ -z "$baseline_dir" ] || rm -rf "dist/${baseline_dir:?}"
 
 # --- sizes --------------------------------------------------------------------------------------
 gz() { gzip -9 -c "$1" | wc -c; }
@@ -120,36 +157,55 @@ worker_gz=$(($(gz dist/waybill-hasher_bg.wasm) + $(gz dist/waybill-hasher.js)))
 simd_ops=$(wasm-dis dist/waybill-hasher_bg.wasm 2>/dev/null | grep -cE '\((v128|i32x4|i8x16|i16x8|i64x2)\.' || true)
 
 # --- report -------------------------------------------------------------------------------------
-B=$B ONE_SIZE=$one_size PARTS_SIZE=$parts_size GZ_SIZE=$gz_size \
+B=$B ONE_SIZE=$one_size PARTS_SIZE=$parts_size GZ_SIZE=$gz_size LOAD="$load" \
   T_ONE_SUM=$t_one_sum T_ONE_SSL=$t_one_ssl T_PARTS_SUM=$t_parts_sum T_PARTS_PAR=$t_parts_par \
   T_GZ_SUM=$t_gz_sum T_GZ_DIFF=$t_gz_diff APP_GZ=$app_gz WORKER_GZ=$worker_gz SIMD_OPS=$simd_ops \
   python3 - <<'EOF'
 import json, os
 e = os.environ
-res = {r["name"]: r for r in map(json.loads, open(f"{e['B']}/results.jsonl"))}
+rows = [json.loads(line) for line in open(f"{e['B']}/results.jsonl")]
+cores = os.cpu_count()
 mb = lambda b, s: b / 1e6 / s
+kinds = ["renderer", "network", "browser", "serve", "registry"]
 print()
-print("Browser verification (headless Chromium, the app's workers via waybill serve) vs native, same files")
-print(f"{'case':<8} {'bytes':>14} {'browser MB/s':>13} {'per worker':>11} {'sha256sum':>10} {'openssl':>8} {'long>100ms':>11} {'ok':>3}")
-def row(name, size, native_sum, native_ssl=None, target=None):
-    r = res[name]
-    per = [mb(b["size"], b["seconds"]) for b in r["perBlob"] if b["seconds"]]
-    per_s = f"{sum(per) / len(per):.0f}" if per else "-"
-    ssl = f"{mb(size, native_ssl):.0f}" if native_ssl else "-"
-    print(f"{name:<8} {r['bytes']:>14} {mb(r['bytes'], r['wallSeconds']):>13.0f} {per_s:>11} "
-          f"{mb(size, native_sum):>10.0f} {ssl:>8} {r['longTasksOver100ms']:>11} {'yes' if r['ok'] else 'NO':>3}"
-          f"   target {target}; longest task {r['longestTaskMs']} ms")
-row("one", int(e["ONE_SIZE"]), float(e["T_ONE_SUM"]), float(e["T_ONE_SSL"]), ">= 380 MB/s")
-print(f"{'':<8} (4 files: sha256sum one after another {mb(int(e['PARTS_SIZE']), float(e['T_PARTS_SUM'])):.0f} MB/s, "
-      f"{os.cpu_count()} in parallel {mb(int(e['PARTS_SIZE']), float(e['T_PARTS_PAR'])):.0f} MB/s)")
-row("image", int(e["PARTS_SIZE"]), float(e["T_PARTS_PAR"]), None, ">= 700 MB/s aggregate")
-row("diffid", int(e["GZ_SIZE"]), float(e["T_GZ_DIFF"]), None,
-    ">= 300 MB/s of compressed input (native column: gzip -dc | sha256sum)")
-print(f"{'':<8} (sha256sum of the compressed file alone: {mb(int(e['GZ_SIZE']), float(e['T_GZ_SUM'])):.0f} MB/s)")
+print(f"Browser verification in headless Chromium, one run per row ({cores} cores, load average {e['LOAD']} at the start)")
+print("  verify = the app's Verify button (network, through waybill serve); worker = the same registry jobs sent")
+print("  straight to the app's hashing worker; file = the same bytes as Files in hash jobs (the Upload page's path)")
+print("  CPU s/GiB per process kind; 'bound' = the MB/s those CPU seconds allow with all cores to themselves")
+print(f"{'case':<7}{'path':<7}{'build':<9}{'MB/s':>6}{'/job':>6}  " + "".join(f"{k[:8]:>9}" for k in kinds)
+      + f"{'total':>7}{'bound':>7}{'long':>5}  ok")
+current = {}
+for r in rows:
+    gib = r["bytes"] / 2**30
+    per = [mb(j["size"], j["seconds"]) for j in r["perJob"] if j["seconds"]]
+    cpu = {k: r["cpu"].get(k, 0) / gib for k in kinds}
+    total = sum(cpu.values())
+    rate = mb(r["bytes"], r["seconds"])
+    line = (f"{r['name']:<7}{r['path']:<7}{r['build']:<9}{rate:>6.0f}{(sum(per) / len(per)) if per else 0:>6.0f}  "
+            + "".join(f"{cpu[k]:>9.2f}" for k in kinds)
+            + f"{total:>7.2f}{cores * 2**30 / 1e6 / total:>7.0f}{r['longTasksOver100ms']:>5}  {'yes' if r['ok'] else 'NO'}")
+    key = (r["name"], r["path"])
+    if r["build"] == "current":
+        current[key] = (rate, cpu["renderer"])
+    elif key in current:
+        line += f"   current/baseline: {current[key][0] / rate:.2f}x MB/s, {current[key][1] / cpu['renderer']:.2f}x renderer CPU"
+    print(line)
+    for p in r.get("problems", []):
+        print(f"{'':<7}problem: {p}")
+print()
+one, parts, gz = int(e["ONE_SIZE"]), int(e["PARTS_SIZE"]), int(e["GZ_SIZE"])
+print("Native, same files, same run:")
+print(f"  one     sha256sum {mb(one, float(e['T_ONE_SUM'])):.0f} MB/s, openssl dgst -sha256 (SHA-NI) "
+      f"{mb(one, float(e['T_ONE_SSL'])):.0f} MB/s   target for the browser: >= 380 MB/s")
+print(f"  image   4 files by sha256sum one after another {mb(parts, float(e['T_PARTS_SUM'])):.0f} MB/s, "
+      f"{cores} in parallel {mb(parts, float(e['T_PARTS_PAR'])):.0f} MB/s   target: >= 700 MB/s aggregate")
+print(f"  diffid  gzip -dc | sha256sum {mb(gz, float(e['T_GZ_DIFF'])):.0f} MB/s of compressed input, sha256sum of "
+      f"the compressed file {mb(gz, float(e['T_GZ_SUM'])):.0f} MB/s   target: >= 300 MB/s of compressed input")
+print("  main-thread long tasks over 100 ms (column 'long'): target 0")
 print()
 print(f"initial download, gzip -9: app wasm + JS {int(e['APP_GZ']) / 1000:.1f} KB (target < 400 KB); "
       f"hashing worker wasm + JS {int(e['WORKER_GZ']) / 1000:.1f} KB, loaded on the first Verify")
 print(f"hashing worker SIMD instructions (wasm-dis): {e['SIMD_OPS']}")
-ok = all(r["ok"] for r in res.values())
-raise SystemExit(0 if ok else "a benchmark verification failed: see " + e["B"] + "/results.jsonl")
+ok = all(r["ok"] for r in rows)
+raise SystemExit(0 if ok else "a benchmark run failed its checks: see " + e["B"] + "/results.jsonl")
 EOF
