@@ -1,14 +1,16 @@
 //! What the app remembers: registry logins (in memory, or for this tab when the user asks),
 //! recent references (on this browser, never with credentials), and the hashing-worker pool.
-
-use std::cell::RefCell;
-use std::collections::BTreeMap;
+//!
+//! Logins kept in memory live in one JavaScript `Map` on the window, not in this module's own
+//! memory: the app and the Upload/Copy module it loads later are two wasm modules, and a login
+//! typed on Inspect must serve Copy too (and the other way round) without being stored anywhere.
 
 use crate::browser::pool::{WORKER_DIR, WorkerPool};
 use crate::browser::protocol::Login;
 use crate::browser::pusher::protocol::Endpoint;
 use serde::{Deserialize, Serialize};
 use waybill_core::reference::Reference;
+use wasm_bindgen::JsCast;
 use web_sys::Storage;
 
 /// sessionStorage key prefix for logins the user asked to keep for this tab.
@@ -19,10 +21,34 @@ const HISTORY_KEY: &str = "waybill.history";
 const TARGET_KEY: &str = "waybill.target.";
 /// Recent references kept.
 pub const HISTORY_LEN: usize = 8;
+/// The registered symbol (`Symbol.for`) naming the window's in-memory login `Map`: host → the
+/// login as JSON. Every wasm module of the page finds the same one.
+pub const LOGINS_SYMBOL: &str = "waybill.logins";
 
 thread_local! {
-    static LOGINS: RefCell<BTreeMap<String, Login>> = RefCell::default();
     static POOL: WorkerPool = WorkerPool::for_this_machine(WORKER_DIR);
+}
+
+/// The page's in-memory logins, created on first use.
+fn logins() -> Option<js_sys::Map> {
+    let window = web_sys::window()?;
+    let key = js_sys::Symbol::for_(LOGINS_SYMBOL);
+    if let Ok(map) = js_sys::Reflect::get(&window, &key).ok()?.dyn_into::<js_sys::Map>() {
+        return Some(map);
+    }
+    let map = js_sys::Map::new();
+    js_sys::Reflect::set(&window, &key, &map).ok()?;
+    Some(map)
+}
+
+fn login_in_memory(host: &str) -> Option<Login> {
+    serde_json::from_str(&logins()?.get(&host.into()).as_string()?).ok()
+}
+
+fn keep_in_memory(host: &str, login: &Login) {
+    if let (Some(map), Ok(text)) = (logins(), serde_json::to_string(login)) {
+        map.set(&host.into(), &text.into());
+    }
 }
 
 fn session_storage() -> Option<Storage> {
@@ -36,12 +62,12 @@ fn local_storage() -> Option<Storage> {
 /// The login for a registry `host[:port]` (as written in references), if any: from memory,
 /// else from this tab's sessionStorage.
 pub fn login_for(host: &str) -> Option<Login> {
-    if let Some(login) = LOGINS.with(|l| l.borrow().get(host).cloned()) {
+    if let Some(login) = login_in_memory(host) {
         return Some(login);
     }
     let text = session_storage()?.get_item(&format!("{LOGIN_KEY}{host}")).ok()??;
     let login: Login = serde_json::from_str(&text).ok()?;
-    LOGINS.with(|l| l.borrow_mut().insert(host.to_owned(), login.clone()));
+    keep_in_memory(host, &login);
     Some(login)
 }
 
@@ -58,12 +84,14 @@ pub fn set_login(host: &str, login: Login, remember: bool) {
             let _ = storage.remove_item(&key);
         }
     }
-    LOGINS.with(|l| l.borrow_mut().insert(host.to_owned(), login));
+    keep_in_memory(host, &login);
 }
 
 /// Forgets the login for `host`, in memory and in sessionStorage.
 pub fn forget_login(host: &str) {
-    LOGINS.with(|l| l.borrow_mut().remove(host));
+    if let Some(map) = logins() {
+        map.delete(&host.into());
+    }
     if let Some(storage) = session_storage() {
         let _ = storage.remove_item(&format!("{LOGIN_KEY}{host}"));
     }
