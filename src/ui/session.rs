@@ -9,8 +9,8 @@ use crate::browser::pool::{WORKER_DIR, WorkerPool};
 use crate::browser::protocol::Login;
 use crate::browser::pusher::protocol::Endpoint;
 use serde::{Deserialize, Serialize};
-use waybill_core::reference::Reference;
 use wasm_bindgen::JsCast;
+use waybill_core::reference::Reference;
 use web_sys::Storage;
 
 /// sessionStorage key prefix for logins the user asked to keep for this tab.
