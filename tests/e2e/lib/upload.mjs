@@ -48,10 +48,12 @@ export async function fillTarget(page, form, { registry, repository, tag }) {
 /** Signs in to `host` with the login form inside `scope` (a locator), kept in memory only. */
 export async function signIn(scope, host, user, password) {
   const form = scope.getByTestId('login').filter({ hasText: `Sign in to ${host}` });
-  await form.locator('summary').click();
+  // Open already where the page was refused for want of a login.
+  if (!(await form.evaluate((details) => details.open))) await form.locator('summary').click();
   await form.getByLabel('User name').fill(user);
   await form.getByLabel('Password or access token').fill(password);
-  await form.getByRole('button', { name: 'Use this login' }).click();
+  // "Use this login" on a target form; "Sign in and retry" where a read was refused or done.
+  await form.getByRole('button', { name: /^(Use this login|Sign in and retry)$/ }).click();
   await form.getByText(`signed in as ${user}`).waitFor();
 }
 
