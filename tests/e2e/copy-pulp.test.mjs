@@ -5,12 +5,9 @@
 // (a new index of only those).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { launch, screenshot, failOnPageErrors } from './lib/browser.mjs';
-import { startServe } from './lib/server.mjs';
 import { registryEnv } from './lib/registry.mjs';
-import { pulpEnv, pulpCounts, pullBackAndCheck, serveToml, sha256, skopeoRaw } from './lib/pulp.mjs';
+import { pullBackAndCheck, pulpCounts, pulpEnv, sha256, skopeoRaw, startServeWith } from './lib/pulp.mjs';
 import { workDir } from './lib/archives.mjs';
 import { fillTarget, runEnds, signIn } from './lib/upload.mjs';
 
@@ -21,9 +18,7 @@ before(async () => {
   reg = await registryEnv();
   pulp = await pulpEnv();
   creds = `${pulp.PULP_USER}:${pulp.PULP_PASSWORD}`;
-  const config = path.join(workDir('copy'), 'waybill.toml');
-  writeFileSync(config, serveToml({ registryHosts: [reg.host], pulp }));
-  serve = await startServe(['--config', config]);
+  serve = await startServeWith(workDir('copy'), { registryHosts: [reg.host], pulp });
   browser = await launch();
 });
 

@@ -6,12 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { launch, failOnPageErrors } from './lib/browser.mjs';
-import { startServe } from './lib/server.mjs';
 import { registryEnv } from './lib/registry.mjs';
-import { pulpEnv, pulpRepositories, serveToml, sha256, skopeoRaw } from './lib/pulp.mjs';
+import { pulpEnv, pulpRepositories, sha256, skopeoRaw, startServeWith } from './lib/pulp.mjs';
 import { workDir } from './lib/archives.mjs';
 import { fillTarget, runEnds, signIn } from './lib/upload.mjs';
 
@@ -23,9 +20,7 @@ before(async () => {
   pulp = await pulpEnv();
   creds = `${pulp.PULP_USER}:${pulp.PULP_PASSWORD}`;
   image = reg.fixtures.images['fixtures/plain:v1'];
-  const config = path.join(workDir('bearer'), 'waybill.toml');
-  writeFileSync(config, serveToml({ registryHosts: [reg.host], pulp }));
-  serve = await startServe(['--config', config]);
+  serve = await startServeWith(workDir('bearer'), { registryHosts: [reg.host], pulp });
   browser = await launch();
 });
 

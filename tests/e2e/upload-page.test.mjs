@@ -3,12 +3,10 @@
 // visit; and Upload works from the keyboard alone — the file picker, the target form, Push.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { launch, screenshot, failOnPageErrors } from './lib/browser.mjs';
-import { startServe } from './lib/server.mjs';
 import { registryEnv } from './lib/registry.mjs';
-import { serveToml, sha256, skopeoRaw } from './lib/pulp.mjs';
+import { sha256, skopeoRaw, startServeWith } from './lib/pulp.mjs';
 import { dockerArchive, workDir } from './lib/archives.mjs';
 import { runEnds } from './lib/upload.mjs';
 
@@ -18,9 +16,7 @@ before(async () => {
   reg = await registryEnv();
   strictHost = reg.REGISTRY_STRICT_URL.replace(/^http:\/\//, '');
   dir = workDir('upload-page');
-  const config = path.join(dir, 'waybill.toml');
-  writeFileSync(config, serveToml({ registryHosts: [reg.host, strictHost] }));
-  serve = await startServe(['--config', config]);
+  serve = await startServeWith(dir, { registryHosts: [reg.host, strictHost] });
   browser = await launch();
 });
 

@@ -7,12 +7,10 @@
 // from Pulp verifies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { launch, screenshot, failOnPageErrors } from './lib/browser.mjs';
-import { startServe } from './lib/server.mjs';
 import { registryEnv } from './lib/registry.mjs';
-import { pulpEnv, pulpCounts, pulpRepositories, pullBackAndCheck, serveToml, sha256, skopeoRaw } from './lib/pulp.mjs';
+import { pullBackAndCheck, pulpCounts, pulpEnv, pulpRepositories, sha256, skopeoRaw, startServeWith } from './lib/pulp.mjs';
 import { dockerArchive, withLayerSources, workDir } from './lib/archives.mjs';
 import { dropFile, fillTarget, runEnds, signIn } from './lib/upload.mjs';
 
@@ -27,9 +25,7 @@ before(async () => {
   const dir = workDir('upload-pulp');
   const skopeo = dockerArchive(reg.host, 'fixtures/origin-story:windows-amd64-1.13.0', path.join(dir, 'skopeo.tar'));
   archive = await withLayerSources(skopeo, path.join(dir, 'origin-story.tar'), reg.REGISTRY_FOREIGN_URL, image);
-  const config = path.join(dir, 'waybill.toml');
-  writeFileSync(config, serveToml({ registryHosts: [reg.host], pulp }));
-  serve = await startServe(['--config', config]);
+  serve = await startServeWith(dir, { registryHosts: [reg.host], pulp });
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   errors = [];

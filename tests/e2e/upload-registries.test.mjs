@@ -12,12 +12,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { launch, screenshot, failOnPageErrors } from './lib/browser.mjs';
-import { startServe } from './lib/server.mjs';
 import { registryEnv } from './lib/registry.mjs';
-import { pulpEnv, pullBackAndCheck, serveToml, sha256, skopeoRaw } from './lib/pulp.mjs';
+import { pullBackAndCheck, pulpEnv, sha256, skopeoRaw, startServeWith } from './lib/pulp.mjs';
 import { corruptMember, dockerArchive, ociArchive, workDir } from './lib/archives.mjs';
 import { fillTarget, pickFile, runEnds, signIn } from './lib/upload.mjs';
 
@@ -29,9 +27,7 @@ before(async () => {
   pulp = await pulpEnv();
   strictHost = reg.REGISTRY_STRICT_URL.replace(/^http:\/\//, '');
   dir = workDir('upload-registries');
-  const config = path.join(dir, 'waybill.toml');
-  writeFileSync(config, serveToml({ registryHosts: [reg.host, strictHost], pulp }));
-  serve = await startServe(['--config', config]);
+  serve = await startServeWith(dir, { registryHosts: [reg.host, strictHost], pulp });
   browser = await launch();
 });
 

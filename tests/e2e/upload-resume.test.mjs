@@ -9,12 +9,10 @@
 // the page showed, and the 300 MiB layer read back hashes to the diff ID sha256sum computed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { launch, screenshot, failOnPageErrors } from './lib/browser.mjs';
-import { startServe } from './lib/server.mjs';
 import { registryEnv } from './lib/registry.mjs';
-import { pullBackAndCheck, serveToml, sha256, skopeoRaw } from './lib/pulp.mjs';
+import { pullBackAndCheck, sha256, skopeoRaw, startServeWith } from './lib/pulp.mjs';
 import { bigDockerArchive, workDir } from './lib/archives.mjs';
 import { startRelay } from './lib/relay.mjs';
 import { fillTarget, pickFile, runEnds } from './lib/upload.mjs';
@@ -29,9 +27,7 @@ before(async () => {
   relay = await startRelay(strictPort, 3);
   dir = workDir('upload-resume');
   big = bigDockerArchive(dir, 'e2e/big:300m', LAYER_BYTES);
-  const config = path.join(dir, 'waybill.toml');
-  writeFileSync(config, serveToml({ registryHosts: [relay.host] }));
-  serve = await startServe(['--config', config]);
+  serve = await startServeWith(dir, { registryHosts: [relay.host] });
   browser = await launch();
 });
 

@@ -4,7 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { ROOT } from './server.mjs';
+import { writeFileSync } from 'node:fs';
+import { ROOT, startServe } from './server.mjs';
 
 /** `scripts/pulp env` as an object, checked to answer. */
 export async function pulpEnv() {
@@ -55,6 +56,13 @@ export function serveToml({ registryHosts = [], pulp, extra = [] }) {
   }
   const list = (items) => `[${items.map((h) => JSON.stringify(h)).join(', ')}]`;
   return `[proxy]\ndefault_hosts = false\nplain_http_hosts = ${list(plain)}\npulp_api_hosts = ${list(pulpHosts)}\n`;
+}
+
+/** Starts `waybill serve` with the `serveToml` of `options`, written as `dir`/waybill.toml. */
+export function startServeWith(dir, options) {
+  const config = path.join(dir, 'waybill.toml');
+  writeFileSync(config, serveToml(options));
+  return startServe(['--config', config]);
 }
 
 /** `sha256:<hex>` of bytes. */
