@@ -12,10 +12,7 @@
 //! so loopback and private ranges lead nowhere of the deployer's; in local workerd (tests) the
 //! allowlist holds only loopback literals and the loopback guard refuses anything else.
 
-use waybill_core::proxy::{
-    CorsPolicy, OriginVerdict, ProxyError, RedirectStep, follows_redirects, forward_request_headers,
-    is_redirect_status,
-};
+use waybill_core::proxy::{CorsPolicy, Hops, OriginVerdict, ProxyError, forward_request_headers};
 use worker::{Headers, Request, Response, ResponseBody};
 
 use crate::body::UpBody;
@@ -113,16 +110,15 @@ pub async fn forward(state: &State, out: Outgoing) -> Result<Answer, ProxyError>
     let config = state.policy.config();
     let headers = forward_request_headers(out.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())), true);
     let mut body = Some(out.body);
-    let mut send_authorization = target.sends_credentials();
-    let mut hop = RedirectStep { url: target.url, origin: target.origin, same_origin: true };
-    let mut redirects = 0u8;
+    let mut hops = Hops::start(target, &out.method);
     loop {
         let hop_headers: Vec<(String, String)> = headers
             .iter()
-            .filter(|(name, _)| send_authorization || name != "authorization")
+            .filter(|(name, _)| hops.sends_authorization() || name != "authorization")
             .cloned()
             .collect();
         let (js_body, exceeded) = body.take().map_or((None, None), UpBody::into_js);
+        let hop = hops.current();
         let sent = upstream::send(state, &out.method, &hop.url, &hop.origin, &hop_headers, js_body).await;
         // A body cut off at the cap may still get an answer (the upstream saw a truncated body and
         // answered that); either way the client gets the refusal.
@@ -132,23 +128,12 @@ pub async fn forward(state: &State, out: Outgoing) -> Result<Answer, ProxyError>
         let upstream = sent?;
         let status = upstream.status_code();
         let location = upstream.headers().get("location").ok().flatten();
-        if let (true, true, Some(location)) =
-            (is_redirect_status(status), follows_redirects(&out.method), location)
-        {
-            redirects += 1;
-            if redirects > config.max_redirects {
-                return Err(ProxyError::TooManyRedirects {
-                    host: hop.origin.to_string(),
-                    limit: config.max_redirects,
-                });
-            }
-            hop = state.policy.redirect(&hop.url, &location)?;
-            send_authorization &= hop.same_origin;
+        if hops.follow(&state.policy, status, location.as_deref())? {
             continue;
         }
         let received: Vec<(String, String)> = upstream.headers().entries().collect();
         let pairs: Vec<(&str, &str)> = received.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        let headers = state.policy.rewrite_response_headers(&hop.url, &pairs, &mut state.realms());
+        let headers = state.policy.rewrite_response_headers(&hops.current().url, &pairs, &mut state.realms());
         return Ok(Answer { status, headers, body: upstream.body().clone() });
     }
 }

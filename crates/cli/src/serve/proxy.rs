@@ -11,8 +11,7 @@ use tokio::sync::oneshot;
 use url::Url;
 
 use waybill_core::proxy::{
-    CorsPolicy, OriginVerdict, ProxyError, RedirectStep, UpstreamOrigin, follows_redirects,
-    forward_request_headers, is_redirect_status,
+    CorsPolicy, Hops, OriginVerdict, ProxyError, UpstreamOrigin, forward_request_headers,
 };
 
 use super::access_log::RefusalCode;
@@ -63,16 +62,16 @@ async fn forward(state: &AppState, request: Request) -> Result<Response, ProxyEr
     let mut body = matches!(parts.method, Method::POST | Method::PUT | Method::PATCH)
         .then(|| RequestBody::new(body, limit, idle));
 
-    let mut send_authorization = target.sends_credentials();
-    let mut hop = RedirectStep { url: target.url, origin: target.origin, same_origin: true };
-    let mut redirects = 0u8;
+    let mut hops = Hops::start(target, &method);
     loop {
+        let hop = hops.current();
         state.guard.check_host(&hop.origin.host).map_err(|refusal| ProxyError::UpstreamUnreachable {
             host: hop.origin.to_string(),
             reason: refusal.to_string(),
         })?;
         let mut builder = state.client.request(parts.method.clone(), hop.url.clone());
-        for (name, value) in headers.iter().filter(|(name, _)| send_authorization || name != "authorization")
+        for (name, value) in
+            headers.iter().filter(|(name, _)| hops.sends_authorization() || name != "authorization")
         {
             builder = builder.header(name, value);
         }
@@ -86,21 +85,10 @@ async fn forward(state: &AppState, request: Request) -> Result<Response, ProxyEr
         let upstream = send(state, builder, finished, &hop.origin).await?;
 
         let location = header_str(upstream.headers(), &header::LOCATION).map(str::to_owned);
-        if let (true, true, Some(location)) =
-            (is_redirect_status(upstream.status().as_u16()), follows_redirects(&method), location)
-        {
-            redirects += 1;
-            if redirects > config.max_redirects {
-                return Err(ProxyError::TooManyRedirects {
-                    host: hop.origin.to_string(),
-                    limit: config.max_redirects,
-                });
-            }
-            hop = state.policy.redirect(&hop.url, &location)?;
-            send_authorization &= hop.same_origin;
+        if hops.follow(&state.policy, upstream.status().as_u16(), location.as_deref())? {
             continue;
         }
-        return Ok(answer(state, &hop.url, upstream, idle));
+        return Ok(answer(state, &hops.current().url, upstream, idle));
     }
 }
 

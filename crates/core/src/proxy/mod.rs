@@ -47,5 +47,5 @@ pub use host::{Authority, Host, HostError};
 pub use origin::{ROUTE_PREFIX, Scheme, UpstreamOrigin};
 pub use policy::ProxyPolicy;
 pub use realms::{LearnedRealms, RealmKey};
-pub use redirect::{RedirectStep, follows_redirects, is_redirect_status};
+pub use redirect::{Hops, RedirectStep, follows_redirects, is_redirect_status};
 pub use route::{Target, TargetKind, is_proxy_path, is_pulp_api_path, is_registry_path};

@@ -12,6 +12,7 @@ use url::Url;
 use super::error::ProxyError;
 use super::origin::{Scheme, UpstreamOrigin};
 use super::policy::ProxyPolicy;
+use super::route::Target;
 
 /// One hop the proxy may take.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +34,64 @@ pub fn is_redirect_status(status: u16) -> bool {
 /// Whether the proxy follows redirects for this method: only body-less, safe requests.
 pub fn follows_redirects(method: &str) -> bool {
     matches!(method, "GET" | "HEAD")
+}
+
+/// A proxied request's way through its upstream's redirects: the hop to send to now, whether
+/// `Authorization` still goes along, and how many redirects were followed. Both shells (the
+/// native server, the Worker) drive one per request, so the rules live here once.
+#[derive(Clone, Debug)]
+pub struct Hops {
+    current: RedirectStep,
+    follows: bool,
+    sends_authorization: bool,
+    followed: u8,
+}
+
+impl Hops {
+    /// The first hop: the route's target, for a request with `method`.
+    pub fn start(target: Target, method: &str) -> Hops {
+        let sends_authorization = target.sends_credentials();
+        Hops {
+            current: RedirectStep { url: target.url, origin: target.origin, same_origin: true },
+            follows: follows_redirects(method),
+            sends_authorization,
+            followed: 0,
+        }
+    }
+
+    /// The hop to send the request to.
+    pub fn current(&self) -> &RedirectStep {
+        &self.current
+    }
+
+    /// Whether the client's `Authorization` goes to the current hop: not to a foreign layer's
+    /// host, and never again once a hop left the route's origin.
+    pub fn sends_authorization(&self) -> bool {
+        self.sends_authorization
+    }
+
+    /// After the current hop answered `status` (with `location`, if any): `Ok(true)` when that
+    /// is a redirect to follow and the next hop is now current, `Ok(false)` when the answer goes
+    /// back to the client. A redirect past the configured limit, or to where the policy does not
+    /// go, is the error.
+    pub fn follow(
+        &mut self,
+        policy: &ProxyPolicy,
+        status: u16,
+        location: Option<&str>,
+    ) -> Result<bool, ProxyError> {
+        let Some(location) = location.filter(|_| self.follows && is_redirect_status(status)) else {
+            return Ok(false);
+        };
+        let limit = policy.config().max_redirects;
+        self.followed += 1;
+        if self.followed > limit {
+            return Err(ProxyError::TooManyRedirects { host: self.current.origin.to_string(), limit });
+        }
+        self.current = policy.redirect(&self.current.url, location)?;
+        self.sends_authorization &= self.current.same_origin;
+        Ok(true)
+    }
 }
 
 impl ProxyPolicy {
@@ -83,6 +142,42 @@ mod tests {
 
     fn from() -> Url {
         Url::parse("http://127.0.0.1:24817/v2/repo/blobs/sha256:ab").unwrap()
+    }
+
+    fn hops(method: &str, kind: crate::proxy::TargetKind) -> Hops {
+        let url = from();
+        let origin = UpstreamOrigin::of_url(&url).unwrap();
+        Hops::start(Target { url, origin, kind }, method)
+    }
+
+    #[test]
+    fn hops_follow_get_redirects_and_drop_authorization_off_origin() {
+        let policy = local();
+        let mut get = hops("GET", crate::proxy::TargetKind::Registry);
+        assert!(get.sends_authorization());
+        assert!(!get.follow(&policy, 200, None).unwrap(), "an answer, not a redirect");
+        assert!(get.follow(&policy, 307, Some("/v2/repo/blobs/sha256:cd")).unwrap());
+        assert!(get.sends_authorization(), "same origin");
+        assert!(get.follow(&policy, 302, Some("http://127.0.0.1:24816/pulp/content/x")).unwrap());
+        assert_eq!(get.current().url.as_str(), "http://127.0.0.1:24816/pulp/content/x");
+        assert!(!get.sends_authorization(), "left the route's origin");
+        assert!(get.follow(&policy, 302, Some("http://127.0.0.1:24817/v2/back")).unwrap());
+        assert!(!get.sends_authorization(), "not even back on the first origin");
+
+        let mut put = hops("PUT", crate::proxy::TargetKind::Registry);
+        assert!(!put.follow(&policy, 307, Some("/elsewhere")).unwrap(), "a body is never replayed");
+        assert!(!hops("GET", crate::proxy::TargetKind::ForeignLayer).sends_authorization());
+    }
+
+    #[test]
+    fn hops_stop_past_the_redirect_limit() {
+        let policy = local();
+        let mut get = hops("GET", crate::proxy::TargetKind::Registry);
+        for _ in 0..policy.config().max_redirects {
+            assert!(get.follow(&policy, 302, Some("/v2/again")).unwrap());
+        }
+        let error = get.follow(&policy, 302, Some("/v2/again")).unwrap_err();
+        assert!(matches!(error, ProxyError::TooManyRedirects { limit: 5, .. }), "{error}");
     }
 
     #[test]
