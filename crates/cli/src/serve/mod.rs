@@ -5,7 +5,8 @@
 //! which paths, which headers, which addresses, which origins — is made by the core's
 //! [`ProxyPolicy`]; this module only moves bytes: it streams request bodies upstream under the
 //! size cap, resolves names itself and refuses forbidden addresses before connecting, follows
-//! redirects hop by hop, and streams answers back.
+//! redirects hop by hop, and streams answers back; a body it stops reading is read to its end
+//! in the background so the client can read the refusal.
 
 mod access_log;
 mod body;
@@ -13,6 +14,7 @@ mod config_file;
 mod error;
 mod guard;
 mod host_check;
+mod linger;
 mod proxy;
 mod resolver;
 mod shutdown;
@@ -62,6 +64,7 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
         .route("/r/{*rest}", any(proxy::handle))
         .fallback_service(static_files::service(&args.dist))
         .layer(axum::middleware::from_fn_with_state(state.clone(), host_check::require_own_host))
+        .layer(axum::middleware::from_fn(linger::linger))
         .layer(axum::middleware::from_fn(access_log::log))
         .with_state(state.clone());
 
