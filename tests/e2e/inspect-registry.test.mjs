@@ -123,6 +123,33 @@ test('a multi-platform index: the picker lists every platform and opens the one 
   assert.deepEqual(errors, []);
 });
 
+test('attestation manifests: shown as attestations of their images, never offered as a platform', async () => {
+  const index = reg.fixtures.images['fixtures/attested:v1'];
+  const ref = `${reg.host}/${index.repository}:${index.tag}`;
+  const { page, errors } = await openPage();
+  await page.goto(inspectUrl(ref));
+  const picker = page.getByTestId('platform-picker');
+  await picker.waitFor();
+  const rows = picker.getByTestId('platform-row');
+  assert.equal(await rows.count(), index.manifests.length + index.attestations.length);
+  assert.equal(await picker.getByRole('link', { name: /^Inspect / }).count(), index.manifests.length);
+  assert.equal(await picker.getByRole('link', { name: /unknown/ }).count(), 0);
+  for (const a of index.attestations) {
+    const row = rows.filter({ hasText: `attestation of ${a.attests.slice('sha256:'.length, 'sha256:'.length + 12)}` });
+    assert.equal(await row.count(), 1, `one row for the attestation of ${a.attests}`);
+    assert.equal(await row.locator('code').getAttribute('title'), a.digest);
+  }
+  await screenshot(page, 'inspect-attested-1280');
+
+  // Copy offers the images' platforms only.
+  await page.goto(`${serve.origin}/#/copy?${new URLSearchParams({ from: ref })}`);
+  const choices = page.getByTestId('copy-platforms');
+  await choices.waitFor();
+  const ticks = (await choices.locator('label').allInnerTexts()).map((t) => t.trim());
+  assert.deepEqual(ticks, ['All platforms', 'linux/amd64', 'linux/arm64/v8', 'linux/arm/v7']);
+  assert.deepEqual(errors, []);
+});
+
 test('errors a person understands: unknown manifest, proxy refusal, bad reference', async () => {
   const { page } = await openPage();
   await page.goto(inspectUrl(`${reg.host}/fixtures/origin-story:no-such-tag`));

@@ -41,7 +41,10 @@ pub fn report_text(report: &InspectReport) -> String {
     if !report.platforms.is_empty() {
         let _ = writeln!(out, "Platforms");
         for entry in &report.platforms {
-            let platform = entry.platform.as_deref().unwrap_or("(none)");
+            let platform = match &entry.attests {
+                Some(image) => format!("attestation of {}…", image.short()),
+                None => entry.platform.clone().unwrap_or_else(|| "(none)".to_owned()),
+            };
             let _ = writeln!(out, "  {platform:<32} {} {}", entry.digest, human(entry.size));
         }
     }

@@ -1,7 +1,7 @@
 //! `waybill copy` against the real distribution registries: the default configuration refuses
 //! foreign urls (a clear error, no manifest), the urls-allow one takes them (blobs mounted within
 //! the registry), and index copies by platform, by several platforms (a new index of only them),
-//! or whole.
+//! or whole — an index's attestation manifests going with the images they describe.
 
 mod common;
 
@@ -135,4 +135,66 @@ fn index_copies_several_platforms_under_a_new_index_of_only_them() {
             .expect(1);
     assert!(refused.stderr.contains("linux/s390x"), "{}", refused.stderr);
     assert_eq!(head_status(&format!("{}/v2/{repository}/manifests/v1", registries.strict_url), None), "404");
+}
+
+#[test]
+fn attestations_go_with_their_images_and_are_never_a_platform() {
+    let registries = Registries::from_env();
+    let name = "fixtures/attested:v1";
+    let fixture = registries.fixture(name);
+    let source = registries.source(name);
+    let image = |arch: &str| -> String {
+        let images = fixture["manifests"].as_array().expect("manifests");
+        let found = images.iter().find(|m| m["platform"]["architecture"] == arch).expect("that image");
+        found["manifest"]["digest"].as_str().expect("digest").to_owned()
+    };
+    let attestation_of = |digest: &str| -> String {
+        let attestations = fixture["attestations"].as_array().expect("attestations");
+        let found = attestations.iter().find(|a| a["attests"] == digest).expect("its attestation");
+        found["digest"].as_str().expect("digest").to_owned()
+    };
+
+    // The platforms offered are the images' only, not the attestations' unknown/unknown.
+    let unspecified = format!("{}/{}:v1", registries.strict(), unique("attested"));
+    let run = waybill(&["copy", &source, &unspecified], &[]).expect(1);
+    assert!(
+        run.stderr.contains("index of 3 platforms") && run.stderr.contains("linux/arm/v7"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("unknown/unknown"), "{}", run.stderr);
+
+    // Two platforms: a new index of their images and of exactly their attestations, as the source
+    // listed them.
+    let destination = format!("{}/{}:v1", registries.strict(), unique("attested-two"));
+    waybill(&["copy", "--platform", "linux/amd64", "--platform", "linux/arm/v7", &source, &destination], &[])
+        .expect(0);
+    let source_index: Value = serde_json::from_slice(&skopeo_raw(&source, None)).expect("index");
+    let kept = [image("amd64"), image("arm"), attestation_of(&image("amd64")), attestation_of(&image("arm"))];
+    let expected: Vec<&Value> = source_index["manifests"]
+        .as_array()
+        .expect("manifests")
+        .iter()
+        .filter(|m| kept.iter().any(|k| m["digest"] == k.as_str()))
+        .collect();
+    let pushed: Value = serde_json::from_slice(&skopeo_raw(&destination, None)).expect("pushed index");
+    assert_eq!(pushed["manifests"].as_array().expect("manifests").iter().collect::<Vec<_>>(), expected);
+    assert_eq!(expected.len(), 4);
+    let report: Value = serde_json::from_str(
+        &waybill(&["verify", "--all-platforms", "--json", &destination], &[]).expect(0).stdout,
+    )
+    .expect("JSON");
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["images"].as_array().map(Vec::len), Some(4), "the images and their attestations");
+
+    // One platform: its image manifest is the tag, and the copy says which attestation stayed.
+    let arm64 = format!("{}/{}:v1", registries.strict(), unique("attested-arm64"));
+    let run = waybill(&["copy", "--platform", "linux/arm64", &source, &arm64], &[]).expect(0);
+    assert_eq!(sha256(&skopeo_raw(&arm64, None)), image("arm64"));
+    assert!(
+        run.stderr.contains(&format!("warning: 1 attestation manifest(s) of {}", image("arm64")))
+            && run.stderr.contains(&attestation_of(&image("arm64"))),
+        "{}",
+        run.stderr
+    );
 }

@@ -163,6 +163,7 @@ pub fn select<'a>(index: &'a ImageIndex, spec: &PlatformSpec) -> Result<&'a Desc
     let matching: Vec<(&Descriptor, &Platform)> = index
         .manifests
         .iter()
+        .filter(|d| d.attests().is_none())
         .filter_map(|d| d.platform.as_ref().map(|p| (d, p)))
         .filter(|(_, p)| spec.matches(p))
         .collect();
@@ -177,8 +178,9 @@ pub fn select<'a>(index: &'a ImageIndex, spec: &PlatformSpec) -> Result<&'a Desc
 }
 
 /// The distinct platforms an index lists, in order, as `os[(os.version)]/arch[/variant]`.
+/// Attestation manifests' `unknown/unknown` is not among them: it is no platform to run.
 pub fn available(index: &ImageIndex) -> Vec<String> {
-    distinct(index.manifests.iter().filter_map(|d| d.platform.as_ref()))
+    distinct(index.manifests.iter().filter(|d| d.attests().is_none()).filter_map(|d| d.platform.as_ref()))
 }
 
 /// Platforms as shown, first occurrence of each kept, in order.

@@ -155,6 +155,9 @@ pub struct IndexEntryReport {
     /// Its artifact type, for artifact entries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artifact_type: Option<String>,
+    /// For an attestation manifest (BuildKit's SBOM, provenance): the image it describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attests: Option<Digest>,
 }
 
 impl InspectReport {
@@ -297,5 +300,6 @@ fn index_entry(d: &Descriptor) -> IndexEntryReport {
         size: d.size,
         media_type: d.media_type.clone(),
         artifact_type: d.artifact_type.clone(),
+        attests: d.attests(),
     }
 }

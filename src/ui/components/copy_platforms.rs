@@ -23,10 +23,13 @@ pub fn outcome(platforms: Option<&Platforms>) -> String {
     match platforms {
         None | Some(Platforms::Unspecified) => "Tick the platforms to copy.".to_owned(),
         Some(Platforms::All) => "The index and every image, digests unchanged.".to_owned(),
-        Some(Platforms::One(platform)) => format!("Only {platform}: its image manifest becomes the tag."),
+        Some(Platforms::One(platform)) => format!(
+            "Only {platform}: its image manifest becomes the tag. Attestations (SBOM, provenance) are \
+             attached only through an index, so any it has stay behind."
+        ),
         Some(Platforms::Several(platforms)) => format!(
-            "{} platforms under a new index of only them: its digest differs from the source index's, which \
-             lists images the target will not have.",
+            "{} platforms under a new index of only them and their attestations: its digest differs from the \
+             source index's, which lists images the target will not have.",
             platforms.len()
         ),
     }

@@ -35,7 +35,9 @@ pub fn PlatformPicker(reference: String, entries: Vec<Descriptor>, current: Stri
                                 (Some(c), Some(p)) => c.matches(p),
                                 _ => false,
                             };
-                            let link = spec.as_ref().map(|s| inspect_hash(&reference, s));
+                            // An attestation's `unknown/unknown` is no platform to open.
+                            let attests = entry.attests();
+                            let link = spec.as_ref().filter(|_| attests.is_none()).map(|s| inspect_hash(&reference, s));
                             let p = platform.unwrap_or_default();
                             view! {
                                 <tr class:current=is_current data-testid="platform-row">
@@ -55,7 +57,12 @@ pub fn PlatformPicker(reference: String, entries: Vec<Descriptor>, current: Stri
                                             (Some(href), Some(spec)) => view! {
                                                 <a class="button small secondary" href=href>{format!("Inspect {spec}")}</a>
                                             }.into_any(),
-                                            _ => view! { <span class="hint">"no platform (an attachment)"</span> }.into_any(),
+                                            _ => match attests {
+                                                Some(image) => view! {
+                                                    <span class="hint" title=image.to_string()>{format!("attestation of {}…", image.short())}</span>
+                                                }.into_any(),
+                                                None => view! { <span class="hint">"no platform (an attachment)"</span> }.into_any(),
+                                            },
                                         }}
                                     </td>
                                 </tr>

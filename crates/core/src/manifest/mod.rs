@@ -7,12 +7,14 @@
 //! different documents behind one digest: duplicate keys, trailing garbage, sizes beyond
 //! 2^63-1 and media types that contradict the document's shape are all errors.
 
+mod attestation;
 mod descriptor;
 mod image;
 mod index;
 mod schema1;
 mod subset;
 
+pub use attestation::{ATTESTATION_MANIFEST, REFERENCE_DIGEST, REFERENCE_TYPE, left_behind_warning};
 pub use descriptor::{Descriptor, MAX_DESCRIPTOR_SIZE, Platform};
 pub use image::ImageManifest;
 pub use index::ImageIndex;

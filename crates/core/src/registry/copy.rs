@@ -21,7 +21,7 @@ use super::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images}
 use super::source::{ChunkBytes, StreamSource};
 use super::upload::ChunkPolicy;
 use crate::digest::Digest;
-use crate::manifest::{Manifest, ManifestDocument};
+use crate::manifest::{Manifest, ManifestDocument, left_behind_warning};
 use crate::policy::{self, PlannedBlob};
 use crate::transport::Transport;
 
@@ -210,9 +210,12 @@ where
         });
     }
 
-    let policy::Plan { blobs, warnings } =
+    let policy::Plan { blobs, mut warnings } =
         policy::plan_all(images.iter().map(|i| &i.image), options.allow_foreign_layers)
             .map_err(ImageError::Rejected)?;
+    if let (Manifest::Index(index), PlatformChoice::Only(_)) = (top.manifest(), &options.platforms) {
+        warnings.extend(left_behind_warning(index, images[0].document.digest()));
+    }
     events(CopyEvent::Planned { blobs: blobs.len(), bytes: blobs.iter().map(|b| b.descriptor.size).sum() });
 
     // Already there under this reference, with this digest: a registry only keeps a manifest

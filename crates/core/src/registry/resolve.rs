@@ -18,8 +18,9 @@ pub enum PlatformChoice {
     Unspecified,
     /// The one manifest for this platform.
     Only(PlatformSpec),
-    /// The manifests for these platforms (two or more), under a new index of only them (an
-    /// index cannot be pushed without all its entries: see `ManifestDocument::index_subset`).
+    /// The manifests for these platforms (two or more) and their attestation manifests, under a
+    /// new index of only them (an index cannot be pushed without all its entries: see
+    /// `ManifestDocument::index_subset`).
     Several(Vec<PlatformSpec>),
     /// Every manifest of the index, and the index itself.
     All,
@@ -192,8 +193,14 @@ where
         PlatformChoice::Several(specs) => {
             let chosen =
                 specs.iter().map(|spec| platform::select(index, spec)).collect::<Result<Vec<_>, _>>()?;
-            // In the index's order, each once (two specs may pick the same entry).
-            index.manifests.iter().filter(|entry| chosen.iter().any(|c| c.digest == entry.digest)).collect()
+            // In the index's order, each once (two specs may pick the same entry), with the
+            // attestation manifests of the chosen images: the new index keeps them attached.
+            let picked = |digest: &Digest| chosen.iter().any(|c| &c.digest == digest);
+            index
+                .manifests
+                .iter()
+                .filter(|entry| picked(&entry.digest) || entry.attests().is_some_and(|d| picked(&d)))
+                .collect()
         }
         PlatformChoice::All => index.manifests.iter().collect(),
     };

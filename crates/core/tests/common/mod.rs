@@ -9,6 +9,8 @@ pub const PORTAINER: &[u8] =
 pub const PORTAINER_CONFIG: &[u8] =
     include_bytes!("../../../../tests/fixtures/manifests/portainer-windows-amd64-1.13.0.config.json");
 pub const OCI_INDEX: &[u8] = include_bytes!("../../../../tests/fixtures/manifests/oci-index-multi.json");
+pub const ATTESTED_INDEX: &[u8] =
+    include_bytes!("../../../../tests/fixtures/manifests/oci-index-attested.json");
 pub const DOCKER_LIST: &[u8] =
     include_bytes!("../../../../tests/fixtures/manifests/docker-manifest-list-multi.json");
 pub const OCI_NONDIST: &[u8] =
@@ -21,6 +23,7 @@ pub const SCHEMA1: &[u8] = include_bytes!("../../../../tests/fixtures/manifests/
 pub const ALL_MANIFESTS: &[(&str, &[u8])] = &[
     ("portainer", PORTAINER),
     ("oci index", OCI_INDEX),
+    ("attested index", ATTESTED_INDEX),
     ("docker list", DOCKER_LIST),
     ("oci nondist", OCI_NONDIST),
     ("signals", SIGNALS),
