@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use waybill_core::manifest::title;
 use waybill_core::report::{InspectReport, ManifestKind};
 use waybill_core::size::human;
 
@@ -41,10 +42,7 @@ pub fn report_text(report: &InspectReport) -> String {
     if !report.platforms.is_empty() {
         let _ = writeln!(out, "Platforms");
         for entry in &report.platforms {
-            let platform = match &entry.attests {
-                Some(image) => format!("attestation of {}…", image.short()),
-                None => entry.platform.clone().unwrap_or_else(|| "(none)".to_owned()),
-            };
+            let platform = title(entry.platform.as_deref().unwrap_or("(none)"), entry.attests.as_ref());
             let _ = writeln!(out, "  {platform:<32} {} {}", entry.digest, human(entry.size));
         }
     }

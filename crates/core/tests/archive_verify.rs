@@ -1,7 +1,8 @@
 //! Verifying archive blobs and building the manifest to push: diff IDs against the config,
 //! descriptor digests and sizes, file names that promise a digest, a tampered index.json; the
 //! docker-save manifest as stored and with `--compress gzip`; the foreign-layer policy decided from
-//! the metadata alone. Runs natively and in headless Chromium.
+//! the metadata alone; a buildx layout's attestation manifest. Runs natively and in headless
+//! Chromium.
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -15,8 +16,10 @@ use std::io::Read as _;
 use support::*;
 use waybill_core::archive::build::{BlobOrigin, LayerCompression, build};
 use waybill_core::archive::push::{absent_foreign, check_policy};
+use waybill_core::archive::report::ArchiveReport;
 use waybill_core::archive::verify::{BlobStatus, ImageVerification, verify};
 use waybill_core::archive::{Archive, OpenOptions, Presence};
+use waybill_core::digest::Digest;
 use waybill_core::manifest::Manifest;
 use waybill_core::media::{self, Compression};
 use waybill_core::policy::BlobRole;
@@ -328,4 +331,77 @@ fn blobs_named_by_sha512_digests_verify() {
         failures.iter().any(|f| f.contains(&format!("the descriptor says {}", sha512(&layer)))),
         "{failures:?}"
     );
+}
+
+/// A layout as `docker buildx build --sbom --output type=oci` writes it: an index of one image and
+/// its attestation manifest (one uncompressed in-toto layer, platform unknown/unknown).
+fn attested_layout() -> (Vec<u8>, Digest) {
+    let mut tar = Tar::new();
+    tar.file("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#);
+    let mut blob = |data: &[u8]| {
+        tar.file(&format!("blobs/sha256/{}", sha256(data).hex()), data);
+        (sha256(data), data.len())
+    };
+    let manifest = |config: (Digest, usize), layer: (Digest, usize), layer_type: &str| {
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"{}","config":{{"mediaType":"{}","digest":"{}","size":{}}},"layers":[{{"mediaType":"{layer_type}","digest":"{}","size":{}}}]}}"#,
+            media::OCI_MANIFEST,
+            media::OCI_CONFIG,
+            config.0,
+            config.1,
+            layer.0,
+            layer.1
+        )
+    };
+    let tar_layer = layer_tar("app", 4000);
+    let layer = blob(&gzip(&tar_layer));
+    let config = blob(&config_json(&[sha256(&tar_layer)], "linux"));
+    let image = blob(manifest(config, layer, media::OCI_LAYER_GZIP).as_bytes());
+    let statement = format!(
+        r#"{{"_type":"https://in-toto.io/Statement/v0.1","subject":[{{"digest":{{"sha256":"{}"}}}}]}}"#,
+        image.0.hex()
+    );
+    let in_toto = blob(statement.as_bytes());
+    let unknown = format!(
+        r#"{{"architecture":"unknown","os":"unknown","rootfs":{{"type":"layers","diff_ids":["{}"]}}}}"#,
+        in_toto.0
+    );
+    let unknown = blob(unknown.as_bytes());
+    let attestation = blob(manifest(unknown, in_toto, "application/vnd.in-toto+json").as_bytes());
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{0}","manifests":[{{"mediaType":"{1}","digest":"{2}","size":{3},"platform":{{"architecture":"amd64","os":"linux"}}}},{{"mediaType":"{1}","digest":"{4}","size":{5},"annotations":{{"vnd.docker.reference.digest":"{2}","vnd.docker.reference.type":"attestation-manifest"}},"platform":{{"architecture":"unknown","os":"unknown"}}}}]}}"#,
+        media::OCI_INDEX,
+        media::OCI_MANIFEST,
+        image.0,
+        image.1,
+        attestation.0,
+        attestation.1
+    );
+    let index = blob(index.as_bytes());
+    let top = format!(
+        r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"{}","digest":"{}","size":{},"annotations":{{"org.opencontainers.image.ref.name":"example.com/attested:1"}}}}]}}"#,
+        media::OCI_INDEX,
+        index.0,
+        index.1
+    );
+    tar.file("index.json", top.as_bytes());
+    (tar.finish(), image.0)
+}
+
+#[test]
+fn an_attestation_in_a_layout_is_named_for_its_image_and_verifies() {
+    let (bytes, image) = attested_layout();
+    let archive = open(bytes);
+    let manifests = &archive.images()[0].manifests;
+    assert_eq!(manifests.len(), 2, "the image and its attestation, both pushed with the index");
+    assert_eq!(manifests[0].attests, None);
+    assert_eq!(manifests[1].attests.as_ref(), Some(&image));
+
+    let report = ArchiveReport::new(&archive);
+    let titles: Vec<String> = report.images[0].manifests.iter().map(|m| m.title()).collect();
+    assert_eq!(titles, ["linux/amd64".to_owned(), format!("attestation of {}…", image.short())]);
+
+    let checks = verify_all(&archive);
+    assert!(checks[0].ok(), "{:?}", checks[0].failures());
+    assert_eq!(checks[0].manifests[1].platform, titles[1]);
 }

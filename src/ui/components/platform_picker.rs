@@ -1,7 +1,7 @@
 //! The platforms of an index or manifest list, each a link to that platform's image.
 
 use leptos::prelude::*;
-use waybill_core::manifest::Descriptor;
+use waybill_core::manifest::{Descriptor, title};
 use waybill_core::platform::PlatformSpec;
 use waybill_core::size::human;
 
@@ -59,7 +59,7 @@ pub fn PlatformPicker(reference: String, entries: Vec<Descriptor>, current: Stri
                                             }.into_any(),
                                             _ => match attests {
                                                 Some(image) => view! {
-                                                    <span class="hint" title=image.to_string()>{format!("attestation of {}…", image.short())}</span>
+                                                    <span class="hint" title=image.to_string()>{title("", Some(&image))}</span>
                                                 }.into_any(),
                                                 None => view! { <span class="hint">"no platform (an attachment)"</span> }.into_any(),
                                             },

@@ -13,7 +13,7 @@ use crate::browser::pusher::client::{Event, Pusher};
 use crate::browser::pusher::protocol::{Failure, FromPusher, ImagePolicy, PushSettings};
 use leptos::prelude::*;
 use waybill_core::archive::ImageFormat;
-use waybill_core::archive::report::{ArchiveReport, ImageReport};
+use waybill_core::archive::report::{ArchiveReport, ImageReport, ManifestReport};
 use waybill_core::media::Compression;
 use waybill_core::reference::Reference;
 use waybill_core::size::human;
@@ -218,7 +218,7 @@ fn ArchiveView(
 
 fn image_label(img: &ImageReport) -> String {
     let names = if img.names.is_empty() { "untagged".to_owned() } else { img.names.join(", ") };
-    let platforms: Vec<&str> = img.manifests.iter().map(|m| m.platform.as_str()).collect();
+    let platforms: Vec<String> = img.manifests.iter().map(ManifestReport::title).collect();
     let layers = img.manifests.iter().map(|m| m.layers.len()).sum::<usize>();
     format!(
         "{names} — {} · {layers} layer{} · {}{}",
@@ -260,7 +260,7 @@ fn ImageView(
             <ForeignPanel count=img.foreign_count bytes=foreign_bytes allow />
         })}
         {move || manifests.iter().map(|m| {
-            let heading = several.then(|| view! { <h2 class="platform-heading">{format!("Platform {}", m.platform)}</h2> });
+            let heading = several.then(|| view! { <h2 class="platform-heading">{format!("Platform {}", m.title())}</h2> });
             view! { {heading} <LayerTable layers=LayerView::from_archive(&m.layers, allow.get()) /> }
         }).collect_view()}
         <TargetForm page="upload" fields legend="Push to" />

@@ -119,6 +119,7 @@ async fn read_image<R: RandomAccess>(
             document: None,
             digest_mismatch: None,
             platform,
+            attests: None,
             config: ArchiveConfig {
                 descriptor,
                 path: entry.config,

@@ -120,6 +120,9 @@ pub struct ArchiveManifest {
     pub digest_mismatch: Option<Digest>,
     /// The platform, from the index entry or else the config.
     pub platform: Platform,
+    /// For an attestation manifest (BuildKit's SBOM, provenance): the image it describes, from
+    /// its index entry's annotations.
+    pub attests: Option<Digest>,
     /// The config.
     pub config: ArchiveConfig,
     /// The layers, base first.

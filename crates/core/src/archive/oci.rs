@@ -168,6 +168,7 @@ async fn collect<R: RandomAccess>(
                 document: Some(document.clone()),
                 digest_mismatch,
                 platform,
+                attests: descriptor.attests(),
                 config,
                 layers,
             });

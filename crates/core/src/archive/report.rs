@@ -14,6 +14,7 @@ use super::open::Archive;
 use super::push::check_policy;
 use super::source::RandomAccess;
 use crate::digest::Digest;
+use crate::manifest;
 use crate::media::{Compression, classify};
 
 /// The whole archive.
@@ -63,10 +64,21 @@ pub struct ManifestReport {
     pub digest: Option<Digest>,
     /// `os[(os.version)]/arch[/variant]`.
     pub platform: String,
+    /// For an attestation manifest: the image it describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attests: Option<Digest>,
     /// The config.
     pub config: ConfigSummary,
     /// The layers, base first.
     pub layers: Vec<LayerRow>,
+}
+
+impl ManifestReport {
+    /// What this manifest is, for a heading: its platform, or which image it attests (an
+    /// attestation's `unknown/unknown` says nothing).
+    pub fn title(&self) -> String {
+        manifest::title(&self.platform, self.attests.as_ref())
+    }
 }
 
 /// The config, briefly.
@@ -184,6 +196,7 @@ fn manifest_report(m: &ArchiveManifest) -> ManifestReport {
     ManifestReport {
         digest: m.document.as_ref().map(|d| d.digest().clone()),
         platform: m.platform.to_string(),
+        attests: m.attests.clone(),
         config: ConfigSummary {
             digest: m.config.descriptor.digest.clone(),
             size: m.config.descriptor.size,

@@ -15,6 +15,7 @@ use super::open::Archive;
 use super::source::{MAX_READ, RandomAccess};
 use crate::diffid::DiffIdHasher;
 use crate::digest::{Algorithm, Digest, Hasher, Verified};
+use crate::manifest;
 use crate::media::Compression;
 use crate::policy::BlobRole;
 
@@ -317,7 +318,7 @@ fn check_manifest(m: &ArchiveManifest, facts: &Facts) -> ManifestCheck {
     blobs.extend(m.layers.iter().map(|layer| check_layer(layer, facts)));
     ManifestCheck {
         digest: m.document.as_ref().map(|d| d.digest().clone()),
-        platform: m.platform.to_string(),
+        platform: manifest::title(&m.platform, m.attests.as_ref()),
         problems,
         blobs,
     }

@@ -28,6 +28,15 @@ impl Descriptor {
     }
 }
 
+/// What an index entry or an image is, for headings and messages: its platform, or — for an
+/// attestation, whose `unknown/unknown` says nothing — the image it describes.
+pub fn title(platform: impl std::fmt::Display, attests: Option<&Digest>) -> String {
+    match attests {
+        Some(image) => format!("attestation of {}…", image.short()),
+        None => platform.to_string(),
+    }
+}
+
 impl ImageIndex {
     /// The entries that are attestation manifests of `image`, in the index's order.
     pub fn attestations_of<'a>(&'a self, image: &'a Digest) -> impl Iterator<Item = &'a Descriptor> {

@@ -14,7 +14,7 @@ mod index;
 mod schema1;
 mod subset;
 
-pub use attestation::{ATTESTATION_MANIFEST, REFERENCE_DIGEST, REFERENCE_TYPE, left_behind_warning};
+pub use attestation::{ATTESTATION_MANIFEST, REFERENCE_DIGEST, REFERENCE_TYPE, left_behind_warning, title};
 pub use descriptor::{Descriptor, MAX_DESCRIPTOR_SIZE, Platform};
 pub use image::ImageManifest;
 pub use index::ImageIndex;
