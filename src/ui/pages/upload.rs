@@ -47,6 +47,21 @@ struct Archive {
     policy: Vec<ImagePolicy>,
 }
 
+/// The page's push settings and actions, handed down to the archive and image views as one.
+#[derive(Clone, Copy)]
+struct PushControls {
+    /// "Allow foreign layers".
+    allow: RwSignal<bool>,
+    /// "Fetch missing foreign layers from their urls".
+    fetch: RwSignal<bool>,
+    chunk_mib: RwSignal<u64>,
+    fields: RwSignal<session::TargetFields>,
+    transfer: Transfer,
+    target: Signal<Option<Target>>,
+    push: Callback<()>,
+    cancel: Callback<()>,
+}
+
 /// The Upload page.
 #[component]
 pub fn UploadPage() -> impl IntoView {
@@ -100,7 +115,7 @@ pub fn UploadPage() -> impl IntoView {
             Err(message) => opened.set(Opened::Failed { name: "the file".into(), message }),
         }
     };
-    let push = move || {
+    let push = Callback::new(move |()| {
         let Ok(reference) = target_reference(&fields.get_untracked()) else { return };
         let endpoint = session::endpoint(&reference);
         let settings = PushSettings {
@@ -115,9 +130,11 @@ pub fn UploadPage() -> impl IntoView {
                 p.push(image.get_untracked(), endpoint, settings);
             }
         });
-    };
+    });
     let cancel = Callback::new(move |()| pusher.with_value(|p| p.iter().for_each(Pusher::cancel)));
     let compact = Signal::derive(move || !matches!(opened.get(), Opened::Nothing));
+    let controls =
+        PushControls { allow, fetch, chunk_mib, fields, transfer, target: target.into(), push, cancel };
 
     view! {
         <h1>"Upload"</h1>
@@ -139,7 +156,7 @@ pub fn UploadPage() -> impl IntoView {
                 </div>
             }.into_any(),
             Opened::Ready(archive) => view! {
-                <ArchiveView archive image allow fetch chunk_mib fields transfer target=target.into() push cancel />
+                <ArchiveView archive image controls />
             }.into_any(),
         }}
     }
@@ -153,19 +170,7 @@ fn prefill(fields: RwSignal<session::TargetFields>, report: &ArchiveReport) {
 }
 
 #[component]
-#[allow(clippy::too_many_arguments)] // the page's state, passed down once
-fn ArchiveView(
-    archive: Arc<Archive>,
-    image: RwSignal<usize>,
-    allow: RwSignal<bool>,
-    fetch: RwSignal<bool>,
-    chunk_mib: RwSignal<u64>,
-    fields: RwSignal<session::TargetFields>,
-    transfer: Transfer,
-    target: Signal<Option<Target>>,
-    push: impl Fn() + Clone + Send + Sync + 'static,
-    cancel: Callback<()>,
-) -> impl IntoView {
+fn ArchiveView(archive: Arc<Archive>, image: RwSignal<usize>, controls: PushControls) -> impl IntoView {
     let report = &archive.report;
     let formats: Vec<&str> = report
         .formats
@@ -211,7 +216,7 @@ fn ArchiveView(
             </fieldset>
         </section>
         {move || current().map(|(img, policy)| view! {
-            <ImageView img policy allow fetch chunk_mib fields transfer target push=push.clone() cancel />
+            <ImageView img policy controls />
         })}
     }
 }
@@ -230,19 +235,8 @@ fn image_label(img: &ImageReport) -> String {
 }
 
 #[component]
-#[allow(clippy::too_many_arguments)]
-fn ImageView(
-    img: ImageReport,
-    policy: ImagePolicy,
-    allow: RwSignal<bool>,
-    fetch: RwSignal<bool>,
-    chunk_mib: RwSignal<u64>,
-    fields: RwSignal<session::TargetFields>,
-    transfer: Transfer,
-    target: Signal<Option<Target>>,
-    push: impl Fn() + Clone + Send + Sync + 'static,
-    cancel: Callback<()>,
-) -> impl IntoView {
+fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> impl IntoView {
+    let PushControls { allow, fetch, chunk_mib, fields, transfer, target, push, cancel } = controls;
     let foreign_bytes: u64 =
         img.manifests.iter().flat_map(|m| &m.layers).filter(|l| l.foreign).map(|l| l.size).sum();
     let several = img.manifests.len() > 1;
@@ -283,12 +277,11 @@ fn ImageView(
                 if allow.get() && has_absent && !fetch.get() {
                     return view! { <AbsentPanel absent=absent.clone() fetch /> }.into_any();
                 }
-                let push = push.clone();
                 view! {
                     <div class="row">
                         <button type="button" data-testid="push"
                             disabled=move || transfer.running() || !target_ok()
-                            on:click=move |_| push()>"Verify and push"</button>
+                            on:click=move |_| push.run(())>"Verify and push"</button>
                         <span class="hint">{move || if target_ok() { "Every file is hashed first; nothing is sent if one is wrong." } else { "Fill in where to push first." }}</span>
                     </div>
                 }.into_any()
