@@ -25,6 +25,8 @@ set -euo pipefail
 WAYBILL_LOG_TAG=bench-browser
 # shellcheck source=scripts/lib/toolchain.sh
 . "$(dirname "$0")/../lib/toolchain.sh"
+# shellcheck source=scripts/bench.d/serve-app.sh
+. "$(dirname "$0")/serve-app.sh"
 cd "$WAYBILL_ROOT"
 
 MIB=${WAYBILL_BENCH_BROWSER_MIB:-1024}
@@ -101,18 +103,10 @@ push "bench-browser/image:$MIB" "$OCI_TAR" "${parts[@]}"
 push "bench-browser/diffid:$MIB" "$OCI_GZ" "$B/layer.tar.gz=sha256:$gz_digest=sha256:$gz_diff"
 
 # --- the app, the proxy, the browser ----------------------------------------------------------------
-log "build the app (trunk build --release) and waybill (cargo build --release)"
-trunk build --release >&2
-cargo build --release --locked -p waybill >&2
-port=18680
-while ! port_free "$port"; do port=$((port + 1)); done
 printf '[proxy]\ndefault_hosts = false\nplain_http_hosts = ["%s"]\n' "$REG" >"$B/waybill.toml"
-: >"$B/serve.log"
-proc_start "$B/serve.pid" "$B/serve.log" target/release/waybill serve \
-  --listen "127.0.0.1:$port" --dist dist --config "$B/waybill.toml"
 baseline_dir=""
 trap 'proc_stop "$B/serve.pid" 5; [ -z "$baseline_dir" ] || rm -rf "dist/${baseline_dir:?}"' EXIT
-wait_until 30 grep -q "listening on" "$B/serve.log" || die "waybill serve did not start: see $B/serve.log"
+serve_app "$B" 18680 "$B/waybill.toml"
 
 # The cases: each image and its files, with what coreutils says they hash to.
 REGISTRY_PID=$(cut -d' ' -f1 "$WAYBILL_STATE/registry/run/strict.pid")
@@ -143,7 +137,7 @@ if [ -n "${WAYBILL_BENCH_BROWSER_BASELINE:-}" ]; then
 fi
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 log "headless Chromium: the app verifies each image, its worker hashes the same bytes from the network and as Files ($(nproc) cores, load average $load; Chromium $(chromium --version 2>/dev/null | awk '{print $2}'))"
-node scripts/bench.d/browser.mjs "http://127.0.0.1:$port" "$REG" "$B/facts.json" $baseline_dir >"$B/results.jsonl"
+node scripts/bench.d/browser.mjs "http://127.0.0.1:$SERVE_PORT" "$REG" "$B/facts.json" $baseline_dir >"$B/results.jsonl"
 proc_stop "$B/serve.pid" 5
 trap - EXIT
 [ -z "$baseline_dir" ] || rm -rf "dist/${baseline_dir:?}"

@@ -19,6 +19,8 @@ set -euo pipefail
 WAYBILL_LOG_TAG=bench-upload
 # shellcheck source=scripts/lib/toolchain.sh
 . "$(dirname "$0")/../lib/toolchain.sh"
+# shellcheck source=scripts/bench.d/serve-app.sh
+. "$(dirname "$0")/serve-app.sh"
 cd "$WAYBILL_ROOT"
 
 MIB=${WAYBILL_BENCH_UPLOAD_MIB:-1024}
@@ -64,21 +66,13 @@ storage:
   maintenance: { uploadpurging: { enabled: false } }
 http: { addr: 127.0.0.1:$reg_port }
 CONF
-serve_port=18780
-while ! port_free "$serve_port"; do serve_port=$((serve_port + 1)); done
 cleanup() { proc_stop "$W/serve.pid" 5; proc_stop "$R/registry.pid"; rm -rf "$R"; }
 trap cleanup EXIT
 proc_start "$R/registry.pid" "$R/registry.log" /usr/bin/docker-registry serve "$R/config.yml"
 wait_for_http "http://127.0.0.1:$reg_port/v2/" 30 || die "the registry did not start: see $R/registry.log"
 
-log "build the app (trunk build --release) and waybill (cargo build --release)"
-trunk build --release >&2
-cargo build --release --locked -p waybill >&2
 printf '[proxy]\ndefault_hosts = false\nplain_http_hosts = ["127.0.0.1:%s"]\n' "$reg_port" >"$W/waybill.toml"
-: >"$W/serve.log"
-proc_start "$W/serve.pid" "$W/serve.log" target/release/waybill serve \
-  --listen "127.0.0.1:$serve_port" --dist dist --config "$W/waybill.toml"
-wait_until 30 grep -q "listening on" "$W/serve.log" || die "waybill serve did not start: see $W/serve.log"
+serve_app "$W" 18780 "$W/waybill.toml"
 
 # --- the runs ----------------------------------------------------------------------------------------
 run_id=$(date +%s)
@@ -89,7 +83,7 @@ skopeo_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'
 
 for chunk in 8 64; do
   log "headless Chromium: the app pushes the archive in $chunk MiB chunks ($(nproc) cores; Chromium $(chromium --version 2>/dev/null | awk '{print $2}'))"
-  node scripts/bench.d/upload.mjs "http://127.0.0.1:$serve_port" "127.0.0.1:$reg_port" "bench/browser-$chunk-$run_id" \
+  node scripts/bench.d/upload.mjs "http://127.0.0.1:$SERVE_PORT" "127.0.0.1:$reg_port" "bench/browser-$chunk-$run_id" \
     "$ARCHIVE" "$chunk" >"$W/result-$chunk.json"
   pushed=$(skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$reg_port/bench/browser-$chunk-$run_id:bench" | sha256sum | cut -d' ' -f1)
   printf 'sha256:%s' "$pushed" >"$W/pushed-$chunk"
