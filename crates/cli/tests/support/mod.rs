@@ -13,6 +13,7 @@ use axum::Router;
 
 pub mod edge;
 pub mod registry_client;
+pub mod scenarios;
 pub mod upstream;
 
 /// How long a test waits for a condition (server ready, a log line) before failing.
