@@ -1,7 +1,8 @@
 //! `waybill copy` and `waybill verify` against the real Pulp: foreign layers allowed (blobs
 //! uploaded, urls kept, skopeo sees the same manifest, everything verifies), the Bearer token
 //! flow of Pulp's token-auth API, and a blob stored under the wrong digest (Pulp accepts that
-//! from a monolithic upload) caught before any manifest is pushed.
+//! from a monolithic upload) caught before any manifest is pushed; a buildx index cut down to two
+//! platforms, their attestation manifests with them.
 
 mod common;
 
@@ -272,4 +273,38 @@ fn verify_reports_the_blob_stored_under_the_wrong_digest() {
     let run = waybill(&["verify", &format!("{}/{repository}:1", pulp.host())], &env_pairs(&login)).expect(1);
     let line = run.stdout.lines().find(|l| l.contains(&claimed)).unwrap_or_else(|| panic!("{}", run.stdout));
     assert!(line.contains("FAILED") && line.contains("does not match its digest"), "{line}");
+}
+
+#[test]
+fn pulp_takes_a_buildx_index_cut_down_to_two_platforms_with_their_attestations() {
+    let pulp = Pulp::from_env();
+    let registries = Registries::from_env();
+    let name = "fixtures/attested:v1";
+    let source = registries.source(name);
+    let destination = format!("{}/{}:v1", pulp.host(), unique("attested"));
+    let login = creds(&pulp);
+    waybill(
+        &["copy", "--platform", "linux/amd64", "--platform", "linux/arm64", &source, &destination],
+        &env_pairs(&login),
+    )
+    .expect(0);
+
+    // Pulp serves the new index: the two images and their two attestations (in-toto layers,
+    // platform unknown/unknown), and every one of them verifies when read back.
+    let pushed: Value =
+        serde_json::from_slice(&skopeo_raw(&destination, Some(&pulp.creds()))).expect("index");
+    let entries = pushed["manifests"].as_array().expect("manifests");
+    let attested: Vec<&str> =
+        entries.iter().filter_map(|m| m["annotations"]["vnd.docker.reference.digest"].as_str()).collect();
+    let images: Vec<&str> = entries
+        .iter()
+        .filter(|m| m["platform"]["os"] == "linux")
+        .filter_map(|m| m["digest"].as_str())
+        .collect();
+    assert_eq!(entries.len(), 4, "{pushed}");
+    assert_eq!(attested, images, "each image's attestation, in the index's order");
+    let run = waybill(&["verify", "--all-platforms", "--json", &destination], &env_pairs(&login)).expect(0);
+    let report: Value = serde_json::from_str(&run.stdout).expect("verify JSON");
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["images"].as_array().map(Vec::len), Some(4));
 }
