@@ -87,14 +87,19 @@ test('the origin-story image: 7 layers, 2 FOREIGN with their urls, right totals,
   assert.deepEqual(errors, []);
 });
 
-test('a multi-platform index: the picker lists every platform and opens the one chosen', async () => {
-  const index = reg.fixtures.images['fixtures/multi:v1'];
+/** Inspect of a seeded index: the page, its platform picker and the picker's rows. */
+async function openIndex(name) {
+  const index = reg.fixtures.images[name];
   const ref = `${reg.host}/${index.repository}:${index.tag}`;
   const { page, errors } = await openPage();
   await page.goto(inspectUrl(ref));
   const picker = page.getByTestId('platform-picker');
   await picker.waitFor();
-  const rows = picker.getByTestId('platform-row');
+  return { index, ref, page, errors, picker, rows: picker.getByTestId('platform-row') };
+}
+
+test('a multi-platform index: the picker lists every platform and opens the one chosen', async () => {
+  const { index, page, errors, picker, rows } = await openIndex('fixtures/multi:v1');
   assert.equal(await rows.count(), index.manifests.length);
   for (const [i, m] of index.manifests.entries()) {
     const text = await rows.nth(i).innerText();
@@ -124,13 +129,7 @@ test('a multi-platform index: the picker lists every platform and opens the one 
 });
 
 test('attestation manifests: shown as attestations of their images, never offered as a platform', async () => {
-  const index = reg.fixtures.images['fixtures/attested:v1'];
-  const ref = `${reg.host}/${index.repository}:${index.tag}`;
-  const { page, errors } = await openPage();
-  await page.goto(inspectUrl(ref));
-  const picker = page.getByTestId('platform-picker');
-  await picker.waitFor();
-  const rows = picker.getByTestId('platform-row');
+  const { index, ref, page, errors, picker, rows } = await openIndex('fixtures/attested:v1');
   assert.equal(await rows.count(), index.manifests.length + index.attestations.length);
   assert.equal(await picker.getByRole('link', { name: /^Inspect / }).count(), index.manifests.length);
   assert.equal(await picker.getByRole('link', { name: /unknown/ }).count(), 0);
