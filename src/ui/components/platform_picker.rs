@@ -39,6 +39,8 @@ pub fn PlatformPicker(reference: String, entries: Vec<Descriptor>, current: Stri
                             let attests = entry.attests();
                             let link = spec.as_ref().filter(|_| attests.is_none()).map(|s| inspect_hash(&reference, s));
                             let p = platform.unwrap_or_default();
+                            // Its full digest on hover, "attestation of <short>…" shown.
+                            let attestation = attests.map(|image| (image.to_string(), title(&p, Some(&image))));
                             view! {
                                 <tr class:current=is_current data-testid="platform-row">
                                     <td data-label="OS">{p.os.clone()}</td>
@@ -57,9 +59,9 @@ pub fn PlatformPicker(reference: String, entries: Vec<Descriptor>, current: Stri
                                             (Some(href), Some(spec)) => view! {
                                                 <a class="button small secondary" href=href>{format!("Inspect {spec}")}</a>
                                             }.into_any(),
-                                            _ => match attests {
-                                                Some(image) => view! {
-                                                    <span class="hint" title=image.to_string()>{title("", Some(&image))}</span>
+                                            _ => match attestation {
+                                                Some((digest, shown)) => view! {
+                                                    <span class="hint" title=digest>{shown}</span>
                                                 }.into_any(),
                                                 None => view! { <span class="hint">"no platform (an attachment)"</span> }.into_any(),
                                             },
