@@ -1,6 +1,7 @@
 //! BuildKit's attestation manifests in an index: recognised by their annotations, never offered
-//! or chosen as a platform, kept with their images in a cut-down index, and named when a copy of
-//! one platform leaves them behind. Runs natively and in Chromium (wasm32).
+//! or chosen as a platform, kept with their images in a cut-down index, and named — with any
+//! entry that is no platform's image — when a copy leaves them behind. Runs natively and in
+//! Chromium (wasm32).
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -12,7 +13,7 @@ mod common;
 use common::{ATTESTED_INDEX, OCI_INDEX, index};
 use waybill_core::digest::Digest;
 use waybill_core::manifest::{
-    ATTESTATION_MANIFEST, Descriptor, REFERENCE_DIGEST, REFERENCE_TYPE, left_behind_warning,
+    ATTESTATION_MANIFEST, Descriptor, REFERENCE_DIGEST, REFERENCE_TYPE, left_behind,
 };
 use waybill_core::platform::{PlatformError, PlatformSpec, available, select};
 use waybill_core::report::InspectReport;
@@ -69,12 +70,39 @@ fn the_inspect_report_marks_attestations() {
 }
 
 #[test]
-fn a_single_platform_copy_names_the_attestations_it_leaves() {
+fn a_copy_of_some_platforms_names_what_it_leaves_behind() {
     let attested = index(ATTESTED_INDEX);
-    let image = &attested.manifests[1].digest;
-    let warning = left_behind_warning(&attested, image).expect("a warning");
-    assert!(warning.starts_with(&format!("1 attestation manifest(s) of {image}")), "{warning}");
-    assert!(warning.contains(&attested.manifests[3].digest.to_string()), "{warning}");
-    assert!(!warning.contains(&attested.manifests[2].digest.to_string()), "{warning}");
-    assert_eq!(left_behind_warning(&index(OCI_INDEX), &index(OCI_INDEX).manifests[0].digest), None);
+    let [amd64, arm64, for_amd64, for_arm64] = &attested.manifests[..] else { panic!("four entries") };
+
+    // One platform: its attestation stays behind, and is named with its image; the other
+    // image's attestation goes unmentioned (that image was not asked for).
+    let warnings = left_behind(&attested, std::slice::from_ref(&arm64.digest));
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with(&format!("1 attestation manifest(s) of {}", arm64.digest)),
+        "{}",
+        warnings[0]
+    );
+    assert!(warnings[0].contains(&for_arm64.digest.to_string()), "{}", warnings[0]);
+    assert!(!warnings[0].contains(&for_amd64.digest.to_string()), "{}", warnings[0]);
+
+    // Two platforms with their attestations (what a copy of several keeps): nothing left behind.
+    let kept =
+        [amd64.digest.clone(), arm64.digest.clone(), for_amd64.digest.clone(), for_arm64.digest.clone()];
+    assert!(left_behind(&attested, &kept).is_empty());
+    assert!(left_behind(&index(OCI_INDEX), &[index(OCI_INDEX).manifests[0].digest.clone()]).is_empty());
+
+    // An entry with no platform that attests nothing (a signature, say) is named whenever it is
+    // not copied.
+    let mut with_signature = attested.clone();
+    let signature = "sha256:5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f";
+    let signature = Descriptor::new(&amd64.media_type, signature.parse().unwrap(), 300);
+    with_signature.manifests.push(signature.clone());
+    let warnings = left_behind(&with_signature, &kept);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("no platform") && warnings[0].contains(&signature.digest.to_string()),
+        "{}",
+        warnings[0]
+    );
 }

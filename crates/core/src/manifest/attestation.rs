@@ -43,18 +43,3 @@ impl ImageIndex {
         self.manifests.iter().filter(move |entry| entry.attests().as_ref() == Some(image))
     }
 }
-
-/// What a copy of one platform leaves behind: that image's attestation manifests, which only an
-/// index can list. `None` when it has none.
-pub fn left_behind_warning(index: &ImageIndex, image: &Digest) -> Option<String> {
-    let left: Vec<String> = index.attestations_of(image).map(|entry| entry.digest.to_string()).collect();
-    (!left.is_empty()).then(|| {
-        format!(
-            "{} attestation manifest(s) of {image} (SBOM, provenance) are not copied: {}. One platform \
-             is pushed as its image manifest, and attestations are attached only through an index; \
-             copy it together with other platforms, or all of them, to keep its attestations",
-            left.len(),
-            left.join(", ")
-        )
-    })
-}

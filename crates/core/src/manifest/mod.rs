@@ -14,12 +14,12 @@ mod index;
 mod schema1;
 mod subset;
 
-pub use attestation::{ATTESTATION_MANIFEST, REFERENCE_DIGEST, REFERENCE_TYPE, left_behind_warning, title};
+pub use attestation::{ATTESTATION_MANIFEST, REFERENCE_DIGEST, REFERENCE_TYPE, title};
 pub use descriptor::{Descriptor, MAX_DESCRIPTOR_SIZE, Platform};
 pub use image::ImageManifest;
 pub use index::ImageIndex;
 pub use schema1::Schema1Manifest;
-pub use subset::SubsetError;
+pub use subset::{SubsetError, left_behind};
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::{Manifest, ManifestDocument, ManifestError};
+use super::{ImageIndex, Manifest, ManifestDocument, ManifestError};
 use crate::digest::Digest;
 
 /// Why an index cannot be cut down to the entries asked for.
@@ -67,4 +67,51 @@ impl ManifestDocument {
         }
         Ok(ManifestDocument::parse(serde_json::to_vec(&value)?, Some(self.media_type()))?)
     }
+}
+
+/// What a copy of only the entries `kept` of `index` leaves behind that a person may expect to
+/// travel with the images, one warning per kind, naming the digests: the attestation manifests
+/// of a kept image (a single platform is pushed as its image manifest, which cannot list them),
+/// and entries that are no platform's image (signatures, SBOMs and other attachments). The
+/// attestations of images not kept are left behind as the user asked, without a word.
+pub fn left_behind(index: &ImageIndex, kept: &[Digest]) -> Vec<String> {
+    let left = |entry: &&super::Descriptor| !kept.contains(&entry.digest);
+    let digests = |entries: Vec<&super::Descriptor>| {
+        entries.iter().map(|entry| entry.digest.to_string()).collect::<Vec<_>>().join(", ")
+    };
+    let attestations: Vec<_> = index
+        .manifests
+        .iter()
+        .filter(|entry| entry.attests().is_some_and(|image| kept.contains(&image)))
+        .filter(left)
+        .collect();
+    let attachments: Vec<_> = index
+        .manifests
+        .iter()
+        .filter(|entry| entry.platform.is_none() && entry.attests().is_none())
+        .filter(left)
+        .collect();
+    let mut warnings = Vec::new();
+    if !attestations.is_empty() {
+        let mut images: Vec<String> =
+            attestations.iter().filter_map(|entry| entry.attests()).map(|d| d.to_string()).collect();
+        images.dedup();
+        warnings.push(format!(
+            "{} attestation manifest(s) of {} (SBOM, provenance) are not copied: {}. One platform is \
+             pushed as its image manifest, and attestations are attached only through an index; copy \
+             it together with other platforms, or all of them, to keep them",
+            attestations.len(),
+            images.join(", "),
+            digests(attestations)
+        ));
+    }
+    if !attachments.is_empty() {
+        warnings.push(format!(
+            "{} index entr(y/ies) with no platform (attachments such as signatures or SBOMs) are not \
+             copied: {}; copy all platforms to keep them",
+            attachments.len(),
+            digests(attachments)
+        ));
+    }
+    warnings
 }

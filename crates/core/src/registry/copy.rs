@@ -21,7 +21,7 @@ use super::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images}
 use super::source::{ChunkBytes, StreamSource};
 use super::upload::ChunkPolicy;
 use crate::digest::Digest;
-use crate::manifest::{Manifest, ManifestDocument, left_behind_warning};
+use crate::manifest::{Manifest, ManifestDocument, left_behind};
 use crate::policy::{self, PlannedBlob};
 use crate::transport::Transport;
 
@@ -213,8 +213,11 @@ where
     let policy::Plan { blobs, mut warnings } =
         policy::plan_all(images.iter().map(|i| &i.image), options.allow_foreign_layers)
             .map_err(ImageError::Rejected)?;
-    if let (Manifest::Index(index), PlatformChoice::Only(_)) = (top.manifest(), &options.platforms) {
-        warnings.extend(left_behind_warning(index, images[0].document.digest()));
+    if let (Manifest::Index(index), PlatformChoice::Only(_) | PlatformChoice::Several(_)) =
+        (top.manifest(), &options.platforms)
+    {
+        let kept: Vec<Digest> = images.iter().map(|i| i.document.digest().clone()).collect();
+        warnings.extend(left_behind(index, &kept));
     }
     events(CopyEvent::Planned { blobs: blobs.len(), bytes: blobs.iter().map(|b| b.descriptor.size).sum() });
 
