@@ -400,6 +400,8 @@ fn an_attestation_in_a_layout_is_named_for_its_image_and_verifies() {
     let report = ArchiveReport::new(&archive);
     let titles: Vec<String> = report.images[0].manifests.iter().map(|m| m.title()).collect();
     assert_eq!(titles, ["linux/amd64".to_owned(), format!("attestation of {}…", image.short())]);
+    let headings: Vec<String> = report.images[0].manifests.iter().map(|m| m.heading()).collect();
+    assert_eq!(headings, ["Platform linux/amd64".to_owned(), format!("Attestation of {}…", image.short())]);
 
     let checks = verify_all(&archive);
     assert!(checks[0].ok(), "{:?}", checks[0].failures());

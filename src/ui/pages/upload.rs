@@ -254,7 +254,7 @@ fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> i
             <ForeignPanel count=img.foreign_count bytes=foreign_bytes allow />
         })}
         {move || manifests.iter().map(|m| {
-            let heading = several.then(|| view! { <h2 class="platform-heading">{format!("Platform {}", m.title())}</h2> });
+            let heading = several.then(|| view! { <h2 class="platform-heading">{m.heading()}</h2> });
             view! { {heading} <LayerTable layers=LayerView::from_archive(&m.layers, allow.get()) /> }
         }).collect_view()}
         <TargetForm page="upload" fields legend="Push to" />

@@ -102,7 +102,7 @@ fn image_text(out: &mut String, image: &ImageReport) {
     }
     out.push('\n');
     for m in &image.manifests {
-        let _ = write!(out, "  Platform {}  config {} {}", m.title(), m.config.digest, human(m.config.size));
+        let _ = write!(out, "  {}  config {} {}", m.heading(), m.config.digest, human(m.config.size));
         if let Some(created) = &m.config.created {
             let _ = write!(out, "  created {created}");
         }

@@ -79,6 +79,15 @@ impl ManifestReport {
     pub fn title(&self) -> String {
         manifest::title(&self.platform, self.attests.as_ref())
     }
+
+    /// Its heading among an image's manifests: `Platform linux/amd64`, or `Attestation of
+    /// <image>…`.
+    pub fn heading(&self) -> String {
+        match &self.attests {
+            Some(image) => format!("Attestation of {}…", image.short()),
+            None => format!("Platform {}", self.platform),
+        }
+    }
 }
 
 /// The config, briefly.
