@@ -83,10 +83,12 @@ impl ManifestReport {
     /// Its heading among an image's manifests: `Platform linux/amd64`, or `Attestation of
     /// <image>…`.
     pub fn heading(&self) -> String {
-        match &self.attests {
-            Some(image) => format!("Attestation of {}…", image.short()),
-            None => format!("Platform {}", self.platform),
+        if self.attests.is_none() {
+            return format!("Platform {}", self.platform);
         }
+        let mut title = self.title();
+        title[..1].make_ascii_uppercase();
+        title
     }
 }
 

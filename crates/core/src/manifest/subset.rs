@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::{ImageIndex, Manifest, ManifestDocument, ManifestError};
+use super::{Descriptor, ImageIndex, Manifest, ManifestDocument, ManifestError};
 use crate::digest::Digest;
 
 /// Why an index cannot be cut down to the entries asked for.
@@ -75,8 +75,8 @@ impl ManifestDocument {
 /// and entries that are no platform's image (signatures, SBOMs and other attachments). The
 /// attestations of images not kept are left behind as the user asked, without a word.
 pub fn left_behind(index: &ImageIndex, kept: &[Digest]) -> Vec<String> {
-    let left = |entry: &&super::Descriptor| !kept.contains(&entry.digest);
-    let digests = |entries: Vec<&super::Descriptor>| {
+    let left = |entry: &&Descriptor| !kept.contains(&entry.digest);
+    let digests = |entries: Vec<&Descriptor>| {
         entries.iter().map(|entry| entry.digest.to_string()).collect::<Vec<_>>().join(", ")
     };
     let attestations: Vec<_> = index

@@ -180,12 +180,12 @@ where
 {
     let top = fetch_document(src.client, src.repository, src.reference).await?;
     let images = resolve_images(src.client, src.repository, src.reference, &top, &options.platforms).await?;
+    let kept: Vec<Digest> = images.iter().map(|i| i.document.digest().clone()).collect();
     // A whole index is pushed as it is, its images first; several platforms of it under a new
     // index of only them (the source index lists images the destination will not have). With one
     // platform picked out of an index, that image's manifest becomes the tag's manifest.
     let subset = match (top.manifest(), &options.platforms) {
         (Manifest::Index(_), PlatformChoice::Several(_)) => {
-            let kept: Vec<Digest> = images.iter().map(|i| i.document.digest().clone()).collect();
             let subset = top
                 .index_subset(&kept)
                 .map_err(|source| ImageError::Subset { reference: src.reference.to_owned(), source })?;
@@ -216,7 +216,6 @@ where
     if let (Manifest::Index(index), PlatformChoice::Only(_) | PlatformChoice::Several(_)) =
         (top.manifest(), &options.platforms)
     {
-        let kept: Vec<Digest> = images.iter().map(|i| i.document.digest().clone()).collect();
         warnings.extend(left_behind(index, &kept));
     }
     events(CopyEvent::Planned { blobs: blobs.len(), bytes: blobs.iter().map(|b| b.descriptor.size).sum() });
