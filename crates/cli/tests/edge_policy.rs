@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use support::edge::Edge;
 use support::upstream::{Upstreams, start_at};
-use support::{client, error_of};
+use support::{client, error_of, refusals};
 
 fn edge() -> Edge {
     Edge::from_env()
@@ -95,15 +95,7 @@ async fn preflights_are_answered_by_the_worker_and_never_forwarded() {
             .await
             .unwrap();
         assert_eq!(r.status(), 204, "preflight from {page}");
-        let h = r.headers();
-        assert_eq!(h["access-control-allow-origin"], page.as_str());
-        assert_eq!(h["access-control-allow-methods"], "GET, HEAD, POST, PATCH, PUT, DELETE");
-        assert_eq!(
-            h["access-control-allow-headers"],
-            "Authorization, Content-Type, Content-Range, Accept, Range"
-        );
-        assert_eq!(h["access-control-max-age"], "600");
-        assert_eq!(h["vary"], "Origin");
+        refusals::assert_preflight_grants(r.headers(), &page);
     }
     // Private Network Access is granted to allowed pages only.
     let pna = client()
@@ -173,56 +165,27 @@ async fn ssrf_matrix() {
     let a = &edge.upstreams[0];
     // The Worker's configuration allows 127.0.0.1 on the harness's registry ports and 127.0.0.2 on
     // the two upstream ports, over plain HTTP; nothing else.
-    let cases: Vec<(String, &str, &str)> = vec![
+    let mut cases = refusals::shared(a);
+    cases.extend([
         ("/r/127.0.0.3/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "loopback"),
         ("/r/127.0.0.1:22/v2/".into(), "PROXY_HOST_NOT_ALLOWED", "plain_http_hosts"),
         ("/r/127.0.0.1/v2/".into(), "PROXY_HOST_NOT_ALLOWED", "allowed_hosts"),
-        ("/r/[::1]/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "loopback"),
         ("/r/[::1]:5000/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "loopback"),
-        ("/r/10.0.0.1/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "private"),
-        ("/r/10.255.255.254:5000/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "private"),
-        ("/r/172.16.0.1/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "private"),
-        ("/r/172.31.255.1/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "private"),
-        ("/r/192.168.1.1/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "private"),
-        ("/r/169.254.169.254/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "metadata"),
-        ("/r/[fd00:ec2::254]/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "metadata"),
-        ("/r/100.64.0.1/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "carrier-grade NAT"),
         ("/r/[::ffff:127.0.0.3]/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "loopback"),
-        ("/r/0.0.0.0/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "unspecified"),
-        ("/r/localhost/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "loopback"),
-        ("/r/localhost:5000/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "loopback"),
-        ("/r/registry.localhost/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "loopback"),
         // 127.0.0.1 spelt otherwise is still 127.0.0.1: on port 443 it is not a configured registry.
         ("/r/2130706433/v2/".into(), "PROXY_HOST_NOT_ALLOWED", "written as 2130706433"),
         ("/r/0x7f000001/v2/".into(), "PROXY_HOST_NOT_ALLOWED", "written as 0x7f000001"),
+        (format!("/r/{a}/v2/hop/hex-loopback"), "PROXY_HOST_NOT_ALLOWED", "redirect from"),
         // Other loopback addresses, spelt otherwise, are refused by address.
         ("/r/2130706435/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "written as 2130706435"),
         ("/r/0x7f000003:5000/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "written as 0x7f000003"),
         ("/r/0177.0.0.3/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "written as 0177.0.0.3"),
-        ("/r/0xa9fea9fe/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "metadata"),
-        // Redirects from an allowed upstream, checked hop by hop.
-        (format!("/r/{a}/v2/hop/private"), "PROXY_ADDRESS_FORBIDDEN", "redirect from"),
-        (format!("/r/{a}/v2/hop/metadata"), "PROXY_ADDRESS_FORBIDDEN", "metadata"),
-        (format!("/r/{a}/v2/hop/hex-loopback"), "PROXY_HOST_NOT_ALLOWED", "redirect from"),
-        (format!("/r/{a}/v2/hop/unconfigured-port"), "PROXY_HOST_NOT_ALLOWED", "redirect from"),
-        // Not the registry API.
-        (format!("/r/{a}/admin"), "PROXY_PATH_NOT_ALLOWED", "/admin"),
         // (`/r/{a}/token` is a realm once A's challenge taught it: see token_realms_are_rewritten…)
         (format!("/r/{a}/oauth/token"), "PROXY_PATH_NOT_ALLOWED", "token realms"),
-        (format!("/r/{a}/v2/../admin"), "PROXY_PATH_NOT_ALLOWED", "/admin"),
-        (format!("/r/{a}/v2/%2e%2e/admin"), "PROXY_PATH_NOT_ALLOWED", "/admin"),
-        (format!("/r/{a}/v2"), "PROXY_PATH_NOT_ALLOWED", "/v2"),
-        // Not on the allowlist.
-        ("/r/registry.example.com/v2/".into(), "PROXY_HOST_NOT_ALLOWED", "allowed_hosts"),
-        ("/r/registry-1.docker.io/v2/".into(), "PROXY_HOST_NOT_ALLOWED", "allowed_hosts"),
-        (format!("/r/{a}@evil.example/v2/"), "PROXY_BAD_HOST", "not a host"),
-    ];
-    for (path, code, hint) in cases {
-        let (status, body) = raw_get(&edge, &path).await;
-        let (got, message) = error_of(&body);
-        assert_eq!(got, code, "{path}: {message}");
-        assert!((400..=403).contains(&status), "{path}: status {status}");
-        assert!(message.contains(hint), "{path}: message lacks {hint:?}: {message}");
+    ]);
+    for case in cases {
+        let (status, body) = raw_get(&edge, &case.0).await;
+        refusals::assert_refused(&case, status, &body);
     }
     let reached: Vec<String> = up.seen_a.all().into_iter().map(|s| s.uri).collect();
     assert!(!reached.iter().any(|u| u.contains("admin") || u.starts_with("/oauth")), "{reached:?}");

@@ -10,7 +10,7 @@ use std::net::ToSocketAddrs;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use support::upstream::{self, UPSTREAM_IP, Upstreams};
-use support::{PATIENCE, Server, client, error_of, raw_request};
+use support::{PATIENCE, Server, client, error_of, raw_request, refusals};
 
 const PAGE: &str = "http://127.0.0.1:9";
 
@@ -72,14 +72,7 @@ async fn preflights_are_answered_by_the_proxy_and_never_forwarded() {
             .await
             .unwrap();
         assert_eq!(r.status(), 204, "{path}");
-        let h = r.headers();
-        assert_eq!(h["access-control-allow-origin"], PAGE);
-        assert_eq!(h["access-control-allow-methods"], "GET, HEAD, POST, PATCH, PUT, DELETE");
-        assert_eq!(
-            h["access-control-allow-headers"],
-            "Authorization, Content-Type, Content-Range, Accept, Range"
-        );
-        assert_eq!(h["vary"], "Origin");
+        refusals::assert_preflight_grants(r.headers(), PAGE);
     }
     // A page that is not allowed gets a 204 without permission: the browser stops there.
     let r = client()
@@ -135,56 +128,32 @@ async fn ssrf_matrix() {
     let (server, up) = fixture("").await;
     let name = hostname();
     let a = up.a;
-    let cases: Vec<(String, &str, &str)> = vec![
+    // Natively, loopback in any spelling is refused by address: only the upstreams, named as
+    // plain-HTTP registries, may be reached there.
+    let mut cases = refusals::shared(&a.to_string());
+    cases.extend([
         ("/r/127.0.0.1/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "loopback"),
         (format!("/r/127.0.0.1:{}/v2/", server.addr.port()), "PROXY_ADDRESS_FORBIDDEN", "loopback"),
-        ("/r/[::1]/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "loopback"),
-        ("/r/10.0.0.1/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "private"),
-        ("/r/10.255.255.254:5000/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "private"),
-        ("/r/172.16.0.1/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "private"),
-        ("/r/172.31.255.1/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "private"),
-        ("/r/192.168.1.1/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "private"),
-        ("/r/169.254.169.254/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "metadata"),
-        ("/r/100.64.0.1/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "carrier-grade NAT"),
-        ("/r/[fd00:ec2::254]/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "metadata"),
         ("/r/[::ffff:127.0.0.1]/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "loopback"),
-        ("/r/0.0.0.0/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "unspecified"),
-        ("/r/localhost/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "loopback"),
-        ("/r/localhost:5000/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "loopback"),
-        ("/r/registry.localhost/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "loopback"),
         (format!("/r/{name}/v2/"), "PROXY_ADDRESS_FORBIDDEN", "resolved by DNS"),
         ("/r/2130706433/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "written as 2130706433"),
         ("/r/0x7f000001/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "written as 0x7f000001"),
         ("/r/0177.0.0.1/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "written as 0177.0.0.1"),
         ("/r/127.1/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "written as 127.1"),
-        ("/r/0xa9fea9fe/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "metadata"),
-        (format!("/r/{a}/v2/hop/private"), "PROXY_ADDRESS_FORBIDDEN", "redirect from"),
-        (format!("/r/{a}/v2/hop/metadata"), "PROXY_ADDRESS_FORBIDDEN", "metadata"),
         (format!("/r/{a}/v2/hop/hex-loopback"), "PROXY_ADDRESS_FORBIDDEN", "redirect from"),
-        (format!("/r/{a}/v2/hop/unconfigured-port"), "PROXY_HOST_NOT_ALLOWED", "redirect from"),
-        (format!("/r/{a}/admin"), "PROXY_PATH_NOT_ALLOWED", "/admin"),
         (format!("/r/{a}/token"), "PROXY_PATH_NOT_ALLOWED", "token realms"),
-        (format!("/r/{a}/v2/../admin"), "PROXY_PATH_NOT_ALLOWED", "/admin"),
-        (format!("/r/{a}/v2/%2e%2e/admin"), "PROXY_PATH_NOT_ALLOWED", "/admin"),
-        (format!("/r/{a}/v2"), "PROXY_PATH_NOT_ALLOWED", "/v2"),
-        ("/r/registry.example.com/v2/".into(), "PROXY_HOST_NOT_ALLOWED", "allowed_hosts"),
-        ("/r/registry-1.docker.io/v2/".into(), "PROXY_HOST_NOT_ALLOWED", "allowed_hosts"),
         (format!("/r/{UPSTREAM_IP}:1/v2/"), "PROXY_HOST_NOT_ALLOWED", "plain_http_hosts"),
-        (format!("/r/{a}@evil.example/v2/"), "PROXY_BAD_HOST", "not a host"),
         ("/r/evil.example%2F/v2/".into(), "PROXY_BAD_HOST", "not a host"),
-    ];
+    ]);
     let proxy = server.addr;
-    for (path, code, hint) in cases {
+    for case in cases {
         let (status, body) = tokio::task::spawn_blocking({
-            let path = path.clone();
+            let path = case.0.clone();
             move || raw_request(proxy, "GET", &path, &[])
         })
         .await
         .unwrap();
-        let (got, message) = error_of(&body);
-        assert_eq!(got, code, "{path}: {message}");
-        assert!((400..=403).contains(&status), "{path}: status {status}");
-        assert!(message.contains(hint), "{path}: message lacks {hint:?}: {message}");
+        refusals::assert_refused(&case, status, &body);
     }
     // Nothing refused reached the upstream except the redirecting requests themselves.
     let reached: Vec<String> = up.seen_a.all().into_iter().map(|s| s.uri).collect();
