@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use support::edge::Edge;
 use support::upstream::{Upstreams, start_at};
-use support::{client, error_of, refusals};
+use support::{client, error_of, policy};
 
 fn edge() -> Edge {
     Edge::from_env()
@@ -95,7 +95,7 @@ async fn preflights_are_answered_by_the_worker_and_never_forwarded() {
             .await
             .unwrap();
         assert_eq!(r.status(), 204, "preflight from {page}");
-        refusals::assert_preflight_grants(r.headers(), &page);
+        policy::assert_preflight_grants(r.headers(), &page);
     }
     // Private Network Access is granted to allowed pages only.
     let pna = client()
@@ -165,7 +165,7 @@ async fn ssrf_matrix() {
     let a = &edge.upstreams[0];
     // The Worker's configuration allows 127.0.0.1 on the harness's registry ports and 127.0.0.2 on
     // the two upstream ports, over plain HTTP; nothing else.
-    let mut cases = refusals::shared(a);
+    let mut cases = policy::shared(a);
     cases.extend([
         ("/r/127.0.0.3/v2/".into(), "PROXY_ADDRESS_FORBIDDEN", "loopback"),
         ("/r/127.0.0.1:22/v2/".into(), "PROXY_HOST_NOT_ALLOWED", "plain_http_hosts"),
@@ -185,7 +185,7 @@ async fn ssrf_matrix() {
     ]);
     for case in cases {
         let (status, body) = raw_get(&edge, &case.0).await;
-        refusals::assert_refused(&case, status, &body);
+        policy::assert_refused(&case, status, &body);
     }
     let reached: Vec<String> = up.seen_a.all().into_iter().map(|s| s.uri).collect();
     assert!(!reached.iter().any(|u| u.contains("admin") || u.starts_with("/oauth")), "{reached:?}");
@@ -196,42 +196,12 @@ async fn ssrf_matrix() {
 async fn authorization_stays_on_its_origin_and_cookies_are_stripped() {
     let edge = edge();
     let up = upstreams(&edge);
-    let a = &edge.upstreams[0];
-    let r = client()
-        .get(edge.url(&format!("/r/{a}/v2/hop/to-b")))
-        .header("Authorization", "Bearer registry-token")
-        .header("Cookie", "session=browser")
-        .header("Referer", "http://127.0.0.1:9/page")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(r.text().await.unwrap(), "blob-from-b");
-    let at_a = up.seen_a.matching("/v2/hop/to-b").pop().unwrap();
-    assert_eq!(at_a.headers["authorization"], "Bearer registry-token");
-    let at_b = up.seen_b.matching("/blob?sig=s").pop().unwrap();
-    for seen in [&at_a, &at_b] {
-        assert!(seen.headers.get("cookie").is_none(), "Cookie forwarded to {}", seen.uri);
-        assert!(seen.headers.get("referer").is_none() && seen.headers.get("origin").is_none());
-    }
-    assert!(at_b.headers.get("authorization").is_none(), "Authorization crossed origins: {:?}", at_b.headers);
-
-    // A redirect within the origin keeps it.
-    let r = client()
-        .get(edge.url(&format!("/r/{a}/v2/hop/same")))
-        .header("Authorization", "Bearer same-origin")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.text().await.unwrap(), "landed");
-    let landed = up.seen_a.matching("/v2/landing");
-    assert!(landed.iter().any(|s| s.headers.get("authorization").is_some_and(|v| v == "Bearer same-origin")));
-
-    // Set-Cookie from the upstream never reaches the browser; other headers do.
-    let r = client().get(edge.url(&format!("/r/{a}/v2/"))).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.headers().get("set-cookie").is_none());
-    assert_eq!(r.headers()["docker-distribution-api-version"], "registry/2.0");
+    policy::assert_credentials_stay_on_their_origin(
+        |path| edge.url(path).to_string(),
+        up,
+        &edge.upstreams[0],
+    )
+    .await;
     edge.assert_no_alarm();
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::Router;
 
 pub mod edge;
-pub mod refusals;
+pub mod policy;
 pub mod registry_client;
 pub mod scenarios;
 pub mod upstream;

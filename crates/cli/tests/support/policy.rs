@@ -1,12 +1,13 @@
-//! What both proxies — `waybill serve` (serve_policy) and the Worker (edge_policy) — must refuse
-//! alike, written once: the SSRF cases whose answer does not depend on the shell, and the checks
-//! of a refusal and of a preflight's grant. Each test adds the cases its shell answers its own
-//! way (loopback spelt otherwise is refused by address natively, by allowlist in the Worker,
-//! whose configuration names 127.0.0.1 registries).
+//! What both proxies — `waybill serve` (serve_policy) and the Worker (edge_policy) — must do
+//! alike, written once: the SSRF cases whose answer does not depend on the shell, the checks of a
+//! refusal and of a preflight's grant, and where credentials and cookies may go. Each test adds
+//! the cases its shell answers its own way (loopback spelt otherwise is refused by address
+//! natively, by allowlist in the Worker, whose configuration names 127.0.0.1 registries).
 
 use reqwest::header::HeaderMap;
 
-use super::error_of;
+use super::upstream::Upstreams;
+use super::{client, error_of};
 
 /// A request path, the error code it must get, and a word its message must contain.
 pub type Case = (String, &'static str, &'static str);
@@ -68,4 +69,46 @@ pub fn assert_preflight_grants(headers: &HeaderMap, page: &str) {
     );
     assert_eq!(headers["access-control-max-age"], "600");
     assert_eq!(headers["vary"], "Origin");
+}
+
+/// `Authorization` goes only to the origin it was sent for: kept on a redirect within upstream A,
+/// dropped on the hop to B; `Cookie`, `Referer` and `Origin` go nowhere; `Set-Cookie` never comes
+/// back. `url` makes a proxy URL of a path; `up` may be shared with other tests (matches are
+/// told apart by their own token).
+pub async fn assert_credentials_stay_on_their_origin(url: impl Fn(&str) -> String, up: &Upstreams, a: &str) {
+    let r = client()
+        .get(url(&format!("/r/{a}/v2/hop/to-b")))
+        .header("Authorization", "Bearer registry-token")
+        .header("Cookie", "session=browser")
+        .header("Referer", "http://127.0.0.1:9/page")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "blob-from-b");
+    let at_a = up.seen_a.matching("/v2/hop/to-b").pop().unwrap();
+    assert_eq!(at_a.headers["authorization"], "Bearer registry-token");
+    let at_b = up.seen_b.matching("/blob?sig=s").pop().unwrap();
+    for seen in [&at_a, &at_b] {
+        assert!(seen.headers.get("cookie").is_none(), "Cookie forwarded to {}", seen.uri);
+        assert!(seen.headers.get("referer").is_none() && seen.headers.get("origin").is_none());
+    }
+    assert!(at_b.headers.get("authorization").is_none(), "Authorization crossed origins: {:?}", at_b.headers);
+
+    // A redirect within the origin keeps it.
+    let r = client()
+        .get(url(&format!("/r/{a}/v2/hop/same")))
+        .header("Authorization", "Bearer same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.text().await.unwrap(), "landed");
+    let landed = up.seen_a.matching("/v2/landing");
+    assert!(landed.iter().any(|s| s.headers.get("authorization").is_some_and(|v| v == "Bearer same-origin")));
+
+    // Set-Cookie from the upstream never reaches the browser; other headers do.
+    let r = client().get(url(&format!("/r/{a}/v2/"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("set-cookie").is_none());
+    assert_eq!(r.headers()["docker-distribution-api-version"], "registry/2.0");
 }
