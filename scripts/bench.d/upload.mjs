@@ -2,10 +2,11 @@
 // archive file through `waybill serve` into a registry (its real Upload: hashed by the hashing
 // workers, uploaded as Blob slices by the push worker), and reports the wall time from the click
 // on Push to the result (both read on the page's own clock: Playwright's waitFor polls at up to
-// 500 ms intervals, which measured 0.3-0.45 s late here), the result's digest, and the tab's peak memory over the page and every
-// worker, through the DevTools protocol: the JS heap and ArrayBuffer backing stores sampled every
-// 100 ms (Runtime.getHeapUsage per target), and at the end the size of every WebAssembly.Memory
-// (Runtime.queryObjects; a wasm memory never shrinks, so its final size is its peak).
+// 500 ms intervals, and saw the result 0.3-0.45 s late here), the result's digest, and the tab's
+// peak memory over the page and every worker, through the DevTools protocol: the JS heap and
+// ArrayBuffer backing stores sampled every 100 ms (Runtime.getHeapUsage per target), and at the
+// end the size of every WebAssembly.Memory (Runtime.queryObjects; a wasm memory never shrinks, so
+// its final size is its peak).
 //
 // usage: node upload.mjs ORIGIN REGISTRY_HOST REPOSITORY ARCHIVE CHUNK_MIB
 // Prints one JSON object on stdout.

@@ -13,10 +13,11 @@
 # The browser runs twice: with the app's default 8 MiB chunks (the figure the target is about) and
 # with 64 MiB chunks — Debian's distribution 2.8 takes far longer to receive a blob in 8 MiB
 # PATCHes than in one (docs/app.md), which skopeo, streaming each layer in one PATCH, never pays.
-# Two floors are measured in the same run, for the same layer in 8 MiB chunks: a plain HTTP client
-# straight to the registry (upload_floor.py: the registry's own cost), and a bare page fetching File
-# slices through the proxy with no Waybill code (upload-floor.mjs: the browser's). Verify-first
-# adds the hashing time to the latter; the report prints that sum against skopeo too.
+# Three floors are measured in the same run, for the same layer in 8 MiB chunks: a plain HTTP
+# client straight to the registry (upload_floor.py: the registry's own cost), and a bare page
+# fetching File slices with no Waybill code (upload-floor.mjs: the browser's), straight to the
+# registry and through the proxy. Verify-first adds the app's hashing time to the bare page's; the
+# report prints both sums against skopeo.
 #
 #   WAYBILL_BENCH_UPLOAD_MIB (1024)   the layer's size
 set -euo pipefail
@@ -79,11 +80,10 @@ printf '[proxy]\ndefault_hosts = false\nplain_http_hosts = ["127.0.0.1:%s"]\n' "
 serve_app "$W" 18780 "$W/waybill.toml"
 
 # --- the runs ----------------------------------------------------------------------------------------
+# Each run writes a GiB that the kernel flushes to disk afterwards, while the next run's registry
+# fsyncs every PATCH: every run starts after a `sync`, so none pays for its predecessor's writeback.
+settle() { sync; }
 run_id=$(date +%s)
-log "skopeo copy docker-archive: → docker://127.0.0.1:$reg_port"
-t0=$(date +%s.%N)
-skopeo copy -q --dest-tls-verify=false "docker-archive:$ARCHIVE" "docker://127.0.0.1:$reg_port/bench/skopeo-$run_id:1" >&2
-skopeo_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 
 # The layer's place in the archive, for the floors.
 read -r layer_offset layer_size layer_digest < <(python3 - "$ARCHIVE" <<'PY'
@@ -94,21 +94,35 @@ with tarfile.open(sys.argv[1]) as archive:
 PY
 )
 
-for chunk in 8 64; do
-  log "headless Chromium: the app pushes the archive in $chunk MiB chunks ($(nproc) cores; Chromium $(chromium --version 2>/dev/null | awk '{print $2}'))"
-  node scripts/bench.d/upload.mjs "http://127.0.0.1:$SERVE_PORT" "127.0.0.1:$reg_port" "bench/browser-$chunk-$run_id" \
-    "$ARCHIVE" "$chunk" >"$W/result-$chunk.json"
-  pushed=$(skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$reg_port/bench/browser-$chunk-$run_id:bench" | sha256sum | cut -d' ' -f1)
-  printf 'sha256:%s' "$pushed" >"$W/pushed-$chunk"
-done
+settle
+log "skopeo copy docker-archive: → docker://127.0.0.1:$reg_port"
+t0=$(date +%s.%N)
+skopeo copy -q --dest-tls-verify=false "docker-archive:$ARCHIVE" "docker://127.0.0.1:$reg_port/bench/skopeo-$run_id:1" >&2
+skopeo_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 
-log "floors: the layer in 8 MiB PATCHes by a plain HTTP client, by a bare page through the proxy and straight to the registry"
+app_push() { # CHUNK_MIB
+  settle
+  log "headless Chromium: the app pushes the archive in $1 MiB chunks ($(nproc) cores; Chromium $(chromium --version 2>/dev/null | awk '{print $2}'))"
+  node scripts/bench.d/upload.mjs "http://127.0.0.1:$SERVE_PORT" "127.0.0.1:$reg_port" "bench/browser-$1-$run_id" \
+    "$ARCHIVE" "$1" >"$W/result-$1.json"
+  pushed=$(skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$reg_port/bench/browser-$1-$run_id:bench" | sha256sum | cut -d' ' -f1)
+  printf 'sha256:%s' "$pushed" >"$W/pushed-$1"
+}
+bare_page() { # PAGE_ORIGIN API NAME
+  settle
+  node scripts/bench.d/upload-floor.mjs "$1" "$2" "bench/floor-$3-$run_id" \
+    "$ARCHIVE" "$layer_offset" "$layer_size" "$layer_digest" 8 >"$W/floor-$3.json"
+}
+
+# The floors right after the app's 8 MiB run, which they are compared with.
+app_push 8
+log "floors: the layer in 8 MiB PATCHes by a bare page through the proxy and straight to the registry, and by a plain HTTP client"
+bare_page "http://127.0.0.1:$SERVE_PORT" "http://127.0.0.1:$SERVE_PORT/r/127.0.0.1:$reg_port" page
+bare_page "http://127.0.0.1:$reg_port" "http://127.0.0.1:$reg_port" direct
+settle
 python3 scripts/bench.d/upload_floor.py "127.0.0.1:$reg_port" "bench/floor-client-$run_id" "$ARCHIVE" \
   "$layer_offset" "$layer_size" "$layer_digest" 8 >"$W/floor-client"
-node scripts/bench.d/upload-floor.mjs "http://127.0.0.1:$SERVE_PORT" "http://127.0.0.1:$SERVE_PORT/r/127.0.0.1:$reg_port" \
-  "bench/floor-page-$run_id" "$ARCHIVE" "$layer_offset" "$layer_size" "$layer_digest" 8 >"$W/floor-page.json"
-node scripts/bench.d/upload-floor.mjs "http://127.0.0.1:$reg_port" "http://127.0.0.1:$reg_port" \
-  "bench/floor-direct-$run_id" "$ARCHIVE" "$layer_offset" "$layer_size" "$layer_digest" 8 >"$W/floor-direct.json"
+app_push 64
 
 # --- report ------------------------------------------------------------------------------------------
 W=$W SKOPEO_S=$skopeo_s MIB=$MIB SIZE=$(stat -c %s "$ARCHIVE") python3 - <<'PY'
@@ -128,8 +142,6 @@ for chunk in (8, 64):
     if r["digest"] != pushed:
         raise SystemExit(f"the page showed {r['digest']}, the registry serves {pushed}")
     browser = r["seconds"]
-    if chunk == 8:
-        browser8 = browser
     default = " (the app's default)" if chunk == 8 else ""
     line(f"browser push (Chromium → waybill serve), {chunk} MiB chunks{default}", browser)
     if r.get("verifySeconds"):
@@ -145,8 +157,6 @@ for chunk in (8, 64):
     print("    wasm memories: " + ", ".join(f"{w['type']} {mib(w['bytes']):.1f}" for w in p["wasm"]))
     if r["errors"]:
         print(f"  page errors: {r['errors']}")
-    if chunk == 8:
-        verify8 = r["verifySeconds"]
 
 client = float(open(f"{e['W']}/floor-client").read())
 page = json.load(open(f"{e['W']}/floor-page.json"))["seconds"]
@@ -155,8 +165,12 @@ print("Floors for the same layer in 8 MiB PATCHes, no Waybill code but the proxy
 line("  a plain HTTP client straight to the registry (the registry's own cost)", client)
 line("  a bare page fetching File slices straight to the registry (same origin)", direct)
 line("  a bare page fetching File slices through waybill serve (no hashing)", page)
-if verify8:
-    floor = verify8 + page
-    print(f"  verify-first floor (the app's hashing {verify8:.2f} s + the bare page's upload): {floor:.2f} s,"
-          f" {floor / skopeo:.2f}x skopeo; the app's own cost above it: {browser8 - floor:+.2f} s")
+app = json.load(open(f"{e['W']}/result-8.json"))
+if app["verifySeconds"]:
+    hashing = app["verifySeconds"]
+    for what, upload in (("through waybill serve", page), ("straight to the registry", direct)):
+        floor = hashing + upload
+        print(f"  verify-first floor {what} (the app's hashing {hashing:.2f} s + the bare page): {floor:.2f} s,"
+              f" {floor / skopeo:.2f}x skopeo")
+    print(f"  the app's own cost above the floor through waybill serve: {app['seconds'] - hashing - page:+.2f} s")
 PY
