@@ -1,5 +1,6 @@
 //! The Worker (crates/edge) in local workerd in front of the real registries from the harness:
-//! `/api/inspect` against distribution (the same JSON as `waybill inspect --json`), and the
+//! `/api/inspect` against distribution (the same JSON as `waybill inspect --json`) and, with the
+//! caller's login, against a private repository of Pulp; and the
 //! scenarios of support/scenarios.rs that `serve_registry` and `serve_pulp` run through `waybill
 //! serve`: a chunked push and pulls to distribution, Pulp's redirected blob downloads, and Pulp's
 //! token flow through the rewritten realm.
@@ -11,12 +12,15 @@ mod support;
 
 use std::process::Command;
 
+use std::time::Instant;
+
 use support::edge::Edge;
+use support::registry_client::{Auth, Image, ProxiedRegistry};
 use support::scenarios::{
     Pulp, chunked_push_and_redirected_blob_download, push_and_pull_through_distribution,
     token_auth_through_the_rewritten_realm,
 };
-use support::{authority, client, harness_env};
+use support::{PATIENCE, authority, client, error_of, harness_env, unique};
 
 /// `waybill inspect --json REF [--platform P]`, parsed.
 fn cli_inspect(reference: &str, platform: Option<&str>) -> serde_json::Value {
@@ -135,5 +139,112 @@ async fn pulp_token_auth_through_the_rewritten_realm() {
     let edge = Edge::from_env();
     let p = Pulp::from_env();
     token_auth_through_the_rewritten_realm(&p, edge.base.clone(), "waybill-edge", 0x70c4).await;
+    edge.assert_no_alarm();
+}
+
+/// Makes the Pulp distribution serving `repo` private (only logins with pull rights may read it
+/// through the token API), through Pulp's REST API, and waits for Pulp's task to finish.
+async fn make_private(p: &Pulp, repo: &str) {
+    let rest = |request: reqwest::RequestBuilder| async move {
+        let text = request.basic_auth(&p.user, Some(&p.password)).send().await.unwrap().text().await.unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    let found = rest(
+        client().get(format!("{}/pulp/api/v3/distributions/container/container/?base_path={repo}", p.api)),
+    )
+    .await;
+    let href =
+        found["results"][0]["pulp_href"].as_str().expect("Pulp made a distribution for the push").to_owned();
+    let private = serde_json::json!({ "private": true }).to_string();
+    let started = rest(
+        client().patch(format!("{}{href}", p.api)).header("content-type", "application/json").body(private),
+    )
+    .await;
+    let task = started["task"].as_str().unwrap_or_else(|| panic!("no task: {started}")).to_owned();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let state = rest(client().get(format!("{}{task}", p.api))).await;
+        match state["state"].as_str() {
+            Some("completed") => return,
+            Some("failed" | "canceled") => panic!("Pulp could not make {repo} private: {state}"),
+            _ => assert!(Instant::now() < deadline, "Pulp's task {task} did not finish: {state}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// `/api/inspect?ref=REF` with `authorization` sent as is: status, headers and body.
+async fn inspect_as(edge: &Edge, reference: &str, authorization: Option<&str>) -> reqwest::Response {
+    let mut url = edge.url("/api/inspect");
+    url.query_pairs_mut().append_pair("ref", reference);
+    let mut request = client().get(url);
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn inspect_takes_a_login_for_the_registry_it_names() {
+    let edge = Edge::from_env();
+    let p = Pulp::from_env();
+    // An image in a private repository of Pulp, read through its token API.
+    let pusher = ProxiedRegistry {
+        proxy: edge.base.clone(),
+        route: format!("/r/{}", authority(&p.api)),
+        auth: Auth::Basic(p.user.clone(), p.password.clone()),
+    };
+    let repo = unique("waybill-edge/inspect-login");
+    let manifest = pusher.push(&repo, &Image::new(64 * 1024 + 5, 0x1a9), "v1", 1024 * 1024).await;
+    make_private(&p, &repo).await;
+    let reference = format!("{}/{repo}:v1", authority(&p.token_api));
+    let login = waybill_core::registry::Credentials::new(&p.user, &p.password).basic_header();
+
+    // Without a login: Pulp's anonymous token does not cover the private repository.
+    let r = inspect_as(&edge, &reference, None).await;
+    assert_eq!(r.status(), 401);
+    let (code, message) = error_of(&r.text().await.unwrap());
+    assert_eq!(code, "INSPECT_UNAUTHORIZED");
+    assert!(message.contains("wants a login") && message.contains("Authorization: Basic"), "{message}");
+
+    // A wrong password: the token realm refuses it.
+    let wrong = waybill_core::registry::Credentials::new(&p.user, "not-the-password").basic_header();
+    let r = inspect_as(&edge, &reference, Some(&wrong)).await;
+    assert_eq!(r.status(), 401);
+    let (code, message) = error_of(&r.text().await.unwrap());
+    assert_eq!(code, "INSPECT_UNAUTHORIZED");
+    assert!(message.contains("refused the login"), "{message}");
+
+    // The login: the pushed image, in an answer no shared cache may keep.
+    let r = inspect_as(&edge, &reference, Some(&login)).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+    let report: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(report["digest"], manifest.as_str());
+    assert_eq!(report["layer_count"], 1);
+
+    // A token is not a login.
+    let r = inspect_as(&edge, &reference, Some("Bearer some-registry-token")).await;
+    assert_eq!(r.status(), 400);
+    let (code, message) = error_of(&r.text().await.unwrap());
+    assert_eq!(code, "INSPECT_BAD_REQUEST");
+    assert!(message.contains("only Basic credentials"), "{message}");
+
+    // A page on another origin may send a login: its preflight is answered by the Worker.
+    let r = client()
+        .request(reqwest::Method::OPTIONS, edge.url("/api/inspect"))
+        .header("Origin", &edge.other_origin)
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "authorization")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(r.headers()["access-control-allow-origin"], edge.other_origin.as_str());
+    assert!(r.headers()["access-control-allow-headers"].to_str().unwrap().contains("Authorization"));
+
+    let log = std::fs::read_to_string(&edge.log).unwrap_or_default();
+    let encoded = login.trim_start_matches("Basic ");
+    assert!(!log.contains(encoded), "the login appears in the Worker's log");
     edge.assert_no_alarm();
 }

@@ -1,20 +1,25 @@
 //! `GET /api/inspect?ref=<REF>[&platform=<os/arch[/variant]>]`: the JSON of `waybill inspect
 //! --json` for an image in a registry, computed at the edge by the core's `registry::inspect`.
 //!
-//! Anonymous only (public images, or registries that grant anonymous pull tokens): credentials
-//! for private images stay in the browser, which inspects them through `/r/` itself. The registry
-//! is reached through the Worker's proxy (see [`crate::transport`]), so the same allowlist and
-//! address policy apply, and a refusal comes back exactly as the proxy gives it.
+//! Anonymous by default (public images, or registries that grant anonymous pull tokens). A
+//! caller with a login for the registry `ref` names sends it as `Authorization: Basic
+//! base64(user:password)`: the core's client then uses it for that registry alone (and its token
+//! realm), exactly as `waybill inspect` does with `--username`; it is never logged, and the answer
+//! is marked `Cache-Control: private, no-store`. A registry that wants a login it did not get
+//! answers `401 INSPECT_UNAUTHORIZED`, one that refuses it `403 INSPECT_DENIED`.
+//!
+//! The registry is reached through the Worker's proxy (see [`crate::transport`]), so the same
+//! allowlist and address policy apply, and a refusal comes back exactly as the proxy gives it.
 
 use std::rc::Rc;
 
 use waybill_core::platform::PlatformSpec;
 use waybill_core::proxy::{CorsPolicy, OriginVerdict, ProxyError};
 use waybill_core::reference::Reference;
-use waybill_core::registry::{Client, ImageError, inspect};
+use waybill_core::registry::{Client, Credentials, ImageError, inspect};
 use worker::{Date, Request, Response, ResponseBody};
 
-use crate::proxy::Answer;
+use crate::proxy::{Answer, preflight};
 use crate::state::State;
 use crate::transport::EdgeTransport;
 
@@ -27,19 +32,35 @@ pub async fn handle(state: Rc<State>, request: Request) -> worker::Result<Respon
     let origin = url.origin().ascii_serialization();
     let page = request.headers().get("origin")?;
     let verdict = state.policy.cors().judge(page.as_deref(), &origin);
+    let method = request.inner().method().to_ascii_uppercase();
+    if method == "OPTIONS" {
+        // A page on another origin sending a login asks first.
+        return preflight(&request, &verdict);
+    }
+    let authorization = request.headers().get("authorization")?;
     let answer = match &verdict {
         OriginVerdict::Refused(page) => {
             Answer::refusal(&ProxyError::OriginNotAllowed { origin: page.clone() })
         }
-        _ if !matches!(request.inner().method().as_str(), "GET" | "HEAD") => {
+        _ if !matches!(method.as_str(), "GET" | "HEAD") => {
             failure(405, "INSPECT_METHOD_NOT_ALLOWED", "the inspect API answers GET only".to_owned())
         }
-        _ => report(state, &url, origin).await,
+        _ => match authorization.as_deref().map(Credentials::from_basic_header).transpose() {
+            Err(e) => bad_request(format!("Authorization: {e}, for the registry the ref names")),
+            Ok(login) => {
+                let signed_in = login.is_some();
+                let mut answer = report(state, &url, origin, login).await;
+                if signed_in {
+                    answer.headers.push(("cache-control".into(), "private, no-store".into()));
+                }
+                answer
+            }
+        },
     };
     Ok(answer.into_response(CorsPolicy::response_headers(&verdict)))
 }
 
-async fn report(state: Rc<State>, url: &url::Url, origin: String) -> Answer {
+async fn report(state: Rc<State>, url: &url::Url, origin: String, login: Option<Credentials>) -> Answer {
     let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
     let Some(text) = param("ref").filter(|r| !r.is_empty()) else {
         return bad_request(format!(
@@ -57,8 +78,9 @@ async fn report(state: Rc<State>, url: &url::Url, origin: String) -> Answer {
         };
     let transport = EdgeTransport::new(state, origin.clone());
     let base = format!("{origin}/r/{}", reference.api_host());
+    let signed_in = login.is_some();
     let client = match Client::new(transport.clone(), &base) {
-        Ok(client) => client.with_clock(Rc::new(|| Date::now().as_millis() / 1000)),
+        Ok(client) => client.with_clock(Rc::new(|| Date::now().as_millis() / 1000)).with_credentials(login),
         Err(e) => return bad_request(format!("ref {text:?}: {e}")),
     };
     let result = inspect(&client, reference.repository(), &reference.reference(), platform.as_ref()).await;
@@ -77,10 +99,35 @@ async fn report(state: Rc<State>, url: &url::Url, origin: String) -> Answer {
                 ImageError::Platform(_) | ImageError::NotAnIndex { .. } | ImageError::NeedPlatform { .. } => {
                     bad_request(error.to_string())
                 }
+                ImageError::Registry(ref e)
+                    if e.registry().is_some_and(|r| matches!(r.status, 401 | 403)) =>
+                {
+                    refused_login(reference.api_host(), signed_in, &error)
+                }
                 other => failure(502, "INSPECT_FAILED", other.to_string()),
             },
         },
     }
+}
+
+/// The registry wants a login (401) or refuses the one given (401 or 403): said in the API's
+/// terms, since the core's hint names the CLI's flags.
+fn refused_login(host: &str, signed_in: bool, error: &ImageError) -> Answer {
+    let denied = matches!(error, ImageError::Registry(e) if e.registry().is_some_and(|r| r.status == 403));
+    let (status, code, what) = match (signed_in, denied) {
+        (_, true) => (403, "INSPECT_DENIED", "refuses this login access to the repository"),
+        (true, false) => (401, "INSPECT_UNAUTHORIZED", "refused the login sent"),
+        (false, false) => (
+            401,
+            "INSPECT_UNAUTHORIZED",
+            "wants a login: send it as Authorization: Basic base64(username:password), used for this registry only",
+        ),
+    };
+    let reason = match error {
+        ImageError::Registry(e) => e.registry().map_or_else(|| e.to_string(), |r| r.message.clone()),
+        other => other.to_string(),
+    };
+    failure(status, code, format!("{host} {what} (the registry said: {reason})"))
 }
 
 fn bad_request(message: String) -> Answer {

@@ -63,6 +63,15 @@ impl Answer {
     }
 }
 
+/// The Worker's own answer to a CORS preflight, never forwarded: what the page may send, or
+/// nothing for a page the configuration does not allow.
+pub fn preflight(request: &Request, verdict: &OriginVerdict) -> worker::Result<Response> {
+    let private_network =
+        request.headers().get("access-control-request-private-network")?.is_some_and(|v| v == "true");
+    let answer = Answer { status: 204, headers: Vec::new(), body: ResponseBody::Empty };
+    Ok(answer.into_response(CorsPolicy::preflight_headers(verdict, private_network)))
+}
+
 /// Handles every request under `/r/`.
 pub async fn handle(state: &State, request: Request) -> worker::Result<Response> {
     let url = request.url()?;
@@ -71,10 +80,7 @@ pub async fn handle(state: &State, request: Request) -> worker::Result<Response>
     let method = request.inner().method().to_ascii_uppercase();
 
     if method == "OPTIONS" {
-        let private_network =
-            request.headers().get("access-control-request-private-network")?.is_some_and(|v| v == "true");
-        let answer = Answer { status: 204, headers: Vec::new(), body: ResponseBody::Empty };
-        return Ok(answer.into_response(CorsPolicy::preflight_headers(&verdict, private_network)));
+        return preflight(&request, &verdict);
     }
 
     let answer = match &verdict {

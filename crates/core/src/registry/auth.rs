@@ -38,6 +38,36 @@ impl Credentials {
         let raw = format!("{}:{}", self.username, self.password);
         format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
     }
+
+    /// The credentials in a Basic `Authorization` header value (`Basic base64(user:password)`),
+    /// as an API that takes a registry login from its caller receives them. The scheme is
+    /// case-insensitive; the password may contain colons, the username may not (RFC 7617).
+    pub fn from_basic_header(value: &str) -> Result<Credentials, BasicHeaderError> {
+        let (scheme, encoded) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return Err(BasicHeaderError::NotBasic);
+        }
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .map_err(|_| BasicHeaderError::Malformed)?;
+        let text = String::from_utf8(decoded).map_err(|_| BasicHeaderError::Malformed)?;
+        let (username, password) = text.split_once(':').ok_or(BasicHeaderError::Malformed)?;
+        if username.is_empty() {
+            return Err(BasicHeaderError::Malformed);
+        }
+        Ok(Credentials::new(username, password))
+    }
+}
+
+/// Why an `Authorization` header does not carry Basic credentials.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BasicHeaderError {
+    /// Another scheme (`Bearer …`): a token is for one registry's realm, not a login.
+    #[error("only Basic credentials (Authorization: Basic base64(username:password)) are accepted")]
+    NotBasic,
+    /// `Basic` with something that is not base64 of `username:password`.
+    #[error("the Basic credentials are not base64 of username:password")]
+    Malformed,
 }
 
 impl fmt::Debug for Credentials {
@@ -506,5 +536,22 @@ mod tests {
         // Without a clock at insert time, a token lives until the registry refuses it.
         cache.insert(Scope::pull("x"), grant("t", 1), None);
         assert_eq!(cache.get(&Scope::pull("x"), Some(u64::MAX - 100)), Some("t"));
+    }
+
+    #[test]
+    fn basic_headers_are_read_back() {
+        let credentials = Credentials::new("admin", "pa:ss wörd");
+        assert_eq!(Credentials::from_basic_header(&credentials.basic_header()), Ok(credentials));
+        // The scheme in any case; spaces around the value.
+        assert_eq!(
+            Credentials::from_basic_header("  basic YWRtaW46cGFzc3dvcmQ= "),
+            Ok(Credentials::new("admin", "password"))
+        );
+        assert_eq!(Credentials::from_basic_header("Bearer abc"), Err(BasicHeaderError::NotBasic));
+        assert_eq!(Credentials::from_basic_header("Basic"), Err(BasicHeaderError::Malformed));
+        assert_eq!(Credentials::from_basic_header("Basic !!!"), Err(BasicHeaderError::Malformed));
+        // base64 of "admin" (no colon) and of ":password" (no username).
+        assert_eq!(Credentials::from_basic_header("Basic YWRtaW4="), Err(BasicHeaderError::Malformed));
+        assert_eq!(Credentials::from_basic_header("Basic OnBhc3N3b3Jk"), Err(BasicHeaderError::Malformed));
     }
 }

@@ -21,7 +21,7 @@ pub mod source;
 pub mod upload;
 pub mod verify;
 
-pub use auth::{Credentials, Scope};
+pub use auth::{BasicHeaderError, Credentials, Scope};
 pub use client::Client;
 pub use copy::{BlobOutcome, BlobTally, CopyEvent, CopyOptions, CopyReport, ImageAt, copy};
 pub use errors::{Error, RegistryError};
