@@ -119,7 +119,7 @@ WAYBILL_WALL=$WALL
 measure "skopeo copy docker-archive: → docker://" skopeo copy -q --dest-tls-verify=false \
   "docker-archive:$ARCHIVE" "docker://127.0.0.1:$PUSH_PORT/bench/skopeo-$run_id:1"
 SKOPEO_WALL=$WALL
-# Debian's distribution 2.8 takes 1 GiB in 2.8–2.9 s in one PATCH, 3.6–4.0 s in 8 MiB PATCHes (a
+# Debian's distribution 2.8 takes 1 GiB in 2.8–2.9 s in one PATCH, 3.6–4.4 s in 8 MiB PATCHes (a
 # keep-alive client on the idle machine; docs/app.md), so the chunk size shows in the wall time.
 measure "waybill push --chunk-size 64MiB" "$BIN" push --chunk-size 64MiB "$ARCHIVE" \
   "127.0.0.1:$PUSH_PORT/bench/waybill-64m-$run_id:1"
