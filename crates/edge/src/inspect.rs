@@ -102,7 +102,8 @@ async fn report(state: Rc<State>, url: &url::Url, origin: String, login: Option<
                 ImageError::Registry(ref e)
                     if e.registry().is_some_and(|r| matches!(r.status, 401 | 403)) =>
                 {
-                    refused_login(reference.api_host(), signed_in, &error)
+                    let refused = e.registry().expect("matched just above");
+                    refused_login(reference.api_host(), signed_in, refused.status, &refused.message)
                 }
                 other => failure(502, "INSPECT_FAILED", other.to_string()),
             },
@@ -110,24 +111,19 @@ async fn report(state: Rc<State>, url: &url::Url, origin: String, login: Option<
     }
 }
 
-/// The registry wants a login (401) or refuses the one given (401 or 403): said in the API's
-/// terms, since the core's hint names the CLI's flags.
-fn refused_login(host: &str, signed_in: bool, error: &ImageError) -> Answer {
-    let denied = matches!(error, ImageError::Registry(e) if e.registry().is_some_and(|r| r.status == 403));
-    let (status, code, what) = match (signed_in, denied) {
-        (_, true) => (403, "INSPECT_DENIED", "refuses this login access to the repository"),
-        (true, false) => (401, "INSPECT_UNAUTHORIZED", "refused the login sent"),
-        (false, false) => (
+/// The registry wants a login (401) or refuses the one given (401, or 403 for the repository):
+/// said in the API's terms, since the core's hint names the CLI's flags.
+fn refused_login(host: &str, signed_in: bool, status: u16, registry_said: &str) -> Answer {
+    let (status, code, what) = match (signed_in, status) {
+        (_, 403) => (403, "INSPECT_DENIED", "refuses this login access to the repository"),
+        (true, _) => (401, "INSPECT_UNAUTHORIZED", "refused the login sent"),
+        (false, _) => (
             401,
             "INSPECT_UNAUTHORIZED",
             "wants a login: send it as Authorization: Basic base64(username:password), used for this registry only",
         ),
     };
-    let reason = match error {
-        ImageError::Registry(e) => e.registry().map_or_else(|| e.to_string(), |r| r.message.clone()),
-        other => other.to_string(),
-    };
-    failure(status, code, format!("{host} {what} (the registry said: {reason})"))
+    failure(status, code, format!("{host} {what} (the registry said: {registry_said})"))
 }
 
 fn bad_request(message: String) -> Answer {

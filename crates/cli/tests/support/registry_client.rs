@@ -85,6 +85,12 @@ impl ProxiedRegistry {
         self.auth.apply(request).send().await.unwrap()
     }
 
+    /// `GET /v2/<repo>/manifests/<reference>`, accepting the OCI manifest the tests push.
+    pub async fn get_manifest(&self, repo: &str, reference: &str) -> Response {
+        let url = self.url(&format!("/v2/{repo}/manifests/{reference}"));
+        self.send(client().get(url).header("accept", OCI_MANIFEST)).await
+    }
+
     /// Uploads `data` to `repo` in chunks of `chunk` bytes (POST, PATCH…, PUT ?digest=),
     /// checking every step the way the app will, and returns the digest.
     pub async fn upload_chunked(&self, repo: &str, data: &[u8], chunk: usize) -> String {

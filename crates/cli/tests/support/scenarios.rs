@@ -26,13 +26,7 @@ pub async fn push_and_pull_through_distribution(proxy: Url, repo_prefix: &str, s
     // Chunked push (2 MiB parts, as the app does with its 8 MiB default), then the manifest.
     let manifest_digest = proxied.push(&repo, &image, "v1", 2 * 1024 * 1024).await;
     for reference in ["v1", manifest_digest.as_str()] {
-        let r = proxied
-            .send(
-                client()
-                    .get(proxied.url(&format!("/v2/{repo}/manifests/{reference}")))
-                    .header("accept", OCI_MANIFEST),
-            )
-            .await;
+        let r = proxied.get_manifest(&repo, reference).await;
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], OCI_MANIFEST);
         assert_eq!(r.headers()["docker-content-digest"], manifest_digest.as_str());
@@ -101,9 +95,7 @@ pub async fn chunked_push_and_redirected_blob_download(
     let image = Image::new(3 * 1024 * 1024 + 7, seed);
     let manifest_digest = proxied.push(&repo, &image, "v1", 1024 * 1024).await;
 
-    let r = proxied
-        .send(client().get(proxied.url(&format!("/v2/{repo}/manifests/v1"))).header("accept", OCI_MANIFEST))
-        .await;
+    let r = proxied.get_manifest(&repo, "v1").await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["docker-content-digest"], manifest_digest.as_str());
     assert_eq!(r.bytes().await.unwrap().to_vec(), image.manifest);
@@ -173,13 +165,7 @@ pub async fn token_auth_through_the_rewritten_realm(p: &Pulp, proxy: Url, repo_p
     };
     let image = Image::new(1024 * 1024 + 3, seed);
     let manifest_digest = proxied.push(&repo, &image, "v1", 512 * 1024).await;
-    let r = proxied
-        .send(
-            client()
-                .get(proxied.url(&format!("/v2/{repo}/manifests/{manifest_digest}")))
-                .header("accept", OCI_MANIFEST),
-        )
-        .await;
+    let r = proxied.get_manifest(&repo, &manifest_digest).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.bytes().await.unwrap().to_vec(), image.manifest);
     let layer_digest = digest(&image.layer);
