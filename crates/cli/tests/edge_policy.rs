@@ -206,6 +206,14 @@ async fn authorization_stays_on_its_origin_and_cookies_are_stripped() {
 }
 
 #[tokio::test]
+async fn a_hostile_upstream_is_contained() {
+    let edge = edge();
+    let up = upstreams(&edge);
+    policy::assert_hostile_upstream_is_contained(|path| edge.url(path).to_string(), up).await;
+    edge.assert_no_alarm();
+}
+
+#[tokio::test]
 async fn redirect_hops_are_bounded_and_uploads_are_not_replayed() {
     let edge = edge();
     upstreams(&edge);

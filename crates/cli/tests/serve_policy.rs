@@ -168,6 +168,14 @@ async fn authorization_stays_on_its_origin_and_cookies_are_stripped() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hostile_upstream_is_contained() {
+    // A short answer timeout, so that a forwarded length with no body fails fast (as a 504)
+    // instead of holding the test for the default minute.
+    let (server, up) = fixture("response_timeout_secs = 5\n").await;
+    policy::assert_hostile_upstream_is_contained(|path| server.url(path), &up).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn redirect_hops_are_bounded_and_uploads_are_not_replayed() {
     let (server, up) = fixture("").await;
     let (status, code, message) = refusal(get(&server, &format!("/r/{}/v2/hop/loop", up.a)).await).await;

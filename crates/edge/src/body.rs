@@ -13,7 +13,7 @@ use std::rc::Rc;
 use futures_util::StreamExt;
 use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
-use waybill_core::proxy::ProxyError;
+use waybill_core::proxy::{ProxyError, carries_body};
 use worker::web_sys::ReadableStream;
 use worker::{ByteStream, Request};
 
@@ -38,7 +38,7 @@ impl UpBody {
     /// The client's body of a request with `method`: refused when it declares more than `limit`
     /// bytes, counted when it declares nothing.
     pub fn from_request(request: &Request, method: &str, limit: u64) -> Result<UpBody, ProxyError> {
-        if !matches!(method, "POST" | "PUT" | "PATCH") {
+        if !carries_body(method) {
             return Ok(UpBody::None);
         }
         let Some(stream) = request.inner().body() else { return Ok(UpBody::None) };

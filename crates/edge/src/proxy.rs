@@ -12,7 +12,9 @@
 //! so loopback and private ranges lead nowhere of the deployer's; in local workerd (tests) the
 //! allowlist holds only loopback literals and the loopback guard refuses anything else.
 
-use waybill_core::proxy::{CorsPolicy, Hops, OriginVerdict, ProxyError, forward_request_headers};
+use waybill_core::proxy::{
+    CorsPolicy, Hops, OriginVerdict, ProxyError, confinement_headers, forward_request_headers,
+};
 use worker::{Headers, Request, Response, ResponseBody};
 
 use crate::body::UpBody;
@@ -51,10 +53,17 @@ impl Answer {
         }
     }
 
-    /// A `worker::Response`, with `extra` headers appended.
+    /// A `worker::Response`, with `extra` headers appended, and the headers that keep any answer
+    /// from running as the app (the core's rule).
     pub fn into_response<N: AsRef<str>>(self, extra: impl IntoIterator<Item = (N, String)>) -> Response {
         let headers = Headers::new();
-        let extra = extra.into_iter().map(|(n, v)| (n.as_ref().to_owned(), v));
+        let content_type =
+            self.headers.iter().find(|(name, _)| name == "content-type").map(|(_, v)| v.as_str());
+        let confinement: Vec<(String, String)> = confinement_headers(content_type)
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        let extra = extra.into_iter().map(|(n, v)| (n.as_ref().to_owned(), v)).chain(confinement);
         for (name, value) in self.headers.into_iter().chain(extra) {
             // A value the runtime rejects (bytes not allowed in a header) is dropped.
             let _ = headers.append(&name, &value);
@@ -114,7 +123,8 @@ fn outgoing(
 pub async fn forward(state: &State, out: Outgoing) -> Result<Answer, ProxyError> {
     let target = state.policy.route(&out.method, &out.path_and_query, &state.realms())?;
     let config = state.policy.config();
-    let headers = forward_request_headers(out.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())), true);
+    let headers =
+        forward_request_headers(out.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())), &out.method, true);
     let mut body = Some(out.body);
     let mut hops = Hops::start(target, &out.method);
     loop {

@@ -11,7 +11,8 @@ use tokio::sync::oneshot;
 use url::Url;
 
 use waybill_core::proxy::{
-    CorsPolicy, Hops, OriginVerdict, ProxyError, UpstreamOrigin, forward_request_headers,
+    CorsPolicy, Hops, OriginVerdict, ProxyError, UpstreamOrigin, carries_body, confinement_headers,
+    forward_request_headers,
 };
 
 use super::access_log::RefusalCode;
@@ -30,7 +31,7 @@ pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Res
             .is_some_and(|v| v == "true");
         let mut response = empty(StatusCode::NO_CONTENT);
         append(response.headers_mut(), CorsPolicy::preflight_headers(&verdict, private_network));
-        return response;
+        return confine(response);
     }
 
     let mut response = match &verdict {
@@ -38,6 +39,14 @@ pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Res
         _ => forward(&state, request).await.unwrap_or_else(refusal),
     };
     append(response.headers_mut(), CorsPolicy::response_headers(&verdict));
+    confine(response)
+}
+
+/// Adds the headers that keep any answer from running as the app (the core's rule).
+fn confine(mut response: Response) -> Response {
+    let content_type = header_str(response.headers(), &header::CONTENT_TYPE).map(str::to_owned);
+    let confinement = confinement_headers(content_type.as_deref());
+    append(response.headers_mut(), confinement.into_iter().map(|(name, value)| (name, value.to_owned())));
     response
 }
 
@@ -56,11 +65,11 @@ async fn forward(state: &AppState, request: Request) -> Result<Response, ProxyEr
     }
     let headers = forward_request_headers(
         parts.headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
+        &method,
         true,
     );
     let idle = Duration::from_secs(config.idle_timeout_secs);
-    let mut body = matches!(parts.method, Method::POST | Method::PUT | Method::PATCH)
-        .then(|| RequestBody::new(body, limit, idle));
+    let mut body = carries_body(&method).then(|| RequestBody::new(body, limit, idle));
 
     let mut hops = Hops::start(target, &method);
     loop {

@@ -112,3 +112,94 @@ pub async fn assert_credentials_stay_on_their_origin(url: impl Fn(&str) -> Strin
     assert!(r.headers().get("set-cookie").is_none());
     assert_eq!(r.headers()["docker-distribution-api-version"], "registry/2.0");
 }
+
+/// What a hostile allowed upstream (A) must not achieve through the proxy, with B another allowed
+/// origin: open B's paths, or Pulp's REST API, by announcing them as token realms; send B
+/// credentials through a redirect with user info; leave the upstream waiting for a body the
+/// proxy dropped; or have its page run as the app. `url` makes a proxy URL of a path.
+pub async fn assert_hostile_upstream_is_contained(url: impl Fn(&str) -> String, up: &Upstreams) {
+    let (a, b) = (up.a, up.b);
+    // Realms: rewritten for the browser, never opened.
+    for (announcer, realm) in [
+        ("/v2/realm/cross-origin", format!("/r/{b}/admin/token")),
+        ("/v2/realm/pulp-api", format!("/r/{a}/pulp/api/v3/tasks/")),
+    ] {
+        let r = client().get(url(&format!("/r/{a}{announcer}"))).send().await.unwrap();
+        assert_eq!(r.status(), 401, "{announcer}");
+        let challenge = r.headers()["www-authenticate"].to_str().unwrap().to_owned();
+        assert!(challenge.contains(&format!(r#"realm="{realm}""#)), "{challenge}");
+        for method in [reqwest::Method::GET, reqwest::Method::POST] {
+            let r = client().request(method.clone(), url(&realm)).body("{}").send().await.unwrap();
+            let status = r.status().as_u16();
+            let (code, message) = error_of(&r.text().await.unwrap());
+            assert_eq!(
+                (status, code.as_str()),
+                (403, "PROXY_PATH_NOT_ALLOWED"),
+                "{method} {realm}: {message}"
+            );
+        }
+    }
+    assert!(up.seen_b.matching("/admin").is_empty(), "a realm on another origin was reached");
+    assert!(up.seen_a.matching("/pulp/").is_empty(), "Pulp's REST API was reached through a realm");
+
+    // A redirect with user info is refused, and B never hears of it.
+    let r = client()
+        .get(url(&format!("/r/{a}/v2/hop/userinfo")))
+        .header("Authorization", "Bearer registry-token")
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let (code, message) = error_of(&r.text().await.unwrap());
+    assert_eq!((status, code.as_str()), (502, "PROXY_BAD_REDIRECT"), "{message}");
+    assert!(message.contains("user name or password") && !message.contains("secret"), "{message}");
+    assert!(up.seen_b.matching("/blob?sig=userinfo").is_empty(), "the redirect with user info was followed");
+
+    // A GET or DELETE with a body: the body is not forwarded, so neither is its length (the
+    // upstream reads to the end of what it is told to expect, and answers with the count).
+    for method in [reqwest::Method::GET, reqwest::Method::DELETE] {
+        let r = client()
+            .request(method.clone(), url(&format!("/r/{a}/v2/count")))
+            .body("hello")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{method}");
+        assert_eq!(r.text().await.unwrap(), "0", "{method}");
+    }
+    let counted = up.seen_a.matching("/v2/count");
+    assert!(
+        counted
+            .iter()
+            .filter(|s| s.method != "PUT" && s.method != "PATCH")
+            .all(|s| s.headers.get("content-length").is_none()),
+        "a length was forwarded without its body"
+    );
+
+    // An upstream's page is confined: no sniffing, no script, a download; its own navigation,
+    // service-worker scope and CSP are dropped.
+    let r = client().get(url(&format!("/r/{a}/v2/html"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let h = r.headers();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["content-security-policy"], "sandbox");
+    assert_eq!(h["content-disposition"], "attachment");
+    for dropped in ["refresh", "service-worker-allowed"] {
+        assert!(h.get(dropped).is_none(), "{dropped} passed through");
+    }
+    assert_eq!(h.get_all("content-security-policy").iter().count(), 1, "the upstream's CSP passed through");
+    assert_eq!(
+        h.get_all("content-disposition").iter().count(),
+        1,
+        "the upstream's disposition passed through"
+    );
+    // Untyped answers are downloads too; registry JSON is not, and refusals are confined alike.
+    let r = client().get(url(&format!("/r/{a}/v2/landing"))).send().await.unwrap();
+    assert_eq!(r.headers()["content-disposition"], "attachment");
+    let r = client().get(url(&format!("/r/{a}/v2/missing"))).send().await.unwrap();
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let r = client().get(url(&format!("/r/{a}/admin"))).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "application/json");
+    assert_eq!(r.headers()["content-security-policy"], "sandbox");
+    assert!(r.headers().get("content-disposition").is_none());
+}

@@ -1,6 +1,8 @@
-//! Two small loopback servers on 127.0.0.2 that stand in for an upstream's edge cases: redirects
-//! (to each other, to forbidden addresses, in a loop), a token challenge, `Set-Cookie`, bodies
-//! that must stream, an answer that never comes. Both record every request they receive, so the
+//! Two small loopback servers on 127.0.0.2 that stand in for an upstream's edge cases, hostile
+//! ones included: redirects (to each other, to forbidden addresses, in a loop, with user info),
+//! token challenges (its own, and realms naming another origin or Pulp's REST API), `Set-Cookie`,
+//! an HTML page with `Refresh` and its own CSP, bodies that must stream, an answer that never
+//! comes. Both record every request they receive, so the
 //! tests can check what crossed the proxy — and that refused requests never arrived.
 
 use std::net::SocketAddr;
@@ -128,6 +130,24 @@ async fn registry(State(ctx): State<Ctx>, request: Request) -> Response {
         "/v2/hop/hex-loopback" => redirect(StatusCode::FOUND, "http://0x7f000001:8080/x"),
         "/v2/hop/unconfigured-port" => redirect(StatusCode::FOUND, &format!("http://{UPSTREAM_IP}:1/x")),
         "/v2/hop/loop" => redirect(StatusCode::FOUND, "/v2/hop/loop"),
+        "/v2/hop/userinfo" => {
+            redirect(StatusCode::FOUND, &format!("http://intruder:secret@{}/blob?sig=userinfo", ctx.b))
+        }
+        // Hostile challenges: a realm on another allowed origin, and Pulp's REST API as a realm.
+        "/v2/realm/cross-origin" => challenge(&format!("http://{}/admin/token", ctx.b)),
+        "/v2/realm/pulp-api" => challenge(&format!("http://{host}/pulp/api/v3/tasks/")),
+        // A page that would run as the app if the proxy passed it on as it came.
+        "/v2/html" => with(
+            StatusCode::OK,
+            &[
+                ("content-type", "text/html"),
+                ("refresh", "0; url=http://evil.example/"),
+                ("service-worker-allowed", "/"),
+                ("content-security-policy", "script-src *"),
+                ("content-disposition", "inline"),
+            ],
+            "<script>parent.postMessage(document.cookie, '*')</script>",
+        ),
         "/v2/upload" => redirect(StatusCode::TEMPORARY_REDIRECT, "/v2/upload-elsewhere?_state=x"),
         "/v2/auth" => with(
             StatusCode::UNAUTHORIZED,
@@ -186,6 +206,15 @@ async fn registry(State(ctx): State<Ctx>, request: Request) -> Response {
         "/v2/hang" => std::future::pending().await,
         _ => with(StatusCode::NOT_FOUND, &[], r#"{"errors":[{"code":"NAME_UNKNOWN","message":"no"}]}"#),
     }
+}
+
+/// A 401 whose Bearer challenge names `realm`.
+fn challenge(realm: &str) -> Response {
+    with(
+        StatusCode::UNAUTHORIZED,
+        &[("www-authenticate", &format!(r#"Bearer realm="{realm}",service="test""#))],
+        r#"{"errors":[{"code":"UNAUTHORIZED","message":"auth"}]}"#,
+    )
 }
 
 fn with(status: StatusCode, headers: &[(&str, &str)], body: &str) -> Response {

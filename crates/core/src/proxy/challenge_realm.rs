@@ -2,10 +2,16 @@
 //!
 //! `Bearer realm="https://auth.docker.io/token",service="registry.docker.io"` becomes
 //! `Bearer realm="/r/auth.docker.io/token",service="registry.docker.io"`, and (origin, `/token`)
-//! is learned so the proxy forwards the browser's token request — but only when the realm's origin
-//! is on the allowlist. A realm on another origin is still rewritten, so the browser asks the proxy
-//! and gets its explanation ("not an allowed registry; add it to allowed_hosts") instead of a
-//! silent CORS failure. Basic challenges and headers that do not parse are passed on unchanged.
+//! is learned so the proxy forwards the browser's token request.
+//!
+//! A challenge is the upstream's word, so what it may open is narrow. A realm is learned only
+//! when it is on the origin of the hop that announced it (Pulp's `<api>/token/`), or on an origin
+//! configured as a token server (a seed such as auth.docker.io; `extra_token_realms`). Otherwise
+//! any allowed upstream could open any path of any *other* allowed origin — its admin pages, or
+//! Pulp's REST API for writing. Pulp's REST paths are never learned, whoever announces them.
+//! A realm that is not learned is still rewritten, so the browser asks the proxy and gets its
+//! explanation instead of a silent CORS failure. Basic challenges and headers that do not parse
+//! are passed on unchanged.
 
 use url::Url;
 
@@ -14,7 +20,7 @@ use crate::challenge::{format_challenges, parse_challenges};
 use super::origin::UpstreamOrigin;
 use super::policy::ProxyPolicy;
 use super::realms::{LearnedRealms, RealmKey};
-use super::route::is_registry_path;
+use super::route::{is_pulp_api_path, is_registry_path};
 
 /// Rewrites the Bearer realms of one `WWW-Authenticate` value sent by the hop at `base`.
 pub(crate) fn rewrite_challenges(
@@ -30,7 +36,13 @@ pub(crate) fn rewrite_challenges(
         let Ok(mut url) = base.join(realm.trim()) else { continue };
         url.set_fragment(None);
         let Some(origin) = UpstreamOrigin::of_url(&url) else { continue };
-        if policy.allowlist().admits_route(&origin) && !is_registry_path(url.path()) {
+        let announcer_may_name_it =
+            UpstreamOrigin::of_url(base).as_ref() == Some(&origin) || realms.is_realm_host(&origin);
+        if announcer_may_name_it
+            && policy.allowlist().admits_route(&origin)
+            && !is_registry_path(url.path())
+            && !is_pulp_api_path(url.path())
+        {
             realms.learn(RealmKey { origin: origin.clone(), path: url.path().to_owned() });
         }
         challenge.set_param("realm", origin.route_for(&url));
@@ -117,6 +129,50 @@ mod tests {
             p.route("GET", "/r/sso.evil.example/auth", &realms).unwrap_err().code(),
             "PROXY_HOST_NOT_ALLOWED"
         );
+    }
+
+    #[test]
+    fn realms_on_another_origin_are_learned_only_on_configured_token_servers() {
+        let p = ProxyPolicy::new(ProxyConfig {
+            default_hosts: false,
+            plain_http_hosts: vec![
+                "127.0.0.1:5000".into(),
+                "127.0.0.1:24817".into(),
+                "127.0.0.1:24818".into(),
+            ],
+            extra_token_realms: vec!["127.0.0.1:24817/auth/token".into()],
+            ..ProxyConfig::default()
+        })
+        .unwrap();
+        let mut realms = p.new_realms();
+        let registry = base("http://127.0.0.1:5000/v2/");
+        // Another allowed origin, not a token server: rewritten, never opened.
+        let h = r#"Bearer realm="http://127.0.0.1:24818/admin/""#;
+        rewrite_challenges(&p, &registry, h, &mut realms);
+        assert_eq!(realms.learned_len(), 0);
+        assert_eq!(
+            p.route("POST", "/r/127.0.0.1:24818/admin/", &realms).unwrap_err().code(),
+            "PROXY_PATH_NOT_ALLOWED"
+        );
+        // A token server's other paths may be announced by any registry (Docker Hub's case).
+        let h = r#"Bearer realm="http://127.0.0.1:24817/auth/token2""#;
+        rewrite_challenges(&p, &registry, h, &mut realms);
+        assert_eq!(realms.learned_len(), 1);
+        assert!(p.route("POST", "/r/127.0.0.1:24817/auth/token2", &realms).is_ok());
+    }
+
+    #[test]
+    fn pulp_rest_paths_are_never_learned() {
+        let p = policy();
+        let mut realms = p.new_realms();
+        let pulp = base("http://127.0.0.1:24818/v2/");
+        for realm in ["/pulp/api/v3/", "/pulp/api/v3/repositories/container/container/"] {
+            let h = format!(r#"Bearer realm="http://127.0.0.1:24818{realm}""#);
+            rewrite_challenges(&p, &pulp, &h, &mut realms);
+            let route = format!("/r/127.0.0.1:24818{realm}");
+            assert_eq!(p.route("POST", &route, &realms).unwrap_err().code(), "PROXY_PATH_NOT_ALLOWED");
+        }
+        assert_eq!(realms.learned_len(), 0);
     }
 
     #[test]

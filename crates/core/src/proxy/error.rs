@@ -135,6 +135,16 @@ pub enum ProxyError {
         /// The host that sent it.
         host: String,
     },
+    /// The upstream redirected to a URL with user info (`http://user:pw@host/`). Followed, the
+    /// HTTP client would send it as `Authorization: Basic` to wherever the upstream chose.
+    #[error(
+        "{host} redirected to a URL carrying a user name or password; the proxy never follows such a \
+         redirect, because it would send credentials the upstream chose to a host it chose"
+    )]
+    RedirectWithCredentials {
+        /// The host that sent it.
+        host: String,
+    },
     /// Connecting to or talking with the upstream failed.
     #[error("the proxy could not reach {host}: {reason}")]
     UpstreamUnreachable {
@@ -171,7 +181,9 @@ impl ProxyError {
             ProxyError::OriginNotAllowed { .. } => "PROXY_ORIGIN_NOT_ALLOWED",
             ProxyError::BodyTooLarge { .. } => "PROXY_BODY_TOO_LARGE",
             ProxyError::TooManyRedirects { .. } => "PROXY_TOO_MANY_REDIRECTS",
-            ProxyError::BadRedirect { .. } => "PROXY_BAD_REDIRECT",
+            ProxyError::BadRedirect { .. } | ProxyError::RedirectWithCredentials { .. } => {
+                "PROXY_BAD_REDIRECT"
+            }
             ProxyError::UpstreamUnreachable { .. } => "PROXY_UPSTREAM_UNREACHABLE",
             ProxyError::Timeout { .. } => "PROXY_TIMEOUT",
         }
@@ -191,6 +203,7 @@ impl ProxyError {
             ProxyError::BodyTooLarge { .. } => 413,
             ProxyError::TooManyRedirects { .. }
             | ProxyError::BadRedirect { .. }
+            | ProxyError::RedirectWithCredentials { .. }
             | ProxyError::UpstreamUnreachable { .. } => 502,
             ProxyError::Timeout { .. } => 504,
         }

@@ -42,7 +42,7 @@ pub use config::{
 };
 pub use cors::{ALLOWED_HEADERS, ALLOWED_METHODS, CorsPolicy, EXPOSED_HEADERS, OriginVerdict};
 pub use error::ProxyError;
-pub use headers::{FORWARDED_REQUEST_HEADERS, forward_request_headers};
+pub use headers::{FORWARDED_REQUEST_HEADERS, carries_body, confinement_headers, forward_request_headers};
 pub use host::{Authority, Host, HostError};
 pub use origin::{ROUTE_PREFIX, Scheme, UpstreamOrigin};
 pub use policy::ProxyPolicy;

@@ -42,6 +42,13 @@ impl LearnedRealms {
         self.seeds.contains(key) || self.learned.contains(key)
     }
 
+    /// Whether `origin` is configured as a token server (it holds a seeded realm): the only
+    /// origins whose realms a registry on *another* origin may announce (Docker Hub's
+    /// registry-1.docker.io announcing auth.docker.io).
+    pub fn is_realm_host(&self, origin: &UpstreamOrigin) -> bool {
+        self.seeds.iter().any(|seed| seed.origin == *origin)
+    }
+
     /// Remembers a realm announced by an upstream. Learning a known realm again makes it the
     /// newest; when full, the oldest learned realm is forgotten.
     pub fn learn(&mut self, key: RealmKey) {

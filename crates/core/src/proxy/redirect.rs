@@ -103,6 +103,9 @@ impl ProxyPolicy {
         let mut url =
             from.join(location.trim()).map_err(|_| ProxyError::BadRedirect { host: from_name.clone() })?;
         url.set_fragment(None);
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(ProxyError::RedirectWithCredentials { host: from_name });
+        }
         let context = format!(" (the target of a redirect from {from_name})");
         let origin = UpstreamOrigin::of_url(&url).ok_or_else(|| ProxyError::SchemeNotAllowed {
             scheme: url.scheme().to_owned(),
@@ -220,6 +223,12 @@ mod tests {
             ("file:///etc/passwd", "PROXY_HOST_NOT_ALLOWED"),
             ("gopher://127.0.0.1:24817/x", "PROXY_HOST_NOT_ALLOWED"),
             ("http://[::1", "PROXY_BAD_REDIRECT"),
+            // User info would become `Authorization: Basic` on a host the upstream chose, even
+            // on an allowed one, even on the same origin.
+            ("http://user:pw@127.0.0.1:24816/x", "PROXY_BAD_REDIRECT"),
+            ("http://user@127.0.0.1:24817/v2/x", "PROXY_BAD_REDIRECT"),
+            ("http://:pw@127.0.0.1:24816/x", "PROXY_BAD_REDIRECT"),
+            ("//u:p@eu.cdn.example/x", "PROXY_BAD_REDIRECT"),
         ];
         for (location, want) in cases {
             let got = p.redirect(&from(), location).map(|_| "OK").unwrap_or_else(|e| e.code());
@@ -228,6 +237,9 @@ mod tests {
         let e = p.redirect(&from(), "https://evil.example/x?X-Amz-Signature=secret").unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("redirect from 127.0.0.1:24817") && !msg.contains("secret"), "{msg}");
+        let e = p.redirect(&from(), "http://user:hunter2@127.0.0.1:24816/x").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("user name or password") && !msg.contains("hunter2"), "{msg}");
     }
 
     #[test]

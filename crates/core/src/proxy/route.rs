@@ -102,7 +102,9 @@ impl ProxyPolicy {
         let realm = RealmKey { origin: origin.clone(), path: url.path().to_owned() };
         let kind = if routable && is_registry_path(url.path()) {
             TargetKind::Registry
-        } else if routable && realms.contains(&realm) {
+        } else if routable && realms.contains(&realm) && !is_pulp_api_path(url.path()) {
+            // Pulp's REST API is never a token realm, even when configured as one: writing to it
+            // is what "the Pulp API is read-only" forbids.
             TargetKind::TokenRealm
         } else if routable && is_pulp_api_path(url.path()) && self.is_pulp_api(&origin) {
             TargetKind::PulpApi
