@@ -3,14 +3,14 @@
 //!
 //! [`DiffIdHasher`] is fed the compressed chunks (the same ones the blob's digest is checked
 //! on), detects the compression from the magic bytes — media types lie often enough (a Docker
-//! foreign layer is `.tar.gzip` by name whatever it holds) — and hashes what comes out. Both
-//! decompressors are pure Rust (flate2 on zlib-rs, ruzstd) so this runs in wasm too; memory is
-//! bounded by one input chunk plus the decompressor's window.
+//! foreign layer is `.tar.gzip` by name whatever it holds) — and hashes what comes out. It
+//! decompresses with the archive reader's [`Inflater`] (pure Rust, so this runs in wasm too),
+//! which emits at most [`STEP`](crate::archive::inflate::STEP) bytes per step however hard the
+//! input is squeezed: memory is bounded by one input chunk, one step and the decoder's window
+//! (zstd windows over 32 MiB are refused). A decoder that may emit all it can decode from a
+//! chunk is not bounded: 8 MiB of zstd RLE blocks decode to 256 GiB.
 
-use std::io::{Read as _, Write};
-
-use ruzstd::decoding::FrameDecoder;
-
+use crate::archive::inflate::{Inflater, sniff};
 use crate::digest::{Algorithm, Digest, Hasher};
 use crate::media::Compression;
 
@@ -63,157 +63,66 @@ impl HashSink {
     }
 }
 
-impl Write for HashSink {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.take(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Feeds zstd frames to ruzstd, which decodes whole blocks (≤ 128 KiB) only: input is buffered
-/// until a block is complete.
-struct ZstdPush {
-    decoder: FrameDecoder,
-    /// The current frame has started (its header was consumed) and not yet finished.
-    in_frame: bool,
-    /// Buffered compressed input; `start` is the first unconsumed byte.
-    input: Vec<u8>,
-    start: usize,
-    /// Bytes of a skippable frame still to drop.
-    skip: u64,
+/// An [`Inflater`] fed pushed chunks: each chunk is stepped through until the decoder needs more
+/// input, and what a step emits is hashed before the next step.
+struct Inflating {
+    inflater: Inflater,
+    /// Input the decoder could not use yet (the start of a zstd block, a header): at most one
+    /// block, kept for the next chunk.
+    pending: Vec<u8>,
+    /// One step's output.
     out: Vec<u8>,
 }
 
-/// A zstd block is at most 128 KiB, plus a 3-byte block header; a frame header at most 18 bytes.
-/// With this much buffered, ruzstd can always make progress.
-const ZSTD_STEP: usize = 128 * 1024 + 3 + 18;
-const ZSTD_MAGIC: u32 = 0xFD2F_B528;
-
-impl ZstdPush {
-    fn new() -> ZstdPush {
-        ZstdPush {
-            decoder: FrameDecoder::new(),
-            in_frame: false,
-            input: Vec::new(),
-            start: 0,
-            skip: 0,
-            out: vec![0; 64 * 1024],
-        }
-    }
-
-    fn available(&self) -> &[u8] {
-        &self.input[self.start..]
-    }
-
+impl Inflating {
     fn push(&mut self, chunk: &[u8], sink: &mut HashSink, at_end: bool) -> Result<(), String> {
-        if self.start > 0 && self.start >= self.input.len() / 2 {
-            self.input.drain(..self.start);
-            self.start = 0;
+        if self.pending.is_empty() {
+            // The usual case, a chunk that starts where the last one was used up: no copy.
+            let used = self.run(chunk, sink, at_end)?;
+            self.pending.extend_from_slice(&chunk[used..]);
+        } else {
+            let mut input = std::mem::take(&mut self.pending);
+            input.extend_from_slice(chunk);
+            let used = self.run(&input, sink, at_end)?;
+            input.drain(..used);
+            self.pending = input;
         }
-        self.input.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    /// Steps through `input` until the decoder is done or needs more; returns the bytes used.
+    fn run(&mut self, input: &[u8], sink: &mut HashSink, at_end: bool) -> Result<usize, String> {
+        let mut used = 0;
         loop {
-            if self.skip > 0 {
-                let drop = self.skip.min(self.available().len() as u64);
-                self.start += drop as usize;
-                self.skip -= drop;
-                if self.skip > 0 {
-                    return Ok(());
-                }
-            }
-            self.drain(sink)?;
-            if self.in_frame && self.decoder.is_finished() {
-                self.drain(sink)?;
-                self.in_frame = false;
-            }
-            let available = self.available().len();
-            if available == 0 || (available < ZSTD_STEP && !at_end) {
-                return Ok(());
-            }
-            if !self.in_frame {
-                if available < 4 {
-                    return Err(format!("{available} stray bytes after the last frame"));
-                }
-                let magic = u32::from_le_bytes([
-                    self.input[self.start],
-                    self.input[self.start + 1],
-                    self.input[self.start + 2],
-                    self.input[self.start + 3],
-                ]);
-                if magic & 0xFFFF_FFF0 == 0x184D_2A50 {
-                    // A skippable frame: 4 magic bytes, a 4-byte length, then that much data.
-                    if available < 8 {
-                        return Err("truncated skippable frame".into());
-                    }
-                    let a = self.available();
-                    self.skip = 8 + u64::from(u32::from_le_bytes([a[4], a[5], a[6], a[7]]));
-                    continue;
-                }
-                if magic != ZSTD_MAGIC {
-                    return Err(format!("bad frame magic {magic:#010x}"));
-                }
-                self.decoder = FrameDecoder::new();
-                self.in_frame = true;
-            }
-            let (read, written) = {
-                let start = self.start;
-                let (input, out) = (&self.input[start..], &mut self.out);
-                self.decoder.decode_from_to(input, out).map_err(|e| e.to_string())?
-            };
-            if read > self.available().len() {
-                return Err("the stream ends before the frame's checksum".into());
-            }
-            sink.take(&self.out[..written]);
-            self.start += read;
-            if read == 0 && written == 0 {
-                if at_end {
-                    return Err("the stream ends inside a frame".into());
-                }
-                return Ok(());
+            self.out.clear();
+            let progress = self.inflater.step(&input[used..], at_end, &mut self.out).map_err(|e| e.reason)?;
+            sink.take(&self.out);
+            used += progress.consumed;
+            if progress.done || (progress.consumed == 0 && progress.produced == 0) {
+                return Ok(used);
             }
         }
     }
 
-    /// Moves everything the decoder can release into the sink.
-    fn drain(&mut self, sink: &mut HashSink) -> Result<(), String> {
-        if !self.in_frame {
-            return Ok(());
+    fn error(&self, consumed: u64, reason: String) -> DiffIdError {
+        match self.inflater.compression() {
+            Compression::Zstd => DiffIdError::Zstd { consumed, reason },
+            _ => DiffIdError::Gzip { consumed, reason },
         }
-        loop {
-            let n = self.decoder.read(&mut self.out).map_err(|e| e.to_string())?;
-            if n == 0 {
-                return Ok(());
-            }
-            sink.take(&self.out[..n]);
-        }
-    }
-
-    fn finish(&mut self, sink: &mut HashSink) -> Result<(), String> {
-        self.push(&[], sink, true)?;
-        if self.in_frame && !self.decoder.is_finished() {
-            return Err("the stream ends inside a frame".into());
-        }
-        if self.skip > 0 {
-            return Err("the stream ends inside a skippable frame".into());
-        }
-        self.drain(sink)
     }
 }
 
 enum State {
     /// Fewer than four bytes seen: the compression is not known yet.
     Sniffing(Vec<u8>),
-    Plain(HashSink),
-    Gzip(Box<flate2::write::MultiGzDecoder<HashSink>>),
-    Zstd(Box<ZstdPush>, HashSink),
+    Plain,
+    Inflating(Box<Inflating>),
 }
 
 /// Computes a layer's diff ID from its compressed chunks.
 pub struct DiffIdHasher {
     state: State,
+    sink: HashSink,
     consumed: u64,
 }
 
@@ -232,7 +141,7 @@ impl std::fmt::Debug for DiffIdHasher {
 impl DiffIdHasher {
     /// A hasher that has seen nothing yet.
     pub fn new() -> DiffIdHasher {
-        DiffIdHasher { state: State::Sniffing(Vec::new()), consumed: 0 }
+        DiffIdHasher { state: State::Sniffing(Vec::new()), sink: HashSink::new(), consumed: 0 }
     }
 
     /// Feeds the next compressed chunk.
@@ -244,66 +153,52 @@ impl DiffIdHasher {
                 return Ok(());
             }
             let head = std::mem::take(head);
-            self.state = start_for(&head);
-            return self.feed(&head);
+            self.state = match Inflater::new(sniff(&head)) {
+                Some(inflater) => {
+                    State::Inflating(Box::new(Inflating { inflater, pending: Vec::new(), out: Vec::new() }))
+                }
+                None => State::Plain,
+            };
+            return self.feed(&head, false);
         }
-        self.feed(chunk)
+        self.feed(chunk, false)
     }
 
-    fn feed(&mut self, chunk: &[u8]) -> Result<(), DiffIdError> {
+    fn feed(&mut self, chunk: &[u8], at_end: bool) -> Result<(), DiffIdError> {
         let consumed = self.consumed;
-        let result = match &mut self.state {
+        self.consumed += chunk.len() as u64;
+        match &mut self.state {
             State::Sniffing(_) => Ok(()),
-            State::Plain(sink) => {
-                sink.take(chunk);
+            State::Plain => {
+                self.sink.take(chunk);
                 Ok(())
             }
-            State::Gzip(decoder) => {
-                decoder.write_all(chunk).map_err(|e| DiffIdError::Gzip { consumed, reason: e.to_string() })
-            }
-            State::Zstd(zstd, sink) => {
-                zstd.push(chunk, sink, false).map_err(|reason| DiffIdError::Zstd { consumed, reason })
-            }
-        };
-        self.consumed += chunk.len() as u64;
-        result
+            State::Inflating(inflating) => inflating
+                .push(chunk, &mut self.sink, at_end)
+                .map_err(|reason| inflating.error(consumed, reason)),
+        }
     }
 
     /// Ends the stream and returns the diff ID.
-    pub fn finish(self) -> Result<DiffId, DiffIdError> {
-        let consumed = self.consumed;
-        let (sink, compression) = match self.state {
+    pub fn finish(mut self) -> Result<DiffId, DiffIdError> {
+        let compression = match &self.state {
             State::Sniffing(head) => {
                 // Under four bytes: too short for any magic, so it is what it is.
-                let mut sink = HashSink::new();
-                sink.take(&head);
-                (sink, Compression::None)
+                self.sink.take(head);
+                Compression::None
             }
-            State::Plain(sink) => (sink, Compression::None),
-            State::Gzip(decoder) => {
-                let sink =
-                    decoder.finish().map_err(|e| DiffIdError::Gzip { consumed, reason: e.to_string() })?;
-                (sink, Compression::Gzip)
-            }
-            State::Zstd(mut zstd, mut sink) => {
-                zstd.finish(&mut sink).map_err(|reason| DiffIdError::Zstd { consumed, reason })?;
-                (sink, Compression::Zstd)
-            }
+            State::Plain => Compression::None,
+            State::Inflating(inflating) => inflating.inflater.compression(),
         };
-        Ok(DiffId { uncompressed_size: sink.bytes, digest: sink.hasher.finalize(), compression })
-    }
-}
-
-fn start_for(head: &[u8]) -> State {
-    match head {
-        [0x1f, 0x8b, ..] => State::Gzip(Box::new(flate2::write::MultiGzDecoder::new(HashSink::new()))),
-        [0x28, 0xb5, 0x2f, 0xfd, ..] => State::Zstd(Box::new(ZstdPush::new()), HashSink::new()),
-        _ => State::Plain(HashSink::new()),
+        self.feed(&[], true)?;
+        Ok(DiffId { uncompressed_size: self.sink.bytes, digest: self.sink.hasher.finalize(), compression })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write as _;
+
     use super::*;
 
     fn diff_id(data: &[u8], chunk: usize) -> Result<DiffId, DiffIdError> {

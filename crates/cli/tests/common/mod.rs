@@ -8,6 +8,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod relay;
+pub mod tar;
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -185,9 +186,9 @@ impl Run {
     }
 }
 
-/// Runs `waybill` with `args`, the credentials in `credentials` (as WAYBILL_* variables) and
-/// nothing else from the caller's WAYBILL_* environment.
-pub fn waybill(args: &[&str], credentials: &[(&str, &str)]) -> Run {
+/// `waybill` with `args`, the credentials in `credentials` (as WAYBILL_* variables) and nothing
+/// else from the caller's WAYBILL_* environment.
+fn waybill_command(args: &[&str], credentials: &[(&str, &str)]) -> Command {
     let mut command = Command::new(waybill_bin());
     command.args(args).stdin(Stdio::null());
     for name in ["WAYBILL_USERNAME", "WAYBILL_PASSWORD", "WAYBILL_SRC_USERNAME", "WAYBILL_SRC_PASSWORD"] {
@@ -196,7 +197,51 @@ pub fn waybill(args: &[&str], credentials: &[(&str, &str)]) -> Run {
     for (name, value) in credentials {
         command.env(name, value);
     }
-    Run::from(command.output().expect("run waybill"))
+    command
+}
+
+/// Runs `waybill` with `args` and `credentials` (see [`waybill_command`]).
+pub fn waybill(args: &[&str], credentials: &[(&str, &str)]) -> Run {
+    Run::from(waybill_command(args, credentials).output().expect("run waybill"))
+}
+
+/// Runs `waybill` with `args` and returns what it did and its peak resident set size in bytes.
+///
+/// The figure is the kernel's for this one child (the rusage `wait4` returns), not
+/// `getrusage(RUSAGE_CHILDREN)`, which is the largest of every child the test process ever
+/// waited for, so tests running side by side would see each other's peaks.
+pub fn waybill_peak_rss(args: &[&str]) -> (Run, u64) {
+    use std::io::Read as _;
+    #[allow(clippy::zombie_processes, reason = "reaped by wait4 below, which std's wait cannot replace")]
+    let mut child = waybill_command(args, &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run waybill");
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).expect("read waybill's output");
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
+    let pid = libc::pid_t::try_from(child.id()).expect("pid");
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value, and wait4 only writes through the two pointers,
+    // which outlive the call. `child` is never waited for again, so the pid is not reused under it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(reaped, pid, "wait4: {}", std::io::Error::last_os_error());
+    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
+    let run = Run {
+        code,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    };
+    // Linux reports ru_maxrss in KiB.
+    (run, u64::try_from(usage.ru_maxrss).expect("ru_maxrss") * 1024)
 }
 
 /// Runs curl and returns its stdout (it must exit 0 unless `-f` is absent from `args`).

@@ -1,8 +1,8 @@
 //! Decompression a step at a time, with output bounded per step: the reader of a compressed
 //! archive asks for at most [`STEP`] bytes and gets them, however hard the input is squeezed.
 //!
-//! [`crate::diffid`] hashes everything a decoder emits and can let a decoder write as much as it
-//! likes; a reader that keeps the output cannot. So gzip goes through flate2's low-level
+//! The reader keeps what a step emits and [`crate::diffid`] hashes it; neither can let a decoder
+//! emit all it can decode from its input (a few KiB of zstd RLE blocks are GiBs). So gzip goes through flate2's low-level
 //! `Decompress` (zlib-rs) with a fixed output slice — it checks each member's CRC and length
 //! itself — and zstd through ruzstd one block at a time (a block never expands past 128 KiB),
 //! never `decode_from_to`, which decodes every complete block it is handed before returning.
