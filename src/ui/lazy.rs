@@ -25,6 +25,10 @@ use crate::browser::spawn::absolute;
 pub const TRANSFER_JS: &str = "waybill-transfer.js";
 /// The transfer module's wasm.
 pub const TRANSFER_WASM: &str = "waybill-transfer_bg.wasm";
+/// The script that starts the module from the glue's global scope, where eval would otherwise be
+/// needed (www/start-transfer.js), and the function it publishes.
+const STARTER_JS: &str = "start-transfer.js";
+const STARTER: &str = "waybillStartTransfer";
 /// The id of the element the transfer module mounts into.
 pub const ROOT_ID: &str = "transfer-root";
 /// The global the transfer module publishes its `mount` and `unmount` on.
@@ -102,25 +106,34 @@ fn hide() {
     }
 }
 
-/// Adds the glue's `<script>`, waits for it, and starts the module (its `main` mounts it).
+/// Adds the glue's `<script>` and the starter's, waits for both, and starts the module (its
+/// `main` mounts it).
 async fn load() -> Result<(), String> {
-    let (js, wasm) = (absolute("./", TRANSFER_JS), absolute("./", TRANSFER_WASM));
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let script: HtmlScriptElement =
-        document.create_element("script").map_err(|e| describe(&e))?.unchecked_into();
-    script.set_src(&js);
-    let loaded = js_sys::Promise::new(&mut |resolve, reject| {
-        script.set_onload(Some(&resolve));
-        script.set_onerror(Some(&reject));
-    });
-    document.head().ok_or("no <head>")?.append_child(&script).map_err(|e| describe(&e))?;
-    JsFuture::from(loaded).await.map_err(|_| format!("{js} could not be loaded"))?;
-    // The glue declares a global `wasm_bindgen` (a script-level binding, not a property of
-    // `window`): only code evaluated in the global scope sees it.
-    let start = Function::new_with_args("url", "return wasm_bindgen({ module_or_path: url })");
+    let wasm = absolute("./", TRANSFER_WASM);
+    add_script(&absolute("./", TRANSFER_JS)).await?;
+    add_script(&absolute("./", STARTER_JS)).await?;
+    let window = web_sys::window().ok_or("no window")?;
+    let start: Function = Reflect::get(&window, &JsValue::from_str(STARTER))
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or_else(|| format!("{STARTER_JS} did not define {STARTER}"))?;
     let started = start.call1(&JsValue::NULL, &JsValue::from_str(&wasm)).map_err(|e| describe(&e))?;
     JsFuture::from(js_sys::Promise::from(started))
         .await
         .map(drop)
         .map_err(|e| format!("{wasm} could not be started: {}", describe(&e)))
+}
+
+/// Adds a classic `<script src>` to the page and waits until it has run.
+async fn add_script(src: &str) -> Result<(), String> {
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let script: HtmlScriptElement =
+        document.create_element("script").map_err(|e| describe(&e))?.unchecked_into();
+    script.set_src(src);
+    let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+        script.set_onload(Some(&resolve));
+        script.set_onerror(Some(&reject));
+    });
+    document.head().ok_or("no <head>")?.append_child(&script).map_err(|e| describe(&e))?;
+    JsFuture::from(loaded).await.map(drop).map_err(|_| format!("{src} could not be loaded"))
 }

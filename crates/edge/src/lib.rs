@@ -5,6 +5,7 @@
 //! registry exchange the core's protocol code; this crate moves bytes with `worker::Fetch`.
 //! Configuration comes from Worker variables ([`config`]); see docs/edge.md.
 
+mod assets;
 mod body;
 mod config;
 mod guard;
@@ -16,9 +17,6 @@ mod upstream;
 
 use waybill_core::proxy::is_proxy_path;
 use worker::{Context, Env, Request, Response, event};
-
-/// The assets binding (`[assets] binding` in wrangler.toml): the built app, `dist/`.
-const ASSETS_BINDING: &str = "ASSETS";
 
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
@@ -37,6 +35,6 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     } else if path == inspect::PATH {
         inspect::handle(state, request).await
     } else {
-        env.assets(ASSETS_BINDING)?.fetch_request(request).await
+        assets::serve(&env, request).await
     }
 }

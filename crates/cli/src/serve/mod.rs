@@ -9,6 +9,7 @@
 //! in the background so the client can read the refusal.
 
 mod access_log;
+mod app_headers;
 mod body;
 mod config_file;
 mod error;
@@ -63,6 +64,7 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
         .route("/r/", any(proxy::handle))
         .route("/r/{*rest}", any(proxy::handle))
         .fallback_service(static_files::service(&args.dist))
+        .layer(axum::middleware::from_fn_with_state(app_headers::for_dist(&args.dist), app_headers::add))
         .layer(axum::middleware::from_fn_with_state(state.clone(), host_check::require_own_host))
         .layer(axum::middleware::from_fn(linger::linger))
         .layer(axum::middleware::from_fn(access_log::log))

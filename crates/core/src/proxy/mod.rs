@@ -22,6 +22,7 @@
 
 mod address;
 mod allowlist;
+mod app_page;
 mod challenge_realm;
 mod config;
 mod cors;
@@ -37,6 +38,7 @@ mod route;
 
 pub use address::{AddressAllowance, AddressClass, classify};
 pub use allowlist::Allowlist;
+pub use app_page::app_headers;
 pub use config::{
     ConfigError, DEFAULT_ALLOWED_HOSTS, DEFAULT_REDIRECT_HOSTS, DEFAULT_TOKEN_REALMS, ProxyConfig,
 };
