@@ -4,7 +4,10 @@
 //! browser, same-origin with it — and could read a local registry through the proxy. Such a
 //! request still carries `Host: evil.example:8080`, so when the server listens on loopback it
 //! only answers `Host` values that name it: the bound address, `localhost`, and the other
-//! loopback literal of the same family.
+//! loopback literal of the same family. A request that does not name one host — no `Host` (an
+//! HTTP/1.0 request may omit it), several, or one that is not text — could otherwise pass
+//! unchecked, so it is refused with a 400 as RFC 9112 §3.2 asks of HTTP/1.1; an absolute-form
+//! target (`GET http://host/ HTTP/1.1`) must name the server too.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -18,12 +21,31 @@ use axum::response::Response;
 use super::access_log::RefusalCode;
 use super::state::AppState;
 
-/// Middleware: refuses requests whose `Host` does not name this server (loopback listeners only).
+/// Middleware: refuses requests that do not name this server (loopback listeners only).
 pub async fn require_own_host(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok());
-    match host {
-        Some(host) if !host_names_server(host, state.local) => misdirected(host, state.local),
-        _ => next.run(request).await,
+    if !state.local.ip().is_loopback() {
+        return next.run(request).await;
+    }
+    let host = match one_host(&request) {
+        Ok(host) => host,
+        Err(what) => return bad_host_header(what, state.local),
+    };
+    let target = request.uri().authority().map(|a| a.as_str());
+    if let Some(other) =
+        [Some(host), target].into_iter().flatten().find(|n| !host_names_server(n, state.local))
+    {
+        return misdirected(other, state.local);
+    }
+    next.run(request).await
+}
+
+/// The request's one `Host` value, or what is wrong with its `Host` headers.
+fn one_host(request: &Request) -> Result<&str, &'static str> {
+    let mut hosts = request.headers().get_all(header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (None, _) => Err("has no Host header"),
+        (Some(_), Some(_)) => Err("has more than one Host header"),
+        (Some(host), None) => host.to_str().map_err(|_| "has a Host header that is not plain text"),
     }
 }
 
@@ -51,12 +73,25 @@ fn misdirected(host: &str, local: SocketAddr) -> Response {
          (a protection against DNS rebinding)",
         local.port()
     );
-    let body =
-        serde_json::json!({ "errors": [{ "code": "PROXY_MISDIRECTED", "message": message }] }).to_string();
+    refusal(StatusCode::MISDIRECTED_REQUEST, "PROXY_MISDIRECTED", message)
+}
+
+fn bad_host_header(what: &str, local: SocketAddr) -> Response {
+    let message = format!(
+        "the request {what}: this server answers only requests addressed to http://{local} or \
+         http://localhost:{} by exactly one Host header (a protection against DNS rebinding)",
+        local.port()
+    );
+    refusal(StatusCode::BAD_REQUEST, "PROXY_BAD_HOST_HEADER", message)
+}
+
+/// A refusal in the registry's error format, like the proxy's own.
+fn refusal(status: StatusCode, code: &'static str, message: String) -> Response {
+    let body = serde_json::json!({ "errors": [{ "code": code, "message": message }] }).to_string();
     let mut response = Response::new(Body::from(body));
-    *response.status_mut() = StatusCode::MISDIRECTED_REQUEST;
+    *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response.extensions_mut().insert(RefusalCode("PROXY_MISDIRECTED"));
+    response.extensions_mut().insert(RefusalCode(code));
     response
 }
 

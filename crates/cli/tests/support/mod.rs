@@ -167,8 +167,6 @@ pub async fn spawn_upstream_at(addr: SocketAddr, app: Router) -> SocketAddr {
 /// A raw HTTP/1.1 request, for paths an HTTP client would normalise (`/v2/../x`). Returns the
 /// status and body.
 pub fn raw_request(addr: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)]) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(PATIENCE)).unwrap();
     let mut request = format!("{method} {target} HTTP/1.1\r\nConnection: close\r\n");
     if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
         request.push_str(&format!("Host: {addr}\r\n"));
@@ -177,6 +175,14 @@ pub fn raw_request(addr: SocketAddr, method: &str, target: &str, headers: &[(&st
         request.push_str(&format!("{name}: {value}\r\n"));
     }
     request.push_str("\r\n");
+    raw_exchange(addr, &request)
+}
+
+/// Sends `request` as it is (e.g. an HTTP/1.0 request without `Host`) and reads the answer to the
+/// end. Returns the status and body.
+pub fn raw_exchange(addr: SocketAddr, request: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
     stream.write_all(request.as_bytes()).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
