@@ -24,7 +24,7 @@ PORT=${WAYBILL_BENCH_REGISTRY_PORT:-5400}
 RSS_LIMIT_KIB=$((64 * 1024))
 W=$(state_dir bench/archive)
 REG=$W/registry
-BIN=$WAYBILL_ROOT/target/release/waybill
+BIN=$WAYBILL_TARGET/release/waybill
 
 need_apt time skopeo docker-registry gzip
 

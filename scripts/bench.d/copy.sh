@@ -37,7 +37,7 @@ fi
 
 log "build waybill (release)"
 cargo build --release --locked -p waybill >&2
-WAYBILL=$WAYBILL_ROOT/target/release/waybill
+WAYBILL=$WAYBILL_TARGET/release/waybill
 
 # skopeo remembers where it pushed blobs (its blob-info cache) and would mount them from an
 # earlier run's repository instead of uploading; each run gets a fresh, empty cache. As root that

@@ -33,7 +33,7 @@ eval "$(scripts/edge env)"
 workerd=$(ps -o pid=,comm= -g "$EDGE_PGID" | awk '$2 == "workerd" { print $1; exit }')
 registry_host=${REGISTRY_STRICT_URL#http://}
 log "registry $REGISTRY_STRICT_URL, Worker $EDGE_URL/r/$registry_host ($EDGE_MODE, workerd pid ${workerd:-?})"
-target/release/examples/proxy_bench \
+"$WAYBILL_TARGET/release/examples/proxy_bench" \
   --direct "$REGISTRY_STRICT_URL" --proxied "$EDGE_URL/r/$registry_host" \
   ${workerd:+--proxy-pid "$workerd"} --clock-ticks "$(getconf CLK_TCK)" \
   --size-mib "${WAYBILL_BENCH_SIZE_MIB:-512}" --chunk-mib "${WAYBILL_BENCH_CHUNK_MIB:-8}" \

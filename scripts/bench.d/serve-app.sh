@@ -13,7 +13,7 @@ serve_app() {
   SERVE_PORT=$2
   while ! port_free "$SERVE_PORT"; do SERVE_PORT=$((SERVE_PORT + 1)); done
   : >"$dir/serve.log"
-  proc_start "$dir/serve.pid" "$dir/serve.log" target/release/waybill serve \
+  proc_start "$dir/serve.pid" "$dir/serve.log" "$WAYBILL_TARGET/release/waybill" serve \
     --listen "127.0.0.1:$SERVE_PORT" --dist dist --config "$config"
   wait_until 30 grep -q "listening on" "$dir/serve.log" || die "waybill serve did not start: see $dir/serve.log"
 }

@@ -9,6 +9,10 @@
 
 WAYBILL_ROOT=${WAYBILL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 WAYBILL_STATE=${WAYBILL_STATE:-$WAYBILL_ROOT/.cache}
+# Where cargo puts what it builds: CARGO_TARGET_DIR when set (many Rust users set it globally),
+# made absolute as cargo reads it (relative to the working directory, which is the root here).
+WAYBILL_TARGET=${CARGO_TARGET_DIR:-target}
+case $WAYBILL_TARGET in /*) ;; *) WAYBILL_TARGET=$WAYBILL_ROOT/$WAYBILL_TARGET ;; esac
 WAYBILL_LOG_TAG=${WAYBILL_LOG_TAG:-$(basename "$0")}
 _waybill_t0=$(date +%s.%N)
 

@@ -92,7 +92,7 @@ app_fixtures() {
   printf '[proxy]\ndefault_hosts = false\nplain_http_hosts = ["%s"]\nallowed_origins = ["http://127.0.0.1:%s"]\n' \
     "$registry" "$runner_port" >"$state/serve.toml"
   : >"$state/serve.log"
-  proc_start "$state/serve.pid" "$state/serve.log" target/debug/waybill serve \
+  proc_start "$state/serve.pid" "$state/serve.log" "$WAYBILL_TARGET/debug/waybill" serve \
     --listen "127.0.0.1:$serve_port" --dist dist --config "$state/serve.toml"
   cleanup+=("proc_stop '$state/serve.pid' 5")
   wait_until 30 grep -q "listening on" "$state/serve.log" || die "waybill serve did not start: see $state/serve.log"

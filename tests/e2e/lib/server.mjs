@@ -29,7 +29,7 @@ async function waitUntilUp(url, child, timeoutMs) {
 
 export async function startServe(extraArgs = []) {
   const port = await freePort();
-  const bin = process.env.WAYBILL_BIN || path.join(ROOT, 'target/debug/waybill');
+  const bin = process.env.WAYBILL_BIN || path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'debug/waybill');
   const args = ['serve', '--listen', `127.0.0.1:${port}`, '--dist', path.join(ROOT, 'dist'), ...extraArgs];
   const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   const origin = `http://127.0.0.1:${port}`;
