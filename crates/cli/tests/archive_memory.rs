@@ -6,6 +6,7 @@ mod common;
 
 use common::tar::{end, entry, file};
 use common::{Run, sha256, waybill_peak_rss};
+use serde_json::json;
 
 /// What any archive may cost: docs/architecture.md's invariant 5, memory is bounded.
 const RSS_LIMIT: u64 = 64 << 20;
@@ -19,11 +20,14 @@ fn bounded(args: &[&str]) -> Run {
     run
 }
 
-/// A config for an amd64 image with these diff IDs, and the name docker save gives it.
-fn config(diff_ids: &[&str]) -> (String, Vec<u8>) {
+/// A config for an amd64 image with these diff IDs, padded to about `pad` bytes with an `Env`
+/// string (which the parsed config keeps), and the name docker save gives it.
+fn config(diff_ids: &[&str], pad: usize) -> (String, Vec<u8>) {
     let ids = diff_ids.iter().map(|d| format!("\"{d}\"")).collect::<Vec<_>>().join(",");
-    let bytes =
-        format!(r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":[{ids}]}}}}"#);
+    let bytes = format!(
+        r#"{{"architecture":"amd64","os":"linux","config":{{"Env":["PAD={}"]}},"rootfs":{{"type":"layers","diff_ids":[{ids}]}}}}"#,
+        "x".repeat(pad)
+    );
     let name = format!("{}.json", sha256(bytes.as_bytes()).trim_start_matches("sha256:"));
     (name, bytes.into_bytes())
 }
@@ -48,7 +52,7 @@ const ONE_GIB_OF_ZEROS: &str = "sha256:49bc20df15e412a64472421e13fe86ff1c5165e18
 fn a_zstd_layer_inflating_to_one_gib_is_hashed_in_bounded_memory() {
     let layer = zstd_zeros(8192);
     assert!(layer.len() < 40 << 10, "the layer is {} bytes", layer.len());
-    let (config_name, config) = config(&[ONE_GIB_OF_ZEROS]);
+    let (config_name, config) = config(&[ONE_GIB_OF_ZEROS], 0);
     let manifest =
         format!(r#"[{{"Config":"{config_name}","RepoTags":["bomb:1"],"Layers":["bomb.tar.zst"]}}]"#);
     let mut tar = entry(&config_name, &config);
@@ -58,4 +62,118 @@ fn a_zstd_layer_inflating_to_one_gib_is_hashed_in_bounded_memory() {
     let path = file("zstd-layer-bomb.tar", &tar);
     let run = bounded(&["verify", &path]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+/// A small layer tar and its diff ID.
+fn small_layer() -> (Vec<u8>, String) {
+    let layer = [entry("hello.txt", b"hello\n"), end()].concat();
+    let diff_id = sha256(&layer);
+    (layer, diff_id)
+}
+
+/// A docker-save archive whose manifest.json lists `entries` images, all naming one config of
+/// about `pad` bytes.
+fn manifest_json_naming_one_config(name: &str, entries: usize, pad: usize) -> String {
+    let (layer, diff_id) = small_layer();
+    let (config_name, config) = config(&[&diff_id], pad);
+    let entries: Vec<_> = (0..entries)
+        .map(|i| json!({"Config": config_name, "RepoTags": [format!("fan:{i}")], "Layers": ["layer.tar"]}))
+        .collect();
+    let mut tar = entry(&config_name, &config);
+    tar.extend(entry("layer.tar", &layer));
+    tar.extend(entry("manifest.json", &serde_json::to_vec(&entries).expect("JSON")));
+    tar.extend(end());
+    file(name, &tar)
+}
+
+/// inspect and verify both refuse the archive at `path` with `expected` in the message.
+fn refused(path: &str, expected: &str) {
+    for command in ["inspect", "verify"] {
+        let run = bounded(&[command, path]);
+        assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains(expected), "{}", run.stderr);
+    }
+}
+
+/// The message of the cap on configs and manifests named again.
+const NAMED_AGAIN: &str = "names the same configs and manifests over and over";
+
+/// inspect lists every image, and verify checks one.
+fn read(path: &str) {
+    let run = bounded(&["inspect", path]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("fan:39"), "{}", run.stdout);
+    let run = bounded(&["verify", "--image", "fan:7", path]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn two_thousand_manifest_json_entries_naming_one_big_config_are_refused() {
+    // The config is read once whatever the count; what each entry costs is what the cap bounds.
+    refused(&manifest_json_naming_one_config("docker-fan-out-1mib.tar", 2000, 1 << 20), NAMED_AGAIN);
+}
+
+#[test]
+fn two_thousand_manifest_json_entries_naming_one_small_config_are_read() {
+    read(&manifest_json_naming_one_config("docker-fan-out-small.tar", 2000, 0));
+}
+
+/// An OCI layout whose index.json lists `outer` entries, each naming one index that lists
+/// `inner` entries, each naming one image manifest (with a config of about `pad` bytes).
+fn oci_fan_out(name: &str, outer: usize, inner: usize, pad: usize) -> String {
+    let (layer, diff_id) = small_layer();
+    let (_, config) = config(&[&diff_id], pad);
+    let descriptor = |media_type: &str, bytes: &[u8]| json!({"mediaType": media_type, "digest": sha256(bytes), "size": bytes.len()});
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": descriptor("application/vnd.oci.image.config.v1+json", &config),
+        "layers": [descriptor("application/vnd.oci.image.layer.v1.tar", &layer)],
+    }))
+    .expect("JSON");
+    let index = |entries: Vec<serde_json::Value>| {
+        serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries
+        }))
+        .expect("JSON")
+    };
+    let manifest_entry = descriptor("application/vnd.oci.image.manifest.v1+json", &manifest);
+    let child = index(vec![manifest_entry; inner]);
+    let child_entry = descriptor("application/vnd.oci.image.index.v1+json", &child);
+    let top = index(
+        (0..outer)
+            .map(|i| {
+                let mut entry = child_entry.clone();
+                entry["annotations"] = json!({"org.opencontainers.image.ref.name": format!("fan:{i}")});
+                entry
+            })
+            .collect(),
+    );
+    let blob = |bytes: &[u8]| entry(&format!("blobs/{}", sha256(bytes).replace(':', "/")), bytes);
+    let tar = [
+        entry("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#),
+        blob(&layer),
+        blob(&config),
+        blob(&manifest),
+    ]
+    .into_iter()
+    .chain([blob(&child), entry("index.json", &top), end()])
+    .collect::<Vec<_>>()
+    .concat();
+    file(name, &tar)
+}
+
+#[test]
+fn an_index_of_300_indexes_of_300_is_refused() {
+    refused(&oci_fan_out("oci-fan-out-300.tar", 300, 300, 0), NAMED_AGAIN);
+}
+
+#[test]
+fn an_index_of_indexes_naming_one_big_config_is_refused() {
+    refused(&oci_fan_out("oci-fan-out-1mib.tar", 40, 40, 1 << 20), NAMED_AGAIN);
+}
+
+#[test]
+fn an_index_of_40_indexes_of_40_is_read() {
+    read(&oci_fan_out("oci-fan-out-40.tar", 40, 40, 0));
 }

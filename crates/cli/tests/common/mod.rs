@@ -212,12 +212,25 @@ pub fn waybill(args: &[&str], credentials: &[(&str, &str)]) -> Run {
 /// waited for, so tests running side by side would see each other's peaks.
 pub fn waybill_peak_rss(args: &[&str]) -> (Run, u64) {
     use std::io::Read as _;
+    use std::os::unix::process::CommandExt as _;
+    // A regression must fail its test, not take the memory of a machine others share: past 4 GiB
+    // of address space waybill's allocations fail and it aborts (a verify maps about 16 MiB).
+    const ADDRESS_SPACE: libc::rlim_t = 4 << 30;
+    let mut command = waybill_command(args, &[]);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    // SAFETY: the hook runs in the child between fork and exec and calls only setrlimit, which
+    // is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit { rlim_cur: ADDRESS_SPACE, rlim_max: ADDRESS_SPACE };
+            match libc::setrlimit(libc::RLIMIT_AS, &limit) {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        });
+    }
     #[allow(clippy::zombie_processes, reason = "reaped by wait4 below, which std's wait cannot replace")]
-    let mut child = waybill_command(args, &[])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run waybill");
+    let mut child = command.spawn().expect("run waybill");
     let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
         std::thread::spawn(move || {
             let mut bytes = Vec::new();

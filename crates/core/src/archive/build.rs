@@ -91,7 +91,7 @@ pub enum BuildError {
 /// foreign-layer policy, which looks only at media types and `urls`, to be decided first.
 /// Non-foreign docker-save layers carry their diff ID where the digest will be.
 pub fn policy_view(manifest: &ArchiveManifest) -> ImageManifest {
-    if let Some(Manifest::Image(image)) = manifest.document.as_ref().map(ManifestDocument::manifest) {
+    if let Some(Manifest::Image(image)) = manifest.document.as_deref().map(ManifestDocument::manifest) {
         return image.clone();
     }
     let layers = manifest
@@ -140,7 +140,8 @@ pub async fn build<R: RandomAccess>(
     if image.format == ImageFormat::OciLayout {
         let top = image
             .top
-            .clone()
+            .as_deref()
+            .cloned()
             .ok_or_else(|| BuildError::NotVerified("an OCI image without its manifest".into()))?;
         for m in &image.manifests {
             add(PushBlob {
@@ -162,7 +163,9 @@ pub async fn build<R: RandomAccess>(
             );
         }
         let children = match top.manifest() {
-            Manifest::Index(_) => image.manifests.iter().filter_map(|m| m.document.clone()).collect(),
+            Manifest::Index(_) => {
+                image.manifests.iter().filter_map(|m| m.document.as_deref().cloned()).collect()
+            }
             _ => Vec::new(),
         };
         return Ok(PushImage { children, top, blobs, notes });

@@ -12,13 +12,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Deserializer};
 
 use super::error::ArchiveError;
-use super::files::{MAX_CONFIG_SIZE, MAX_METADATA_SIZE, locate, read_whole};
+use super::files::{MAX_METADATA_SIZE, locate, read_whole};
 use super::index::TarIndex;
+use super::metadata::Metadata;
 use super::model::{ArchiveConfig, ArchiveImage, ArchiveLayer, ArchiveManifest, ImageFormat};
 use super::reader::Reader;
 use super::source::RandomAccess;
 use super::tar::EntryType;
-use crate::config::ImageConfig;
 use crate::digest::Digest;
 use crate::json;
 use crate::manifest::Descriptor;
@@ -60,6 +60,7 @@ pub fn parse_manifest_json(bytes: &[u8]) -> Result<Vec<DockerSaveEntry>, Archive
 pub async fn read_images<R: RandomAccess>(
     reader: &Reader<R>,
     index: &TarIndex,
+    metadata: &mut Metadata,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<ArchiveImage>, ArchiveError> {
     let stored = locate(reader, index, MANIFEST_JSON)
@@ -70,9 +71,11 @@ pub async fn read_images<R: RandomAccess>(
     if entries.is_empty() {
         return Err(ArchiveError::NoImages { what: "manifest.json lists no images".to_owned() });
     }
+    metadata.count_entries(entries.len())?;
+    metadata.count_layers(entries.iter().map(|e| e.layers.len()).sum())?;
     let mut images = Vec::with_capacity(entries.len());
     for (position, entry) in entries.into_iter().enumerate() {
-        images.push(read_image(reader, index, position, entry).await?);
+        images.push(read_image(reader, index, metadata, position, entry).await?);
     }
     check_legacy(reader, index, &images, warnings).await?;
     Ok(images)
@@ -81,6 +84,7 @@ pub async fn read_images<R: RandomAccess>(
 async fn read_image<R: RandomAccess>(
     reader: &Reader<R>,
     index: &TarIndex,
+    metadata: &mut Metadata,
     position: usize,
     entry: DockerSaveEntry,
 ) -> Result<ArchiveImage, ArchiveError> {
@@ -88,14 +92,13 @@ async fn read_image<R: RandomAccess>(
     let missing =
         |path: &str| ArchiveError::MissingEntry { path: path.to_owned(), wanted_by: Some(wanted_by.clone()) };
     let config_file = locate(reader, index, &entry.config).await?.ok_or_else(|| missing(&entry.config))?;
-    let bytes = read_whole(reader, index, &config_file, MAX_CONFIG_SIZE, "image config").await?;
-    let config = ImageConfig::parse(&bytes)
-        .map_err(|source| ArchiveError::Config { path: entry.config.clone(), message: source.to_string() })?;
+    let shared = metadata.config(reader, index, &config_file, &entry.config).await?;
+    let config = shared.config;
     config.check_layer_count(entry.layers.len()).map_err(|source| ArchiveError::Alignment {
         image: entry.repo_tags.first().cloned().unwrap_or_else(|| wanted_by.clone()),
         message: source.to_string(),
     })?;
-    let descriptor = Descriptor::new(media::DOCKER_CONFIG, Digest::sha256_of(&bytes), bytes.len() as u64);
+    let descriptor = Descriptor::new(media::DOCKER_CONFIG, shared.digest, shared.size);
     let mut layers = Vec::with_capacity(entry.layers.len());
     for (i, path) in entry.layers.iter().enumerate() {
         let diff_id = config.rootfs.diff_ids.get(i).cloned();

@@ -117,6 +117,29 @@ pub enum ArchiveError {
         /// The limit.
         limit: usize,
     },
+    /// The metadata lists more than any image archive does (see `archive::metadata`).
+    #[error(
+        "the archive lists more than {limit} {what} (an entry named by several indexes counts each \
+         time): no image archive has that many, so Waybill refuses it rather than hold them all"
+    )]
+    FanOut {
+        /// What was counted.
+        what: &'static str,
+        /// The cap.
+        limit: usize,
+    },
+    /// The metadata names the same configs and manifests over and over (see `archive::metadata`).
+    #[error(
+        "the archive names the same configs and manifests over and over: {reused} bytes of them named \
+         again, over the {limit}-byte limit (their own size plus 4 MiB); no image archive does this, so \
+         Waybill refuses it rather than do the work once per entry"
+    )]
+    Reused {
+        /// Bytes named again so far.
+        reused: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// A file the metadata names is not in the archive.
     #[error(
         "{path:?} is not in the archive{}",

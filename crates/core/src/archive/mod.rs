@@ -20,6 +20,7 @@ pub mod files;
 pub mod gzip;
 pub mod index;
 pub mod inflate;
+pub mod metadata;
 mod model;
 pub mod oci;
 mod open;

@@ -2,6 +2,8 @@
 //! each one or several image manifests (one per platform), each a config and layers — and for
 //! every blob, where its bytes are in the archive, if they are there at all.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::index::BodyFacts;
@@ -58,8 +60,9 @@ pub struct ArchiveConfig {
     pub path: String,
     /// The file.
     pub stored: Stored,
-    /// The parsed config, when the media type is an image config (artifacts have others).
-    pub config: Option<ImageConfig>,
+    /// The parsed config, when the media type is an image config (artifacts have others);
+    /// shared by every manifest naming the file.
+    pub config: Option<Arc<ImageConfig>>,
 }
 
 /// A layer.
@@ -113,8 +116,9 @@ impl ArchiveLayer {
 /// One image manifest (one platform).
 #[derive(Clone, Debug)]
 pub struct ArchiveManifest {
-    /// The manifest as stored (OCI layouts); `None` for docker-save, which stores none.
-    pub document: Option<ManifestDocument>,
+    /// The manifest as stored (OCI layouts), shared by every entry naming it; `None` for
+    /// docker-save, which stores none.
+    pub document: Option<Arc<ManifestDocument>>,
     /// The digest the layout's index (or parent index) names for it, when it differs from the
     /// digest of the stored bytes: a corrupt or tampered layout (reported by verify).
     pub digest_mismatch: Option<Digest>,
@@ -138,7 +142,7 @@ pub struct ArchiveImage {
     /// Where it came from.
     pub format: ImageFormat,
     /// For OCI layouts: the top document (an image manifest, or an index of several).
-    pub top: Option<ManifestDocument>,
+    pub top: Option<Arc<ManifestDocument>>,
     /// The image manifests (one, or one per platform of an index).
     pub manifests: Vec<ArchiveManifest>,
     /// For docker-save: `LayerSources` entries that match no layer (reported, not used).

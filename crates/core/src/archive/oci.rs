@@ -4,15 +4,17 @@
 //! under `blobs/<algorithm>/<hex>`. Entries may be image manifests or further indexes
 //! (multi-platform images), read down to [`MAX_DEPTH`].
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 
 use super::error::ArchiveError;
-use super::files::{MAX_CONFIG_SIZE, MAX_METADATA_SIZE, locate, read_whole};
+use super::files::{MAX_METADATA_SIZE, locate, read_whole};
 use super::index::TarIndex;
-use super::model::{ArchiveConfig, ArchiveImage, ArchiveLayer, ArchiveManifest, ImageFormat};
+use super::metadata::Metadata;
+use super::model::{ArchiveConfig, ArchiveImage, ArchiveLayer, ArchiveManifest, ImageFormat, Stored};
 use super::reader::Reader;
 use super::source::RandomAccess;
-use crate::config::ImageConfig;
 use crate::digest::Digest;
 use crate::json;
 use crate::manifest::{Descriptor, Manifest, ManifestDocument};
@@ -26,7 +28,8 @@ pub const INDEX_JSON: &str = "index.json";
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// The annotation containerd and Docker 25+ use for the full image name.
 pub const CONTAINERD_NAME: &str = "io.containerd.image.name";
-/// Indexes nested deeper than this are refused (real images nest at most two levels).
+/// Indexes nested deeper than this under `index.json` are refused: buildx and Docker 25+ nest
+/// one (`index.json` → the image's index → its manifests), and no tool writes more than two.
 pub const MAX_DEPTH: usize = 4;
 
 #[derive(Deserialize)]
@@ -64,6 +67,7 @@ pub async fn check_marker<R: RandomAccess>(
 pub async fn read_images<R: RandomAccess>(
     reader: &Reader<R>,
     index: &TarIndex,
+    metadata: &mut Metadata,
 ) -> Result<Vec<ArchiveImage>, ArchiveError> {
     check_marker(reader, index).await?;
     let stored = locate(reader, index, INDEX_JSON).await?.ok_or_else(|| ArchiveError::MissingEntry {
@@ -82,11 +86,13 @@ pub async fn read_images<R: RandomAccess>(
     if top.manifests.is_empty() {
         return Err(ArchiveError::NoImages { what: "index.json lists no images".to_owned() });
     }
+    metadata.count_entries(top.manifests.len())?;
+    let mut walk = Walk { reader, index, metadata };
     let mut images = Vec::new();
     for descriptor in &top.manifests {
-        let (document, digest_mismatch) = read_document(reader, index, descriptor, INDEX_JSON).await?;
+        let (document, digest_mismatch) = walk.document(descriptor, INDEX_JSON).await?;
         let mut manifests = Vec::new();
-        collect(reader, index, descriptor, &document, digest_mismatch, 0, &mut manifests).await?;
+        walk.collect(descriptor, &document, digest_mismatch, 0, &mut manifests).await?;
         let names = [CONTAINERD_NAME, REF_NAME]
             .iter()
             .filter_map(|key| descriptor.annotations.get(*key))
@@ -107,115 +113,118 @@ pub async fn read_images<R: RandomAccess>(
     Ok(images)
 }
 
-/// Reads the manifest or index a descriptor names. A document whose bytes do not hash to the
-/// descriptor's digest is returned with the digest it should have had: reported, and refused by
-/// verify and push.
-async fn read_document<R: RandomAccess>(
-    reader: &Reader<R>,
-    index: &TarIndex,
-    descriptor: &Descriptor,
-    wanted_by: &str,
-) -> Result<(ManifestDocument, Option<Digest>), ArchiveError> {
-    let path = blob_path(&descriptor.digest);
-    let stored = locate(reader, index, &path).await?.ok_or_else(|| ArchiveError::MissingEntry {
-        path: path.clone(),
-        wanted_by: Some(format!("{wanted_by} ({})", descriptor.media_type)),
-    })?;
-    let bytes = read_whole(reader, index, &stored, MAX_METADATA_SIZE, "manifest").await?;
-    let document = ManifestDocument::parse(bytes, Some(&descriptor.media_type))
-        .map_err(|e| ArchiveError::Manifest { path: path.clone(), message: e.to_string() })?;
-    let actual = Digest::of(descriptor.digest.algorithm(), document.bytes());
-    let mismatch = (actual != descriptor.digest).then_some(descriptor.digest.clone());
-    Ok((document, mismatch))
+/// Reading an index down to its image manifests, each document read once (see [`Metadata`]).
+struct Walk<'a, R> {
+    reader: &'a Reader<R>,
+    index: &'a TarIndex,
+    metadata: &'a mut Metadata,
 }
 
-/// Adds the image manifests under `document` (itself, or an index's entries, recursively).
-async fn collect<R: RandomAccess>(
-    reader: &Reader<R>,
-    index: &TarIndex,
-    descriptor: &Descriptor,
-    document: &ManifestDocument,
-    digest_mismatch: Option<Digest>,
-    depth: usize,
-    out: &mut Vec<ArchiveManifest>,
-) -> Result<(), ArchiveError> {
-    let path = blob_path(&descriptor.digest);
-    match document.manifest() {
-        Manifest::Image(image) => {
-            let config = read_config(reader, index, &image.config, &path).await?;
-            let diff_ids = config.config.as_ref().map(|c| c.rootfs.diff_ids.clone()).unwrap_or_default();
-            if let Some(c) = &config.config {
-                c.check_layer_count(image.layers.len())
-                    .map_err(|e| ArchiveError::Alignment { image: path.clone(), message: e.to_string() })?;
-            }
-            let mut layers = Vec::with_capacity(image.layers.len());
-            for (i, layer) in image.layers.iter().enumerate() {
-                let layer_path = blob_path(&layer.digest);
-                let stored = locate(reader, index, &layer_path).await?;
-                layers.push(ArchiveLayer {
-                    declared: Some(layer.clone()),
-                    path: layer_path,
-                    stored,
-                    diff_id: diff_ids.get(i).cloned(),
-                });
-            }
-            let platform = match (&descriptor.platform, &config.config) {
-                (Some(p), _) => p.clone(),
-                (None, Some(c)) => c.platform(),
-                (None, None) => Default::default(),
-            };
-            out.push(ArchiveManifest {
-                document: Some(document.clone()),
-                digest_mismatch,
-                platform,
-                attests: descriptor.attests(),
-                config,
-                layers,
-            });
-            Ok(())
-        }
-        Manifest::Index(child_index) => {
-            if depth >= MAX_DEPTH {
-                return Err(ArchiveError::Manifest {
-                    path,
-                    message: format!("indexes nest more than {MAX_DEPTH} levels deep"),
-                });
-            }
-            for child in &child_index.manifests {
-                let (child_document, mismatch) = Box::pin(read_document(reader, index, child, &path)).await?;
-                Box::pin(collect(reader, index, child, &child_document, mismatch, depth + 1, out)).await?;
-            }
-            Ok(())
-        }
-        Manifest::Schema1(_) => Err(ArchiveError::Manifest {
-            path,
-            message: "a Docker schema 1 manifest: no registry accepts it any more; convert the image first"
-                .into(),
-        }),
+impl<R: RandomAccess> Walk<'_, R> {
+    /// Reads the manifest or index a descriptor names. A document whose bytes do not hash to the
+    /// descriptor's digest is returned with the digest it should have had: reported, and refused
+    /// by verify and push.
+    async fn document(
+        &mut self,
+        descriptor: &Descriptor,
+        wanted_by: &str,
+    ) -> Result<(Arc<ManifestDocument>, Option<Digest>), ArchiveError> {
+        let path = blob_path(&descriptor.digest);
+        let stored = self.locate(&path, || format!("{wanted_by} ({})", descriptor.media_type)).await?;
+        self.metadata.document(self.reader, self.index, &stored, descriptor, &path).await
     }
-}
 
-async fn read_config<R: RandomAccess>(
-    reader: &Reader<R>,
-    index: &TarIndex,
-    descriptor: &Descriptor,
-    manifest_path: &str,
-) -> Result<ArchiveConfig, ArchiveError> {
-    let path = blob_path(&descriptor.digest);
-    let stored = locate(reader, index, &path).await?.ok_or_else(|| ArchiveError::MissingEntry {
-        path: path.clone(),
-        wanted_by: Some(format!("the config of {manifest_path}")),
-    })?;
-    let is_image_config =
-        matches!(media::essence(&descriptor.media_type), media::DOCKER_CONFIG | media::OCI_CONFIG);
-    let config = if is_image_config {
-        let bytes = read_whole(reader, index, &stored, MAX_CONFIG_SIZE, "image config").await?;
-        Some(
-            ImageConfig::parse(&bytes)
-                .map_err(|e| ArchiveError::Config { path: path.clone(), message: e.to_string() })?,
-        )
-    } else {
-        None
-    };
-    Ok(ArchiveConfig { descriptor: descriptor.clone(), path, stored, config })
+    async fn locate(&self, path: &str, wanted_by: impl FnOnce() -> String) -> Result<Stored, ArchiveError> {
+        let found = locate(self.reader, self.index, path).await?;
+        found
+            .ok_or_else(|| ArchiveError::MissingEntry { path: path.to_owned(), wanted_by: Some(wanted_by()) })
+    }
+
+    /// Adds the image manifests under `document` (itself, or an index's entries, recursively).
+    async fn collect(
+        &mut self,
+        descriptor: &Descriptor,
+        document: &Arc<ManifestDocument>,
+        digest_mismatch: Option<Digest>,
+        depth: usize,
+        out: &mut Vec<ArchiveManifest>,
+    ) -> Result<(), ArchiveError> {
+        let path = blob_path(&descriptor.digest);
+        match document.manifest() {
+            Manifest::Image(image) => {
+                self.metadata.count_layers(image.layers.len())?;
+                let config = self.config(&image.config, &path).await?;
+                let diff_ids =
+                    config.config.as_ref().map(|c| c.rootfs.diff_ids.as_slice()).unwrap_or_default();
+                if let Some(c) = &config.config {
+                    c.check_layer_count(image.layers.len()).map_err(|e| ArchiveError::Alignment {
+                        image: path.clone(),
+                        message: e.to_string(),
+                    })?;
+                }
+                let mut layers = Vec::with_capacity(image.layers.len());
+                for (i, layer) in image.layers.iter().enumerate() {
+                    let layer_path = blob_path(&layer.digest);
+                    let stored = locate(self.reader, self.index, &layer_path).await?;
+                    layers.push(ArchiveLayer {
+                        declared: Some(layer.clone()),
+                        path: layer_path,
+                        stored,
+                        diff_id: diff_ids.get(i).cloned(),
+                    });
+                }
+                let platform = match (&descriptor.platform, &config.config) {
+                    (Some(p), _) => p.clone(),
+                    (None, Some(c)) => c.platform(),
+                    (None, None) => Default::default(),
+                };
+                out.push(ArchiveManifest {
+                    document: Some(Arc::clone(document)),
+                    digest_mismatch,
+                    platform,
+                    attests: descriptor.attests(),
+                    config,
+                    layers,
+                });
+                Ok(())
+            }
+            Manifest::Index(child_index) => {
+                if depth >= MAX_DEPTH {
+                    return Err(ArchiveError::Manifest {
+                        path,
+                        message: format!("indexes nest more than {MAX_DEPTH} levels deep"),
+                    });
+                }
+                self.metadata.count_entries(child_index.manifests.len())?;
+                for child in &child_index.manifests {
+                    let (child_document, mismatch) = self.document(child, &path).await?;
+                    Box::pin(self.collect(child, &child_document, mismatch, depth + 1, out)).await?;
+                }
+                Ok(())
+            }
+            Manifest::Schema1(_) => Err(ArchiveError::Manifest {
+                path,
+                message:
+                    "a Docker schema 1 manifest: no registry accepts it any more; convert the image first"
+                        .into(),
+            }),
+        }
+    }
+
+    /// The config a manifest names, parsed when its media type is an image config's.
+    async fn config(
+        &mut self,
+        descriptor: &Descriptor,
+        manifest_path: &str,
+    ) -> Result<ArchiveConfig, ArchiveError> {
+        let path = blob_path(&descriptor.digest);
+        let stored = self.locate(&path, || format!("the config of {manifest_path}")).await?;
+        let is_image_config =
+            matches!(media::essence(&descriptor.media_type), media::DOCKER_CONFIG | media::OCI_CONFIG);
+        let config = match is_image_config {
+            true => Some(self.metadata.config(self.reader, self.index, &stored, &path).await?.config),
+            false => None,
+        };
+        Ok(ArchiveConfig { descriptor: descriptor.clone(), path, stored, config })
+    }
 }

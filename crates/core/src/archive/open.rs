@@ -7,6 +7,7 @@ use super::docker::{self, MANIFEST_JSON, REPOSITORIES};
 use super::error::ArchiveError;
 use super::index::{self, IndexOptions, TarIndex};
 use super::inflate::{Inflater, sniff};
+use super::metadata::Metadata;
 use super::model::{ArchiveImage, ImageFormat, Stored};
 use super::oci::{self, INDEX_JSON};
 use super::reader::Reader;
@@ -69,16 +70,18 @@ impl<R: RandomAccess> Archive<R> {
         };
         let index = index::build(&reader, options).await?;
         let mut warnings = Vec::new();
+        // One for both layouts: Docker 25+ names each config from both.
+        let mut metadata = Metadata::default();
         let has = |path: &str| index.get(path).is_some();
         let mut formats = Vec::new();
         let mut images = Vec::new();
         if has(INDEX_JSON) {
             formats.push(ImageFormat::OciLayout);
-            images = oci::read_images(&reader, &index).await?;
+            images = oci::read_images(&reader, &index, &mut metadata).await?;
         }
         if has(MANIFEST_JSON) {
             formats.push(ImageFormat::DockerSave);
-            let saved = docker::read_images(&reader, &index, &mut warnings).await?;
+            let saved = docker::read_images(&reader, &index, &mut metadata, &mut warnings).await?;
             merge(&mut images, saved);
         }
         if formats.is_empty() {
