@@ -28,6 +28,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::Request;
 use axum::routing::any;
 
 use waybill_core::proxy::ProxyPolicy;
@@ -60,10 +61,11 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
     let local = listener.local_addr().map_err(|source| ServeError::Bind { addr: args.listen, source })?;
     let state = Arc::new(state::AppState::new(policy, guard, local)?);
 
+    let app_files = static_files::AppFiles::new(&args.dist);
     let app = Router::new()
         .route("/r/", any(proxy::handle))
         .route("/r/{*rest}", any(proxy::handle))
-        .fallback_service(static_files::service(&args.dist))
+        .fallback(move |request: Request| app_files.clone().serve(request))
         .layer(axum::middleware::from_fn_with_state(app_headers::for_dist(&args.dist), app_headers::add))
         .layer(axum::middleware::from_fn_with_state(state.clone(), host_check::require_own_host))
         .layer(axum::middleware::from_fn(linger::linger))

@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -29,6 +30,13 @@ struct Log {
     changed: Condvar,
 }
 
+/// What [`Server::launch`] changes from [`Server::start`].
+#[derive(Default)]
+pub struct Launch {
+    /// Runs on the app folder once its usual files are written (to add links, say).
+    pub prepare_dist: Option<Box<dyn FnOnce(&Path) + Send>>,
+}
+
 /// A running `waybill serve`, with the loopback guard on.
 pub struct Server {
     child: Child,
@@ -45,12 +53,20 @@ impl Server {
     /// Starts the server with `config` as its waybill.toml and a small dist/ folder, and returns
     /// once it says it is listening.
     pub fn start(config: &str) -> Server {
+        Server::launch(config, Launch::default())
+    }
+
+    /// [`Server::start`], with the changes `launch` asks for.
+    pub fn launch(config: &str, launch: Launch) -> Server {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("waybill.toml"), config).unwrap();
         let dist = dir.path().join("dist");
         std::fs::create_dir(&dist).unwrap();
         std::fs::write(dist.join("index.html"), "<!doctype html><title>waybill test app</title>").unwrap();
         std::fs::write(dist.join("app.wasm"), b"\0asm\x01\0\0\0").unwrap();
+        if let Some(prepare) = launch.prepare_dist {
+            prepare(&dist);
+        }
         let mut child = Command::new(env!("CARGO_BIN_EXE_waybill"))
             .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
             .arg(&dist)
