@@ -11,7 +11,7 @@ mod common;
 use common::{DOCKER_LIST, OCI_INDEX, PORTAINER, document};
 use serde_json::Value;
 use waybill_core::digest::Digest;
-use waybill_core::manifest::{Manifest, SubsetError};
+use waybill_core::manifest::{MAX_JSON_DEPTH, Manifest, ManifestDocument, SubsetError};
 
 fn entries(bytes: &[u8]) -> Vec<Value> {
     let value: Value = serde_json::from_slice(bytes).expect("JSON");
@@ -61,4 +61,21 @@ fn refuses_what_cannot_be_cut_down() {
     let image = document(PORTAINER);
     let error = image.index_subset(&[stranger]).expect_err("an image is not an index");
     assert!(matches!(error, SubsetError::NotAnIndex { .. }), "{error}");
+}
+
+#[test]
+fn an_index_nested_as_deep_as_parsing_allows_is_cut_down() {
+    // An unknown member nesting down to the last level allowed (the index itself is level 1).
+    let depth = MAX_JSON_DEPTH - 1;
+    let member = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+    let all = entries(OCI_INDEX);
+    let text = format!(
+        r#"{{"schemaVersion":2,"x-nested":{member},"manifests":{}}}"#,
+        serde_json::to_string(&all).expect("JSON")
+    );
+    let index = ManifestDocument::parse(text.into_bytes(), None).expect("an index");
+    let subset = index.index_subset(&[digest(&all[1])]).expect("a subset");
+    let Manifest::Index(parsed) = subset.manifest() else { panic!("an index") };
+    assert_eq!(parsed.manifests.len(), 1);
+    assert!(String::from_utf8_lossy(subset.bytes()).contains(&member), "the member is kept");
 }

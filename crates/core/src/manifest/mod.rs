@@ -32,6 +32,10 @@ use crate::media::{self, Role};
 /// enforce on manifest PUTs. Anything bigger is not a manifest that can be pushed anywhere.
 pub const MAX_MANIFEST_SIZE: usize = 4 * 1024 * 1024;
 
+/// The deepest nesting of objects and arrays a manifest or config may have (why this many: at
+/// its definition).
+pub use crate::json::MAX_DEPTH as MAX_JSON_DEPTH;
+
 /// A parsed manifest of any supported kind.
 // One per document, never in bulk: boxing the image variant would buy nothing but derefs.
 #[allow(clippy::large_enum_variant)]

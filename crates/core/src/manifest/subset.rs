@@ -6,6 +6,7 @@
 //! did not receive — and it keeps everything else the source said (media type, annotations,
 //! `subject`, each kept entry as written, unknown fields included).
 
+use serde::Deserialize as _;
 use serde_json::Value;
 
 use super::{Descriptor, ImageIndex, Manifest, ManifestDocument, ManifestError};
@@ -55,7 +56,11 @@ impl ManifestDocument {
         if let Some(wanted) = keep.iter().find(|k| !index.manifests.iter().any(|m| &m.digest == *k)) {
             return Err(SubsetError::NotAnEntry { wanted: wanted.clone(), index: self.digest().clone() });
         }
-        let mut value: Value = serde_json::from_slice(self.bytes())?;
+        // The document passed the strict walk, so it nests at most MAX_JSON_DEPTH levels, which
+        // may be past serde_json's own limit (128): that one is off here.
+        let mut de = serde_json::Deserializer::from_slice(self.bytes());
+        de.disable_recursion_limit();
+        let mut value = Value::deserialize(&mut de)?;
         // It parsed as an index, so `manifests` is an array of objects with a `digest`.
         if let Some(entries) = value.get_mut("manifests").and_then(Value::as_array_mut) {
             entries.retain(|entry| {
