@@ -41,6 +41,8 @@ enum Command {
     Copy(commands::copy::CopyArgs),
     /// Push an image from an archive file (docker save, docker-archive:, oci-archive:)
     Push(commands::push::PushArgs),
+    /// List every tag of a repository, following the registry's pages
+    Tags(commands::tags::TagsArgs),
     /// Serve the app and its registry proxy on one origin (default http://127.0.0.1:8080)
     Serve(serve::ServeArgs),
 }
@@ -75,6 +77,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Verify(args) => commands::verify::run(args).await,
             Command::Copy(args) => commands::copy::run(args).await,
             Command::Push(args) => commands::push::run(args).await,
+            Command::Tags(args) => commands::tags::run(args).await,
             Command::Serve(args) => serve::run(args).await.map_err(|e| Failure::error(e.to_string())),
         }
     })

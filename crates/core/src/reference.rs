@@ -95,6 +95,12 @@ impl Reference {
         }
     }
 
+    /// Whether `tag` is a tag by the grammar (`[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`), e.g. one a
+    /// registry listed.
+    pub fn is_tag(tag: &str) -> bool {
+        grammar::check_tag(tag, 0, tag).is_ok()
+    }
+
     /// The same repository with this tag (any digest is kept, as distribution's `WithTag` does).
     pub fn with_tag(&self, tag: &str) -> Result<Reference, ReferenceError> {
         let name = self.name();
@@ -122,7 +128,7 @@ impl Reference {
     }
 
     /// `registry/repository`, without tag or digest.
-    fn name(&self) -> String {
+    pub fn name(&self) -> String {
         format!("{}/{}", self.registry, self.repository)
     }
 

@@ -7,6 +7,7 @@
 //! [`Transport`]: crate::transport::Transport
 
 pub mod auth;
+pub mod body;
 pub mod client;
 pub mod copy;
 pub mod errors;
@@ -16,8 +17,10 @@ pub(crate) mod move_blobs;
 pub mod pull;
 pub mod push;
 pub mod resolve;
+pub mod retry;
 pub(crate) mod rewind;
 pub mod source;
+pub mod tags;
 pub mod upload;
 pub mod verify;
 
