@@ -343,7 +343,7 @@ async fn pulp_get(
     let mut response = transport.send(request).await.map_err(|e| e.to_string())?;
     let parsed_url = url::Url::parse(&url).map_err(|e| e.to_string())?;
     let body =
-        waybill_core::registry::client::read_limited(&mut response.body, 1 << 20, Method::Get, &parsed_url)
+        waybill_core::registry::body::read_limited(&mut response.body, 1 << 20, Method::Get, &parsed_url)
             .await
             .map_err(|e| e.to_string())?;
     if response.status != 200 {

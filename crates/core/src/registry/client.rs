@@ -1,19 +1,24 @@
 //! One registry, seen through a [`Transport`]: requests with authentication, one retry after a
-//! 401, and redirects followed here (transports never follow them) so that the `Authorization`
-//! header is dropped whenever a redirect leaves the registry (invariant 4).
+//! 401, transient failures sent again as the [retry rule](super::retry) says (when the shell gives
+//! a timer), and redirects followed here (transports never follow them) so that the
+//! `Authorization` header is dropped whenever a redirect leaves the registry (invariant 4).
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Duration;
 
+use futures_util::future::LocalBoxFuture;
 use url::Url;
 
 use super::auth::{
     AuthScheme, Credentials, Scope, TokenCache, TokenRealm, demand_from_challenges, parse_token_response,
     token_url,
 };
+use super::body::{read_limited, read_prefix};
 use super::errors::{ERROR_BODY_LIMIT, Error, RegistryError};
+use super::retry::{Decision, Failure, RetryRule, Step};
 use super::upload::{UploadError, resolve_location};
-use crate::transport::{Body, Method, Request, Response, ResponseBody, Transport};
+use crate::transport::{Body, Method, Request, Response, Transport};
 
 /// Redirect hops followed before giving up.
 const MAX_REDIRECTS: usize = 10;
@@ -23,6 +28,9 @@ const TOKEN_BODY_LIMIT: usize = 1024 * 1024;
 
 /// Seconds since the Unix epoch, from the shell (core has no clock of its own).
 pub type Clock = Rc<dyn Fn() -> u64>;
+
+/// A timer from the shell: a future that completes after the duration (core has no timer).
+pub type Sleep = Rc<dyn Fn(Duration) -> LocalBoxFuture<'static, ()>>;
 
 #[derive(Default)]
 struct AuthState {
@@ -43,6 +51,8 @@ pub struct Client<T: Transport> {
     base: Url,
     credentials: Option<Credentials>,
     clock: Option<Clock>,
+    sleep: Option<Sleep>,
+    retry: RetryRule,
     auth: RefCell<AuthState>,
 }
 
@@ -77,7 +87,15 @@ where
         }
         let path = url.path().trim_end_matches('/').to_owned();
         url.set_path(&path);
-        Ok(Client { transport, base: url, credentials: None, clock: None, auth: RefCell::default() })
+        Ok(Client {
+            transport,
+            base: url,
+            credentials: None,
+            clock: None,
+            sleep: None,
+            retry: RetryRule::default(),
+            auth: RefCell::default(),
+        })
     }
 
     /// Uses these credentials for this registry (and its token realm) only.
@@ -92,6 +110,27 @@ where
     pub fn with_clock(mut self, clock: Clock) -> Client<T> {
         self.clock = Some(clock);
         self
+    }
+
+    /// Sends requests that failed transiently again, waiting with this timer as the
+    /// [`RetryRule`] says. Without a timer every request is sent once (the Worker: an inspect
+    /// answers at once or fails).
+    #[must_use]
+    pub fn with_sleep(mut self, sleep: Sleep) -> Client<T> {
+        self.sleep = Some(sleep);
+        self
+    }
+
+    /// The retry rule this client follows.
+    pub fn retry_rule(&self) -> &RetryRule {
+        &self.retry
+    }
+
+    /// Waits `duration` on the shell's timer (no wait without one).
+    pub async fn pause(&self, duration: Duration) {
+        if let Some(sleep) = &self.sleep {
+            sleep(duration).await;
+        }
     }
 
     /// The registry's base URL.
@@ -127,9 +166,42 @@ where
     }
 
     /// Sends a request to the registry with whatever authorization `scope` needs, retrying once
-    /// after a 401 and following redirects. Returns the final response whatever its status.
+    /// after a 401, following redirects, and sending it again after a transient failure as the
+    /// [`RetryRule`] says. Returns the final response whatever its status.
     pub async fn send(&self, request: Request<T::Chunk>, scope: &Scope) -> Result<Response<T::Body>, Error> {
-        let mut current = request;
+        let Some(sleep) = &self.sleep else { return self.send_once(&request, scope).await };
+        let step = Step::of(request.method);
+        let mut attempt = 1;
+        loop {
+            let result = self.send_once(&request, scope).await;
+            let decision = match &result {
+                Ok(response) => self.retry.decide(
+                    attempt,
+                    Failure::Status(response.status),
+                    step,
+                    response.header("Retry-After"),
+                    self.now(),
+                ),
+                Err(Error::Transport { source, .. }) => {
+                    self.retry.decide(attempt, Failure::Transport(source.kind), step, None, self.now())
+                }
+                Err(_) => Decision::GiveUp,
+            };
+            let Decision::RetryAfter(wait) = decision else { return result };
+            // The failed answer's connection is released before the wait.
+            drop(result);
+            sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One attempt of [`Client::send`]: authorization, the retry after a 401, redirects.
+    async fn send_once(
+        &self,
+        request: &Request<T::Chunk>,
+        scope: &Scope,
+    ) -> Result<Response<T::Body>, Error> {
+        let mut current = clone_request(request);
         current.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
         let mut url = parse_url(current.method, &current.url)?;
         let mut auth_retried = false;
@@ -321,43 +393,6 @@ fn clone_request<C: Clone>(request: &Request<C>) -> Request<C> {
         Body::Chunk(chunk) => Body::Chunk(chunk.clone()),
     };
     Request { method: request.method, url: request.url.clone(), headers: request.headers.clone(), body }
-}
-
-/// Reads a whole body, failing if it exceeds `limit` bytes (manifests, tokens).
-pub async fn read_limited<B: ResponseBody>(
-    body: &mut B,
-    limit: usize,
-    method: Method,
-    url: &Url,
-) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::new();
-    while let Some(chunk) =
-        body.chunk().await.map_err(|source| Error::Transport { method, url: url.to_string(), source })?
-    {
-        if out.len() + chunk.len() > limit {
-            return Err(Error::Protocol {
-                method,
-                url: url.to_string(),
-                what: format!("response body larger than {limit} bytes"),
-            });
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out)
-}
-
-/// Reads at most `limit` bytes of a body and ignores the rest (error pages).
-pub async fn read_prefix<B: ResponseBody>(
-    body: &mut B,
-    limit: usize,
-) -> Result<Vec<u8>, crate::transport::TransportError> {
-    let mut out = Vec::new();
-    while out.len() < limit {
-        let Some(chunk) = body.chunk().await? else { break };
-        let room = limit - out.len();
-        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

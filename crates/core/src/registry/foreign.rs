@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 use url::{Host, Url};
 
-use super::client::read_prefix;
+use super::body::read_prefix;
 use super::errors::{ERROR_BODY_LIMIT, Error, RegistryError};
 use super::pull::BlobStream;
 use super::upload::resolve_location;

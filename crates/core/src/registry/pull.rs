@@ -4,7 +4,8 @@
 use url::Url;
 
 use super::auth::Scope;
-use super::client::{Client, read_limited};
+use super::body::read_limited;
+use super::client::Client;
 use super::errors::Error;
 use crate::digest::{Digest, Verified, Verifier};
 use crate::manifest::MAX_MANIFEST_SIZE;

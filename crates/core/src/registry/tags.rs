@@ -10,7 +10,8 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use super::client::{Client, read_limited};
+use super::body::read_limited;
+use super::client::Client;
 use super::errors::Error;
 use super::upload::resolve_location;
 use crate::reference::Reference;
