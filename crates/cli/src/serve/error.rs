@@ -24,6 +24,16 @@ pub enum ServeError {
         /// The TOML error, with line and column.
         source: toml::de::Error,
     },
+    /// A [serve] limit is out of its range.
+    #[error("the configuration file {path}: [serve] {key} must be between 1 and {max}")]
+    LimitOutOfRange {
+        /// The file.
+        path: PathBuf,
+        /// The key.
+        key: &'static str,
+        /// The largest value it may have.
+        max: u64,
+    },
     /// A [proxy] entry cannot be used.
     #[error("{source}")]
     Policy {
@@ -45,11 +55,5 @@ pub enum ServeError {
     Client {
         /// reqwest's error.
         source: reqwest::Error,
-    },
-    /// The server stopped with an I/O error.
-    #[error("the server stopped: {source}")]
-    Serve {
-        /// The I/O error.
-        source: std::io::Error,
     },
 }

@@ -6,14 +6,17 @@
 //! [`ProxyPolicy`]; this module only moves bytes: it streams request bodies upstream under the
 //! size cap, resolves names itself and refuses forbidden addresses before connecting, follows
 //! redirects hop by hop, and streams answers back; a body it stops reading is read to its end
-//! in the background so the client can read the refusal.
+//! in the background so the client can read the refusal. Clients that hold connections without
+//! asking anything meet a header-read timeout, a keep-alive timeout and a cap on connections.
 
 mod access_log;
 mod app_headers;
 mod body;
 mod config_file;
+mod connections;
 mod error;
 mod guard;
+mod header_timeout;
 mod host_check;
 mod linger;
 mod proxy;
@@ -53,11 +56,10 @@ pub struct ServeArgs {
 /// Runs the server until SIGINT or SIGTERM, then drains open requests (for a bounded time).
 pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
     let config = config_file::load(args.config.as_deref())?;
-    let policy = ProxyPolicy::new(config).map_err(|source| ServeError::Policy { source })?;
+    let policy = ProxyPolicy::new(config.proxy).map_err(|source| ServeError::Policy { source })?;
     let guard = guard::LoopbackGuard::from_env();
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|source| ServeError::Bind { addr: args.listen, source })?;
+    let listener =
+        connections::bind(args.listen).map_err(|source| ServeError::Bind { addr: args.listen, source })?;
     let local = listener.local_addr().map_err(|source| ServeError::Bind { addr: args.listen, source })?;
     let state = Arc::new(state::AppState::new(policy, guard, local)?);
 
@@ -73,7 +75,8 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
         .with_state(state.clone());
 
     announce(&args, local, &state);
-    shutdown::serve_until_signal(listener, app).await.map_err(|source| ServeError::Serve { source })
+    shutdown::serve_until_signal(listener, app, config.serve).await;
+    Ok(())
 }
 
 fn announce(args: &ServeArgs, local: SocketAddr, state: &state::AppState) {

@@ -6,38 +6,35 @@
 
 use std::time::Duration;
 
-use std::future::IntoFuture;
-
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+
+use super::config_file::ConnectionLimits;
+use super::connections;
 
 /// How long open requests may continue after a shutdown signal.
 pub const DRAIN: Duration = Duration::from_secs(10);
 
 /// Serves `app` until a signal, then drains for at most [`DRAIN`].
-pub async fn serve_until_signal(listener: TcpListener, app: Router) -> std::io::Result<()> {
+pub async fn serve_until_signal(listener: TcpListener, app: Router, limits: ConnectionLimits) {
     let (signalled_tx, mut signalled_rx) = watch::channel(false);
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let stop = async move {
         let signal = wait_for_signal().await;
         eprintln!(
             "waybill serve: {signal} received, finishing open requests (at most {} s)",
             DRAIN.as_secs()
         );
         let _ = signalled_tx.send(true);
-    });
+    };
     let drain_deadline = async move {
         let _ = signalled_rx.wait_for(|signalled| *signalled).await;
         tokio::time::sleep(DRAIN).await;
     };
     tokio::select! {
-        result = server.into_future() => {
-            eprintln!("waybill serve: stopped");
-            result
-        }
+        () = connections::serve(listener, app, limits, stop) => eprintln!("waybill serve: stopped"),
         () = drain_deadline => {
             eprintln!("waybill serve: stopped with requests still open after {} s", DRAIN.as_secs());
-            Ok(())
         }
     }
 }

@@ -30,11 +30,16 @@ struct Log {
     changed: Condvar,
 }
 
+/// Changes to the app folder, made once its usual files are written (links, say).
+pub type PrepareDist = Box<dyn FnOnce(&Path) + Send>;
+
 /// What [`Server::launch`] changes from [`Server::start`].
 #[derive(Default)]
 pub struct Launch {
-    /// Runs on the app folder once its usual files are written (to add links, say).
-    pub prepare_dist: Option<Box<dyn FnOnce(&Path) + Send>>,
+    /// Runs on the app folder before the server starts.
+    pub prepare_dist: Option<PrepareDist>,
+    /// The server's limit on open files, to see what it does when it runs out of them.
+    pub max_open_files: Option<u32>,
 }
 
 /// A running `waybill serve`, with the loopback guard on.
@@ -67,7 +72,16 @@ impl Server {
         if let Some(prepare) = launch.prepare_dist {
             prepare(&dist);
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_waybill"))
+        let mut command = match launch.max_open_files {
+            // prlimit (util-linux) rather than setrlimit in pre_exec: no unsafe code in the tests.
+            Some(limit) => {
+                let mut c = Command::new("prlimit");
+                c.arg(format!("--nofile={limit}:{limit}")).arg(env!("CARGO_BIN_EXE_waybill"));
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_waybill")),
+        };
+        let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
             .arg(&dist)
             .arg("--config")
