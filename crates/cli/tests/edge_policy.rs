@@ -314,6 +314,7 @@ async fn the_app_is_served_from_dist() {
     let r = client().get(edge.url("/")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    policy::assert_app_page_is_locked_down(r.headers());
     assert_eq!(r.text().await.unwrap(), index);
     let wasm = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../dist"))
         .unwrap()

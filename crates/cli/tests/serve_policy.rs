@@ -313,8 +313,10 @@ async fn the_loopback_guard_refuses_dns_for_names_outside_etc_hosts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_app_is_served_on_the_same_origin() {
     let (server, _up) = fixture("").await;
-    let index = get(&server, "/").await.text().await.unwrap();
-    assert!(index.contains("waybill test app"), "{index}");
+    let index = get(&server, "/").await;
+    policy::assert_app_page_is_locked_down(index.headers());
+    let index = index.text().await.unwrap();
+    assert_eq!(index, support::APP_INDEX);
     let missing = get(&server, "/no-such-asset.svg").await;
     assert_eq!(missing.status(), 404, "a missing asset is not answered with index.html");
     let wasm = get(&server, "/app.wasm").await;

@@ -42,6 +42,10 @@ pub struct Launch {
     pub max_open_files: Option<u32>,
 }
 
+/// The test app's `index.html`: an inline loader, as Trunk writes one.
+pub const APP_INDEX: &str =
+    "<!doctype html><title>waybill test app</title><script type=\"module\">import('/app.js');</script>";
+
 /// A running `waybill serve`, with the loopback guard on.
 pub struct Server {
     child: Child,
@@ -67,7 +71,7 @@ impl Server {
         std::fs::write(dir.path().join("waybill.toml"), config).unwrap();
         let dist = dir.path().join("dist");
         std::fs::create_dir(&dist).unwrap();
-        std::fs::write(dist.join("index.html"), "<!doctype html><title>waybill test app</title>").unwrap();
+        std::fs::write(dist.join("index.html"), APP_INDEX).unwrap();
         std::fs::write(dist.join("app.wasm"), b"\0asm\x01\0\0\0").unwrap();
         if let Some(prepare) = launch.prepare_dist {
             prepare(&dist);

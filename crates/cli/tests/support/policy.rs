@@ -203,3 +203,17 @@ pub async fn assert_hostile_upstream_is_contained(url: impl Fn(&str) -> String, 
     assert_eq!(r.headers()["content-security-policy"], "sandbox");
     assert!(r.headers().get("content-disposition").is_none());
 }
+
+/// The app's page: a CSP that allows no inline script but one loader by hash (Trunk writes
+/// exactly one, and so does the test app), no eval but WebAssembly's, no framing; no sniffing.
+pub fn assert_app_page_is_locked_down(headers: &HeaderMap) {
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert_eq!(csp.matches("'sha256-").count(), 1, "{csp}");
+    for directive in
+        ["script-src 'self' 'wasm-unsafe-eval' 'sha256-", "frame-ancestors 'none'", "object-src 'none'"]
+    {
+        assert!(csp.contains(directive), "{directive}: {csp}");
+    }
+    assert!(!csp.contains("'unsafe-eval'") && !csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+}
