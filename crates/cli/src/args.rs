@@ -13,6 +13,10 @@ pub struct NetworkArgs {
     /// Repeatable
     #[arg(long, value_name = "HOST")]
     pub plain_http: Vec<String>,
+    /// Give up on a request when the registry sends nothing for this many seconds (it is then
+    /// sent again, or an upload resumes, as long as retries are left)
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
 }
 
 /// Credentials for the (destination) registry.

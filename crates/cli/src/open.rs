@@ -4,6 +4,7 @@ use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use waybill_core::reference::Reference;
+use waybill_core::registry::client::Sleep;
 use waybill_core::registry::{Client, Credentials};
 
 use crate::failure::Failure;
@@ -30,9 +31,12 @@ pub fn open(
     let base = format!("{}://{host}", scheme_for(host, plain_http));
     let clock: Rc<dyn Fn() -> u64> =
         Rc::new(|| SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()));
+    // The core's retry rule says how long to wait; tokio's timer waits.
+    let sleep: Sleep = Rc::new(|duration| Box::pin(tokio::time::sleep(duration)));
     let client = Client::new(transport.clone(), &base)
         .map_err(|e| Failure::error(e.to_string()))?
         .with_credentials(credentials)
-        .with_clock(clock);
+        .with_clock(clock)
+        .with_sleep(sleep);
     Ok(Opened { reference, client })
 }

@@ -35,19 +35,25 @@ impl ChunkBytes for Chunk {
 pub struct NativeTransport {
     client: reqwest::Client,
     plain_http: Arc<Vec<String>>,
+    timeout: Duration,
 }
 
+/// The longest wait for a connection, whatever `--timeout` says: a registry that cannot be
+/// reached in 30 s is not coming.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl NativeTransport {
-    /// A transport allowing plain HTTP to loopback and to the listed `host` or `host:port`s.
-    pub fn new(plain_http: Vec<String>) -> Result<NativeTransport, String> {
+    /// A transport allowing plain HTTP to loopback and to the listed `host` or `host:port`s, that
+    /// gives up on a connection silent for `timeout` (waiting for an answer or within a body).
+    pub fn new(plain_http: Vec<String>, timeout: Duration) -> Result<NativeTransport, String> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(30))
-            .read_timeout(Duration::from_secs(300))
+            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+            .read_timeout(timeout)
             .user_agent(concat!("waybill/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot set up the HTTP client: {}", describe(&e)))?;
-        Ok(NativeTransport { client, plain_http: Arc::new(plain_http) })
+        Ok(NativeTransport { client, plain_http: Arc::new(plain_http), timeout })
     }
 
     /// Whether plain HTTP may be used for `url`.
@@ -83,13 +89,16 @@ pub fn scheme_for(host: &str, listed: &[String]) -> &'static str {
 
 /// A response body read chunk by chunk.
 #[derive(Debug)]
-pub struct NativeBody(reqwest::Response);
+pub struct NativeBody {
+    response: reqwest::Response,
+    timeout: Duration,
+}
 
 impl ResponseBody for NativeBody {
     async fn chunk(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
-        match self.0.chunk().await {
+        match self.response.chunk().await {
             Ok(chunk) => Ok(chunk.map(|b| b.to_vec())),
-            Err(e) => Err(TransportError::new(kind_of(&e), describe(&e))),
+            Err(e) => Err(transport_error(&e, self.timeout)),
         }
     }
 }
@@ -129,15 +138,26 @@ impl Transport for NativeTransport {
             Body::Bytes(bytes) => builder.body(bytes),
             Body::Chunk(Chunk(bytes)) => builder.body(bytes),
         };
-        let response = builder.send().await.map_err(|e| TransportError::new(kind_of(&e), describe(&e)))?;
+        let response = builder.send().await.map_err(|e| transport_error(&e, self.timeout))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
             .iter()
             .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        Ok(Response { status, headers, body: NativeBody(response) })
+        Ok(Response { status, headers, body: NativeBody { response, timeout: self.timeout } })
     }
+}
+
+/// A failure below HTTP; a timeout says how long was waited, and how to wait longer.
+fn transport_error(e: &reqwest::Error, timeout: Duration) -> TransportError {
+    let kind = kind_of(e);
+    let message = if kind == TransportErrorKind::Timeout {
+        format!("no answer within {} s (--timeout): {}", timeout.as_secs(), describe(e))
+    } else {
+        describe(e)
+    };
+    TransportError::new(kind, message)
 }
 
 fn kind_of(e: &reqwest::Error) -> TransportErrorKind {

@@ -7,6 +7,8 @@ pub mod push;
 pub mod tags;
 pub mod verify;
 
+use std::time::Duration;
+
 use crate::args::NetworkArgs;
 use crate::failure::Failure;
 use crate::transport::NativeTransport;
@@ -22,7 +24,8 @@ pub struct Context {
 impl Context {
     /// The HTTP client for these network options.
     pub fn new(network: &NetworkArgs) -> Result<Context, Failure> {
-        let transport = NativeTransport::new(network.plain_http.clone()).map_err(Failure::error)?;
+        let timeout = Duration::from_secs(network.timeout);
+        let transport = NativeTransport::new(network.plain_http.clone(), timeout).map_err(Failure::error)?;
         Ok(Context { transport, plain_http: network.plain_http.clone() })
     }
 }

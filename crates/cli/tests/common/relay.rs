@@ -1,15 +1,32 @@
 //! A tiny HTTP/1.1 relay on 127.0.0.1 that sits between `waybill` and a REAL registry, records
-//! the request lines it forwards, and can break one connection at a chosen PATCH — the network
-//! fault a resumable upload has to survive. It answers nothing itself: every response comes from
-//! the registry behind it.
+//! the request lines it sees (and when), and injects the network faults a transfer has to survive
+//! or report: a connection broken at a chosen PATCH, an error or a `429 Retry-After` answered in
+//! the registry's place, a request that is never answered. Every other response comes from the
+//! registry behind it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::Instant;
 
-/// Which fault to inject, once.
+/// Which requests a fault applies to: a method, and a piece their path must contain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Requests {
+    /// `PATCH`, `PUT`, …
+    pub method: &'static str,
+    /// e.g. `/blobs/uploads/` (a blob upload's requests) or `/manifests/`.
+    pub path: &'static str,
+}
+
+impl Requests {
+    fn match_line(&self, method: &str, target: &str) -> bool {
+        method == self.method && target.contains(self.path)
+    }
+}
+
+/// Which fault to inject.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
     /// Forward everything.
@@ -20,6 +37,38 @@ pub enum Fault {
     /// At the n-th PATCH: forward it, let the registry answer, and close the connection instead
     /// of relaying the answer. The registry has the chunk; the client does not know.
     DropPatchResponse(usize),
+    /// To the first `times` requests that match: read the request, forward nothing, and answer
+    /// `status` (with `Retry-After: <seconds>` when given) in the registry's place, keeping the
+    /// connection. The registry never sees those requests.
+    Answer {
+        /// Which requests.
+        to: Requests,
+        /// How many of them (`usize::MAX`: all).
+        times: usize,
+        /// The status answered.
+        status: u16,
+        /// The `Retry-After` sent with it.
+        retry_after: Option<u64>,
+    },
+    /// To the first `times` requests that match: read the request, forward nothing, and never
+    /// answer; the connection stays open until the client gives up on it.
+    Stall {
+        /// Which requests.
+        to: Requests,
+        /// How many of them (`usize::MAX`: all).
+        times: usize,
+    },
+}
+
+/// One request the relay saw.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    /// When its header block had arrived.
+    pub at: Instant,
+    /// Its request line without the HTTP version, e.g. `PATCH /v2/a/blobs/uploads/x`.
+    pub line: String,
+    /// Whether a fault was injected on it.
+    pub faulted: bool,
 }
 
 struct Shared {
@@ -27,7 +76,7 @@ struct Shared {
     fault: Fault,
     patches: AtomicUsize,
     faults: AtomicUsize,
-    requests: Mutex<Vec<String>>,
+    requests: Mutex<Vec<Seen>>,
 }
 
 /// A running relay; it lives as long as the test process.
@@ -79,8 +128,44 @@ impl Relay {
 
     /// Every request line seen, e.g. `PATCH /v2/a/blobs/uploads/x`.
     pub fn requests(&self) -> Vec<String> {
+        self.seen().into_iter().map(|seen| seen.line).collect()
+    }
+
+    /// Every request seen, in order of arrival, with its time.
+    pub fn seen(&self) -> Vec<Seen> {
         self.shared.requests.lock().expect("requests").clone()
     }
+}
+
+impl Shared {
+    /// Whether this request gets an `Answer` or `Stall` fault (counting it if so).
+    fn injects(&self, method: &str, target: &str) -> bool {
+        let (to, times) = match self.fault {
+            Fault::Answer { to, times, .. } | Fault::Stall { to, times } => (to, times),
+            _ => return false,
+        };
+        to.match_line(method, target)
+            && self
+                .faults
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < times).then_some(n + 1))
+                .is_ok()
+    }
+}
+
+/// The answer of an `Answer` fault: an OCI error body, as a registry would send it.
+fn answer(status: u16, retry_after: Option<u64>) -> Vec<u8> {
+    let (reason, code) = match status {
+        429 => ("Too Many Requests", "TOOMANYREQUESTS"),
+        503 => ("Service Unavailable", "UNAVAILABLE"),
+        _ => ("Injected Failure", "UNKNOWN"),
+    };
+    let body = format!(r#"{{"errors":[{{"code":"{code}","message":"injected by the test relay"}}]}}"#);
+    let retry_after = retry_after.map(|s| format!("Retry-After: {s}\r\n")).unwrap_or_default();
+    format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n{retry_after}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 /// Reads one header block (through the empty line). `None` at a clean end of stream.
@@ -157,13 +242,31 @@ fn relay_connection(client: TcpStream, shared: &Shared) -> std::io::Result<()> {
     while let Some(head) = read_head(&mut client_reader)? {
         let request_line = String::from_utf8_lossy(&head).lines().next().unwrap_or_default().to_owned();
         let method = request_line.split(' ').next().unwrap_or_default().to_owned();
+        let target = request_line.split(' ').nth(1).unwrap_or_default().to_owned();
         let length: u64 = header(&head, "content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-        shared
-            .requests
-            .lock()
-            .expect("requests")
-            .push(request_line.rsplit_once(' ').map_or(request_line.clone(), |(l, _)| l.to_owned()));
+        let at = Instant::now();
+        let line = request_line.rsplit_once(' ').map_or(request_line.clone(), |(l, _)| l.to_owned());
         let patch = if method == "PATCH" { shared.patches.fetch_add(1, Ordering::SeqCst) + 1 } else { 0 };
+        let injected = shared.injects(&method, &target);
+        let dropped = matches!(shared.fault, Fault::DropPatchBeforeForwarding(n) | Fault::DropPatchResponse(n) if n == patch);
+        shared.requests.lock().expect("requests").push(Seen { at, line, faulted: injected || dropped });
+        if injected {
+            // The request is read whole, so the connection stays usable (an answer) or open (a stall).
+            copy_exact(&mut client_reader, &mut std::io::sink(), length)?;
+            match shared.fault {
+                Fault::Answer { status, retry_after, .. } => {
+                    client_writer.write_all(&answer(status, retry_after))?;
+                    client_writer.flush()?;
+                    continue;
+                }
+                _ => {
+                    // Never answer: wait for the client to give up and close.
+                    let _ = std::io::copy(&mut client_reader, &mut std::io::sink());
+                    let _ = upstream_writer.shutdown(Shutdown::Both);
+                    return Ok(());
+                }
+            }
+        }
         if shared.fault == Fault::DropPatchBeforeForwarding(patch) {
             shared.faults.fetch_add(1, Ordering::SeqCst);
             let mut some = vec![0u8; 4096.min(usize::try_from(length).unwrap_or(4096))];

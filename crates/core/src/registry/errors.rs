@@ -220,6 +220,7 @@ impl RegistryError {
             headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_owned())
         };
         let ratelimit_remaining = header("ratelimit-remaining");
+        let retry_after = header("retry-after");
         let mut entries = serde_json::from_slice::<ErrorBody>(body).map(|b| b.errors).unwrap_or_default();
         let (code, message, detail) = if entries.is_empty() {
             (
@@ -234,7 +235,13 @@ impl RegistryError {
             (code, message, first.detail)
         };
         let html = entries.is_empty() && code.is_none() && looks_like_html(body);
-        let hint = hint(status, code.as_deref(), &message, html, ratelimit_remaining.as_deref());
+        let mut hint = hint(status, code.as_deref(), &message, html, ratelimit_remaining.as_deref());
+        if let Some(value) = retry_after {
+            // Seconds, or an HTTP-date: either way the user learns when to run the command again.
+            let when = if value.bytes().all(|b| b.is_ascii_digit()) { format!("{value} s") } else { value };
+            let asked = format!("the registry asks to retry after {when} (Retry-After)");
+            hint = if hint.is_empty() { asked } else { format!("{hint}; {asked}") };
+        }
         RegistryError {
             method,
             url: url.to_owned(),
@@ -512,6 +519,11 @@ mod tests {
         );
         assert_eq!(e.ratelimit_remaining.as_deref(), Some("0;w=21600"));
         assert!(e.hint.contains("ratelimit-remaining: 0;w=21600"), "{}", e.hint);
+        // A Retry-After the retry rule did not wait out tells the user when to come back.
+        let e = parse(429, &[("Retry-After", "3600")], "");
+        assert!(e.hint.ends_with("; the registry asks to retry after 3600 s (Retry-After)"), "{}", e.hint);
+        let e = parse(503, &[("Retry-After", "Sun, 06 Nov 1994 08:49:37 GMT")], "");
+        assert!(e.hint.ends_with("after Sun, 06 Nov 1994 08:49:37 GMT (Retry-After)"), "{}", e.hint);
     }
 
     #[test]

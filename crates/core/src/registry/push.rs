@@ -183,6 +183,9 @@ where
             if !resumable || failures > MAX_CHUNK_FAILURES {
                 return Err(failure);
             }
+            // A registry that just dropped a connection or failed is given the retry rule's
+            // backoff before it is asked how much it holds.
+            self.pause(self.retry_rule().backoff(failures)).await;
             let held = match self.upload_status(repository, session).await {
                 Ok(held) => held,
                 Err(status) => {
