@@ -41,6 +41,29 @@ impl LoginArgs {
     }
 }
 
+/// Credentials for the source registry of a copy or a mirror.
+#[derive(clap::Args, Debug)]
+pub struct SourceLoginArgs {
+    /// Username for the source registry (default: none, or the destination's on the same host)
+    #[arg(long, env = "WAYBILL_SRC_USERNAME", value_name = "USER")]
+    pub src_username: Option<String>,
+    /// Read the source registry's password from stdin; otherwise it comes from
+    /// WAYBILL_SRC_PASSWORD
+    #[arg(long)]
+    pub src_password_stdin: bool,
+}
+
+impl SourceLoginArgs {
+    /// Where these credentials come from.
+    pub fn source(&self) -> CredentialSource {
+        CredentialSource {
+            username: self.src_username.clone(),
+            password_stdin: self.src_password_stdin,
+            password_env: "WAYBILL_SRC_PASSWORD",
+        }
+    }
+}
+
 /// Which platforms of an index to work on.
 #[derive(clap::Args, Debug)]
 pub struct PlatformArgs {

@@ -41,6 +41,9 @@ enum Command {
     Copy(commands::copy::CopyArgs),
     /// Push an image from an archive file (docker save, docker-archive:, oci-archive:)
     Push(commands::push::PushArgs),
+    /// Mirror a repository's tags (filtered) into another, foreign layers refused per tag unless
+    /// allowed; companions (signatures, referrers) travel along
+    Sync(commands::sync::SyncArgs),
     /// List every tag of a repository, following the registry's pages
     Tags(commands::tags::TagsArgs),
     /// Serve the app and its registry proxy on one origin (default http://127.0.0.1:8080)
@@ -77,6 +80,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Verify(args) => commands::verify::run(args).await,
             Command::Copy(args) => commands::copy::run(args).await,
             Command::Push(args) => commands::push::run(args).await,
+            Command::Sync(args) => commands::sync::run(args).await,
             Command::Tags(args) => commands::tags::run(args).await,
             Command::Serve(args) => serve::run(args).await.map_err(|e| Failure::error(e.to_string())),
         }

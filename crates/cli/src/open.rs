@@ -7,6 +7,9 @@ use waybill_core::reference::Reference;
 use waybill_core::registry::client::Sleep;
 use waybill_core::registry::{Client, Credentials};
 
+use crate::args::{LoginArgs, SourceLoginArgs};
+use crate::commands::Context;
+use crate::credentials::one_stdin;
 use crate::failure::Failure;
 use crate::transport::{NativeTransport, scheme_for};
 
@@ -39,4 +42,28 @@ pub fn open(
         .with_clock(clock)
         .with_sleep(sleep);
     Ok(Opened { reference, client })
+}
+
+/// Opens a source and a destination (images or repositories). The destination's credentials
+/// serve the source too when both are on the same host and the source has none of its own.
+pub fn open_pair(
+    source: &str,
+    destination: &str,
+    src_login: &SourceLoginArgs,
+    dst_login: &LoginArgs,
+    context: &Context,
+) -> Result<(Opened, Opened), Failure> {
+    let (src_login, dst_login) = (src_login.source(), dst_login.source());
+    one_stdin(&[&src_login, &dst_login])?;
+    let dst_credentials = dst_login.resolve()?;
+    let mut src_credentials = src_login.resolve()?;
+    let dst = open(destination, &context.transport, &context.plain_http, dst_credentials.clone())?;
+    if src_credentials.is_none() {
+        let src_host = Reference::parse(source).map(|r| r.api_host().to_owned()).unwrap_or_default();
+        if src_host == dst.reference.api_host() {
+            src_credentials = dst_credentials;
+        }
+    }
+    let src = open(source, &context.transport, &context.plain_http, src_credentials)?;
+    Ok((src, dst))
 }

@@ -8,10 +8,9 @@ use waybill_core::registry::{CopyEvent, CopyOptions, CopyReport, ImageAt, copy};
 use waybill_core::size::human;
 
 use super::Context;
-use crate::args::{LoginArgs, NetworkArgs, PlatformArgs, parse_size};
-use crate::credentials::{CredentialSource, one_stdin};
+use crate::args::{LoginArgs, NetworkArgs, PlatformArgs, SourceLoginArgs, parse_size};
 use crate::failure::Outcome;
-use crate::open::open;
+use crate::open::open_pair;
 use crate::progress::Progress;
 
 /// Arguments of `waybill copy`.
@@ -39,37 +38,14 @@ pub struct CopyArgs {
     login: LoginArgs,
     #[command(flatten)]
     network: NetworkArgs,
-    /// Username for the source registry (default: none, or the destination's on the same host)
-    #[arg(long, env = "WAYBILL_SRC_USERNAME", value_name = "USER")]
-    src_username: Option<String>,
-    /// Read the source registry's password from stdin; otherwise it comes from
-    /// WAYBILL_SRC_PASSWORD
-    #[arg(long)]
-    src_password_stdin: bool,
+    #[command(flatten)]
+    src_login: SourceLoginArgs,
 }
 
 /// Runs `waybill copy`; exit 3 if the foreign-layer policy refuses the image.
 pub async fn run(args: CopyArgs) -> Outcome {
     let context = &Context::new(&args.network)?;
-    let src_login = CredentialSource {
-        username: args.src_username.clone(),
-        password_stdin: args.src_password_stdin,
-        password_env: "WAYBILL_SRC_PASSWORD",
-    };
-    let dst_login = args.login.source();
-    one_stdin(&[&src_login, &dst_login])?;
-    let dst_credentials = dst_login.resolve()?;
-    let mut src_credentials = src_login.resolve()?;
-    let dst = open(&args.destination, &context.transport, &context.plain_http, dst_credentials.clone())?;
-    if src_credentials.is_none() {
-        let src_host = waybill_core::reference::Reference::parse(&args.source)
-            .map(|r| r.api_host().to_owned())
-            .unwrap_or_default();
-        if src_host == dst.reference.api_host() {
-            src_credentials = dst_credentials;
-        }
-    }
-    let src = open(&args.source, &context.transport, &context.plain_http, src_credentials)?;
+    let (src, dst) = open_pair(&args.source, &args.destination, &args.src_login, &args.login, context)?;
     let chunk = ChunkPolicy::for_host(dst.reference.api_host(), args.chunk_size);
     let options = CopyOptions {
         allow_foreign_layers: args.allow_foreign_layers,

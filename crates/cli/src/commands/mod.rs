@@ -4,6 +4,7 @@ pub mod archive;
 pub mod copy;
 pub mod inspect;
 pub mod push;
+pub mod sync;
 pub mod tags;
 pub mod verify;
 

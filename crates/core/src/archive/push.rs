@@ -287,6 +287,7 @@ where
         media_type: pushed.top.media_type().to_owned(),
         blobs: outcomes,
         manifests,
+        platforms: Vec::new(),
         warnings,
     })
 }

@@ -128,6 +128,9 @@ pub struct CopyReport {
     pub blobs: Vec<(Digest, u64, BlobOutcome)>,
     /// Every manifest pushed, in push order (none when the destination already had it).
     pub manifests: Vec<Digest>,
+    /// The platforms of the images copied (`os/arch[/variant]`), none for a single image.
+    #[serde(default)]
+    pub platforms: Vec<String>,
     /// The policy's warnings (layers some registries refuse).
     pub warnings: Vec<String>,
 }
@@ -181,6 +184,12 @@ where
     let top = fetch_document(src.client, src.repository, src.reference).await?;
     let images = resolve_images(src.client, src.repository, src.reference, &top, &options.platforms).await?;
     let kept: Vec<Digest> = images.iter().map(|i| i.document.digest().clone()).collect();
+    // Attestation manifests are no platform (they stand as unknown/unknown in the index).
+    let platforms: Vec<String> = images
+        .iter()
+        .filter_map(|i| i.platform.as_ref().map(ToString::to_string))
+        .filter(|p| !p.starts_with("unknown/"))
+        .collect();
     // A whole index is pushed as it is, its images first; several platforms of it under a new
     // index of only them (the source index lists images the destination will not have). With one
     // platform picked out of an index, that image's manifest becomes the tag's manifest.
@@ -241,6 +250,7 @@ where
             media_type: pushed_top.media_type().to_owned(),
             blobs,
             manifests: Vec::new(),
+            platforms,
             warnings,
         });
     }
@@ -266,6 +276,7 @@ where
         media_type: pushed_top.media_type().to_owned(),
         blobs: outcomes,
         manifests,
+        platforms,
         warnings,
     })
 }
@@ -369,6 +380,7 @@ mod tests {
                 (digest(5), 500000, BlobOutcome::Uploaded),
             ],
             manifests: Vec::new(),
+            platforms: Vec::new(),
             warnings: Vec::new(),
         };
         assert_eq!(

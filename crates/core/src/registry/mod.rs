@@ -20,6 +20,8 @@ pub mod resolve;
 pub mod retry;
 pub(crate) mod rewind;
 pub mod source;
+pub mod sync;
+pub mod tag_filter;
 pub mod tags;
 pub mod upload;
 pub mod verify;

@@ -1,0 +1,286 @@
+//! `waybill sync` against the real distribution and Pulp, skopeo as the independent reader, and a
+//! relay in front of the destination counting what is sent: a source repository of six tags (a
+//! Windows-like image with two foreign layers, a multi-platform index, an attested index, plain
+//! images) whose plain image has a cosign-style signature tag and an OCI artifact with a
+//! `subject`, reachable through the referrers tag schema (distribution 2.8 has no referrers API).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use common::relay::{Fault, Relay};
+use common::{
+    Pulp, Registries, curl, foreign_layers, head_status, sha256, skopeo_raw, unique, waybill, waybill_bin,
+};
+use serde_json::{Value, json};
+
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+/// The source repository and what the tests compare against.
+struct Source {
+    /// `host:port/path`.
+    repo: String,
+    /// The six tags, and the companion tags of `plain`.
+    tags: Vec<&'static str>,
+    companions: Vec<String>,
+}
+
+fn tmp_file(bytes: &[u8]) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("sync-{}", sha256(bytes)));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// Uploads a blob (POST, then PUT with the digest) straight to distribution.
+fn push_blob(base: &str, repo: &str, bytes: &[u8]) -> Value {
+    let head = curl(&[
+        "-s",
+        "-D",
+        "-",
+        "-o",
+        "/dev/null",
+        "-X",
+        "POST",
+        &format!("{base}/v2/{repo}/blobs/uploads/"),
+    ]);
+    let location = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Location: ").or_else(|| l.strip_prefix("location: ")))
+        .expect("upload location")
+        .trim()
+        .to_owned();
+    let location = if location.starts_with("http") { location } else { format!("{base}{location}") };
+    let separator = if location.contains('?') { '&' } else { '?' };
+    let digest = sha256(bytes);
+    let file = tmp_file(bytes);
+    let url = format!("{location}{separator}digest={digest}");
+    let status = curl(&[
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: application/octet-stream",
+        "--data-binary",
+        &format!("@{}", file.display()),
+        &url,
+    ]);
+    assert_eq!(status, "201", "blob upload");
+    json!({ "digest": digest, "size": bytes.len() })
+}
+
+/// PUTs a manifest under `reference` and returns its descriptor.
+fn put_manifest(base: &str, repo: &str, reference: &str, media_type: &str, manifest: &Value) -> Value {
+    let bytes = serde_json::to_vec(manifest).unwrap();
+    let file = tmp_file(&bytes);
+    let status = curl(&[
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-X",
+        "PUT",
+        "-H",
+        &format!("Content-Type: {media_type}"),
+        "--data-binary",
+        &format!("@{}", file.display()),
+        &format!("{base}/v2/{repo}/manifests/{reference}"),
+    ]);
+    assert_eq!(status, "201", "manifest {reference}");
+    json!({ "mediaType": media_type, "digest": sha256(&bytes), "size": bytes.len() })
+}
+
+/// Builds the source repository on the urls-allowing registry, from the seeded fixtures.
+fn source(registries: &Registries) -> Source {
+    let path = unique("mirror-src");
+    let repo = format!("{}/{path}", registries.foreign());
+    let copies: [(&str, &str, &[&str]); 6] = [
+        ("fixtures/origin-story:windows-amd64-1.13.0", "win", &["--allow-foreign-layers"]),
+        ("fixtures/multi:v1", "multi", &["--all-platforms"]),
+        ("fixtures/attested:v1", "attested", &["--all-platforms"]),
+        ("fixtures/plain:v1", "plain", &[]),
+        ("fixtures/plain:v1", "1.0", &[]),
+        ("fixtures/plain:v1", "1.1", &[]),
+    ];
+    for (fixture, tag, flags) in copies {
+        let mut args = vec!["copy"];
+        args.extend_from_slice(flags);
+        let (from, to) = (registries.source(fixture), format!("{repo}:{tag}"));
+        args.extend([from.as_str(), to.as_str()]);
+        waybill(&args, &[]).expect(0);
+    }
+    let base = &registries.foreign_url;
+    let plain = registries.fixture("fixtures/plain:v1")["manifest"].clone();
+    let hex = plain["digest"].as_str().unwrap().trim_start_matches("sha256:").to_owned();
+    // cosign's signature: a manifest under sha256-<hex>.sig.
+    let payload = push_blob(base, &path, br#"{"critical":{"type":"cosign container image signature"}}"#);
+    let config = push_blob(base, &path, b"{}");
+    let empty = |d: &Value| json!({ "mediaType": "application/vnd.oci.empty.v1+json", "digest": d["digest"], "size": 2 });
+    let signature = json!({ "schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": empty(&config),
+        "layers": [{ "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": payload["digest"], "size": payload["size"],
+                     "annotations": { "dev.cosignproject.cosign/signature": "MEUCIQ" } }] });
+    put_manifest(base, &path, &format!("sha256-{hex}.sig"), OCI_MANIFEST, &signature);
+    // An SBOM with a subject, and the referrers tag schema's index naming it.
+    let sbom = push_blob(base, &path, br#"{"spdxVersion":"SPDX-2.3"}"#);
+    let artifact = json!({ "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": "application/spdx+json",
+        "config": empty(&config), "layers": [{ "mediaType": "application/spdx+json", "digest": sbom["digest"], "size": sbom["size"] }],
+        "subject": plain });
+    let digest = sha256(&serde_json::to_vec(&artifact).unwrap());
+    let mut entry = put_manifest(base, &path, &digest, OCI_MANIFEST, &artifact);
+    entry["artifactType"] = json!("application/spdx+json");
+    put_manifest(
+        base,
+        &path,
+        &format!("sha256-{hex}"),
+        OCI_INDEX,
+        &json!({ "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [entry] }),
+    );
+    Source {
+        repo,
+        tags: copies.iter().map(|(_, tag, _)| *tag).collect(),
+        companions: vec![format!("sha256-{hex}"), format!("sha256-{hex}.sig")],
+    }
+}
+
+fn tag_of<'a>(report: &'a Value, tag: &str) -> &'a Value {
+    report["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tag"] == tag)
+        .unwrap_or_else(|| panic!("{tag} in {report}"))
+}
+
+fn uploads(relay: &Relay) -> Vec<String> {
+    relay
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("POST") || r.starts_with("PATCH") || r.starts_with("PUT"))
+        .collect()
+}
+
+#[test]
+fn a_repository_into_pulp_foreign_tags_refused_then_allowed_then_up_to_date() {
+    let (registries, pulp) = (Registries::from_env(), Pulp::from_env());
+    let login = [("WAYBILL_USERNAME", pulp.user.as_str()), ("WAYBILL_PASSWORD", pulp.password.as_str())];
+    let src = source(&registries);
+    let path = unique("mirror-dst");
+    let creds = pulp.creds();
+    let in_pulp = |tag: &str| format!("{}/{path}:{tag}", pulp.host());
+    let sync = |relay: &Relay, flags: &[&str], code: i32| -> Value {
+        let dst = format!("{}/{path}", relay.host());
+        let mut args = vec!["sync", &src.repo, &dst, "--json"];
+        args.extend_from_slice(flags);
+        serde_json::from_str(&waybill(&args, &login).expect(code).stdout).unwrap()
+    };
+
+    // Without the flag: the Windows tag refused and absent, every other tag identical, the
+    // companions along.
+    let report = sync(&Relay::start(&pulp.host(), Fault::None), &[], 3);
+    assert_eq!(report["tags"].as_array().unwrap().len(), 6, "companions are not tags of their own: {report}");
+    assert_eq!(tag_of(&report, "win")["outcome"], "refused");
+    assert!(tag_of(&report, "win")["reason"].as_str().unwrap().contains("2 foreign layer(s)"));
+    assert_eq!(head_status(&format!("{}/v2/{path}/manifests/win", pulp.url), Some(&creds)), "404");
+    for tag in src.tags.iter().filter(|t| **t != "win") {
+        assert_eq!(tag_of(&report, tag)["outcome"], "copied", "{tag}");
+        assert_eq!(
+            skopeo_raw(&in_pulp(tag), Some(&creds)),
+            skopeo_raw(&format!("{}:{tag}", src.repo), None),
+            "{tag}"
+        );
+    }
+    assert_eq!(tag_of(&report, "multi")["platforms"].as_array().unwrap().len(), 3);
+    let companions: Vec<String> =
+        serde_json::from_value(tag_of(&report, "plain")["companions"].clone()).unwrap();
+    assert_eq!(companions.iter().collect::<std::collections::BTreeSet<_>>(), src.companions.iter().collect());
+    for companion in &src.companions {
+        assert_eq!(
+            skopeo_raw(&in_pulp(companion), Some(&creds)),
+            skopeo_raw(&format!("{}:{companion}", src.repo), None)
+        );
+    }
+
+    // With the flag: the Windows tag too, its foreign blobs in Pulp.
+    let report = sync(&Relay::start(&pulp.host(), Fault::None), &["--allow-foreign-layers"], 0);
+    assert_eq!(tag_of(&report, "win")["outcome"], "copied");
+    assert_eq!(skopeo_raw(&in_pulp("win"), Some(&creds)), skopeo_raw(&format!("{}:win", src.repo), None));
+    let foreign = foreign_layers(registries.fixture("fixtures/origin-story:windows-amd64-1.13.0"));
+    assert_eq!(foreign.len(), 2);
+    for digest in &foreign {
+        // Pulp answers for a blob it holds with a redirect to its content app (404 if not).
+        let status = head_status(&format!("{}/v2/{path}/blobs/{digest}", pulp.url), Some(&creds));
+        assert_eq!(status, "302", "{digest} in Pulp");
+    }
+
+    // Again: every tag up to date, and not one upload request.
+    let relay = Relay::start(&pulp.host(), Fault::None);
+    let report = sync(&relay, &["--allow-foreign-layers"], 0);
+    for tag in &src.tags {
+        assert_eq!(tag_of(&report, tag)["outcome"], "up_to_date", "{tag}");
+    }
+    assert_eq!(uploads(&relay), Vec::<String>::new());
+}
+
+#[test]
+fn an_interrupted_sync_continues_and_sends_nothing_twice() {
+    let registries = Registries::from_env();
+    let path = unique("mirror-big");
+    let repo = format!("{}/{path}", registries.foreign());
+    for (fixture, tag) in
+        [("fixtures/big:v1", "big"), ("fixtures/plain:v1", "plain"), ("fixtures/multi:v1", "multi")]
+    {
+        let flag = if tag == "multi" { "--all-platforms" } else { "--chunk-size=8MiB" };
+        waybill(&["copy", flag, &registries.source(fixture), &format!("{repo}:{tag}")], &[]).expect(0);
+    }
+    let relay = Relay::start(&registries.strict(), Fault::None);
+    let dst = format!("{}/{}", relay.host(), unique("mirror-dst"));
+    let mut child = Command::new(waybill_bin())
+        .args(["sync", &repo, &dst, "--jobs", "1", "--chunk-size", "1MiB"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed in the middle of the big layer's chunks: some of it is on the registry, not all.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while relay.patches() < 5 {
+        assert!(child.try_wait().unwrap().is_none(), "the sync ended before it could be interrupted");
+        assert!(std::time::Instant::now() < deadline, "no upload started");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let finished: Vec<String> = uploads(&relay)
+        .into_iter()
+        .filter(|r| r.starts_with("PUT") && r.contains("digest="))
+        .map(|r| r.split("digest=").nth(1).unwrap().split([' ', '&']).next().unwrap().replace("%3A", ":"))
+        .collect();
+
+    assert!(!finished.is_empty(), "the kill came before any blob was complete: {:?}", relay.requests());
+    let again = Relay::start(&registries.strict(), Fault::None);
+    let dst = dst.replace(&relay.host(), &again.host());
+    let run = waybill(&["sync", &repo, &dst, "--jobs", "1", "--json"], &[]).expect(0);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    for tag in ["big", "plain", "multi"] {
+        let outcome = tag_of(&report, tag)["outcome"].as_str().unwrap().to_owned();
+        assert!(outcome == "copied" || outcome == "up_to_date", "{tag}: {outcome}");
+        assert_eq!(
+            skopeo_raw(&format!("{}/{}:{tag}", registries.strict(), dst.split_once('/').unwrap().1), None),
+            skopeo_raw(&format!("{repo}:{tag}"), None)
+        );
+    }
+    let resent: Vec<String> = uploads(&again)
+        .into_iter()
+        .filter(|r| finished.iter().any(|d| r.contains(d.trim_start_matches("sha256:"))))
+        .collect();
+    assert!(
+        resent.is_empty(),
+        "blobs finished before the kill were sent again: {resent:?} (finished: {finished:?})"
+    );
+}

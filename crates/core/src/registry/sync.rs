@@ -1,0 +1,274 @@
+//! Mirroring a repository: every chosen tag copied from one repository to another, as
+//! `skopeo sync` and regsync do, with the foreign-layer policy decided per tag.
+//!
+//! * The tags are listed (every page), filtered by shell patterns, and copied a few at a time.
+//! * A tag the destination already has with the source's digest costs a HEAD on each side and
+//!   nothing else ("up to date"); a copy skips blobs the destination has and mounts blobs within
+//!   one registry, so a rerun after an interruption sends only what had not arrived.
+//! * A tag refused by the policy is reported and the others still go: one Windows tag must not
+//!   stop a nightly mirror of the rest.
+//! * Companions travel with their image: cosign's `sha256-<hex>.sig`/`.att`/`.sbom` tags and the
+//!   OCI referrers tag schema's `sha256-<hex>`, found in the source's tag list by the digest of
+//!   a mirrored tag (they are never chosen on their own).
+
+use futures_util::StreamExt as _;
+use serde::{Deserialize, Serialize};
+
+use super::client::Client;
+use super::copy::{CopyEvent, CopyOptions, ImageAt, copy};
+use super::errors::Error;
+use super::resolve::{ImageError, PlatformChoice};
+use super::source::ChunkBytes;
+use super::tag_filter::{TagFilter, companion_subject};
+use crate::digest::Digest;
+use crate::transport::Transport;
+
+/// A repository in a registry.
+pub struct RepoAt<'a, T: Transport> {
+    /// The registry.
+    pub client: &'a Client<T>,
+    /// The repository path.
+    pub repository: &'a str,
+}
+
+/// How to mirror.
+#[derive(Clone, Debug)]
+pub struct SyncOptions {
+    /// Which tags.
+    pub filter: TagFilter,
+    /// How each tag is copied (its platform choice: every platform, by default).
+    pub copy: CopyOptions,
+    /// Tags copied at the same time.
+    pub jobs: usize,
+    /// Whether companions (signatures, attestations, referrers by tag) travel along.
+    pub companions: bool,
+}
+
+/// What happened to one tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TagOutcome {
+    /// Copied (some or all of its blobs and manifests sent).
+    Copied,
+    /// The destination already had it with the same digest.
+    UpToDate,
+    /// Refused by the foreign-layer policy: nothing of it was sent.
+    Refused,
+    /// Something failed; `reason` says what.
+    Failed,
+}
+
+/// One tag's line in the summary (the `--json` field names are relied on by scripts).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagResult {
+    /// The tag.
+    pub tag: String,
+    /// The digest of the manifest under the tag (the source's), when known.
+    pub digest: Option<Digest>,
+    /// What happened.
+    pub outcome: TagOutcome,
+    /// Why it was refused or failed.
+    pub reason: Option<String>,
+    /// The platforms copied (empty for a single image, or when nothing was read).
+    pub platforms: Vec<String>,
+    /// The companion tags that arrived with it.
+    pub companions: Vec<String>,
+}
+
+/// The whole mirror's summary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    /// The source repository, as the user named it.
+    pub source: String,
+    /// The destination repository.
+    pub destination: String,
+    /// Every chosen tag, in the source's order.
+    pub tags: Vec<TagResult>,
+}
+
+/// Progress of a mirror, for the shells to draw.
+#[derive(Clone, Copy, Debug)]
+pub enum SyncEvent<'a> {
+    /// The tags chosen, of how many listed.
+    Chosen {
+        /// Chosen for mirroring.
+        chosen: usize,
+        /// Listed by the source.
+        listed: usize,
+    },
+    /// A copy's own progress, for one tag.
+    Copy {
+        /// The tag.
+        tag: &'a str,
+        /// What the copy reported.
+        event: CopyEvent<'a>,
+    },
+    /// One tag is finished.
+    TagDone(&'a TagResult),
+}
+
+/// Why a mirror could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The source's tags could not be listed (a missing repository among them).
+    #[error("listing the tags of the source: {0}")]
+    Source(#[source] Error),
+    /// The filters left nothing to mirror.
+    #[error(
+        "no tag of the source matches --include-tags {include:?} without --exclude-tags {exclude:?} \
+         (it has {listed} tags{sample})"
+    )]
+    NothingMatched {
+        /// The include patterns.
+        include: Vec<String>,
+        /// The exclude patterns.
+        exclude: Vec<String>,
+        /// How many tags the source has.
+        listed: usize,
+        /// ", e.g. a, b, c" or empty.
+        sample: String,
+    },
+}
+
+/// Mirrors the chosen tags of `src` into `dst`.
+pub async fn sync<T: Transport>(
+    src: RepoAt<'_, T>,
+    dst: RepoAt<'_, T>,
+    names: (&str, &str),
+    options: &SyncOptions,
+    events: &dyn Fn(SyncEvent<'_>),
+) -> Result<SyncReport, SyncError>
+where
+    T::Chunk: ChunkBytes,
+{
+    let listed = src.client.list_tags(src.repository, None).await.map_err(SyncError::Source)?;
+    let chosen: Vec<&String> =
+        listed.iter().filter(|t| companion_subject(t).is_none() && options.filter.admits(t)).collect();
+    if chosen.is_empty() {
+        let sample: Vec<&str> = listed.iter().take(5).map(String::as_str).collect();
+        return Err(SyncError::NothingMatched {
+            include: options.filter.include.clone(),
+            exclude: options.filter.exclude.clone(),
+            listed: listed.len(),
+            sample: if sample.is_empty() { String::new() } else { format!(", e.g. {}", sample.join(", ")) },
+        });
+    }
+    events(SyncEvent::Chosen { chosen: chosen.len(), listed: listed.len() });
+    let (src, dst, listed) = (&src, &dst, &listed);
+    let mut results: Vec<(usize, TagResult)> = futures_util::stream::iter(chosen.iter().enumerate())
+        .map(|(i, tag)| async move {
+            let mut result = mirror_tag(src, dst, tag, &options.copy, events).await;
+            if options.companions {
+                bring_companions(src, dst, listed, &mut result, events).await;
+            }
+            events(SyncEvent::TagDone(&result));
+            (i, result)
+        })
+        .buffer_unordered(options.jobs.max(1))
+        .collect()
+        .await;
+    results.sort_by_key(|(i, _)| *i);
+    Ok(SyncReport {
+        source: names.0.to_owned(),
+        destination: names.1.to_owned(),
+        tags: results.into_iter().map(|(_, r)| r).collect(),
+    })
+}
+
+async fn mirror_tag<T: Transport>(
+    src: &RepoAt<'_, T>,
+    dst: &RepoAt<'_, T>,
+    tag: &str,
+    options: &CopyOptions,
+    events: &dyn Fn(SyncEvent<'_>),
+) -> TagResult
+where
+    T::Chunk: ChunkBytes,
+{
+    let result = |digest, outcome, reason, platforms| TagResult {
+        tag: tag.to_owned(),
+        digest,
+        outcome,
+        reason,
+        platforms,
+        companions: Vec::new(),
+    };
+    // With every platform, the destination's manifest is the source's, byte for byte: equal
+    // digests on both HEADs mean there is nothing to do. (A cut-down index is a new manifest,
+    // which only the copy can compare.)
+    if options.platforms == PlatformChoice::All {
+        match up_to_date(src, dst, tag).await {
+            Ok(Some(digest)) => return result(Some(digest), TagOutcome::UpToDate, None, Vec::new()),
+            Ok(None) => {}
+            Err(e) => return result(None, TagOutcome::Failed, Some(e.to_string()), Vec::new()),
+        }
+    }
+    let copy_events = |event: CopyEvent<'_>| events(SyncEvent::Copy { tag, event });
+    let copied = copy(
+        ImageAt { client: src.client, repository: src.repository, reference: tag },
+        ImageAt { client: dst.client, repository: dst.repository, reference: tag },
+        options,
+        &copy_events,
+    )
+    .await;
+    match copied {
+        Ok(report) => {
+            let outcome = if report.manifests.is_empty() { TagOutcome::UpToDate } else { TagOutcome::Copied };
+            result(Some(report.digest), outcome, None, report.platforms)
+        }
+        Err(ImageError::Rejected(rejections)) => {
+            // Each layer named once, briefly: the shell says how to allow them, in its own words.
+            let layers: Vec<String> = rejections
+                .iter()
+                .map(|r| format!("{} ({}, {} bytes)", r.digest, r.media_type, r.size))
+                .collect();
+            let reason = format!("{} foreign layer(s): {}", layers.len(), layers.join(", "));
+            result(None, TagOutcome::Refused, Some(reason), Vec::new())
+        }
+        Err(e) => result(None, TagOutcome::Failed, Some(e.to_string()), Vec::new()),
+    }
+}
+
+/// The digest, when the destination's tag already names the source's manifest.
+async fn up_to_date<T: Transport>(
+    src: &RepoAt<'_, T>,
+    dst: &RepoAt<'_, T>,
+    tag: &str,
+) -> Result<Option<Digest>, Error>
+where
+    T::Chunk: ChunkBytes,
+{
+    let Some(source) = src.client.head_manifest(src.repository, tag).await?.and_then(|h| h.digest) else {
+        return Ok(None);
+    };
+    let there = dst.client.head_manifest(dst.repository, tag).await?.and_then(|h| h.digest);
+    Ok((there.as_ref() == Some(&source)).then_some(source))
+}
+
+/// Copies the companion tags of a mirrored tag's digest (every platform, as they are).
+async fn bring_companions<T: Transport>(
+    src: &RepoAt<'_, T>,
+    dst: &RepoAt<'_, T>,
+    listed: &[String],
+    result: &mut TagResult,
+    events: &dyn Fn(SyncEvent<'_>),
+) where
+    T::Chunk: ChunkBytes,
+{
+    let Some(digest) = result.digest.clone() else { return };
+    if !matches!(result.outcome, TagOutcome::Copied | TagOutcome::UpToDate) {
+        return;
+    }
+    let options = CopyOptions { platforms: PlatformChoice::All, ..CopyOptions::default() };
+    for companion in listed.iter().filter(|t| companion_subject(t).as_ref() == Some(&digest)) {
+        let outcome = mirror_tag(src, dst, companion, &options, events).await;
+        match outcome.outcome {
+            TagOutcome::Copied | TagOutcome::UpToDate => result.companions.push(companion.clone()),
+            TagOutcome::Refused | TagOutcome::Failed => {
+                result.outcome = TagOutcome::Failed;
+                let why = outcome.reason.unwrap_or_default();
+                result.reason = Some(format!("its companion {companion} did not arrive: {why}"));
+            }
+        }
+    }
+}
