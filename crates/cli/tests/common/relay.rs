@@ -9,7 +9,7 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Which requests a fault applies to: a method, and a piece their path must contain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +58,16 @@ pub enum Fault {
         /// How many of them (`usize::MAX`: all).
         times: usize,
     },
+    /// To the first `times` requests that match: read the request, hold it for `by`, then
+    /// forward it as usual — a slow network path.
+    Hold {
+        /// Which requests.
+        to: Requests,
+        /// How many of them (`usize::MAX`: all).
+        times: usize,
+        /// How long each is held.
+        by: Duration,
+    },
 }
 
 /// One request the relay saw.
@@ -69,6 +79,9 @@ pub struct Seen {
     pub line: String,
     /// Whether a fault was injected on it.
     pub faulted: bool,
+    /// The registry's status, once its answer has arrived (never for a request the relay
+    /// answered, dropped or stalled itself).
+    pub status: Option<u16>,
 }
 
 struct Shared {
@@ -141,7 +154,9 @@ impl Shared {
     /// Whether this request gets an `Answer` or `Stall` fault (counting it if so).
     fn injects(&self, method: &str, target: &str) -> bool {
         let (to, times) = match self.fault {
-            Fault::Answer { to, times, .. } | Fault::Stall { to, times } => (to, times),
+            Fault::Answer { to, times, .. } | Fault::Stall { to, times } | Fault::Hold { to, times, .. } => {
+                (to, times)
+            }
             _ => return false,
         };
         to.match_line(method, target)
@@ -248,16 +263,31 @@ fn relay_connection(client: TcpStream, shared: &Shared) -> std::io::Result<()> {
         let line = request_line.rsplit_once(' ').map_or(request_line.clone(), |(l, _)| l.to_owned());
         let patch = if method == "PATCH" { shared.patches.fetch_add(1, Ordering::SeqCst) + 1 } else { 0 };
         let injected = shared.injects(&method, &target);
-        let dropped = matches!(shared.fault, Fault::DropPatchBeforeForwarding(n) | Fault::DropPatchResponse(n) if n == patch);
-        shared.requests.lock().expect("requests").push(Seen { at, line, faulted: injected || dropped });
+        let dropped = matches!(
+            shared.fault,
+            Fault::DropPatchBeforeForwarding(n) | Fault::DropPatchResponse(n) if n == patch
+        );
+        let index = {
+            let mut requests = shared.requests.lock().expect("requests");
+            requests.push(Seen { at, line, faulted: injected || dropped, status: None });
+            requests.len() - 1
+        };
+        // A held request's body, read before the wait.
+        let mut held = None;
         if injected {
-            // The request is read whole, so the connection stays usable (an answer) or open (a stall).
-            copy_exact(&mut client_reader, &mut std::io::sink(), length)?;
+            // The request is read whole, so the connection stays usable (an answer, a hold) or
+            // open (a stall).
+            let mut body = Vec::new();
+            copy_exact(&mut client_reader, &mut body, length)?;
             match shared.fault {
                 Fault::Answer { status, retry_after, .. } => {
                     client_writer.write_all(&answer(status, retry_after))?;
                     client_writer.flush()?;
                     continue;
+                }
+                Fault::Hold { by, .. } => {
+                    thread::sleep(by);
+                    held = Some(body);
                 }
                 _ => {
                     // Never answer: wait for the client to give up and close.
@@ -276,7 +306,10 @@ fn relay_connection(client: TcpStream, shared: &Shared) -> std::io::Result<()> {
             return Ok(());
         }
         upstream_writer.write_all(&head)?;
-        copy_exact(&mut client_reader, &mut upstream_writer, length)?;
+        match held {
+            Some(body) => upstream_writer.write_all(&body)?,
+            None => copy_exact(&mut client_reader, &mut upstream_writer, length)?,
+        }
         upstream_writer.flush()?;
 
         let Some(response) = read_head(&mut upstream_reader)? else { return Ok(()) };
@@ -288,6 +321,7 @@ fn relay_connection(client: TcpStream, shared: &Shared) -> std::io::Result<()> {
             let _ = upstream_writer.shutdown(Shutdown::Both);
             return Ok(());
         }
+        shared.requests.lock().expect("requests")[index].status = Some(status);
         client_writer.write_all(&response)?;
         let no_body = method == "HEAD" || status == 204 || status == 304 || (100..200).contains(&status);
         if !no_body {
