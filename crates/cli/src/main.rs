@@ -13,6 +13,7 @@ mod open;
 mod progress;
 mod render;
 mod serve;
+mod tag_summary;
 mod transport;
 
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ enum Command {
     Copy(commands::copy::CopyArgs),
     /// Push an image from an archive file (docker save, docker-archive:, oci-archive:)
     Push(commands::push::PushArgs),
+    /// Push every image and tag of an archive (waybill save, docker save of several, an OCI
+    /// layout with several refs) into a registry
+    Load(commands::load::LoadArgs),
     /// Mirror a repository's tags (filtered) into another, foreign layers refused per tag unless
     /// allowed; companions (signatures, referrers) travel along
     Sync(commands::sync::SyncArgs),
@@ -80,6 +84,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Verify(args) => commands::verify::run(args).await,
             Command::Copy(args) => commands::copy::run(args).await,
             Command::Push(args) => commands::push::run(args).await,
+            Command::Load(args) => commands::load::run(args).await,
             Command::Sync(args) => commands::sync::run(args).await,
             Command::Tags(args) => commands::tags::run(args).await,
             Command::Serve(args) => serve::run(args).await.map_err(|e| Failure::error(e.to_string())),

@@ -147,6 +147,14 @@ pub fn plan_all<'a>(
     if rejections.is_empty() { Ok(Plan { blobs, warnings }) } else { Err(rejections) }
 }
 
+/// A refusal on one line, for summaries of many images (a mirror's, a load's): each layer named
+/// once and briefly; the shell says how to allow them, in its own words.
+pub fn refusal_brief(rejections: &[Rejection]) -> String {
+    let layers: Vec<String> =
+        rejections.iter().map(|r| format!("{} ({}, {} bytes)", r.digest, r.media_type, r.size)).collect();
+    format!("{} foreign layer(s): {}", layers.len(), layers.join(", "))
+}
+
 /// A refusal in words, every rejected layer on a line of its own: the message of the errors that
 /// carry one (`registry::ImageError::Rejected`, `archive::PushError::Rejected`).
 pub fn refusal_text(rejections: &[Rejection]) -> String {

@@ -3,6 +3,7 @@
 pub mod archive;
 pub mod copy;
 pub mod inspect;
+pub mod load;
 pub mod push;
 pub mod sync;
 pub mod tags;

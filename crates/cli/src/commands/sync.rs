@@ -3,15 +3,16 @@
 
 use std::io::IsTerminal as _;
 
-use waybill_core::registry::sync::{RepoAt, SyncEvent, SyncOptions, SyncReport, TagOutcome, TagResult, sync};
+use waybill_core::registry::sync::{RepoAt, SyncEvent, SyncOptions, sync};
 use waybill_core::registry::tag_filter::TagFilter;
 use waybill_core::registry::upload::ChunkPolicy;
 use waybill_core::registry::{CopyOptions, PlatformChoice};
 
 use super::Context;
 use crate::args::{LoginArgs, NetworkArgs, PlatformArgs, SourceLoginArgs, parse_size};
-use crate::failure::{EXIT_ERROR, EXIT_REJECTED, Failure, Outcome};
+use crate::failure::{Failure, Outcome};
 use crate::open::open_pair;
+use crate::tag_summary::{exit_for, outcome_word, table};
 
 /// Arguments of `waybill sync`.
 #[derive(clap::Args, Debug)]
@@ -89,7 +90,9 @@ pub async fn run(args: SyncArgs) -> Outcome {
         SyncEvent::Chosen { chosen, listed } if terminal => {
             eprintln!("mirroring {chosen} of {listed} tags");
         }
-        SyncEvent::TagDone(result) if terminal => eprintln!("{}: {}", result.tag, outcome_word(result)),
+        SyncEvent::TagDone(result) if terminal => {
+            eprintln!("{}: {}", result.tag, outcome_word(result.outcome))
+        }
         _ => {}
     };
     let (src_name, dst_name) = (src.reference.name(), dst.reference.name());
@@ -108,70 +111,5 @@ pub async fn run(args: SyncArgs) -> Outcome {
     } else {
         print!("{}", table(&report));
     }
-    exit_for(&report)
-}
-
-fn exit_for(report: &SyncReport) -> Outcome {
-    let count = |outcome| report.tags.iter().filter(|t| t.outcome == outcome).count();
-    let (failed, refused) = (count(TagOutcome::Failed), count(TagOutcome::Refused));
-    if failed > 0 {
-        return Err(Failure {
-            code: EXIT_ERROR,
-            message: format!("{failed} tag(s) failed; see the summary"),
-        });
-    }
-    if refused > 0 {
-        return Err(Failure {
-            code: EXIT_REJECTED,
-            message: format!(
-                "{refused} tag(s) refused for their foreign layers (nothing of them was sent); mirror them \
-                 with --allow-foreign-layers"
-            ),
-        });
-    }
-    Ok(())
-}
-
-fn outcome_word(result: &TagResult) -> &'static str {
-    match result.outcome {
-        TagOutcome::Copied => "copied",
-        TagOutcome::UpToDate => "up to date",
-        TagOutcome::Refused => "refused",
-        TagOutcome::Failed => "failed",
-    }
-}
-
-/// The summary table: one line per tag, then why each refused or failed tag did not arrive.
-fn table(report: &SyncReport) -> String {
-    let mut out = format!("{} -> {}\n", report.source, report.destination);
-    let width = report.tags.iter().map(|t| t.tag.len()).max().unwrap_or(3).max(3);
-    out.push_str(&format!("{:width$}  {:19}  {:10}  PLATFORMS / WITH IT\n", "TAG", "DIGEST", "OUTCOME"));
-    for t in &report.tags {
-        let digest = t.digest.as_ref().map(|d| d.to_string()).unwrap_or_else(|| "-".into());
-        let short: String = digest.chars().take(19).collect();
-        let mut extra = t.platforms.join(", ");
-        if !t.companions.is_empty() {
-            extra =
-                format!("{extra}{}+ {}", if extra.is_empty() { "" } else { "; " }, t.companions.join(", "));
-        }
-        out.push_str(&format!("{:width$}  {short:19}  {:10}  {extra}\n", t.tag, outcome_word(t)));
-    }
-    for t in report.tags.iter().filter(|t| t.reason.is_some()) {
-        out.push_str(&format!(
-            "{} {}: {}\n",
-            t.tag,
-            outcome_word(t),
-            t.reason.as_deref().unwrap_or_default()
-        ));
-    }
-    let count = |o| report.tags.iter().filter(|t| t.outcome == o).count();
-    out.push_str(&format!(
-        "{} tags: {} copied, {} up to date, {} refused, {} failed\n",
-        report.tags.len(),
-        count(TagOutcome::Copied),
-        count(TagOutcome::UpToDate),
-        count(TagOutcome::Refused),
-        count(TagOutcome::Failed)
-    ));
-    out
+    exit_for(&report.tags, "mirror them")
 }

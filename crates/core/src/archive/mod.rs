@@ -20,6 +20,7 @@ pub mod files;
 pub mod gzip;
 pub mod index;
 pub mod inflate;
+pub mod load;
 pub mod metadata;
 mod model;
 pub mod oci;
@@ -33,6 +34,8 @@ pub mod tar;
 pub mod verify;
 
 pub use error::ArchiveError;
-pub use model::{ArchiveConfig, ArchiveImage, ArchiveLayer, ArchiveManifest, ImageFormat, Presence, Stored};
+pub use model::{
+    ArchiveConfig, ArchiveImage, ArchiveLayer, ArchiveManifest, ImageFormat, Misnamed, Presence, Stored,
+};
 pub use open::{Archive, OpenOptions};
 pub use source::{MAX_READ, RandomAccess, SourceError};

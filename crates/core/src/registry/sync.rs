@@ -21,6 +21,7 @@ use super::resolve::{ImageError, PlatformChoice};
 use super::source::ChunkBytes;
 use super::tag_filter::{TagFilter, companion_subject};
 use crate::digest::Digest;
+use crate::policy;
 use crate::transport::Transport;
 
 /// A repository in a registry.
@@ -217,13 +218,7 @@ where
             result(Some(report.digest), outcome, None, report.platforms)
         }
         Err(ImageError::Rejected(rejections)) => {
-            // Each layer named once, briefly: the shell says how to allow them, in its own words.
-            let layers: Vec<String> = rejections
-                .iter()
-                .map(|r| format!("{} ({}, {} bytes)", r.digest, r.media_type, r.size))
-                .collect();
-            let reason = format!("{} foreign layer(s): {}", layers.len(), layers.join(", "));
-            result(None, TagOutcome::Refused, Some(reason), Vec::new())
+            result(None, TagOutcome::Refused, Some(policy::refusal_brief(&rejections)), Vec::new())
         }
         Err(e) => result(None, TagOutcome::Failed, Some(e.to_string()), Vec::new()),
     }
