@@ -74,6 +74,11 @@ impl Cancel {
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.get()
     }
+
+    /// The signal aborted by [`Cancel::cancel`], for waits that should end with the work.
+    pub fn signal(&self) -> AbortSignal {
+        self.abort.signal()
+    }
 }
 
 /// fetch as a core transport.

@@ -17,6 +17,7 @@ use waybill_core::archive::verify::judge;
 use waybill_core::archive::{Archive, OpenOptions};
 use waybill_core::platform::PlatformSpec;
 use waybill_core::registry::Scope;
+use waybill_core::registry::client::Sleep;
 use waybill_core::registry::upload::ChunkPolicy;
 use waybill_core::registry::{
     Client, CopyEvent, CopyOptions, Credentials, ImageAt, ImageError, PlatformChoice, copy,
@@ -31,7 +32,7 @@ use super::protocol::{
 use crate::browser::fetch::{Cancel, FetchTransport};
 use crate::browser::file_source::FileSource;
 use crate::browser::protocol::{decode, encode};
-use crate::browser::time::unix_seconds;
+use crate::browser::time;
 
 /// The largest upload chunk the browser sends, whatever is asked: under the 100 MB request
 /// bodies Cloudflare accepts, so that pushes work through the Worker as well as `waybill serve`.
@@ -142,12 +143,19 @@ async fn open(state: &State, blob: Option<Blob>, post: &Post) {
     }
 }
 
-/// A registry client for `endpoint` through `transport`.
-fn client(endpoint: &Endpoint, transport: FetchTransport) -> Result<Client<FetchTransport>, String> {
+/// A registry client for `endpoint` through `transport`, retrying as the core's rule says on the
+/// worker's timer; a cancel also ends its waits.
+fn client(
+    endpoint: &Endpoint,
+    transport: FetchTransport,
+    cancel: &Cancel,
+) -> Result<Client<FetchTransport>, String> {
     let base = transport.registry_base(&endpoint.api_host);
     let credentials = endpoint.login.as_ref().map(|l| Credentials::new(&l.username, &l.password));
+    let signal = cancel.signal();
+    let sleep: Sleep = Rc::new(move |duration| time::sleep(duration, Some(signal.clone())));
     Client::new(transport, &base)
-        .map(|c| c.with_credentials(credentials).with_clock(Rc::new(unix_seconds)))
+        .map(|c| c.with_credentials(credentials).with_clock(Rc::new(time::unix_seconds)).with_sleep(sleep))
         .map_err(|e| format!("Waybill cannot address {}: {e}", endpoint.api_host))
 }
 
@@ -179,7 +187,7 @@ async fn push(
         Ok(armed) => armed,
         Err(message) => return failed(message),
     };
-    let client = match client(target, transport) {
+    let client = match client(target, transport, &cancel) {
         Ok(client) => client,
         Err(message) => return failed(message),
     };
@@ -248,7 +256,7 @@ async fn run_copy(
         Ok(armed) => armed,
         Err(message) => return failed(message),
     };
-    let (src, dst) = match (client(source, transport.clone()), client(target, transport)) {
+    let (src, dst) = match (client(source, transport.clone(), &cancel), client(target, transport, &cancel)) {
         (Ok(src), Ok(dst)) => (src, dst),
         (Err(message), _) | (_, Err(message)) => return failed(message),
     };
