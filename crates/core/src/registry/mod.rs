@@ -17,6 +17,7 @@ pub(crate) mod move_blobs;
 pub mod pull;
 pub mod push;
 pub mod resolve;
+pub mod redirect;
 pub mod retry;
 pub(crate) mod rewind;
 pub mod source;
