@@ -120,7 +120,7 @@ async fn read_image<R: RandomAccess>(
         top: None,
         manifests: vec![ArchiveManifest {
             document: None,
-            digest_mismatch: None,
+            misnamed: Vec::new(),
             platform,
             attests: None,
             config: ArchiveConfig {

@@ -113,15 +113,48 @@ impl ArchiveLayer {
     }
 }
 
+/// A manifest or index that its parent (index.json, or an index) names by a digest or a size
+/// its stored bytes do not have. Pushed as stored, an index naming a child wrongly is refused by
+/// the registry half-way (the digest) or pulled by no client (the size).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Misnamed {
+    /// An index above the image manifest, rather than the manifest itself.
+    pub index: bool,
+    /// The digest the parent names.
+    pub named: Digest,
+    /// The size the parent gives.
+    pub named_size: u64,
+    /// What the stored bytes hash to, when that is not `named`.
+    pub hashes_to: Option<Digest>,
+    /// The stored bytes' size.
+    pub size: u64,
+}
+
+impl Misnamed {
+    /// What is wrong, e.g. "the index names this manifest sha256:…, but its bytes hash to
+    /// sha256:…".
+    pub fn describe(&self) -> String {
+        let what = if self.index { "an index above this manifest" } else { "this manifest" };
+        let named = &self.named;
+        match &self.hashes_to {
+            Some(actual) => format!("the index names {what} {named}, but its bytes hash to {actual}"),
+            None => format!(
+                "the index names {what} {named} with size {}, but it is {} bytes",
+                self.named_size, self.size
+            ),
+        }
+    }
+}
+
 /// One image manifest (one platform).
 #[derive(Clone, Debug)]
 pub struct ArchiveManifest {
     /// The manifest as stored (OCI layouts), shared by every entry naming it; `None` for
     /// docker-save, which stores none.
     pub document: Option<Arc<ManifestDocument>>,
-    /// The digest the layout's index (or parent index) names for it, when it differs from the
-    /// digest of the stored bytes: a corrupt or tampered layout (reported by verify).
-    pub digest_mismatch: Option<Digest>,
+    /// Where the layout names it, or an index above it, by a digest or size the stored bytes
+    /// do not have: a corrupt or tampered layout (reported by inspect, failed by verify).
+    pub misnamed: Vec<Misnamed>,
     /// The platform, from the index entry or else the config.
     pub platform: Platform,
     /// For an attestation manifest (BuildKit's SBOM, provenance): the image it describes, from

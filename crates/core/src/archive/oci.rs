@@ -12,7 +12,9 @@ use super::error::ArchiveError;
 use super::files::{MAX_METADATA_SIZE, locate, read_whole};
 use super::index::TarIndex;
 use super::metadata::Metadata;
-use super::model::{ArchiveConfig, ArchiveImage, ArchiveLayer, ArchiveManifest, ImageFormat, Stored};
+use super::model::{
+    ArchiveConfig, ArchiveImage, ArchiveLayer, ArchiveManifest, ImageFormat, Misnamed, Stored,
+};
 use super::reader::Reader;
 use super::source::RandomAccess;
 use crate::digest::Digest;
@@ -90,9 +92,9 @@ pub async fn read_images<R: RandomAccess>(
     let mut walk = Walk { reader, index, metadata };
     let mut images = Vec::new();
     for descriptor in &top.manifests {
-        let (document, digest_mismatch) = walk.document(descriptor, INDEX_JSON).await?;
+        let (document, misnamed) = walk.document(descriptor, INDEX_JSON).await?;
         let mut manifests = Vec::new();
-        walk.collect(descriptor, &document, digest_mismatch, 0, &mut manifests).await?;
+        walk.collect(descriptor, &document, misnamed.into_iter().collect(), 0, &mut manifests).await?;
         let names = [CONTAINERD_NAME, REF_NAME]
             .iter()
             .filter_map(|key| descriptor.annotations.get(*key))
@@ -121,17 +123,27 @@ struct Walk<'a, R> {
 }
 
 impl<R: RandomAccess> Walk<'_, R> {
-    /// Reads the manifest or index a descriptor names. A document whose bytes do not hash to the
-    /// descriptor's digest is returned with the digest it should have had: reported, and refused
-    /// by verify and push.
+    /// Reads the manifest or index a descriptor names. A document whose bytes do not have the
+    /// descriptor's digest or size is returned with what the descriptor says: reported, and
+    /// refused by verify and push.
     async fn document(
         &mut self,
         descriptor: &Descriptor,
         wanted_by: &str,
-    ) -> Result<(Arc<ManifestDocument>, Option<Digest>), ArchiveError> {
+    ) -> Result<(Arc<ManifestDocument>, Option<Misnamed>), ArchiveError> {
         let path = blob_path(&descriptor.digest);
         let stored = self.locate(&path, || format!("{wanted_by} ({})", descriptor.media_type)).await?;
-        self.metadata.document(self.reader, self.index, &stored, descriptor, &path).await
+        let (document, hashes_to) =
+            self.metadata.document(self.reader, self.index, &stored, descriptor, &path).await?;
+        let size = document.bytes().len() as u64;
+        let misnamed = (hashes_to.is_some() || size != descriptor.size).then(|| Misnamed {
+            index: matches!(document.manifest(), Manifest::Index(_)),
+            named: descriptor.digest.clone(),
+            named_size: descriptor.size,
+            hashes_to: hashes_to.map(|_| document.digest().clone()),
+            size,
+        });
+        Ok((document, misnamed))
     }
 
     async fn locate(&self, path: &str, wanted_by: impl FnOnce() -> String) -> Result<Stored, ArchiveError> {
@@ -145,7 +157,7 @@ impl<R: RandomAccess> Walk<'_, R> {
         &mut self,
         descriptor: &Descriptor,
         document: &Arc<ManifestDocument>,
-        digest_mismatch: Option<Digest>,
+        misnamed: Vec<Misnamed>,
         depth: usize,
         out: &mut Vec<ArchiveManifest>,
     ) -> Result<(), ArchiveError> {
@@ -180,7 +192,7 @@ impl<R: RandomAccess> Walk<'_, R> {
                 };
                 out.push(ArchiveManifest {
                     document: Some(Arc::clone(document)),
-                    digest_mismatch,
+                    misnamed,
                     platform,
                     attests: descriptor.attests(),
                     config,
@@ -197,8 +209,9 @@ impl<R: RandomAccess> Walk<'_, R> {
                 }
                 self.metadata.count_entries(child_index.manifests.len())?;
                 for child in &child_index.manifests {
-                    let (child_document, mismatch) = self.document(child, &path).await?;
-                    Box::pin(self.collect(child, &child_document, mismatch, depth + 1, out)).await?;
+                    let (child_document, child_misnamed) = self.document(child, &path).await?;
+                    let below = misnamed.iter().cloned().chain(child_misnamed).collect();
+                    Box::pin(self.collect(child, &child_document, below, depth + 1, out)).await?;
                 }
                 Ok(())
             }

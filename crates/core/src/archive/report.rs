@@ -155,12 +155,10 @@ fn image_report(image: &ArchiveImage) -> ImageReport {
     // With foreign layers allowed the policy refuses nothing and lists what registries will
     // object to (foreign layers without urls, distributable ones with urls).
     let mut warnings = check_policy(image, true).unwrap_or_default();
-    for m in &image.manifests {
-        if let (Some(doc), Some(named)) = (&m.document, &m.digest_mismatch) {
-            warnings.push(format!(
-                "the layout names a manifest {named} whose bytes hash to {}: `waybill verify` fails it",
-                doc.digest()
-            ));
+    for wrong in image.manifests.iter().flat_map(|m| &m.misnamed) {
+        let warning = format!("{}: `waybill verify` fails it", wrong.describe());
+        if !warnings.contains(&warning) {
+            warnings.push(warning);
         }
     }
     for unused in &image.unused_layer_sources {

@@ -306,14 +306,16 @@ pub fn proof(stored: &Stored, facts: &FileFacts, expected: &Digest, size: u64) -
 }
 
 fn check_manifest(m: &ArchiveManifest, facts: &Facts) -> ManifestCheck {
-    let mut problems = Vec::new();
-    if let (Some(document), Some(named)) = (&m.document, &m.digest_mismatch) {
-        problems.push(format!(
-            "the index names this manifest {named}, but its bytes hash to {}: the layout is corrupt or was \
-             edited (fix index.json, or export the image again)",
-            document.digest()
-        ));
-    }
+    let problems = m
+        .misnamed
+        .iter()
+        .map(|wrong| {
+            format!(
+                "{}: the layout is corrupt or was edited (fix index.json, or export the image again)",
+                wrong.describe()
+            )
+        })
+        .collect();
     let mut blobs = vec![check_config(m, facts)];
     blobs.extend(m.layers.iter().map(|layer| check_layer(layer, facts)));
     ManifestCheck {
