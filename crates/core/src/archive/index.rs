@@ -157,6 +157,10 @@ pub async fn build<R: RandomAccess>(
     loop {
         let block = reader.read_at(offset, BLOCK as usize).await.map_err(|e| e.at(offset))?;
         if block.is_empty() && reader.known_len().is_none_or(|len| offset >= len) {
+            if offset == 0 {
+                // Not even one header: an empty file (GNU tar: "does not look like a tar archive").
+                return Err(ArchiveError::Truncated { what: "there is no data in it at all".into() });
+            }
             // The data ends at a header boundary: an archive without the end-of-archive marker
             // (some writers omit it). Anything pending is an extension header with no entry.
             break;

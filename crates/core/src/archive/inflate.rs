@@ -8,6 +8,7 @@
 //! never `decode_from_to`, which decodes every complete block it is handed before returning.
 
 use flate2::{Decompress, FlushDecompress, Status};
+use ruzstd::decoding::errors::FrameDecoderError;
 use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder};
 
 use crate::media::Compression;
@@ -177,14 +178,20 @@ impl Inflater {
                 }
                 let Some(need) = zstd_block_input(input) else {
                     return if at_end {
-                        Err(self.fail("the data ends inside a block header"))
+                        Err(self.fail("the data ends inside a block header (truncated)"))
                     } else {
                         Ok(idle)
                     };
                 };
-                let need = need.map_err(|reason| self.fail(reason))?;
+                let (block, need) = need.map_err(|reason| self.fail(reason))?;
                 if input.len() < need && !at_end {
                     return Ok(idle);
+                }
+                if input.len() < block {
+                    return Err(self.fail(format!(
+                        "the data ends inside a block of {block} bytes, {} of them there (truncated)",
+                        input.len()
+                    )));
                 }
                 let mut source = &input[..need.min(input.len())];
                 let State::Zstd(decoder) = &mut self.state else { return Ok(idle) };
@@ -222,13 +229,17 @@ impl Inflater {
         if input.len() < ZSTD_MAX_FRAME_HEADER && !at_end {
             return Ok(idle);
         }
+        if input.len() < zstd_frame_header_len(input) {
+            return Err(self.fail("the data ends inside a frame header (truncated)"));
+        }
         let mut decoder = FrameDecoder::new();
         decoder.set_max_window_size(MAX_ZSTD_WINDOW);
         let mut source = input;
-        decoder.init(&mut source).map_err(|e| {
-            self.fail(format!(
+        decoder.init(&mut source).map_err(|e| match e {
+            FrameDecoderError::WindowSizeTooBig { .. } => self.fail(format!(
                 "{e} (Waybill accepts zstd windows up to 32 MiB: recompress without --long/--ultra)"
-            ))
+            )),
+            e => self.fail(e.to_string()),
         })?;
         let consumed = input.len() - source.len();
         self.state = State::Zstd(Box::new(decoder));
@@ -236,9 +247,23 @@ impl Inflater {
     }
 }
 
-/// How many input bytes the next zstd block needs (header, body, and a checksum in case it is
-/// the last block): `None` until its 3-byte header is there.
-fn zstd_block_input(input: &[u8]) -> Option<Result<usize, String>> {
+/// The length of the zstd frame header at the start of `input` (magic included), from its
+/// descriptor byte: the window descriptor, dictionary ID and content size it announces.
+fn zstd_frame_header_len(input: &[u8]) -> usize {
+    let Some(&descriptor) = input.get(4) else { return 5 };
+    let single_segment = descriptor & 0x20 != 0;
+    let window = usize::from(!single_segment);
+    let dictionary = [0, 1, 2, 4][usize::from(descriptor & 3)];
+    let content_size = match descriptor >> 6 {
+        0 => usize::from(single_segment),
+        n => 1 << n,
+    };
+    5 + window + dictionary + content_size
+}
+
+/// How many input bytes the next zstd block is (header and body), and how many it needs (with a
+/// checksum in case it is the last block): `None` until its 3-byte header is there.
+fn zstd_block_input(input: &[u8]) -> Option<Result<(usize, usize), String>> {
     let header = input.get(..3)?;
     let raw = u32::from(header[0]) | u32::from(header[1]) << 8 | u32::from(header[2]) << 16;
     let last = raw & 1 == 1;
@@ -253,7 +278,7 @@ fn zstd_block_input(input: &[u8]) -> Option<Result<usize, String>> {
     }
     let need = 3 + body + if last { 4 } else { 0 };
     debug_assert!(need <= ZSTD_MAX_BLOCK_INPUT);
-    Some(Ok(need))
+    Some(Ok((3 + body, need)))
 }
 
 #[cfg(test)]
@@ -328,6 +353,20 @@ mod tests {
             assert_eq!(inflate(Compression::Zstd, &stream, feed).unwrap(), [a.clone(), b.clone()].concat());
         }
         assert!(inflate(Compression::Zstd, &stream[..stream.len() / 2], 4096).is_err());
+    }
+
+    #[test]
+    fn truncated_zstd_says_so() {
+        let stream = ruzstd::encoding::compress_to_vec(
+            &sample(300_000)[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        for cut in [4, 5, 6, 12, stream.len() / 2, stream.len() - 6] {
+            for feed in [1, 4096, stream.len()] {
+                let e = inflate(Compression::Zstd, &stream[..cut], feed).unwrap_err();
+                assert!(e.reason.contains("(truncated)"), "cut at {cut}, fed {feed}: {e}");
+            }
+        }
     }
 
     /// RLE blocks: 4 input bytes make 128 KiB each. Every step must still emit at most STEP.
