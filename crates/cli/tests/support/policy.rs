@@ -167,14 +167,18 @@ pub async fn assert_hostile_upstream_is_contained(url: impl Fn(&str) -> String, 
         assert_eq!(r.status(), 201, "{method}");
         assert_eq!(r.text().await.unwrap(), "0", "{method}");
     }
-    let counted = up.seen_a.matching("/v2/count");
-    assert!(
-        counted
-            .iter()
-            .filter(|s| s.method != "PUT" && s.method != "PATCH")
-            .all(|s| s.headers.get("content-length").is_none()),
-        "a length was forwarded without its body"
-    );
+    // Only the GETs and DELETEs are looked at: other tests POST bodies to the same upstream's
+    // /v2/count (the Worker's tests share one upstream). workerd gives a body-less DELETE (as
+    // it does a PUT or POST) its own `Content-Length: 0`: that one measures the empty body it
+    // sends, so the upstream waits for nothing; the client's `5` must never arrive.
+    let with_length: Vec<_> = up
+        .seen_a
+        .matching("/v2/count")
+        .into_iter()
+        .filter(|s| s.method == "GET" || s.method == "DELETE")
+        .filter(|s| s.headers.get("content-length").is_some_and(|v| v != "0"))
+        .collect();
+    assert!(with_length.is_empty(), "a length was forwarded without its body: {with_length:?}");
 
     // An upstream's page is confined: no sniffing, no script, a download; its own navigation,
     // service-worker scope and CSP are dropped.
