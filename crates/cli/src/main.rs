@@ -45,6 +45,9 @@ enum Command {
     /// Push every image and tag of an archive (waybill save, docker save of several, an OCI
     /// layout with several refs) into a registry
     Load(commands::load::LoadArgs),
+    /// Save tags from registries into one OCI image-layout archive (foreign blobs included when
+    /// allowed), for `waybill load` on the other side of an air gap
+    Save(commands::save::SaveArgs),
     /// Mirror a repository's tags (filtered) into another, foreign layers refused per tag unless
     /// allowed; companions (signatures, referrers) travel along
     Sync(commands::sync::SyncArgs),
@@ -85,6 +88,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Copy(args) => commands::copy::run(args).await,
             Command::Push(args) => commands::push::run(args).await,
             Command::Load(args) => commands::load::run(args).await,
+            Command::Save(args) => commands::save::run(args).await,
             Command::Sync(args) => commands::sync::run(args).await,
             Command::Tags(args) => commands::tags::run(args).await,
             Command::Serve(args) => serve::run(args).await.map_err(|e| Failure::error(e.to_string())),

@@ -5,6 +5,7 @@ pub mod copy;
 pub mod inspect;
 pub mod load;
 pub mod push;
+pub mod save;
 pub mod sync;
 pub mod tags;
 pub mod verify;

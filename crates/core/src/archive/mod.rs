@@ -20,6 +20,7 @@ pub mod files;
 pub mod gzip;
 pub mod index;
 pub mod inflate;
+pub mod layout_writer;
 pub mod load;
 pub mod metadata;
 mod model;
