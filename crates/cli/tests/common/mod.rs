@@ -7,8 +7,13 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod generator;
+pub mod hostile;
 pub mod relay;
+mod rss;
 pub mod tar;
+
+pub use rss::waybill_peak_rss;
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -203,58 +208,6 @@ fn waybill_command(args: &[&str], credentials: &[(&str, &str)]) -> Command {
 /// Runs `waybill` with `args` and `credentials` (see [`waybill_command`]).
 pub fn waybill(args: &[&str], credentials: &[(&str, &str)]) -> Run {
     Run::from(waybill_command(args, credentials).output().expect("run waybill"))
-}
-
-/// Runs `waybill` with `args` and returns what it did and its peak resident set size in bytes.
-///
-/// The figure is the kernel's for this one child (the rusage `wait4` returns), not
-/// `getrusage(RUSAGE_CHILDREN)`, which is the largest of every child the test process ever
-/// waited for, so tests running side by side would see each other's peaks.
-pub fn waybill_peak_rss(args: &[&str]) -> (Run, u64) {
-    use std::io::Read as _;
-    use std::os::unix::process::CommandExt as _;
-    // A regression must fail its test, not take the memory of a machine others share: past 4 GiB
-    // of address space waybill's allocations fail and it aborts (a verify maps about 16 MiB).
-    const ADDRESS_SPACE: libc::rlim_t = 4 << 30;
-    let mut command = waybill_command(args, &[]);
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
-    // SAFETY: the hook runs in the child between fork and exec and calls only setrlimit, which
-    // is async-signal-safe.
-    unsafe {
-        command.pre_exec(|| {
-            let limit = libc::rlimit { rlim_cur: ADDRESS_SPACE, rlim_max: ADDRESS_SPACE };
-            match libc::setrlimit(libc::RLIMIT_AS, &limit) {
-                0 => Ok(()),
-                _ => Err(std::io::Error::last_os_error()),
-            }
-        });
-    }
-    #[allow(clippy::zombie_processes, reason = "reaped by wait4 below, which std's wait cannot replace")]
-    let mut child = command.spawn().expect("run waybill");
-    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            pipe.read_to_end(&mut bytes).expect("read waybill's output");
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
-    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
-    let pid = libc::pid_t::try_from(child.id()).expect("pid");
-    let mut status = 0;
-    // SAFETY: a zeroed rusage is a valid value, and wait4 only writes through the two pointers,
-    // which outlive the call. `child` is never waited for again, so the pid is not reused under it.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(reaped, pid, "wait4: {}", std::io::Error::last_os_error());
-    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
-    let run = Run {
-        code,
-        stdout: stdout.join().expect("stdout reader"),
-        stderr: stderr.join().expect("stderr reader"),
-    };
-    // Linux reports ru_maxrss in KiB.
-    (run, u64::try_from(usage.ru_maxrss).expect("ru_maxrss") * 1024)
 }
 
 /// Runs curl and returns its stdout (it must exit 0 unless `-f` is absent from `args`).
