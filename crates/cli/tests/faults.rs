@@ -225,9 +225,6 @@ fn copy_resumes_after_a_connection_broken_mid_chunk_waiting_first() {
 }
 
 #[test]
-#[ignore = "fails: an archive's ArchiveSource keeps one chunk (KEPT_CHUNKS in \
-            crates/core/src/archive/blob_source.rs) but the upload reads the next one ahead, so the \
-            failed chunk is out of reach; it needs 2, as StreamSource keeps"]
 fn push_resumes_after_a_connection_broken_mid_chunk_waiting_first() {
     let transfer = Transfer::push(Fault::DropPatchBeforeForwarding(2), &[]).succeeded();
     let waited = asked_for_the_range_after(&transfer);

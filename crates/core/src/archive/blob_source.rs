@@ -13,9 +13,11 @@ use crate::digest::{Digest, Verified, Verifier};
 use crate::registry::rewind::{Next, RewindWindow};
 use crate::registry::{BlobSource, ChunkBytes, Error, SourceChunk};
 
-/// Chunks an [`ArchiveSource`] keeps for resending: the last one handed out. A registry that lost
-/// more than that makes the push fail, saying to run it again (docs/archives.md).
-const KEPT_CHUNKS: usize = 1;
+/// Chunks an [`ArchiveSource`] keeps for resending: the one on the wire and the one the upload
+/// reads ahead while it is sent (as `StreamSource` does). With one, a chunk whose connection
+/// broke was already gone when the upload resumed from the registry's `Range`. A registry that
+/// lost more than that makes the push fail, saying to run it again (docs/archives.md).
+const KEPT_CHUNKS: usize = 2;
 
 /// Where a blob's bytes come from, in order.
 #[allow(async_fn_in_trait)] // not Send, like every future in the core
