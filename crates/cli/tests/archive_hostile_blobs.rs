@@ -96,6 +96,21 @@ const NAMES: &[Case] = &[
         expect: Fails("its file name promises sha256:"),
     },
     Case {
+        name: "two-entries-of-one-config-naming-other-layers",
+        build: || {
+            let (layer, diff_id) = small_layer();
+            let (name, config) = config(&[&diff_id], 0);
+            let manifest = json!([
+                {"Config": name, "RepoTags": ["hostile:1"], "Layers": ["layer.tar"]},
+                {"Config": name, "RepoTags": ["hostile:2"], "Layers": ["evil.tar"]},
+            ]);
+            let evil = [entry("evil.sh", b"rm -rf /"), end()].concat();
+            let members = [entry(&name, &config), entry("layer.tar", &layer), entry("evil.tar", &evil)];
+            [members.concat(), entry("manifest.json", manifest.to_string().as_bytes()), end()].concat()
+        },
+        expect: FailsAndRefused(DIFF_ID, "the archive holds 2 images; pick one with --image"),
+    },
+    Case {
         name: "wrong-diff-id",
         build: || docker_image(&small_layer().0, &wrong()),
         expect: Fails(DIFF_ID),

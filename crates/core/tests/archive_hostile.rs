@@ -276,6 +276,35 @@ fn manifest_json_pointing_at_missing_files() {
 }
 
 #[test]
+fn entries_naming_one_config_with_other_layer_files_are_other_images() {
+    // Entries naming one config are one image under several names, unless their layer files
+    // differ: folded in, the second entry's files would never be verified.
+    let (layer, evil) = (layer_tar("good", 1000), layer_tar("evil", 1000));
+    let config = config_json(&[sha256(&layer)], "linux");
+    let manifest = br#"[{"Config":"c.json","RepoTags":["a:1"],"Layers":["a.tar"]},
+        {"Config":"c.json","RepoTags":["a:2"],"Layers":["x/a.tar"]},
+        {"Config":"c.json","RepoTags":["b:1"],"Layers":["evil.tar"]}]"#;
+    let bytes = Tar::new()
+        .file("c.json", &config)
+        .file("a.tar", &layer)
+        .symlink("x/a.tar", "../a.tar")
+        .file("evil.tar", &evil)
+        .file("manifest.json", manifest)
+        .finish();
+    let archive = block_on(Archive::open(bytes, OpenOptions::default())).unwrap();
+    let names: Vec<_> = archive.images().iter().map(|i| i.names.join(" ")).collect();
+    assert_eq!(names, ["a:1 a:2", "b:1"]);
+    let images: Vec<_> = archive.images().iter().collect();
+    let checks = block_on(waybill_core::archive::verify::verify(&archive, &images, &|_, _| {})).unwrap();
+    assert!(checks[0].ok(), "{:?}", checks[0].failures());
+    let failures = checks[1].failures();
+    assert!(
+        failures.len() == 1 && failures[0].contains("but the config's diff_id for this layer is"),
+        "{failures:?}"
+    );
+}
+
+#[test]
 fn metadata_too_large_to_be_real() {
     let big = vec![b' '; 5 << 20];
     let e = open_err(Tar::new().file("manifest.json", &big).finish());

@@ -24,6 +24,8 @@ pub enum Expect {
     Fails(&'static str),
     /// inspect and verify read it (exit 0); push refuses it: exit 1, this in the message.
     PushRefused(&'static str),
+    /// inspect reads it; verify reports the first (exit 1); push refuses it saying the second.
+    FailsAndRefused(&'static str, &'static str),
 }
 
 /// One hostile archive: a name (also its repository's), how to make it, how it must end.
@@ -47,7 +49,9 @@ fn judge(command: &str, expect: Expect, run: &Run, peak: u64) -> Result<(), Stri
     let (code, wanted) = match (expect, command) {
         (Expect::Refused(m), _)
         | (Expect::PushRefused(m), "push")
-        | (Expect::Fails(m), "verify" | "push") => (1, Some(m)),
+        | (Expect::Fails(m), "verify" | "push")
+        | (Expect::FailsAndRefused(m, _), "verify")
+        | (Expect::FailsAndRefused(_, m), "push") => (1, Some(m)),
         _ => (0, None),
     };
     if run.code != code {

@@ -8,7 +8,7 @@ use super::error::ArchiveError;
 use super::index::{self, IndexOptions, TarIndex};
 use super::inflate::{Inflater, sniff};
 use super::metadata::Metadata;
-use super::model::{ArchiveImage, ImageFormat, Stored};
+use super::model::{ArchiveImage, ArchiveLayer, ImageFormat, Stored};
 use super::oci::{self, INDEX_JSON};
 use super::reader::Reader;
 use super::source::{MAX_READ, RandomAccess};
@@ -91,14 +91,19 @@ impl<R: RandomAccess> Archive<R> {
     }
 }
 
-/// Adds docker-save images, folding each into the OCI image with the same config (Docker 25+
-/// describes every image both ways) so that it is listed once, with all its names.
+/// Adds docker-save images, folding each into the image with the same config and the same layer
+/// files (Docker 25+ describes every image both ways; some tools write one entry per tag) so that
+/// it is listed once, with all its names. An entry naming other files for its layers stays an
+/// image of its own, which verify checks: folded, its files would never be read.
 fn merge(images: &mut Vec<ArchiveImage>, saved: Vec<ArchiveImage>) {
     for image in saved {
-        let config = image.manifests.first().map(|m| m.config.descriptor.digest.clone());
-        let twin = images.iter_mut().find(|existing| {
-            existing.manifests.len() == 1
-                && Some(&existing.manifests[0].config.descriptor.digest) == config.as_ref()
+        let Some(manifest) = image.manifests.first() else { continue };
+        let twin = images.iter_mut().find(|existing| match existing.manifests.as_slice() {
+            [other] => {
+                other.config.descriptor.digest == manifest.config.descriptor.digest
+                    && same_files(&other.layers, &manifest.layers)
+            }
+            _ => false,
         });
         match twin {
             Some(twin) => {
@@ -111,6 +116,16 @@ fn merge(images: &mut Vec<ArchiveImage>, saved: Vec<ArchiveImage>) {
             None => images.push(image),
         }
     }
+}
+
+/// Whether two layer lists name the same files (a layer absent from the archive, as a foreign
+/// layer the OCI side leaves out, matches any).
+fn same_files(a: &[ArchiveLayer], b: &[ArchiveLayer]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(a, b)| match (&a.stored, &b.stored) {
+            (Some(a), Some(b)) => a.path == b.path,
+            _ => true,
+        })
 }
 
 impl<R: RandomAccess> Archive<R> {
