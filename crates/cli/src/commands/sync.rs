@@ -37,8 +37,9 @@ pub struct SyncArgs {
     no_referrers: bool,
     #[command(flatten)]
     platforms: PlatformArgs,
-    /// Tags mirrored at the same time
-    #[arg(long, default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Tags mirrored at the same time. Each holds up to --concurrency blobs of about 50 MiB with
+    /// 8 MiB chunks, and two tags sharing a layer both upload it: 1 keeps a mirror under 64 MiB
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: u16,
     /// Blobs of one tag copied at the same time
     #[arg(long, default_value_t = 4, value_name = "N")]
