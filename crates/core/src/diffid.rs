@@ -9,6 +9,11 @@
 //! input is squeezed: memory is bounded by one input chunk, one step and the decoder's window
 //! (zstd windows over 32 MiB are refused). A decoder that may emit all it can decode from a
 //! chunk is not bounded: 8 MiB of zstd RLE blocks decode to 256 GiB.
+//!
+//! The layer explorer reads the tar inside a layer from the same decompression: `update_tapped`
+//! hands each step's output to a [`Tap`] as it is hashed, so a layer is inflated once for both.
+
+use std::ops::ControlFlow;
 
 use crate::archive::inflate::{Inflater, sniff};
 use crate::digest::{Algorithm, Digest, Hasher};
@@ -46,6 +51,10 @@ pub enum DiffIdError {
     },
 }
 
+/// Sees every decompressed piece (at most one step) right after it is hashed. `Break` pauses:
+/// the rest of the chunk is kept, and decompression goes on from there at the next update.
+pub type Tap<'a> = dyn FnMut(&[u8]) -> ControlFlow<()> + 'a;
+
 /// Hashes the output of the decompressor.
 struct HashSink {
     hasher: Hasher,
@@ -75,30 +84,38 @@ struct Inflating {
 }
 
 impl Inflating {
-    fn push(&mut self, chunk: &[u8], sink: &mut HashSink, at_end: bool) -> Result<(), String> {
+    fn push(&mut self, chunk: &[u8], sink: &mut HashSink, tap: &mut Tap, at_end: bool) -> Result<(), String> {
         if self.pending.is_empty() {
             // The usual case, a chunk that starts where the last one was used up: no copy.
-            let used = self.run(chunk, sink, at_end)?;
+            let used = self.run(chunk, sink, tap, at_end)?;
             self.pending.extend_from_slice(&chunk[used..]);
         } else {
             let mut input = std::mem::take(&mut self.pending);
             input.extend_from_slice(chunk);
-            let used = self.run(&input, sink, at_end)?;
+            let used = self.run(&input, sink, tap, at_end)?;
             input.drain(..used);
             self.pending = input;
         }
         Ok(())
     }
 
-    /// Steps through `input` until the decoder is done or needs more; returns the bytes used.
-    fn run(&mut self, input: &[u8], sink: &mut HashSink, at_end: bool) -> Result<usize, String> {
+    /// Steps through `input` until the decoder is done or needs more, or the tap pauses it;
+    /// returns the bytes used.
+    fn run(
+        &mut self,
+        input: &[u8],
+        sink: &mut HashSink,
+        tap: &mut Tap,
+        at_end: bool,
+    ) -> Result<usize, String> {
         let mut used = 0;
         loop {
             self.out.clear();
             let progress = self.inflater.step(&input[used..], at_end, &mut self.out).map_err(|e| e.reason)?;
             sink.take(&self.out);
             used += progress.consumed;
-            if progress.done || (progress.consumed == 0 && progress.produced == 0) {
+            let paused = !self.out.is_empty() && tap(&self.out).is_break();
+            if paused || progress.done || (progress.consumed == 0 && progress.produced == 0) {
                 return Ok(used);
             }
         }
@@ -146,6 +163,11 @@ impl DiffIdHasher {
 
     /// Feeds the next compressed chunk.
     pub fn update(&mut self, chunk: &[u8]) -> Result<(), DiffIdError> {
+        self.update_tapped(chunk, &mut |_| ControlFlow::Continue(()))
+    }
+
+    /// Feeds the next compressed chunk, handing what it decompresses to `tap` as well.
+    pub fn update_tapped(&mut self, chunk: &[u8], tap: &mut Tap) -> Result<(), DiffIdError> {
         if let State::Sniffing(head) = &mut self.state {
             head.extend_from_slice(chunk);
             if head.len() < 4 {
@@ -159,38 +181,55 @@ impl DiffIdHasher {
                 }
                 None => State::Plain,
             };
-            return self.feed(&head, false);
+            return self.feed(&head, tap, false);
         }
-        self.feed(chunk, false)
+        self.feed(chunk, tap, false)
     }
 
-    fn feed(&mut self, chunk: &[u8], at_end: bool) -> Result<(), DiffIdError> {
+    fn feed(&mut self, chunk: &[u8], tap: &mut Tap, at_end: bool) -> Result<(), DiffIdError> {
         let consumed = self.consumed;
         self.consumed += chunk.len() as u64;
         match &mut self.state {
             State::Sniffing(_) => Ok(()),
             State::Plain => {
                 self.sink.take(chunk);
+                if !chunk.is_empty() {
+                    let _ = tap(chunk);
+                }
                 Ok(())
             }
             State::Inflating(inflating) => inflating
-                .push(chunk, &mut self.sink, at_end)
+                .push(chunk, &mut self.sink, tap, at_end)
                 .map_err(|reason| inflating.error(consumed, reason)),
         }
     }
 
     /// Ends the stream and returns the diff ID.
-    pub fn finish(mut self) -> Result<DiffId, DiffIdError> {
+    pub fn finish(self) -> Result<DiffId, DiffIdError> {
+        self.finish_tapped(&mut |_| ControlFlow::Continue(()))
+    }
+
+    /// Ends the stream, handing what is left to decompress to `tap`, and returns the diff ID.
+    /// Everything left is handed over: a pause here ends nothing early.
+    pub fn finish_tapped(mut self, tap: &mut Tap) -> Result<DiffId, DiffIdError> {
         let compression = match &self.state {
             State::Sniffing(head) => {
                 // Under four bytes: too short for any magic, so it is what it is.
                 self.sink.take(head);
+                if !head.is_empty() {
+                    let _ = tap(head);
+                }
                 Compression::None
             }
             State::Plain => Compression::None,
             State::Inflating(inflating) => inflating.inflater.compression(),
         };
-        self.feed(&[], true)?;
+        // A tap that pauses would leave input unread: at the end, it is fed to the last byte.
+        let mut tap_all = |data: &[u8]| {
+            let _ = tap(data);
+            ControlFlow::Continue(())
+        };
+        self.feed(&[], &mut tap_all, true)?;
         Ok(DiffId { uncompressed_size: self.sink.bytes, digest: self.sink.hasher.finalize(), compression })
     }
 }
@@ -249,6 +288,29 @@ mod tests {
             let id = diff_id(&compressed, chunk).unwrap();
             assert_eq!(id.digest, Digest::sha256_of(&data), "chunk {chunk}");
             assert_eq!((id.uncompressed_size, id.compression), (1_000_000, Compression::Gzip));
+        }
+    }
+
+    /// The tap sees exactly the decompressed bytes, for every compression; a tap that pauses after
+    /// every piece loses nothing, since the rest of the chunk waits for the next update.
+    #[test]
+    fn the_tap_sees_the_uncompressed_bytes_and_may_pause() {
+        let data = sample(700_000);
+        for stream in [data.clone(), gzip(&data), zstd(&data)] {
+            for pause in [false, true] {
+                let mut seen = Vec::new();
+                let mut tap = |piece: &[u8]| {
+                    seen.extend_from_slice(piece);
+                    if pause { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+                };
+                let mut h = DiffIdHasher::new();
+                for piece in stream.chunks(50_000) {
+                    h.update_tapped(piece, &mut tap).unwrap();
+                }
+                let id = h.finish_tapped(&mut tap).unwrap();
+                assert_eq!(id.digest, Digest::sha256_of(&data));
+                assert!(seen == data, "pause {pause}: {} bytes seen of {}", seen.len(), data.len());
+            }
         }
     }
 

@@ -11,6 +11,7 @@ pub mod config;
 pub mod diffid;
 pub mod digest;
 mod json;
+pub mod layers;
 pub mod manifest;
 pub mod media;
 pub mod platform;

@@ -80,6 +80,12 @@ pub enum Field {
     Path,
     /// The link target (linkname, GNU long link or PAX `linkpath`).
     LinkPath,
+    /// `mode`.
+    Mode,
+    /// `uid` or `gid`.
+    Owner,
+    /// `mtime`.
+    Mtime,
 }
 
 impl fmt::Display for Field {
@@ -89,6 +95,9 @@ impl fmt::Display for Field {
             Field::Checksum => "checksum",
             Field::Path => "path",
             Field::LinkPath => "link target",
+            Field::Mode => "mode",
+            Field::Owner => "owner",
+            Field::Mtime => "mtime",
         })
     }
 }
@@ -147,6 +156,31 @@ pub fn parse_header(block: &[u8; 512], offset: u64) -> Result<Option<RawHeader>,
         name.to_vec()
     };
     Ok(Some(RawHeader { name, link: cstr(&block[157..257]).to_vec(), size, entry_type }))
+}
+
+/// A header's mode, owner and mtime: the layer explorer lists them, the archive reader never
+/// needs them (so [`parse_header`] leaves them unread, and a garbled one cannot stop an archive).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Attributes {
+    /// Permission bits with setuid, setgid and sticky (type bits some writers add are dropped).
+    pub mode: u32,
+    /// Owner's user ID.
+    pub uid: u64,
+    /// Owner's group ID.
+    pub gid: u64,
+    /// Modification time, seconds since the epoch.
+    pub mtime: u64,
+}
+
+/// The attributes of a header block [`parse_header`] accepted (checksum already checked).
+pub fn parse_attributes(block: &[u8; 512], offset: u64) -> Result<Attributes, HeaderError> {
+    let mode = number(&block[100..108], offset, Field::Mode)?;
+    Ok(Attributes {
+        mode: (mode & 0o7777) as u32,
+        uid: number(&block[108..116], offset, Field::Owner)?,
+        gid: number(&block[116..124], offset, Field::Owner)?,
+        mtime: number(&block[136..148], offset, Field::Mtime)?,
+    })
 }
 
 /// The header checksum as unsigned and as signed byte sums, with the checksum field as spaces.
@@ -276,6 +310,17 @@ mod tests {
     fn plain_header() {
         let h = parse_header(&header("a/b.txt", 1234, b'0'), 0).unwrap().unwrap();
         assert_eq!((h.name.as_slice(), h.size, h.entry_type), (&b"a/b.txt"[..], 1234, EntryType::File));
+    }
+
+    #[test]
+    fn attributes() {
+        let mut b = header("a", 0, b'0');
+        b[100..108].copy_from_slice(b"0104755\0");
+        b[136..148].copy_from_slice(b"14000000000\0");
+        let a = parse_attributes(&b, 0).unwrap();
+        assert_eq!((a.mode, a.uid, a.gid, a.mtime), (0o4755, 0, 0, 0o14000000000));
+        b[108] = b'9';
+        assert!(parse_attributes(&b, 7).unwrap_err().to_string().contains("byte 7 has an unreadable owner"));
     }
 
     #[test]
