@@ -13,7 +13,7 @@ use std::rc::Rc;
 use futures_util::StreamExt;
 use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
-use waybill_core::proxy::{ProxyError, carries_body};
+use waybill_core::proxy::BodyPlan;
 use worker::web_sys::ReadableStream;
 use worker::{ByteStream, Request};
 
@@ -35,21 +35,13 @@ pub enum UpBody {
 }
 
 impl UpBody {
-    /// The client's body of a request with `method`: refused when it declares more than `limit`
-    /// bytes, counted when it declares nothing.
-    pub fn from_request(request: &Request, method: &str, limit: u64) -> Result<UpBody, ProxyError> {
-        if !carries_body(method) {
-            return Ok(UpBody::None);
-        }
-        let Some(stream) = request.inner().body() else { return Ok(UpBody::None) };
-        let declared =
-            request.headers().get("content-length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
-        match declared {
-            Some(declared) if declared > limit => {
-                Err(ProxyError::BodyTooLarge { limit, declared: format!(" ({declared} bytes)") })
-            }
-            Some(_) => Ok(UpBody::Stream(stream)),
-            None => Ok(capped(stream, limit)),
+    /// The client's body, as the core's plan says: none, as it comes, or counted up to the cap.
+    pub fn from_request(request: &Request, plan: BodyPlan) -> UpBody {
+        let Some(stream) = request.inner().body() else { return UpBody::None };
+        match plan {
+            BodyPlan::None => UpBody::None,
+            BodyPlan::Declared => UpBody::Stream(stream),
+            BodyPlan::Counted { limit } => capped(stream, limit),
         }
     }
 

@@ -13,7 +13,7 @@
 //! allowlist holds only loopback literals and the loopback guard refuses anything else.
 
 use waybill_core::proxy::{
-    CorsPolicy, Hops, OriginVerdict, ProxyError, confinement_headers, forward_request_headers,
+    Answer as Decided, AnswerBody, CorsPolicy, Exchange, Next, OriginVerdict, ProxyError, RequestHead, Start,
 };
 use worker::{Headers, Request, Response, ResponseBody};
 
@@ -33,7 +33,7 @@ pub struct Outgoing {
     pub body: UpBody,
 }
 
-/// An answer: the upstream's (headers rewritten) or a refusal.
+/// The Worker's reply: the core's decision, with the upstream's body or the proxy's own.
 pub struct Answer {
     /// Status code.
     pub status: u16,
@@ -44,7 +44,19 @@ pub struct Answer {
 }
 
 impl Answer {
-    /// The policy's refusal as the registry-style JSON error.
+    /// The core's decision as the Worker's reply: `upstream` is the upstream's body, for the
+    /// answers that carry it.
+    pub fn decided(decided: Decided, upstream: Option<ResponseBody>) -> Answer {
+        let body = match (decided.body, upstream) {
+            (AnswerBody::Upstream, Some(body)) => body,
+            (AnswerBody::Json(json), _) => ResponseBody::Body(json.into_bytes()),
+            _ => ResponseBody::Empty,
+        };
+        Answer { status: decided.status, headers: decided.headers, body }
+    }
+
+    /// The proxy's refusal alone, as the registry-style JSON error (the inspect API adds its own
+    /// CORS headers).
     pub fn refusal(error: &ProxyError) -> Answer {
         Answer {
             status: error.status(),
@@ -53,17 +65,10 @@ impl Answer {
         }
     }
 
-    /// A `worker::Response`, with `extra` headers appended, and the headers that keep any answer
-    /// from running as the app (the core's rule).
+    /// A `worker::Response`, with `extra` headers appended.
     pub fn into_response<N: AsRef<str>>(self, extra: impl IntoIterator<Item = (N, String)>) -> Response {
         let headers = Headers::new();
-        let content_type =
-            self.headers.iter().find(|(name, _)| name == "content-type").map(|(_, v)| v.as_str());
-        let confinement: Vec<(String, String)> = confinement_headers(content_type)
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value.to_owned()))
-            .collect();
-        let extra = extra.into_iter().map(|(n, v)| (n.as_ref().to_owned(), v)).chain(confinement);
+        let extra = extra.into_iter().map(|(n, v)| (n.as_ref().to_owned(), v));
         for (name, value) in self.headers.into_iter().chain(extra) {
             // A value the runtime rejects (bytes not allowed in a header) is dropped.
             let _ = headers.append(&name, &value);
@@ -81,75 +86,82 @@ pub fn preflight(request: &Request, verdict: &OriginVerdict) -> worker::Result<R
     Ok(answer.into_response(CorsPolicy::preflight_headers(verdict, private_network)))
 }
 
-/// Handles every request under `/r/`.
+/// Handles every request under `/r/`: the core's exchange decides, this moves the bytes.
 pub async fn handle(state: &State, request: Request) -> worker::Result<Response> {
     let url = request.url()?;
-    let origin = request.headers().get("origin")?;
-    let verdict = state.policy.cors().judge(origin.as_deref(), &url.origin().ascii_serialization());
-    let method = request.inner().method().to_ascii_uppercase();
-
-    if method == "OPTIONS" {
-        return preflight(&request, &verdict);
-    }
-
-    let answer = match &verdict {
-        OriginVerdict::Refused(origin) => {
-            Answer::refusal(&ProxyError::OriginNotAllowed { origin: origin.clone() })
-        }
-        _ => match outgoing(state, &request, method, &url) {
-            Ok(out) => forward(state, out).await.unwrap_or_else(|e| Answer::refusal(&e)),
-            Err(e) => Answer::refusal(&e),
-        },
-    };
-    Ok(answer.into_response(CorsPolicy::response_headers(&verdict)))
-}
-
-fn outgoing(
-    state: &State,
-    request: &Request,
-    method: String,
-    url: &url::Url,
-) -> Result<Outgoing, ProxyError> {
     let path_and_query = match url.query() {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_owned(),
     };
-    let body = UpBody::from_request(request, &method, state.policy.config().max_request_body)?;
-    let headers = request.headers().entries().collect();
-    Ok(Outgoing { method, path_and_query, headers, body })
+    let method = request.inner().method().to_ascii_uppercase();
+    let headers: Vec<(String, String)> = request.headers().entries().collect();
+    let pairs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let serving = url.origin().ascii_serialization();
+    let head = RequestHead {
+        method: &method,
+        path_and_query: &path_and_query,
+        headers: &pairs,
+        serving_origin: &serving,
+    };
+    let start = state.policy.start(&head, &state.realms());
+    let (decided, upstream) = match start {
+        Start::Answer(decided) => (decided, None),
+        Start::Forward(exchange) => {
+            let body = UpBody::from_request(&request, exchange.body());
+            run(state, exchange, &method, body).await
+        }
+    };
+    Ok(Answer::decided(decided, upstream).into_response(Vec::<(String, String)>::new()))
 }
 
-/// Routes, forwards, follows redirects; the answer's body is the upstream's stream, untouched.
-pub async fn forward(state: &State, out: Outgoing) -> Result<Answer, ProxyError> {
-    let target = state.policy.route(&out.method, &out.path_and_query, &state.realms())?;
-    let config = state.policy.config();
-    let headers =
-        forward_request_headers(out.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())), &out.method, true);
-    let mut body = Some(out.body);
-    let mut hops = Hops::start(target, &out.method);
+/// Forwards a request the Worker makes itself (the inspect API's), with the same policy as a
+/// browser's: its decision, and the upstream's body when it carries one.
+pub async fn forward(state: &State, out: Outgoing) -> (Decided, Option<ResponseBody>) {
+    let pairs: Vec<(&str, &str)> = out.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    // No Origin header: the Worker is its own client, same-origin by construction.
+    let head = RequestHead {
+        method: &out.method,
+        path_and_query: &out.path_and_query,
+        headers: &pairs,
+        serving_origin: "",
+    };
+    let start = state.policy.start(&head, &state.realms());
+    match start {
+        Start::Answer(decided) => (decided, None),
+        Start::Forward(exchange) => run(state, exchange, &out.method, out.body).await,
+    }
+}
+
+/// Sends the hops the exchange names; the answer's body is the upstream's stream, untouched.
+async fn run(
+    state: &State,
+    mut exchange: Exchange,
+    method: &str,
+    body: UpBody,
+) -> (Decided, Option<ResponseBody>) {
+    let limit = state.policy.config().max_request_body;
+    let mut body = Some(body);
     loop {
-        let hop_headers: Vec<(String, String)> = headers
-            .iter()
-            .filter(|(name, _)| hops.sends_authorization() || name != "authorization")
-            .cloned()
-            .collect();
+        let hop = exchange.hop();
+        let (url, origin) = (hop.url.clone(), hop.origin.clone());
+        let hop_headers: Vec<(String, String)> =
+            hop.headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect();
         let (js_body, exceeded) = body.take().map_or((None, None), UpBody::into_js);
-        let hop = hops.current();
-        let sent = upstream::send(state, &out.method, &hop.url, &hop.origin, &hop_headers, js_body).await;
+        let sent = upstream::send(state, method, &url, &origin, &hop_headers, js_body).await;
         // A body cut off at the cap may still get an answer (the upstream saw a truncated body and
         // answered that); either way the client gets the refusal.
         if exceeded.is_some_and(|e| e.get()) {
-            return Err(ProxyError::BodyTooLarge { limit: config.max_request_body, declared: String::new() });
+            return (exchange.refuse(&ProxyError::BodyTooLarge { limit, declared: String::new() }), None);
         }
-        let upstream = sent?;
-        let status = upstream.status_code();
-        let location = upstream.headers().get("location").ok().flatten();
-        if hops.follow(&state.policy, status, location.as_deref())? {
-            continue;
-        }
+        let upstream = match sent {
+            Ok(upstream) => upstream,
+            Err(error) => return (exchange.refuse(&error), None),
+        };
         let received: Vec<(String, String)> = upstream.headers().entries().collect();
         let pairs: Vec<(&str, &str)> = received.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        let headers = state.policy.rewrite_response_headers(&hops.current().url, &pairs, &mut state.realms());
-        return Ok(Answer { status, headers, body: upstream.body().clone() });
+        match exchange.on_response(&state.policy, upstream.status_code(), &pairs, &mut state.realms()) {
+            Next::Follow => continue,
+            Next::Answer(decided) => return (decided, Some(upstream.body().clone())),
+        }
     }
 }

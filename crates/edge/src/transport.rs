@@ -92,14 +92,11 @@ impl Transport for EdgeTransport {
             headers: request.headers,
             body,
         };
-        let answer = match proxy::forward(&self.state, out).await {
-            Ok(answer) => answer,
-            Err(refusal) => {
-                let answer = Answer::refusal(&refusal);
-                *self.refusal.borrow_mut() = Some(refusal);
-                answer
-            }
-        };
+        let (decided, upstream) = proxy::forward(&self.state, out).await;
+        if let Some(refusal) = &decided.refusal {
+            *self.refusal.borrow_mut() = Some(refusal.clone());
+        }
+        let answer = Answer::decided(decided, upstream);
         let body = match answer.body {
             WorkerBody::Empty => EdgeBody::Empty,
             WorkerBody::Body(bytes) => EdgeBody::Bytes(bytes),

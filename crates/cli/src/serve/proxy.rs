@@ -1,4 +1,6 @@
-//! The proxy handler: `/r/<host[:port]>/…` in, the upstream's answer (or the policy's refusal) out.
+//! The proxy handler: `/r/<host[:port]>/…` in, the upstream's answer (or the policy's refusal)
+//! out. The core's `Exchange` decides every step; this module owns the sockets, the clock and the
+//! body streams.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,11 +10,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use tokio::sync::oneshot;
-use url::Url;
 
 use waybill_core::proxy::{
-    CorsPolicy, Hops, OriginVerdict, ProxyError, UpstreamOrigin, carries_body, confinement_headers,
-    forward_request_headers,
+    Answer, AnswerBody, BodyPlan, Exchange, Next, ProxyError, RequestHead, Start, UpstreamOrigin,
 };
 
 use super::access_log::RefusalCode;
@@ -20,69 +20,47 @@ use super::body::{RequestBody, ResponseBody};
 use super::state::AppState;
 use super::upstream::classify_error;
 
-/// Handles every request under `/r/`.
+/// Handles every request under `/r/`: the core's exchange decides, this moves the bytes.
 pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    let origin = header_str(request.headers(), &header::ORIGIN).map(str::to_owned);
-    let serving = serving_origin(&state, request.headers());
-    let verdict = state.policy.cors().judge(origin.as_deref(), &serving);
-
-    if request.method() == Method::OPTIONS {
-        let private_network = header_str(request.headers(), "access-control-request-private-network")
-            .is_some_and(|v| v == "true");
-        let mut response = empty(StatusCode::NO_CONTENT);
-        append(response.headers_mut(), CorsPolicy::preflight_headers(&verdict, private_network));
-        return confine(response);
-    }
-
-    let mut response = match &verdict {
-        OriginVerdict::Refused(origin) => refusal(ProxyError::OriginNotAllowed { origin: origin.clone() }),
-        _ => forward(&state, request).await.unwrap_or_else(refusal),
-    };
-    append(response.headers_mut(), CorsPolicy::response_headers(&verdict));
-    confine(response)
-}
-
-/// Adds the headers that keep any answer from running as the app (the core's rule).
-fn confine(mut response: Response) -> Response {
-    let content_type = header_str(response.headers(), &header::CONTENT_TYPE).map(str::to_owned);
-    let confinement = confinement_headers(content_type.as_deref());
-    append(response.headers_mut(), confinement.into_iter().map(|(name, value)| (name, value.to_owned())));
-    response
-}
-
-/// Routes, forwards, follows redirects, and streams the answer back.
-async fn forward(state: &AppState, request: Request) -> Result<Response, ProxyError> {
-    let method = request.method().as_str().to_owned();
-    let path_and_query = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
-    let target = state.policy.route(&method, &path_and_query, &state.realms())?;
-    let config = state.policy.config();
-
     let (parts, body) = request.into_parts();
-    let limit = config.max_request_body;
-    let declared = header_str(&parts.headers, &header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
-    if let Some(declared) = declared.filter(|d| *d > limit) {
-        return Err(ProxyError::BodyTooLarge { limit, declared: format!(" ({declared} bytes)") });
-    }
-    let headers = forward_request_headers(
-        parts.headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
-        &method,
-        true,
-    );
-    let idle = Duration::from_secs(config.idle_timeout_secs);
-    let mut body = carries_body(&method).then(|| RequestBody::new(body, limit, idle));
+    let received: Vec<(&str, &str)> = parts
+        .headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+        .collect();
+    let serving = serving_origin(&state, &parts.headers);
+    let head = RequestHead {
+        method: parts.method.as_str(),
+        path_and_query: parts.uri.path_and_query().map_or("/", |p| p.as_str()),
+        headers: &received,
+        serving_origin: &serving,
+    };
+    let start = state.policy.start(&head, &state.realms());
+    let exchange = match start {
+        Start::Answer(answer) => return respond(answer, None),
+        Start::Forward(exchange) => exchange,
+    };
+    let method = parts.method.clone();
+    forward(&state, exchange, method, body).await
+}
 
-    let mut hops = Hops::start(target, &method);
+/// Sends the hops the exchange names, and streams the answer back.
+async fn forward(state: &AppState, mut exchange: Exchange, method: Method, body: Body) -> Response {
+    let config = state.policy.config();
+    let idle = Duration::from_secs(config.idle_timeout_secs);
+    // The cap is the core's rule; the stream counts it whether or not a length was declared.
+    let mut body =
+        (exchange.body() != BodyPlan::None).then(|| RequestBody::new(body, config.max_request_body, idle));
     loop {
-        let hop = hops.current();
-        state.guard.check_host(&hop.origin.host).map_err(|refusal| ProxyError::UpstreamUnreachable {
-            host: hop.origin.to_string(),
-            reason: refusal.to_string(),
-        })?;
-        let mut builder = state.client.request(parts.method.clone(), hop.url.clone());
-        for (name, value) in
-            headers.iter().filter(|(name, _)| hops.sends_authorization() || name != "authorization")
-        {
-            builder = builder.header(name, value);
+        let hop = exchange.hop();
+        if let Err(refusal) = state.guard.check_host(&hop.origin.host) {
+            let error =
+                ProxyError::UpstreamUnreachable { host: hop.origin.to_string(), reason: refusal.to_string() };
+            return respond(exchange.refuse(&error), None);
+        }
+        let mut builder = state.client.request(method.clone(), hop.url.clone());
+        for (name, value) in &hop.headers {
+            builder = builder.header(*name, *value);
         }
         let finished = match body.take() {
             Some((stream, finished)) => {
@@ -91,13 +69,25 @@ async fn forward(state: &AppState, request: Request) -> Result<Response, ProxyEr
             }
             None => None,
         };
-        let upstream = send(state, builder, finished, &hop.origin).await?;
-
-        let location = header_str(upstream.headers(), &header::LOCATION).map(str::to_owned);
-        if hops.follow(&state.policy, upstream.status().as_u16(), location.as_deref())? {
-            continue;
+        let origin = hop.origin.clone();
+        let upstream = match send(state, builder, finished, &origin).await {
+            Ok(upstream) => upstream,
+            Err(error) => return respond(exchange.refuse(&error), None),
+        };
+        let received: Vec<(&str, &str)> = upstream
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+            .collect();
+        let next =
+            exchange.on_response(&state.policy, upstream.status().as_u16(), &received, &mut state.realms());
+        match next {
+            Next::Follow => continue,
+            Next::Answer(answer) => {
+                let stream = ResponseBody::new(upstream.bytes_stream(), idle);
+                return respond(answer, Some(Body::from_stream(stream)));
+            }
         }
-        return Ok(answer(state, &hops.current().url, upstream, idle));
     }
 }
 
@@ -129,33 +119,19 @@ async fn send(
     }
 }
 
-/// The upstream's answer, headers rewritten by the policy, body streamed.
-fn answer(state: &AppState, url: &Url, upstream: reqwest::Response, idle: Duration) -> Response {
-    let status = upstream.status();
-    let received: Vec<(&str, &str)> = upstream
-        .headers()
-        .iter()
-        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
-        .collect();
-    let headers = state.policy.rewrite_response_headers(url, &received, &mut state.realms());
-    let mut response = Response::new(Body::from_stream(ResponseBody::new(upstream.bytes_stream(), idle)));
-    *response.status_mut() = status;
-    append(response.headers_mut(), headers);
-    response
-}
-
-/// The policy's refusal as the registry-style JSON error.
-fn refusal(error: ProxyError) -> Response {
-    let mut response = Response::new(Body::from(error.to_json()));
-    *response.status_mut() = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY);
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response.extensions_mut().insert(RefusalCode(error.code()));
-    response
-}
-
-fn empty(status: StatusCode) -> Response {
-    let mut response = Response::new(Body::empty());
-    *response.status_mut() = status;
+/// The core's answer as a response: its status and headers, and the upstream's body or its own.
+fn respond(answer: Answer, upstream: Option<Body>) -> Response {
+    let body = match (answer.body, upstream) {
+        (AnswerBody::Upstream, Some(body)) => body,
+        (AnswerBody::Json(json), _) => Body::from(json),
+        _ => Body::empty(),
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    append(response.headers_mut(), answer.headers);
+    if let Some(refusal) = &answer.refusal {
+        response.extensions_mut().insert(RefusalCode(refusal.code()));
+    }
     response
 }
 

@@ -2,23 +2,27 @@
 //!
 //! Browsers cannot talk to registries directly (no CORS headers; preflights refused), so Waybill
 //! ships a proxy with two shells — the native `waybill serve` and the Cloudflare Worker — and one
-//! policy, here. A shell:
+//! policy, here. Each request is an [`Exchange`], a machine the shell feeds
+//! ([`ProxyPolicy::start`] with the request head, [`Exchange::on_response`] with each upstream
+//! answer's head) and that answers "send this hop upstream" or "answer the client with this".
+//! Inside it:
 //!
-//! 1. answers `OPTIONS` preflights itself ([`CorsPolicy::preflight_headers`]), never forwarding
-//!    them, and refuses other requests from origins [`CorsPolicy::judge`] refuses;
-//! 2. turns `/r/<host[:port]>/v2/…` into an upstream URL with [`ProxyPolicy::route`], which
+//! 1. preflights are answered, never forwarded, and pages [`CorsPolicy::judge`] refuses are
+//!    refused;
+//! 2. `/r/<host[:port]>/v2/…` becomes an upstream URL with [`ProxyPolicy::route`], which
 //!    refuses hosts off the allowlist, forbidden literal addresses in any WHATWG spelling,
 //!    `localhost` names, and paths that are neither `/v2/…` nor a known token realm;
-//! 3. resolves names itself where it can and checks every address with
-//!    [`ProxyPolicy::check_resolved`] (the native shell does; the Worker relies on the platform);
-//! 4. forwards only [`forward_request_headers`], streaming the body under
+//! 3. only [`forward_request_headers`] go up, and a body only as [`BodyPlan`] says, under
 //!    [`ProxyConfig::max_request_body`];
-//! 5. follows redirects of GET/HEAD requests with [`ProxyPolicy::redirect`], re-checking each hop
-//!    and dropping `Authorization` once a hop leaves the origin;
-//! 6. passes the answer back with [`ProxyPolicy::rewrite_response_headers`] (cookies and
+//! 4. redirects of GET/HEAD requests are followed hop by hop ([`Hops`]), each re-checked, with
+//!    `Authorization` dropped once a hop leaves the origin;
+//! 5. the answer's headers are made safe ([`ProxyPolicy::rewrite_response_headers`]: cookies and
 //!    origin-wide headers dropped; `Location`, `Link` and token realms rewritten into route form,
-//!    realms learned into [`LearnedRealms`]) plus [`CorsPolicy::response_headers`];
-//! 7. reports refusals as [`ProxyError::to_json`], the registry's own error format.
+//!    realms learned into [`LearnedRealms`]), confined ([`confinement_headers`]) and given CORS;
+//! 6. refusals are [`ProxyError::to_json`], the registry's own error format.
+//!
+//! The shells resolve names (natively, checking every address with
+//! [`ProxyPolicy::check_resolved`]), stream the bodies, and own the timeouts.
 
 mod address;
 mod allowlist;
@@ -27,6 +31,7 @@ mod challenge_realm;
 mod config;
 mod cors;
 mod error;
+mod exchange;
 mod headers;
 mod host;
 mod origin;
@@ -44,6 +49,7 @@ pub use config::{
 };
 pub use cors::{ALLOWED_HEADERS, ALLOWED_METHODS, CorsPolicy, EXPOSED_HEADERS, OriginVerdict};
 pub use error::ProxyError;
+pub use exchange::{Answer, AnswerBody, BodyPlan, Exchange, Hop, Next, RequestHead, Start};
 pub use headers::{FORWARDED_REQUEST_HEADERS, carries_body, confinement_headers, forward_request_headers};
 pub use host::{Authority, Host, HostError};
 pub use origin::{ROUTE_PREFIX, Scheme, UpstreamOrigin};
