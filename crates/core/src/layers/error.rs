@@ -1,0 +1,59 @@
+//! Everything that can stop listing, reading or diffing an image's files, each saying what and
+//! where.
+
+use super::merged::MergeError;
+use super::reader::LayerError;
+use crate::archive::ArchiveError;
+use crate::digest::Digest;
+use crate::registry::{Error, ImageError};
+
+/// Why an image's files could not be explored.
+#[derive(Debug, thiserror::Error)]
+pub enum ExploreError {
+    /// Resolving the image in its registry failed.
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    /// A registry request failed (a layer download, the config).
+    #[error(transparent)]
+    Registry(#[from] Error),
+    /// The archive could not be read.
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    /// A layer's bytes are not a tar Waybill lists, or not the config's.
+    #[error("layer {layer} ({digest}): {source}")]
+    Layer {
+        /// 1-based index.
+        layer: usize,
+        /// The layer's digest.
+        digest: Digest,
+        /// What is wrong.
+        source: LayerError,
+    },
+    /// The merged view outgrew its caps.
+    #[error(transparent)]
+    Merge(#[from] MergeError),
+    /// `--layer N` past the image's layers.
+    #[error("the image has {count} layers: there is no layer {asked} (layers are numbered from 1)")]
+    NoSuchLayer {
+        /// The number asked for.
+        asked: usize,
+        /// How many there are.
+        count: usize,
+    },
+    /// A layer the archive does not hold (a foreign layer `docker save` left out).
+    #[error(
+        "layer {layer} ({digest}) is not in the archive (a foreign layer left out): its files cannot be read"
+    )]
+    LayerMissing {
+        /// 1-based index.
+        layer: usize,
+        /// Its digest.
+        digest: Digest,
+    },
+    /// An archive index with several images and no platform chosen, or none matching.
+    #[error("{0}")]
+    Platform(String),
+    /// The path given to `cat` does not lead to a file.
+    #[error("{0}")]
+    Path(String),
+}
