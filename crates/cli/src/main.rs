@@ -7,8 +7,10 @@ mod archive_arg;
 mod args;
 mod commands;
 mod credentials;
+mod explore;
 mod failure;
 mod file_source;
+mod listing_text;
 mod open;
 mod progress;
 mod render;
@@ -53,6 +55,14 @@ enum Command {
     Sync(commands::sync::SyncArgs),
     /// List every tag of a repository, following the registry's pages
     Tags(commands::tags::TagsArgs),
+    /// List the files of an image (merged, the default) or of one layer, or its layers with their
+    /// history: in a registry or an archive file
+    Ls(commands::ls::LsArgs),
+    /// Write one file of an image (its merged view) to stdout
+    Cat(commands::cat::CatArgs),
+    /// What differs between two images (registry references or archive files): layers, config,
+    /// files
+    Diff(commands::diff::DiffArgs),
     /// Serve the app and its registry proxy on one origin (default http://127.0.0.1:8080)
     Serve(serve::ServeArgs),
 }
@@ -91,6 +101,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Save(args) => commands::save::run(args).await,
             Command::Sync(args) => commands::sync::run(args).await,
             Command::Tags(args) => commands::tags::run(args).await,
+            Command::Ls(args) => commands::ls::run(args).await,
+            Command::Cat(args) => commands::cat::run(args).await,
+            Command::Diff(args) => commands::diff::run(args).await,
             Command::Serve(args) => serve::run(args).await.map_err(|e| Failure::error(e.to_string())),
         }
     })

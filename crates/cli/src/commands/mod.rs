@@ -1,9 +1,12 @@
 //! One module per command.
 
 pub mod archive;
+pub mod cat;
 pub mod copy;
+pub mod diff;
 pub mod inspect;
 pub mod load;
+pub mod ls;
 pub mod push;
 pub mod save;
 pub mod sync;
