@@ -13,11 +13,14 @@ use waybill_core::manifest::{Descriptor, Manifest, ManifestDocument, Platform};
 use waybill_core::platform::PlatformSpec;
 use waybill_core::reference::Reference;
 use waybill_core::registry::{
-    Client, Credentials, Error, ImageError, PlatformChoice, fetch_document, resolve_images,
+    Client, Credentials, ImageError, PlatformChoice, Scope, fetch_document, resolve_images,
 };
 use waybill_core::report::InspectReport;
-use waybill_core::transport::TransportErrorKind;
+use waybill_core::transport::{Method, Request};
 
+use crate::ui::problems::{
+    Problem, ProblemKind, RepositoryKnown, platform_problem, problem, reference_problem,
+};
 use crate::ui::session;
 
 /// Configs larger than this are not image configs worth showing.
@@ -62,55 +65,37 @@ pub struct ImageView {
     pub report: InspectReport,
 }
 
-/// A failure said the way a person understands it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    /// Which kind (drives the page's reaction, e.g. offering a login).
-    pub kind: ProblemKind,
-    /// One line: what happened.
-    pub title: String,
-    /// The details, from the registry or the proxy.
-    pub detail: String,
-    /// What to do.
-    pub hint: String,
-}
-
-/// The kinds of [`Problem`] the page treats differently.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProblemKind {
-    /// The reference does not parse.
-    BadReference,
-    /// The platform does not parse or match.
-    BadPlatform,
-    /// The registry has no such repository or manifest.
-    Unknown,
-    /// Credentials are needed, or the given ones were refused.
-    Unauthorised,
-    /// Too many requests.
-    RateLimited,
-    /// Waybill's proxy refused the request (host not allowed, …).
-    ProxyRefused,
-    /// No answer: the network or the proxy is down.
-    Network,
-    /// Anything else.
-    Other,
+/// A reference as typed or pasted: surrounding blanks, a `http://` or `https://` prefix and a
+/// trailing `/` dropped, as the target form does with a registry (people paste URLs).
+pub fn typed_reference(text: &str) -> &str {
+    let text = text.trim();
+    let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
+    let text = if lower.starts_with("https://") {
+        &text[8..]
+    } else if lower.starts_with("http://") {
+        &text[7..]
+    } else {
+        text
+    };
+    text.trim_end_matches('/')
 }
 
 /// Inspects `reference` (and, for an index, the `platform` entry when one is given).
 pub async fn inspect(reference: &str, platform: &str) -> Result<Inspection, Problem> {
-    let reference = Reference::parse(reference.trim()).map_err(|e| Problem {
-        kind: ProblemKind::BadReference,
-        title: "That is not an image reference".into(),
-        detail: e.to_string(),
-        hint: "Write it as docker pull would take it: alpine, ghcr.io/org/app:1.2, \
-               registry:5000/team/app@sha256:…"
-            .into(),
-    })?;
+    let reference = Reference::parse(typed_reference(reference)).map_err(|e| reference_problem(&e))?;
     let client = client_for(&reference)?;
     let repository = reference.repository();
     let tag_or_digest = reference.reference();
-    let top =
-        fetch_document(&client, repository, &tag_or_digest).await.map_err(|e| problem(&e, &reference))?;
+    let top = match fetch_document(&client, repository, &tag_or_digest).await {
+        Ok(top) => top,
+        Err(e) => {
+            let not_found =
+                matches!(&e, ImageError::Registry(err) if err.registry().is_some_and(|r| r.status == 404));
+            let known =
+                if not_found { repository_known(&client, repository).await } else { RepositoryKnown::Unsure };
+            return Err(problem(&e, &reference, known));
+        }
+    };
     // HEAD does not count against Docker Hub's pull limit; what it says is shown beside the
     // digest Waybill computed, so a registry that disagrees with its own bytes is visible.
     let registry_digest =
@@ -129,7 +114,7 @@ pub async fn inspect(reference: &str, platform: &str) -> Result<Inspection, Prob
         Some(choice) => {
             let resolved = resolve_images(&client, repository, &tag_or_digest, &top, &choice)
                 .await
-                .map_err(|e| problem(&e, &reference))?;
+                .map_err(|e| problem(&e, &reference, RepositoryKnown::Unsure))?;
             match resolved.into_iter().next() {
                 Some(image) => {
                     let config = read_config(&client, repository, &image.image.config).await;
@@ -168,6 +153,19 @@ pub fn verify_job(reference: &Reference, blob: &Descriptor, diff_id: bool, allow
     }
 }
 
+/// Whether `repository` exists, from one page of its tag list: distribution answers the manifest
+/// of a repository it does not know with MANIFEST_UNKNOWN, as it answers a tag it lacks.
+async fn repository_known(client: &Client<FetchTransport>, repository: &str) -> RepositoryKnown {
+    let mut url = client.url(&format!("/v2/{repository}/tags/list"));
+    url.query_pairs_mut().append_pair("n", "1");
+    let request = Request::new(Method::Get, url.as_str()).header("Accept", "application/json");
+    match client.send(request, &Scope::pull(repository)).await.map(|r| r.status) {
+        Ok(200) => RepositoryKnown::Exists,
+        Ok(404) => RepositoryKnown::Missing,
+        _ => RepositoryKnown::Unsure,
+    }
+}
+
 fn client_for(reference: &Reference) -> Result<Client<FetchTransport>, Problem> {
     let transport = FetchTransport::new(&session::proxy_origin());
     let base = transport.registry_base(reference.api_host());
@@ -201,102 +199,6 @@ async fn read_config(
     }
     let parsed = ImageConfig::parse(&bytes).map_err(|e| format!("the config is not an image config: {e}"))?;
     Ok((parsed, bytes))
-}
-
-fn platform_problem(detail: String) -> Problem {
-    Problem {
-        kind: ProblemKind::BadPlatform,
-        title: "No such platform in this index".into(),
-        detail,
-        hint: "Pick one of the platforms the index lists.".into(),
-    }
-}
-
-/// Turns a core error into what a person can act on.
-pub fn problem(error: &ImageError, reference: &Reference) -> Problem {
-    let name = reference.familiar();
-    let registry = reference.registry();
-    let detail = error.to_string();
-    let make = |kind, title: String, hint: String| Problem { kind, title, detail: detail.clone(), hint };
-    match error {
-        ImageError::Platform(e) => platform_problem(e.to_string()),
-        ImageError::Registry(e) => registry_problem(e, &name, registry, make),
-        _ => make(ProblemKind::Other, format!("Waybill cannot show {name}"), String::new()),
-    }
-}
-
-fn registry_problem(
-    error: &Error,
-    name: &str,
-    registry: &str,
-    make: impl Fn(ProblemKind, String, String) -> Problem,
-) -> Problem {
-    if let Error::Transport { source, .. } = error {
-        let title = match source.kind {
-            TransportErrorKind::Cancelled => "Stopped".to_owned(),
-            _ => "No answer: the network or Waybill's proxy is down".to_owned(),
-        };
-        return make(
-            ProblemKind::Network,
-            title,
-            "Check that waybill serve (or the Worker) is still running and that this machine is online, \
-             then try again."
-                .into(),
-        );
-    }
-    let Some(registry_error) = error.registry() else {
-        return make(
-            ProblemKind::Other,
-            format!("{registry} answered something Waybill cannot use"),
-            String::new(),
-        );
-    };
-    let code = registry_error.code.as_deref().unwrap_or_default();
-    if code.starts_with("PROXY_") {
-        return make(
-            ProblemKind::ProxyRefused,
-            format!("Waybill's proxy refused to contact {registry}"),
-            "The proxy only reaches registries it is configured for: add the host to allowed_hosts in \
-             waybill.toml (or the Worker's configuration), then reload."
-                .into(),
-        );
-    }
-    match registry_error.status {
-        401 | 403 => make(
-            ProblemKind::Unauthorised,
-            format!("{registry} wants you to sign in to read {name}"),
-            format!(
-                "Sign in to {registry} below (a password or an access token with pull rights). If you \
-                 already did, the registry refused those credentials or they cannot read this repository."
-            ),
-        ),
-        429 => {
-            let remaining = registry_error
-                .ratelimit_remaining
-                .as_ref()
-                .map(|r| format!(" (ratelimit-remaining: {r})"))
-                .unwrap_or_default();
-            make(
-                ProblemKind::RateLimited,
-                format!("{registry} is rate-limiting pulls{remaining}"),
-                "Wait and try again, or sign in: Docker Hub allows authenticated users more pulls.".into(),
-            )
-        }
-        404 => make(
-            ProblemKind::Unknown,
-            format!("{registry} has no {name}"),
-            match code {
-                "NAME_UNKNOWN" => "The repository does not exist (or is private: try signing in).".into(),
-                _ => "Check the tag or digest; the repository exists but not this manifest.".into(),
-            },
-        ),
-        status if status >= 500 => make(
-            ProblemKind::Other,
-            format!("{registry} failed ({status})"),
-            "The registry had an internal error; try again later.".into(),
-        ),
-        _ => make(ProblemKind::Other, format!("{registry} refused the request"), registry_error.hint.clone()),
-    }
 }
 
 /// Where a pushed image is in Pulp, from Pulp's REST API (read through the proxy, which must
@@ -333,7 +235,7 @@ async fn pulp_get(
     path_and_query: &str,
     login: Option<&Login>,
 ) -> Result<serde_json::Value, String> {
-    use waybill_core::transport::{Method, Request, Transport};
+    use waybill_core::transport::Transport;
     let transport = FetchTransport::new(&session::proxy_origin());
     let url = format!("{}{path_and_query}", transport.registry_base(api_host));
     let mut request = Request::new(Method::Get, url.as_str()).header("Accept", "application/json");

@@ -11,6 +11,7 @@ pub mod app;
 pub mod components;
 pub mod lazy;
 pub mod pages;
+pub mod problems;
 pub mod route;
 pub mod session;
 pub mod transfer;

@@ -149,21 +149,61 @@ test('attestation manifests: shown as attestations of their images, never offere
   assert.deepEqual(errors, []);
 });
 
-test('errors a person understands: unknown manifest, proxy refusal, bad reference', async () => {
-  const { page } = await openPage();
-  await page.goto(inspectUrl(`${reg.host}/fixtures/origin-story:no-such-tag`));
+/** Goes to `ref` and waits for a problem whose headline matches `headline`; returns its parts. */
+async function problemFor(page, ref, headline) {
+  await page.goto(inspectUrl(ref));
+  await page.waitForFunction((source) => new RegExp(source).test(document.querySelector('[data-testid=problem] h2')?.innerText ?? ''),
+    headline.source);
   const problem = page.getByTestId('problem');
-  await problem.waitFor();
-  assert.match(await problem.innerText(), new RegExp(`${reg.host.replace(/[.]/g, '\\.')} has no .*no-such-tag`));
+  return {
+    headline: await problem.locator('h2').innerText(),
+    text: await problem.innerText(),
+    signIn: await page.getByTestId('login').count(),
+  };
+}
 
-  // A host the proxy is not configured for.
-  await page.goto(inspectUrl('203.0.113.7:5000/team/app:1'));
-  await page.waitForFunction(() => /proxy refused/.test(document.querySelector('[data-testid=problem]')?.innerText ?? ''));
-  assert.match(await problem.innerText(), /allowed_hosts/);
+test('errors a person understands: headlines that name the real cause', async () => {
+  const { page, errors } = await openPage();
+  const host = reg.host.replace(/[.]/g, '\\.');
 
-  await page.goto(inspectUrl('UPPER/Case'));
-  await page.waitForFunction(() => /not an image reference/.test(document.querySelector('[data-testid=problem]')?.innerText ?? ''));
+  // The repository exists, the tag does not.
+  let shown = await problemFor(page, `${reg.host}/fixtures/origin-story:no-such-tag`, /has no/);
+  assert.match(shown.headline, new RegExp(`${host} has no .*no-such-tag`));
+  assert.match(shown.text, /exists, but not with this tag/);
+  // The repository does not exist: never "the repository exists" (distribution answers both with
+  // MANIFEST_UNKNOWN; the page asks the tag list).
+  shown = await problemFor(page, `${reg.host}/fixtures/no-such-repository:v1`, /has no repository/);
+  assert.match(shown.headline, new RegExp(`${host} has no repository fixtures/no-such-repository`));
+  assert.doesNotMatch(shown.text, /exists/);
+
+  // A host the proxy is not configured for: its setting named, and no sign-in offered.
+  shown = await problemFor(page, 'registry.example.com/team/app:1', /proxy refused registry\.example\.com/);
+  assert.match(shown.headline, /not a registry it is configured for/);
+  assert.match(shown.text, /allowed_hosts/);
+  assert.equal(shown.signIn, 0, 'no sign-in for a refused host');
+  // A private address: private_hosts, not allowed_hosts.
+  shown = await problemFor(page, '10.20.30.40:5000/team/app:1', /proxy refused 10\.20\.30\.40/);
+  assert.match(shown.headline, /not an address it may reach/);
+  assert.match(shown.text, /private-network address/);
+  assert.match(shown.text, /private_hosts/);
+  assert.doesNotMatch(shown.text, /\ballowed_hosts/);
+  assert.equal(shown.signIn, 0, 'no sign-in for a refused host');
+
+  // A malformed reference says what is wrong in the headline itself.
+  shown = await problemFor(page, 'UPPER/Case', /not an image reference/);
+  assert.match(shown.headline, /must be lowercase/);
   await screenshot(page, 'inspect-error-1280');
+  assert.deepEqual(errors.filter((e) => !/status of 40[34]/.test(e)), []);
+});
+
+test('a pasted https:// or http:// prefix is trimmed', async () => {
+  const image = reg.fixtures.images['fixtures/plain:v1'];
+  const { page, errors } = await openPage();
+  for (const prefix of ['https://', 'http://']) {
+    await page.goto(inspectUrl(` ${prefix}${reg.host}/${image.repository}:${image.tag} `));
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=layer-row]').length === n, image.layers.length);
+  }
+  assert.deepEqual(errors, []);
 });
 
 test('keyboard only: type a reference, Enter, then Tab to Verify all and press it', async () => {

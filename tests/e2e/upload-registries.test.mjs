@@ -2,10 +2,11 @@
 // - an oci-archive written by skopeo (the plain fixture) is chosen with the page's file picker and
 //   pushed to the real Pulp and to the real distribution registry: both serve the manifest the
 //   archive's own index.json names (read with tar, not Waybill), and every blob verifies;
-// - an oci-archive whose foreign blobs skopeo left out: with foreign layers allowed, the push is
-//   refused until "fetch missing foreign layers" is ticked; then the foreign blob is asked for
-//   through the proxy only, without credentials, and the proxy's refusal of that host stops the
-//   push before anything is uploaded;
+// - an oci-archive whose foreign blobs skopeo left out: the first refusal already names the missing
+//   blobs and every way forward (their urls, which the proxy must permit in foreign_layer_hosts; a
+//   registry that holds them, on Copy; waybill save); "Allow and fetch them" then leads straight to
+//   Push, the foreign blob is asked for through the proxy only, without credentials, and the
+//   proxy's refusal of that host stops the push before anything is uploaded;
 // - a docker-archive with one byte of one layer flipped fails verification in the browser: the
 //   page names that layer file with the digest the config promises and the one the bytes have
 //   (computed here by sha256sum), and nothing reaches the registry.
@@ -110,7 +111,7 @@ test('a corrupted layer fails verification, names the layer, and nothing is push
   assert.deepEqual(errors, []);
 });
 
-test('a foreign blob missing from the archive: fetched only when ticked, only through the proxy', async () => {
+test('foreign blobs missing from the archive: the first refusal names them and the ways forward', async () => {
   const image = reg.fixtures.images['fixtures/origin-story:windows-amd64-1.13.0'];
   const archive = ociArchive(reg.host, 'fixtures/origin-story:windows-amd64-1.13.0', path.join(dir, 'origin-oci.tar'), 'origin:oci');
   const { page, errors, proxied } = await openUpload();
@@ -124,14 +125,27 @@ test('a foreign blob missing from the archive: fetched only when ticked, only th
   }
   const repository = `upload-e2e/missing-foreign-${stamp}`;
   await fillTarget(page, 'upload', { registry: strictHost, repository, tag: 'v1' });
-  await page.getByLabel(/^Allow foreign layers/).check();
-  const absent = page.getByTestId('absent-panel');
-  await absent.waitFor();
-  assert.equal(await page.getByTestId('push').count(), 0, 'no Push while the blobs are missing and fetching is off');
-  for (const layer of foreign) assert.ok((await absent.innerText()).includes(layer.digest));
+  // The first panel: refused, and the blobs are not in the archive — with every way forward.
+  const panel = page.getByTestId('rejection-panel');
+  await panel.waitFor();
+  assert.equal(await page.getByTestId('push').count(), 0, 'no Push while refused');
+  const missing = await panel.getByTestId('absent-layer').evaluateAll((li) => li.map((l) => l.dataset.digest));
+  assert.deepEqual(missing.sort(), foreign.map((l) => l.digest).sort(), 'the missing blobs are named');
+  const ways = await panel.getByTestId('absent-ways').innerText();
+  assert.match(ways, /not in this archive/);
+  assert.match(ways, /Fetch them from their urls/);
+  assert.match(ways, /foreign_layer_hosts/);
+  assert.match(ways, /mcr\.microsoft\.com\.invalid/, 'the hosts the proxy must permit');
+  assert.match(ways, /registry that holds them/);
+  assert.equal(await panel.getByRole('link', { name: 'Copy' }).getAttribute('href'), '#/copy');
+  assert.match(ways, /Export the image again.*waybill save/s);
+  await panel.scrollIntoViewIfNeeded();
+  await screenshot(page, 'upload-missing-foreign-first-panel-1280');
   assert.deepEqual(proxied, [], 'nothing sent');
 
-  await page.getByLabel(/^Fetch missing foreign layers/).check();
+  await panel.getByTestId('allow-and-fetch').click();
+  assert.equal(await page.getByLabel(/^Allow foreign layers/).isChecked(), true);
+  assert.equal(await page.getByLabel(/^Fetch missing foreign layers/).isChecked(), true);
   await page.getByTestId('push').click();
   const end = await runEnds(page);
   assert.equal(end.ok, false);

@@ -4,7 +4,10 @@
 
 use std::fmt;
 
+use waybill_core::archive::push::PushError;
 use waybill_core::registry::ImageError;
+
+use crate::remedy::with_remedy;
 
 /// Exit code for any error.
 pub const EXIT_ERROR: u8 = 1;
@@ -36,21 +39,21 @@ impl fmt::Display for Failure {
 impl From<ImageError> for Failure {
     fn from(error: ImageError) -> Failure {
         let code = if matches!(error, ImageError::Rejected(_)) { EXIT_REJECTED } else { EXIT_ERROR };
-        Failure { code, message: error.to_string() }
+        Failure { code, message: with_remedy(error.to_string(), error.remedy()) }
     }
 }
 
 impl From<waybill_core::registry::Error> for Failure {
     fn from(error: waybill_core::registry::Error) -> Failure {
-        Failure::error(error.to_string())
+        Failure::error(with_remedy(error.to_string(), error.remedy()))
     }
 }
 
-impl From<waybill_core::archive::push::PushError> for Failure {
-    fn from(error: waybill_core::archive::push::PushError) -> Failure {
-        use waybill_core::archive::push::PushError;
-        let code = if matches!(error, PushError::Rejected(_)) { EXIT_REJECTED } else { EXIT_ERROR };
-        Failure { code, message: error.to_string() }
+impl From<PushError> for Failure {
+    fn from(error: PushError) -> Failure {
+        let refused = matches!(error, PushError::Rejected(_) | PushError::MarksLost(_));
+        let code = if refused { EXIT_REJECTED } else { EXIT_ERROR };
+        Failure { code, message: with_remedy(error.to_string(), error.remedy()) }
     }
 }
 

@@ -13,6 +13,7 @@ mod file_source;
 mod listing_text;
 mod open;
 mod progress;
+mod remedy;
 mod render;
 mod serve;
 mod tag_summary;

@@ -19,6 +19,7 @@ pub mod policy;
 pub mod proxy;
 pub mod reference;
 pub mod registry;
+pub mod remedy;
 pub mod report;
 pub mod size;
 pub mod transport;

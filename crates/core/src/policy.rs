@@ -15,10 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::digest::Digest;
 use crate::manifest::{Descriptor, ImageManifest};
 use crate::media::{LayerKind, classify};
-
-/// How to allow foreign layers, in every shell's words.
-pub const REMEDY: &str = "pass --allow-foreign-layers (CLI) or tick 'Allow foreign layers' (app) to upload it; \
-     Pulp requires the blob and keeps the urls";
+use crate::remedy::Remedy;
 
 /// Pulp's answer to a manifest with a foreign layer that has no `urls`.
 pub const PULP_FOREIGN_WITHOUT_URLS: &str = "The URL of a foreign layer must be specified";
@@ -66,8 +63,8 @@ pub struct Rejection {
     pub urls: Vec<String>,
     /// Why it is refused.
     pub reason: String,
-    /// How to allow it.
-    pub remedy: String,
+    /// How to allow it; each shell words it ([`Remedy::AllowForeignLayers`]).
+    pub remedy: Remedy,
 }
 
 impl fmt::Display for Rejection {
@@ -76,7 +73,7 @@ impl fmt::Display for Rejection {
         if !self.urls.is_empty() {
             write!(f, "; urls: {}", self.urls.join(", "))?;
         }
-        write!(f, "; to allow it, {}", self.remedy)
+        Ok(())
     }
 }
 
@@ -215,7 +212,7 @@ fn rejection(index: usize, count: usize, d: &Descriptor, kind: LayerKind) -> Rej
              its publisher restricts redistribution, and {urls}",
             index + 1
         ),
-        remedy: REMEDY.to_owned(),
+        remedy: Remedy::AllowForeignLayers,
     }
 }
 
@@ -239,7 +236,9 @@ pub fn pulp_verdict(kind: &LayerKind, allow_foreign_layers: bool) -> PulpVerdict
     let sync = "skipped: Pulp's sync leaves foreign layers out unless the remote's \
                 include_foreign_layers is set, which Pulp's REST API does not expose";
     let push = match (allow_foreign_layers, kind.has_urls) {
-        (false, _) => format!("not uploaded: Waybill refuses the image by default; {REMEDY}"),
+        (false, _) => "not uploaded: Waybill refuses the image unless foreign layers are allowed; allowed, \
+                       the blob is uploaded, which Pulp requires, and the urls are kept"
+            .to_owned(),
         (true, true) => "uploaded to the repository; Pulp accepts the manifest and keeps the urls".to_owned(),
         (true, false) => format!(
             "uploaded, but Pulp will reject the manifest: 400 MANIFEST_INVALID \"{PULP_FOREIGN_WITHOUT_URLS}\""

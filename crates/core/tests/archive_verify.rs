@@ -211,7 +211,7 @@ fn the_policy_is_decided_from_metadata_alone() {
     assert_eq!(rejections.len(), 1);
     assert_eq!(rejections[0].digest, sha256(&blob));
     assert_eq!(rejections[0].media_type, media::DOCKER_FOREIGN_LAYER);
-    assert!(rejections[0].remedy.contains("--allow-foreign-layers"));
+    assert_eq!(rejections[0].remedy, waybill_core::remedy::Remedy::AllowForeignLayers);
     assert!(check_policy(image, true).is_ok());
     // docker save kept the uncompressed tar only: the blob Pulp needs is absent.
     let absent = absent_foreign(image);

@@ -13,6 +13,7 @@ use waybill_core::digest::Digest;
 use waybill_core::manifest::Descriptor;
 use waybill_core::media::{self, Compression, Family, LayerKind, Role, classify, lookup};
 use waybill_core::policy::{self, BlobRole, pulp_verdict};
+use waybill_core::remedy::Remedy;
 use waybill_core::report::InspectReport;
 use waybill_core::size::human;
 
@@ -22,8 +23,6 @@ const PORTAINER_FOREIGN_1: &str = "sha256:e863a0d98de7f3a110a6a27c3e3af268411925
 const PORTAINER_FOREIGN_2: &str = "sha256:3154cc7e1fd97ba3f0b7dcca7d5aaf7c1b670881555af390d60b5c7c3e358071";
 /// The sizes written in the fixture, in layer order.
 const PORTAINER_SIZES: [u64; 7] = [252691002, 121971948, 1228, 1188, 5637573, 1192, 1170];
-const REMEDY: &str = "pass --allow-foreign-layers (CLI) or tick 'Allow foreign layers' (app) to upload it; \
-                      Pulp requires the blob and keeps the urls";
 
 fn kind(non_distributable: bool, has_urls: bool, compression: Compression, empty: bool) -> LayerKind {
     LayerKind { non_distributable, has_urls, compression, empty, known_media_type: true }
@@ -89,14 +88,16 @@ fn portainer_is_rejected_by_default_naming_both_foreign_layers() {
     for (rejection, linkid) in rejections.iter().zip(["837858", "849133"]) {
         assert_eq!(rejection.media_type, FOREIGN);
         assert_eq!(rejection.urls, [format!("https://go.microsoft.com/fwlink/?linkid={linkid}")]);
-        assert_eq!(rejection.remedy, REMEDY);
+        assert_eq!(rejection.remedy, Remedy::AllowForeignLayers);
         assert!(rejection.reason.contains("foreign (non-distributable) layer by its media type"));
     }
     assert!(rejections[0].reason.contains("layer 1 of 7"), "{}", rejections[0].reason);
     assert!(rejections[1].reason.contains("layer 2 of 7"), "{}", rejections[1].reason);
     let shown = rejections[0].to_string();
     assert!(shown.contains(PORTAINER_FOREIGN_1) && shown.contains("252691002 bytes"), "{shown}");
-    assert!(shown.contains("linkid=837858") && shown.contains("--allow-foreign-layers"), "{shown}");
+    assert!(shown.contains("linkid=837858"), "{shown}");
+    // Each shell words the remedy: the core's text names no flag and no button.
+    assert!(!shown.contains("--") && !shown.contains("tick"), "{shown}");
 }
 
 #[test]
@@ -158,7 +159,8 @@ fn pulp_verdicts_follow_the_policy() {
     assert!(verdict.push.contains("400 MANIFEST_INVALID"), "{}", verdict.push);
     assert!(verdict.push.contains("The URL of a foreign layer must be specified"));
     let verdict = pulp_verdict(&foreign_without_urls, false);
-    assert!(verdict.push.contains("--allow-foreign-layers"), "{}", verdict.push);
+    assert!(verdict.push.contains("unless foreign layers are allowed"), "{}", verdict.push);
+    assert!(!verdict.push.contains("--"), "no CLI flag in a verdict every shell shows: {}", verdict.push);
 }
 
 #[test]

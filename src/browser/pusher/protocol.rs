@@ -16,6 +16,7 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
+use waybill_core::archive::marks::LostMarks;
 use waybill_core::archive::push::AbsentForeign;
 use waybill_core::archive::report::ArchiveReport;
 use waybill_core::archive::verify::{FileFacts, ImageVerification};
@@ -49,6 +50,8 @@ pub struct PushSettings {
     /// Fetch foreign layers the archive lacks from their urls (through the proxy, if it permits
     /// the host).
     pub fetch_foreign: bool,
+    /// The user acknowledged that the archive lost the foreign-layer marks: push it as it is.
+    pub accept_lost_marks: bool,
     /// Preferred upload chunk size in bytes.
     pub chunk_size: u64,
 }
@@ -138,6 +141,18 @@ pub struct ImagePolicy {
     pub rejections: Vec<Rejection>,
     /// Foreign layers whose blob the archive lacks (a push must fetch them from their urls).
     pub absent_foreign: Vec<AbsentForeign>,
+    /// A Windows image whose archive lost the foreign-layer marks: pushed only once acknowledged.
+    pub lost_marks: Option<LostMarks>,
+}
+
+/// Which registry of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// A copy's source.
+    Source,
+    /// Where the push or copy goes.
+    Target,
 }
 
 /// The push worker's messages.
@@ -228,6 +243,11 @@ pub enum Failure {
         /// Every refused layer.
         rejections: Vec<Rejection>,
     },
+    /// The archive lost the foreign-layer marks and that was not acknowledged: nothing was sent.
+    MarksLost {
+        /// What was lost.
+        lost: LostMarks,
+    },
     /// Foreign layers are allowed but the archive lacks their blobs and fetching is off:
     /// nothing was sent.
     ForeignAbsent {
@@ -243,6 +263,14 @@ pub enum Failure {
     },
     /// Stopped on request. Open upload sessions were cancelled; no manifest was pushed.
     Cancelled,
+    /// A registry wants a login, or one with more rights (401, 403): the page opens its
+    /// sign-in form.
+    SignIn {
+        /// Which registry.
+        side: Side,
+        /// What it said, in full.
+        message: String,
+    },
     /// Anything else, said in full (the archive unreadable, a registry error, the network).
     Other {
         /// What happened.

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use waybill_core::archive::build::LayerCompression;
+use waybill_core::archive::marks::lost_marks;
 use waybill_core::archive::push::{
     PushError, PushEvent, PushOptions, absent_foreign, check_policy, push_with,
 };
@@ -22,14 +23,15 @@ use waybill_core::registry::upload::ChunkPolicy;
 use waybill_core::registry::{
     Client, CopyEvent, CopyOptions, Credentials, ImageAt, ImageError, PlatformChoice, copy,
 };
+use waybill_core::remedy::Remedy;
 use waybill_core::transport::{Method, Request};
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::access::{BrowserAccess, HashReply};
 use super::protocol::{
-    CopySettings, Endpoint, Failure, FromPusher, ImagePolicy, Platforms, PushSettings, ToPusher,
+    CopySettings, Endpoint, Failure, FromPusher, ImagePolicy, Platforms, PushSettings, Side, ToPusher,
 };
-use crate::browser::fetch::{Cancel, FetchTransport};
+use crate::browser::fetch::{Cancel, FetchTransport, ROUTE_PREFIX};
 use crate::browser::file_source::FileSource;
 use crate::browser::protocol::{decode, encode};
 use crate::browser::time;
@@ -133,6 +135,7 @@ async fn open(state: &State, blob: Option<Blob>, post: &Post) {
                 .map(|image| ImagePolicy {
                     rejections: check_policy(image, false).err().unwrap_or_default(),
                     absent_foreign: absent_foreign(image),
+                    lost_marks: lost_marks(image),
                 })
                 .collect();
             *state.archive.borrow_mut() = Some(Rc::new(archive));
@@ -196,6 +199,7 @@ async fn push(
     let options = PushOptions {
         allow_foreign_layers: settings.allow_foreign_layers,
         fetch_foreign: settings.fetch_foreign,
+        accept_lost_marks: settings.accept_lost_marks,
         compress: LayerCompression::None,
         chunk: chunk_policy(&target.api_host, settings.chunk_size),
     };
@@ -221,12 +225,13 @@ async fn push(
         Err(error) => {
             let failure = match error {
                 PushError::Rejected(rejections) => Failure::Rejected { rejections },
+                PushError::MarksLost(lost) => Failure::MarksLost { lost },
                 PushError::ForeignAbsent(absent) => Failure::ForeignAbsent { absent },
                 PushError::Verification(lines) => {
                     let facts = access.facts.borrow().clone().unwrap_or_default();
                     Failure::Verification { lines, checks: judge(&[image], &facts) }
                 }
-                other => Failure::Other { message: other.to_string() },
+                other => said(other.to_string(), other.remedy(), Side::Target),
             };
             FromPusher::Failed { failure }
         }
@@ -275,8 +280,31 @@ async fn run_copy(
         Err(ImageError::Rejected(rejections)) => {
             FromPusher::Failed { failure: Failure::Rejected { rejections } }
         }
-        Err(other) => failed(other.to_string()),
+        Err(other) => {
+            let side = side_of(&other, source, target);
+            FromPusher::Failed { failure: said(other.to_string(), other.remedy(), side) }
+        }
     }
+}
+
+/// A failure in the core's words; one a login may cure is a sign-in for that registry, which
+/// the page answers by opening its form with `message`.
+fn said(message: String, remedy: Option<Remedy>, side: Side) -> Failure {
+    match remedy {
+        Some(Remedy::SignIn) => Failure::SignIn { side, message },
+        _ => Failure::Other { message },
+    }
+}
+
+/// Which registry of a copy answered `error`: the one whose proxy route its request went to (a
+/// token realm is on the registry's own host, for Pulp and distribution alike); else the target,
+/// because the page has already read the source's manifest with the source's login.
+fn side_of(error: &ImageError, source: &Endpoint, target: &Endpoint) -> Side {
+    let url = error.registry_cause().and_then(|e| e.registry()).map(|r| r.url.as_str());
+    let routed_to = |endpoint: &Endpoint| {
+        url.is_some_and(|u| u.contains(&format!("{ROUTE_PREFIX}{}/", endpoint.api_host)))
+    };
+    if routed_to(source) && !routed_to(target) { Side::Source } else { Side::Target }
 }
 
 /// Whether the registry behind `client` is Pulp: pulpcore's API server sends a `Correlation-ID`

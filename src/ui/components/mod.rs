@@ -9,6 +9,7 @@ pub mod drop_zone;
 pub mod foreign_panel;
 pub mod layer_table;
 pub mod login_form;
+pub mod marks_panel;
 pub mod platform_picker;
 pub mod problem;
 pub mod progress;

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::ui::api::Problem;
+use crate::ui::problems::Problem;
 
 /// The error panel.
 #[component]

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use waybill_core::reference::Reference;
 
-use crate::ui::components::login_form::LoginForm;
+use crate::ui::components::login_form::{LoginForm, SignInPrompt};
 use crate::ui::session::{self, TargetFields};
 
 /// The registry as typed, reduced to `host[:port]`: a pasted URL (`http://pulp:24817/`) is
@@ -37,12 +37,14 @@ pub fn target_reference(fields: &TargetFields) -> Result<Reference, String> {
 }
 
 /// The target fields for `page` ("upload", "copy"), saved for the tab as they are typed, and the
-/// login form for the registry they name.
+/// sign-in control for the registry they name — unfolded, with the registry's words, when
+/// `prompt` names that registry (a push or copy it refused for want of a login).
 #[component]
 pub fn TargetForm(
     page: &'static str,
     fields: RwSignal<TargetFields>,
     #[prop(into)] legend: String,
+    prompt: RwSignal<Option<SignInPrompt>>,
 ) -> impl IntoView {
     Effect::new(move |_| fields.with(|f| session::remember_target(page, f)));
     let id = move |what: &str| format!("{page}-target-{what}");
@@ -79,8 +81,10 @@ pub fn TargetForm(
                 }.into_any(),
                 Err(why) => view! { <p class="hint" data-testid="target-problem">{why}</p> }.into_any(),
             }}
-            {move || host.get().map(|host| view! {
-                <LoginForm host open=false on_saved=Callback::new(|()| {}) action="Use this login" />
+            {move || host.get().map(|host| {
+                let said = prompt.with(|p| p.as_ref().filter(|p| p.host == host).map(|p| p.message.clone()));
+                let on_saved = Callback::new(move |()| prompt.set(None));
+                view! { <LoginForm host open=said.is_some() said on_saved action="Use this login" /> }
             })}
         </fieldset>
     }

@@ -2,7 +2,7 @@
 //! then each blob's upload with its rate and time left, the overall figures, Cancel, and how it
 //! ended.
 
-use crate::browser::pusher::protocol::Failure;
+use crate::browser::pusher::protocol::{Failure, Side};
 use crate::browser::time::now_ms;
 use leptos::prelude::*;
 use waybill_core::archive::verify::BlobStatus;
@@ -53,7 +53,7 @@ pub fn TransferPanel(
             <Uploads transfer />
             {move || match transfer.phase.get() {
                 Phase::Done(report, pulp) => target.get().map(|target| view! { <ResultPanel report target pulp /> }.into_any()),
-                Phase::Failed(failure) => Some(view! { <FailurePanel failure verb allow fetch /> }.into_any()),
+                Phase::Failed(failure) => Some(view! { <FailurePanel failure verb target allow fetch /> }.into_any()),
                 _ => None,
             }}
         </section>
@@ -215,12 +215,36 @@ fn BlobLine(blob: BlobRow, transfer: Transfer) -> impl IntoView {
 fn FailurePanel(
     failure: Failure,
     verb: &'static str,
+    target: Signal<Option<Target>>,
     allow: RwSignal<bool>,
     fetch: RwSignal<bool>,
 ) -> impl IntoView {
     match failure {
         Failure::Rejected { rejections } => view! { <RejectionPanel rejections allow action=verb /> }.into_any(),
-        Failure::ForeignAbsent { absent } => view! { <AbsentPanel absent fetch /> }.into_any(),
+        Failure::ForeignAbsent { absent } => view! { <AbsentPanel absent allow fetch /> }.into_any(),
+        // The page keeps Push disabled until its warning is acknowledged, so this is a safety net.
+        Failure::MarksLost { lost } => view! {
+            <div class="notice error" role="alert" data-testid="failure">
+                <h2>{format!("{verb} refused: this image's foreign layers may have lost their marks")}</h2>
+                <p>{lost.describe()}</p>
+                <p>"Nothing was sent."</p>
+            </div>
+        }.into_any(),
+        Failure::SignIn { side, message } => {
+            let registry = match side {
+                Side::Target => target.get_untracked().map(|t| t.registry),
+                Side::Source => None,
+            };
+            let who = registry.unwrap_or_else(|| "The source registry".to_owned());
+            view! {
+                <div class="notice error" role="alert" data-testid="failure">
+                    <h2>{format!("{verb} failed: {who} asked for a login")}</h2>
+                    <p>{format!("Sign in to {who} in the form that opened, then {} again.", verb.to_lowercase())}</p>
+                    <p class="mono wrap" data-testid="failure-message">{message}</p>
+                    <p>"Nothing was pushed under the tag: the registry shows no new image."</p>
+                </div>
+            }.into_any()
+        }
         Failure::Cancelled => view! {
             <div class="notice warn" role="status" data-testid="failure">
                 <h2>{format!("{verb} cancelled")}</h2>

@@ -7,24 +7,25 @@ use std::sync::Arc;
 
 use crate::browser::pool::WORKER_DIR;
 use crate::browser::pusher::client::{Event, Pusher};
-use crate::browser::pusher::protocol::{CopySettings, Platforms};
+use crate::browser::pusher::protocol::{CopySettings, Failure, Platforms, Side};
 use leptos::prelude::*;
 use waybill_core::manifest::Manifest;
 use waybill_core::policy;
 use waybill_core::reference::Reference;
 
-use crate::ui::api::{self, Inspection, Problem, ProblemKind};
+use crate::ui::api::{self, Inspection};
 use crate::ui::components::chunk_size::{ChunkSize, DEFAULT_CHUNK_MIB};
 use crate::ui::components::copy_platforms::{CopyPlatforms, platforms_for};
 use crate::ui::components::foreign_panel::ForeignPanel;
 use crate::ui::components::layer_table::{LayerTable, LayerView};
-use crate::ui::components::login_form::LoginForm;
+use crate::ui::components::login_form::{LoginForm, SignInPrompt};
 use crate::ui::components::problem::ProblemPanel;
 use crate::ui::components::rejection_panel::RejectionPanel;
 use crate::ui::components::result_panel::Target;
 use crate::ui::components::summary::Summary;
 use crate::ui::components::target_form::{TargetForm, target_reference};
 use crate::ui::components::transfer_panel::TransferPanel;
+use crate::ui::problems::{Problem, ProblemKind};
 use crate::ui::session;
 use crate::ui::transfer::{Phase, Transfer};
 
@@ -50,6 +51,17 @@ pub fn CopyPage(source: String) -> impl IntoView {
     let target = RwSignal::new(None::<Target>);
     let pusher = StoredValue::new_local(None::<Pusher>);
     let attempt = RwSignal::new(0_u32);
+    let prompt = RwSignal::new(None::<SignInPrompt>);
+    // A copy a registry refused for want of a login opens that registry's sign-in form.
+    Effect::new(move |_| {
+        let Phase::Failed(Failure::SignIn { side, message }) = transfer.phase.get() else { return };
+        let host = match (side, loaded.get_untracked()) {
+            (Side::Target, _) => target.get_untracked().map(|t| t.registry),
+            (Side::Source, Source::Loaded(inspection)) => Some(inspection.reference.registry().to_owned()),
+            (Side::Source, _) => None,
+        };
+        prompt.set(host.map(|host| SignInPrompt { host, message }));
+    });
 
     let load = move || {
         let reference = text.get_untracked().trim().to_owned();
@@ -96,6 +108,7 @@ pub fn CopyPage(source: String) -> impl IntoView {
             chunk_size: chunk_mib.get_untracked() * 1024 * 1024,
         };
         target.set(Some(Target::of(&to)));
+        prompt.set(None);
         transfer.begin();
         let worker = pusher.with_value(Clone::clone).or_else(|| {
             match Pusher::start(WORKER_DIR, session::pool(), move |event| transfer.handle(&event)) {
@@ -143,7 +156,10 @@ pub fn CopyPage(source: String) -> impl IntoView {
             Source::Nothing => ().into_any(),
             Source::Loading => view! { <p class="loading" aria-live="polite">"Reading the source manifest…"</p> }.into_any(),
             Source::Failed(problem) => {
-                let host = Reference::parse(text.get_untracked().trim()).ok().map(|r| r.registry().to_owned());
+                let host = Reference::parse(api::typed_reference(&text.get_untracked()))
+                    .ok()
+                    .filter(|_| problem.kind.login_may_help())
+                    .map(|r| r.registry().to_owned());
                 let unauthorised = problem.kind == ProblemKind::Unauthorised;
                 view! {
                     <ProblemPanel problem />
@@ -152,13 +168,31 @@ pub fn CopyPage(source: String) -> impl IntoView {
             }
             Source::Loaded(inspection) => view! {
                 <SourceView inspection chosen allow />
-                <TargetForm page="copy" fields legend="Copy to" />
+                <TargetForm page="copy" fields legend="Copy to" prompt />
+                <SourceSignIn prompt fields />
                 <CopyControls inspection=loaded chosen allow chunk_mib fields transfer copy />
                 {move || (transfer.phase.get() != Phase::Idle).then(|| view! {
                     <TransferPanel transfer verb="Copy" target=target.into() on_cancel=cancel allow fetch />
                 })}
             }.into_any(),
         }}
+    }
+}
+
+/// The source registry's sign-in form, when it (and not the target) asked for a login during the
+/// copy; the target's opens in the target form.
+#[component]
+fn SourceSignIn(
+    prompt: RwSignal<Option<SignInPrompt>>,
+    fields: RwSignal<session::TargetFields>,
+) -> impl IntoView {
+    move || {
+        let asked = prompt.get()?;
+        let target_host = fields.with(|f| target_reference(f).ok().map(|r| r.registry().to_owned()));
+        (target_host.as_deref() != Some(asked.host.as_str())).then(|| {
+            let on_saved = Callback::new(move |()| prompt.set(None));
+            view! { <LoginForm host=asked.host open=true said=Some(asked.message) on_saved action="Use this login" /> }
+        })
     }
 }
 

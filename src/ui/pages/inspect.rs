@@ -10,7 +10,7 @@ use waybill_core::manifest::{Manifest, ManifestDocument};
 use waybill_core::reference::Reference;
 use waybill_core::report::InspectReport;
 
-use crate::ui::api::{self, ImageView, Inspection, Problem, ProblemKind};
+use crate::ui::api::{self, ImageView, Inspection};
 use crate::ui::components::config_view::ConfigView;
 use crate::ui::components::foreign_panel::ForeignPanel;
 use crate::ui::components::layer_table::{LayerTable, LayerView};
@@ -21,6 +21,7 @@ use crate::ui::components::raw_json::{RawDocument, RawJson};
 use crate::ui::components::reference_form::ReferenceForm;
 use crate::ui::components::summary::Summary;
 use crate::ui::components::verify_panel::VerifyPanel;
+use crate::ui::problems::{Problem, ProblemKind};
 use crate::ui::session;
 use crate::ui::verify::Verification;
 
@@ -39,7 +40,7 @@ pub fn InspectPage(reference: String, platform: String) -> impl IntoView {
     let load = RwSignal::new(Load::Fetching);
     let attempt = RwSignal::new(0_u32);
     let has_reference = !reference.trim().is_empty();
-    let registry = Reference::parse(reference.trim()).ok().map(|r| r.registry().to_owned());
+    let registry = Reference::parse(api::typed_reference(&reference)).ok().map(|r| r.registry().to_owned());
     if has_reference {
         let (reference, platform) = (reference.clone(), platform.clone());
         // Runs on mount and again on every retry (after signing in).
@@ -81,16 +82,22 @@ pub fn InspectPage(reference: String, platform: String) -> impl IntoView {
                     <p class="loading" aria-live="polite" data-testid="loading">{format!("Fetching {reference} …")}</p>
                 }.into_any(),
                 Load::Failed(problem) => {
+                    // Offered where a login may change the answer; open where the registry asked.
                     let unauthorised = problem.kind == ProblemKind::Unauthorised;
+                    let host = login_host.clone().filter(|_| problem.kind.login_may_help());
                     view! {
                         <ProblemPanel problem />
-                        {login_host.clone().map(|host| view! { <LoginForm host open=unauthorised on_saved=retry /> })}
+                        {host.map(|host| view! { <LoginForm host open=unauthorised on_saved=retry /> })}
                     }.into_any()
                 }
-                Load::Loaded(inspection) => view! {
-                    <Loaded inspection platform=platform.clone() allow_foreign />
-                    {login_host.clone().map(|host| view! { <LoginForm host open=false on_saved=retry /> })}
-                }.into_any(),
+                Load::Loaded(inspection) => {
+                    // Read without asking: the control stays only to change or forget a login.
+                    let host = login_host.clone().filter(|h| session::login_for(h).is_some());
+                    view! {
+                        <Loaded inspection platform=platform.clone() allow_foreign />
+                        {host.map(|host| view! { <LoginForm host open=false on_saved=retry /> })}
+                    }.into_any()
+                }
             }
         })}
         <PasteForm open=!has_reference />

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::browser::pool::WORKER_DIR;
 use crate::browser::pusher::client::{Event, Pusher};
-use crate::browser::pusher::protocol::{Failure, FromPusher, ImagePolicy, PushSettings};
+use crate::browser::pusher::protocol::{Failure, FromPusher, ImagePolicy, PushSettings, Side};
 use leptos::prelude::*;
 use waybill_core::archive::ImageFormat;
 use waybill_core::archive::report::{ArchiveReport, ImageReport, ManifestReport};
@@ -23,6 +23,8 @@ use crate::ui::components::chunk_size::{ChunkSize, DEFAULT_CHUNK_MIB};
 use crate::ui::components::drop_zone::DropZone;
 use crate::ui::components::foreign_panel::ForeignPanel;
 use crate::ui::components::layer_table::{LayerTable, LayerView};
+use crate::ui::components::login_form::SignInPrompt;
+use crate::ui::components::marks_panel::LostMarksPanel;
 use crate::ui::components::rejection_panel::{AbsentPanel, RejectionPanel};
 use crate::ui::components::result_panel::Target;
 use crate::ui::components::target_form::{TargetForm, target_reference};
@@ -54,8 +56,12 @@ struct PushControls {
     allow: RwSignal<bool>,
     /// "Fetch missing foreign layers from their urls".
     fetch: RwSignal<bool>,
+    /// "I understand: push these layers as ordinary layers" (an archive that lost the marks).
+    accept_lost_marks: RwSignal<bool>,
     chunk_mib: RwSignal<u64>,
     fields: RwSignal<session::TargetFields>,
+    /// The target registry asked for a login: its sign-in form opens with its words.
+    prompt: RwSignal<Option<SignInPrompt>>,
     transfer: Transfer,
     target: Signal<Option<Target>>,
     push: Callback<()>,
@@ -69,11 +75,21 @@ pub fn UploadPage() -> impl IntoView {
     let image = RwSignal::new(0_usize);
     let allow = RwSignal::new(false);
     let fetch = RwSignal::new(false);
+    let accept_lost_marks = RwSignal::new(false);
     let chunk_mib = RwSignal::new(DEFAULT_CHUNK_MIB);
     let fields = RwSignal::new(session::remembered_target("upload").unwrap_or_default());
     let transfer = Transfer::new();
     let target = RwSignal::new(None::<Target>);
     let pusher = StoredValue::new_local(None::<Pusher>);
+    let prompt = RwSignal::new(None::<SignInPrompt>);
+    // A push the registry refused for want of a login opens the target's sign-in form.
+    Effect::new(move |_| {
+        if let Phase::Failed(Failure::SignIn { side: Side::Target, message }) = transfer.phase.get()
+            && let Some(target) = target.get_untracked()
+        {
+            prompt.set(Some(SignInPrompt { host: target.registry, message }));
+        }
+    });
 
     let on_event = move |event: Event| {
         let opening = matches!(opened.try_get_untracked(), Some(Opened::Opening { .. }));
@@ -103,6 +119,7 @@ pub fn UploadPage() -> impl IntoView {
         transfer.phase.set(Phase::Idle);
         allow.set(false);
         fetch.set(false);
+        accept_lost_marks.set(false);
         opened.set(Opened::Opening { name, size });
         // A fresh worker per file: the previous one (and anything it was doing) ends here.
         pusher.set_value(None);
@@ -121,9 +138,11 @@ pub fn UploadPage() -> impl IntoView {
         let settings = PushSettings {
             allow_foreign_layers: allow.get_untracked(),
             fetch_foreign: fetch.get_untracked(),
+            accept_lost_marks: accept_lost_marks.get_untracked(),
             chunk_size: chunk_mib.get_untracked() * 1024 * 1024,
         };
         target.set(Some(Target::of(&reference)));
+        prompt.set(None);
         transfer.begin();
         pusher.with_value(|p| {
             if let Some(p) = p {
@@ -133,8 +152,18 @@ pub fn UploadPage() -> impl IntoView {
     });
     let cancel = Callback::new(move |()| pusher.with_value(|p| p.iter().for_each(Pusher::cancel)));
     let compact = Signal::derive(move || !matches!(opened.get(), Opened::Nothing));
-    let controls =
-        PushControls { allow, fetch, chunk_mib, fields, transfer, target: target.into(), push, cancel };
+    let controls = PushControls {
+        allow,
+        fetch,
+        accept_lost_marks,
+        chunk_mib,
+        fields,
+        prompt,
+        transfer,
+        target: target.into(),
+        push,
+        cancel,
+    };
 
     view! {
         <h1>"Upload"</h1>
@@ -236,7 +265,18 @@ fn image_label(img: &ImageReport) -> String {
 
 #[component]
 fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> impl IntoView {
-    let PushControls { allow, fetch, chunk_mib, fields, transfer, target, push, cancel } = controls;
+    let PushControls {
+        allow,
+        fetch,
+        accept_lost_marks,
+        chunk_mib,
+        fields,
+        prompt,
+        transfer,
+        target,
+        push,
+        cancel,
+    } = controls;
     let foreign_bytes: u64 =
         img.manifests.iter().flat_map(|m| &m.layers).filter(|l| l.foreign).map(|l| l.size).sum();
     let several = img.manifests.len() > 1;
@@ -244,6 +284,8 @@ fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> i
     let rejections = policy.rejections.clone();
     let absent = policy.absent_foreign.clone();
     let has_absent = !absent.is_empty();
+    let marks_lost = policy.lost_marks.is_some();
+    let unacknowledged = move || marks_lost && !accept_lost_marks.get();
     let target_ok = move || fields.with(|f| target_reference(f).is_ok());
     view! {
         {(!img.warnings.is_empty()).then(|| view! {
@@ -253,11 +295,12 @@ fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> i
         {(img.foreign_count > 0).then(|| view! {
             <ForeignPanel count=img.foreign_count bytes=foreign_bytes allow />
         })}
+        {policy.lost_marks.clone().map(|lost| view! { <LostMarksPanel lost accepted=accept_lost_marks /> })}
         {move || manifests.iter().map(|m| {
             let heading = several.then(|| view! { <h2 class="platform-heading">{m.heading()}</h2> });
             view! { {heading} <LayerTable layers=LayerView::from_archive(&m.layers, allow.get()) /> }
         }).collect_view()}
-        <TargetForm page="upload" fields legend="Push to" />
+        <TargetForm page="upload" fields legend="Push to" prompt />
         <section class="panel" aria-labelledby="push-heading">
             <h2 id="push-heading">"Push"</h2>
             <div class="row">
@@ -272,17 +315,23 @@ fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> i
             </div>
             {move || {
                 if !allow.get() && !rejections.is_empty() {
-                    return view! { <RejectionPanel rejections=rejections.clone() allow action="Push" /> }.into_any();
+                    return view! {
+                        <RejectionPanel rejections=rejections.clone() allow action="Push" absent=absent.clone() fetch />
+                    }.into_any();
                 }
                 if allow.get() && has_absent && !fetch.get() {
-                    return view! { <AbsentPanel absent=absent.clone() fetch /> }.into_any();
+                    return view! { <AbsentPanel absent=absent.clone() allow fetch /> }.into_any();
                 }
                 view! {
                     <div class="row">
                         <button type="button" data-testid="push"
-                            disabled=move || transfer.running() || !target_ok()
+                            disabled=move || transfer.running() || !target_ok() || unacknowledged()
                             on:click=move |_| push.run(())>"Verify and push"</button>
-                        <span class="hint">{move || if target_ok() { "Every file is hashed first; nothing is sent if one is wrong." } else { "Fill in where to push first." }}</span>
+                        <span class="hint" data-testid="push-hint">{move || {
+                            if !target_ok() { "Fill in where to push first." }
+                            else if unacknowledged() { "Read the warning about lost foreign-layer marks above and tick it first." }
+                            else { "Every file is hashed first; nothing is sent if one is wrong." }
+                        }}</span>
                     </div>
                 }.into_any()
             }}

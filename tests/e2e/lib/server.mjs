@@ -27,9 +27,14 @@ async function waitUntilUp(url, child, timeoutMs) {
   }
 }
 
+/** The waybill binary the suites run: $WAYBILL_BIN, else cargo's debug build. */
+export function waybillBin() {
+  return process.env.WAYBILL_BIN || path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'debug/waybill');
+}
+
 export async function startServe(extraArgs = []) {
   const port = await freePort();
-  const bin = process.env.WAYBILL_BIN || path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'debug/waybill');
+  const bin = waybillBin();
   const args = ['serve', '--listen', `127.0.0.1:${port}`, '--dist', path.join(ROOT, 'dist'), ...extraArgs];
   const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   const origin = `http://127.0.0.1:${port}`;

@@ -34,6 +34,10 @@ pub struct LoadArgs {
     /// Download foreign layers the archive lacks from their urls (https, public hosts, verified)
     #[arg(long, requires = "allow_foreign_layers")]
     fetch_foreign: bool,
+    /// Load Windows images of a docker-save archive without LayerSources (which lost the
+    /// foreign-layer marks) as they are, their base layers as ordinary layers
+    #[arg(long)]
+    accept_lost_foreign_marks: bool,
     /// How to push uncompressed docker-save layers (gzip changes their digests)
     #[arg(long, value_enum, default_value_t = Compress::None)]
     compress: Compress,
@@ -70,6 +74,7 @@ pub async fn run(args: LoadArgs) -> Outcome {
     let options = PushOptions {
         allow_foreign_layers: args.allow_foreign_layers,
         fetch_foreign: args.fetch_foreign,
+        accept_lost_marks: args.accept_lost_foreign_marks,
         compress: match args.compress {
             Compress::None => LayerCompression::None,
             Compress::Gzip => LayerCompression::Gzip,

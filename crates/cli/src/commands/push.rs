@@ -5,7 +5,7 @@ use std::cell::Cell;
 use std::path::PathBuf;
 
 use waybill_core::archive::build::LayerCompression;
-use waybill_core::archive::push::{PushEvent, PushOptions, push};
+use waybill_core::archive::push::{AbsentForeign, PushError, PushEvent, PushOptions, absent_foreign, push};
 use waybill_core::registry::upload::ChunkPolicy;
 use waybill_core::registry::{CopyEvent, CopyReport};
 use waybill_core::size::human;
@@ -47,6 +47,11 @@ pub struct PushArgs {
     /// from their urls: https only, public hosts, no credentials, digest and size verified
     #[arg(long, requires = "allow_foreign_layers")]
     fetch_foreign: bool,
+    /// Push a Windows image from a docker-save archive without LayerSources as it is: such an
+    /// archive lost the foreign-layer marks, and its base layers go up as ordinary layers
+    /// (refused otherwise, exit 3; --allow-foreign-layers accepts it too)
+    #[arg(long)]
+    accept_lost_foreign_marks: bool,
     /// How to push uncompressed docker-save layers; gzip changes their digests (the output says
     /// which). OCI-layout images are always pushed as stored
     #[arg(long, value_enum, default_value_t = Compress::None)]
@@ -83,6 +88,7 @@ pub async fn run(args: PushArgs) -> Outcome {
     let options = PushOptions {
         allow_foreign_layers: args.allow_foreign_layers,
         fetch_foreign: args.fetch_foreign,
+        accept_lost_marks: args.accept_lost_foreign_marks,
         compress: match args.compress {
             Compress::None => LayerCompression::None,
             Compress::Gzip => LayerCompression::Gzip,
@@ -115,12 +121,37 @@ pub async fn run(args: PushArgs) -> Outcome {
     let result =
         push(&archive, image, &dst.client, dst.reference.repository(), &reference, &options, &events).await;
     progress.finish();
-    let report = result?;
+    let report = match result {
+        Err(refused @ PushError::Rejected(_)) => {
+            let mut failure = Failure::from(refused);
+            failure.message.push_str(&absent_note(&absent_foreign(image)));
+            return Err(failure);
+        }
+        other => other?,
+    };
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
     print!("{}", summary(&path.display().to_string(), &image.label(), &args.destination, &report));
     Ok(())
+}
+
+/// On a refusal, what allowing the foreign layers would not be enough for: their blobs are not
+/// in the archive (skopeo's oci-archive: leaves them out), and the ways forward — all said at
+/// once, not one refusal at a time.
+fn absent_note(absent: &[AbsentForeign]) -> String {
+    if absent.is_empty() {
+        return String::new();
+    }
+    let digests: Vec<String> = absent.iter().map(|a| a.digest.to_string()).collect();
+    format!(
+        "\n  the archive does not hold {} of their blobs ({}), so allowing them is not enough; the ways \
+         forward: add --fetch-foreign to download them from their urls (https only, verified); or copy the \
+         image with waybill copy from a registry that holds the blobs (a mirror); or export it again with a \
+         tool that keeps them (waybill save)",
+        absent.len(),
+        digests.join(", ")
+    )
 }
 
 fn summary(archive: &str, image: &str, destination: &str, report: &CopyReport) -> String {

@@ -96,6 +96,7 @@ where
             Err(PushError::Rejected(rejections)) => {
                 (None, TagOutcome::Refused, Some(policy::refusal_brief(&rejections)))
             }
+            Err(PushError::MarksLost(lost)) => (None, TagOutcome::Refused, Some(lost.describe())),
             Err(other) => (None, TagOutcome::Failed, Some(other.to_string())),
         };
         results.push(TagResult {

@@ -22,6 +22,7 @@ pub mod index;
 pub mod inflate;
 pub mod layout_writer;
 pub mod load;
+pub mod marks;
 pub mod metadata;
 mod model;
 pub mod oci;

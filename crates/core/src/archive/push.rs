@@ -19,6 +19,7 @@ use super::access::{ArchiveAccess, ThroughArchive};
 use super::blob_source::{ArchiveSource, GzippedBytes};
 use super::build::{self, BlobOrigin, BuildError, LayerCompression, PushBlob, PushImage};
 use super::error::ArchiveError;
+use super::marks::{self, LostMarks};
 use super::model::{ArchiveImage, Presence};
 use super::open::Archive;
 use super::source::RandomAccess;
@@ -39,6 +40,9 @@ pub struct PushOptions {
     pub allow_foreign_layers: bool,
     /// Download foreign layers the archive lacks from their `urls`.
     pub fetch_foreign: bool,
+    /// Push a Windows image whose archive lost the foreign-layer marks ([`marks`]) as it is.
+    /// `allow_foreign_layers` accepts that too.
+    pub accept_lost_marks: bool,
     /// How to store uncompressed docker-save layers.
     pub compress: LayerCompression,
     /// Upload chunk sizing.
@@ -77,12 +81,15 @@ pub enum PushEvent<'a> {
     Copy(CopyEvent<'a>),
 }
 
-/// Why a push stopped. Nothing is sent for the first five.
+/// Why a push stopped. Nothing is sent for the first six.
 #[derive(Debug, thiserror::Error)]
 pub enum PushError {
     /// The foreign-layer policy refused the image.
     #[error("{}", policy::refusal_text(.0))]
     Rejected(Vec<Rejection>),
+    /// A Windows image whose archive lost the foreign-layer marks, not accepted as it is.
+    #[error("{}; nothing was uploaded", .0.describe())]
+    MarksLost(LostMarks),
     /// Foreign layers are allowed, but the archive lacks their blobs and fetching is off.
     #[error("{}", absent_text(.0))]
     ForeignAbsent(Vec<AbsentForeign>),
@@ -130,7 +137,7 @@ impl From<ArchiveError> for PushError {
 fn absent_text(absent: &[AbsentForeign]) -> String {
     let mut text = format!(
         "{} foreign layer{} not in the archive, and Pulp (like any registry keeping the layer) needs the blob \
-         uploaded: pass --fetch-foreign to download {} from {} urls (https only, verified); nothing was \
+         uploaded: Waybill can download {} from {} urls (https only, verified) when asked to; nothing was \
          uploaded:",
         absent.len(),
         if absent.len() == 1 { " is" } else { "s are" },
@@ -209,6 +216,12 @@ where
 {
     // 1 and 2: decided from the metadata, before any byte is read or sent.
     let mut warnings = check_policy(image, options.allow_foreign_layers).map_err(PushError::Rejected)?;
+    if let Some(lost) = marks::lost_marks(image) {
+        if !options.allow_foreign_layers && !options.accept_lost_marks {
+            return Err(PushError::MarksLost(lost));
+        }
+        warnings.push(format!("pushed as ordinary layers, as accepted: {}", lost.describe()));
+    }
     let absent = absent_foreign(image);
     if !absent.is_empty() && !options.fetch_foreign {
         return Err(PushError::ForeignAbsent(absent));

@@ -14,6 +14,7 @@ use super::auth::AuthError;
 use super::upload::UploadError;
 use crate::digest::{Digest, VerifyError};
 use crate::policy::PULP_FOREIGN_WITHOUT_URLS;
+use crate::remedy::Remedy;
 use crate::transport::{Method, TransportError, TransportErrorKind};
 
 /// Everything that can stop a registry operation, each saying where and what to do.
@@ -168,8 +169,10 @@ pub struct RegistryError {
     pub more: Vec<ErrorEntry>,
     /// The `ratelimit-remaining` header, when the registry sent one.
     pub ratelimit_remaining: Option<String>,
-    /// What the user can do about it.
+    /// What is likely wrong, in words every shell can show (none names a flag or a control).
     pub hint: String,
+    /// What the user can do about it, which each shell words its own way.
+    pub remedy: Option<Remedy>,
 }
 
 impl std::error::Error for RegistryError {}
@@ -235,6 +238,7 @@ impl RegistryError {
             (code, message, first.detail)
         };
         let html = entries.is_empty() && code.is_none() && looks_like_html(body);
+        let remedy = remedy(status, code.as_deref());
         let mut hint = hint(status, code.as_deref(), &message, html, ratelimit_remaining.as_deref());
         if let Some(value) = retry_after {
             // Seconds, or an HTTP-date: either way the user learns when to run the command again.
@@ -252,6 +256,7 @@ impl RegistryError {
             more: entries,
             ratelimit_remaining,
             hint,
+            remedy,
         }
     }
 
@@ -321,13 +326,12 @@ fn hint(status: u16, code: Option<&str>, message: &str, html: bool, ratelimit: O
         }
         Some("MANIFEST_INVALID") => {
             "the registry refused the manifest: Pulp says this when a referenced blob was not uploaded to \
-             this repository (for foreign layers: copy with --allow-foreign-layers so the blobs are \
-             uploaded); distribution says it when foreign-layer urls are not allowed by its \
-             validation.manifests.urls settings"
+             this repository (foreign layers must be allowed for their blobs to be uploaded); distribution \
+             says it when foreign-layer urls are not allowed by its validation.manifests.urls settings"
         }
         Some("MANIFEST_BLOB_UNKNOWN") | Some("BLOB_UNKNOWN") if status != 404 => {
-            "the registry lacks a blob the manifest references; upload every blob first (for foreign \
-             layers: --allow-foreign-layers), then push the manifest again"
+            "the registry lacks a blob the manifest references; upload every blob first (foreign layers \
+             included, which must be allowed), then push the manifest again"
         }
         Some("BLOB_UNKNOWN") => "the repository has no blob with this digest",
         Some("MANIFEST_UNKNOWN") => "the repository has no manifest with this tag or digest",
@@ -335,14 +339,13 @@ fn hint(status: u16, code: Option<&str>, message: &str, html: bool, ratelimit: O
         Some("NAME_INVALID") => "the repository name is not valid for this registry",
         Some("TAG_INVALID") => "the tag is not valid for this registry",
         Some("DIGEST_INVALID") => {
-            "the uploaded bytes do not match the digest: the source blob is corrupt or changed; check it \
-             with `waybill verify`"
+            "the uploaded bytes do not match the digest: the source blob is corrupt or changed; verify the \
+             source"
         }
         Some("SIZE_INVALID") => "the uploaded size differs from the declared size; the source is corrupt",
-        Some("BLOB_UPLOAD_UNKNOWN") => "the upload session expired or was cancelled; run the command again",
+        Some("BLOB_UPLOAD_UNKNOWN") => "the upload session expired or was cancelled; try again",
         Some("BLOB_UPLOAD_INVALID") | Some("RANGE_INVALID") => {
-            "the registry refused an upload chunk (offset or size); run again, perhaps with a smaller \
-             --chunk-size"
+            "the registry refused an upload chunk (offset or size); try again, perhaps in smaller chunks"
         }
         Some("UNSUPPORTED") => "the registry does not support this operation or media type",
         _ => "",
@@ -356,9 +359,9 @@ fn hint(status: u16, code: Option<&str>, message: &str, html: bool, ratelimit: O
         return String::new();
     }
     match (status, code) {
-        (401, _) | (_, Some("UNAUTHORIZED")) => "authentication failed: pass --username with \
-            --password-stdin (or set WAYBILL_USERNAME and WAYBILL_PASSWORD) for this registry"
-            .to_owned(),
+        (401, _) | (_, Some("UNAUTHORIZED")) => {
+            "authentication failed: the registry wants a login, or refused the one sent".to_owned()
+        }
         (403, _) | (_, Some("DENIED")) => {
             "these credentials lack permission for this repository: use an account with pull (and for \
              the target, push) rights"
@@ -371,10 +374,9 @@ fn hint(status: u16, code: Option<&str>, message: &str, html: bool, ratelimit: O
             ),
             None => "the registry is rate-limiting; wait and retry, or log in for a higher limit".to_owned(),
         },
-        (413, _) => "the registry or a proxy in front of it limits request bodies: use a smaller \
-            --chunk-size"
+        (413, _) => "the registry or a proxy in front of it limits request bodies: upload in smaller chunks"
             .to_owned(),
-        (416, _) => "the upload offset differs from the registry's; run the command again".to_owned(),
+        (416, _) => "the upload offset differs from the registry's; try again".to_owned(),
         (500, _) if html => "the registry crashed on this request (an HTML 500 page). Pulp does this for a \
             chunk at the wrong offset or a chunked upload finished with the wrong digest; see the \
             registry's log"
@@ -386,9 +388,45 @@ fn hint(status: u16, code: Option<&str>, message: &str, html: bool, ratelimit: O
     }
 }
 
+/// The remedy a shell can offer for this answer: a login for 401 and 403 (the registry wants
+/// one, or one with more rights), smaller chunks for bodies or chunks the registry refused.
+fn remedy(status: u16, code: Option<&str>) -> Option<Remedy> {
+    match (status, code) {
+        // Waybill's own proxy refused: its message says which setting would allow it.
+        (_, Some(c)) if c.starts_with("PROXY_") => None,
+        (401 | 403, _) | (_, Some("UNAUTHORIZED" | "DENIED")) => Some(Remedy::SignIn),
+        (413, _) | (_, Some("BLOB_UPLOAD_INVALID" | "RANGE_INVALID")) => Some(Remedy::SmallerChunks),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Core messages are shown by every shell: none names a CLI flag.
+    #[test]
+    fn hints_name_no_flag() {
+        for status in [400, 401, 403, 404, 405, 413, 416, 429, 500, 502] {
+            for code in [
+                "MANIFEST_INVALID",
+                "MANIFEST_BLOB_UNKNOWN",
+                "BLOB_UNKNOWN",
+                "DIGEST_INVALID",
+                "SIZE_INVALID",
+                "BLOB_UPLOAD_UNKNOWN",
+                "BLOB_UPLOAD_INVALID",
+                "RANGE_INVALID",
+                "UNAUTHORIZED",
+                "DENIED",
+                "",
+            ] {
+                let body = format!(r#"{{"errors":[{{"code":"{code}","message":"m"}}]}}"#);
+                let e = parse(status, &[], &body);
+                assert!(!e.to_string().contains("--"), "{status} {code}: {e}");
+            }
+        }
+    }
 
     fn parse(status: u16, headers: &[(&str, &str)], body: &str) -> RegistryError {
         let headers: Vec<(String, String)> =
@@ -434,7 +472,7 @@ mod tests {
     #[test]
     fn generic_manifest_invalid_points_at_foreign_layers() {
         let e = parse(400, &[], r#"{"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid"}]}"#);
-        assert!(e.hint.contains("--allow-foreign-layers"));
+        assert!(e.hint.contains("foreign layers must be allowed"));
         assert!(e.hint.contains("validation.manifests.urls"));
         assert_eq!(e.detail, None);
     }
@@ -479,7 +517,7 @@ mod tests {
             &[],
             r#"{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"}]}"#,
         );
-        assert!(e.hint.contains("waybill verify"));
+        assert!(e.hint.contains("verify the source"));
     }
 
     #[test]
@@ -496,10 +534,12 @@ mod tests {
     fn unauthorized_and_denied() {
         let e =
             parse(401, &[], r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#);
-        assert!(e.hint.contains("--password-stdin"));
+        assert!(e.hint.contains("wants a login"));
+        assert_eq!(e.remedy, Some(Remedy::SignIn), "each shell offers its own way to sign in");
         let e = parse(403, &[], "");
         assert_eq!(e.message, "Forbidden");
         assert!(e.hint.contains("lack permission"));
+        assert_eq!(e.remedy, Some(Remedy::SignIn));
         let e = parse(403, &[], r#"{"errors":[{"code":"DENIED","message":"requested access is denied"}]}"#);
         assert!(e.hint.contains("lack permission"));
         let e = parse(
@@ -508,6 +548,7 @@ mod tests {
             r#"{"errors":[{"code":"PROXY_HOST_NOT_ALLOWED","message":"the proxy does not forward to x"}]}"#,
         );
         assert_eq!(e.hint, "", "the proxy's own message says what to do");
+        assert_eq!(e.remedy, None, "signing in would not help");
     }
 
     #[test]

@@ -119,7 +119,7 @@ pub enum ImageError {
         "the destination refused manifest {digest}, which lists {} layer(s) with urls ({}): {source}. \
          distribution accepts such layers only when its validation.manifests.urls.allow matches their \
          urls (Debian's 2.8 otherwise answers 500 \"unknown error\" with MANIFEST_BLOB_UNKNOWN and logs \
-         \"invalid URL on layer\"); Pulp needs each of them uploaded (--allow-foreign-layers). Waybill \
+         \"invalid URL on layer\"); Pulp needs each of them uploaded (foreign layers allowed). Waybill \
          never edits manifests, so this registry cannot take this image as it is",
         .layers.len(), .layers.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
     )]

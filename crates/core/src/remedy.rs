@@ -1,0 +1,103 @@
+//! What a person can do about a refusal or a failure, as a value.
+//!
+//! The core decides which remedy applies; each shell words it in its own terms — the CLI names a
+//! flag, the app a control on the page, the Worker's API a header. Core messages therefore never
+//! name a flag or a button: an app page that said "pass --allow-foreign-layers" or "pass
+//! --username with --password-stdin" would send people looking for a command line they are not
+//! using.
+
+use serde::{Deserialize, Serialize};
+
+use crate::archive::push::PushError;
+use crate::registry::{Error, ImageError};
+
+/// A way forward the shell can offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Remedy {
+    /// Upload foreign (non-distributable) layers, keeping their `urls`: what Pulp requires.
+    AllowForeignLayers,
+    /// Download the foreign blobs an archive lacks from their `urls`.
+    FetchForeignLayers,
+    /// Push an image whose foreign layers lost their marks (see
+    /// [`crate::archive::marks`]) as it is: its base layers then go up as ordinary layers.
+    AcceptLostMarks,
+    /// Sign in to the registry, or with an account that has the rights.
+    SignIn,
+    /// Upload in smaller chunks.
+    SmallerChunks,
+}
+
+impl Error {
+    /// What the user can do about this error, when the core knows.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Error::Registry(e) | Error::TokenRefused(e) => e.remedy,
+            Error::ResumeFailed { failure, .. } => failure.remedy(),
+            _ => None,
+        }
+    }
+}
+
+impl ImageError {
+    /// What the user can do about this error, when the core knows.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            ImageError::Rejected(_) => Some(Remedy::AllowForeignLayers),
+            _ => self.registry_cause()?.remedy(),
+        }
+    }
+
+    /// The registry request that failed, when one did: a manifest or blob request of either
+    /// registry of a copy.
+    pub fn registry_cause(&self) -> Option<&Error> {
+        match self {
+            ImageError::Registry(e) => Some(e),
+            ImageError::Blob { source, .. } | ImageError::ManifestRefused { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl PushError {
+    /// What the user can do about this error, when the core knows.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            PushError::Rejected(_) => Some(Remedy::AllowForeignLayers),
+            PushError::ForeignAbsent(_) => Some(Remedy::FetchForeignLayers),
+            PushError::MarksLost(_) => Some(Remedy::AcceptLostMarks),
+            PushError::Blob { source, .. } | PushError::Manifest { source, .. } => source.remedy(),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::Digest;
+    use crate::registry::RegistryError;
+    use crate::transport::Method;
+
+    fn refused(status: u16) -> Error {
+        let body = br#"{"errors":[{"code":"UNAUTHORIZED","message":"Authentication credentials were not provided."}]}"#;
+        Error::Registry(Box::new(RegistryError::from_response(
+            Method::Post,
+            "http://r/v2/a/blobs/uploads/",
+            status,
+            &[],
+            body,
+        )))
+    }
+
+    #[test]
+    fn a_login_is_the_remedy_wherever_the_401_came_from() {
+        let digest: Digest = format!("sha256:{}", "a".repeat(64)).parse().unwrap();
+        assert_eq!(ImageError::Registry(refused(401)).remedy(), Some(Remedy::SignIn));
+        let blob = ImageError::Blob { digest: digest.clone(), source: Box::new(refused(401)) };
+        assert_eq!(blob.remedy(), Some(Remedy::SignIn), "a blob of a copy");
+        let push = PushError::Blob { digest, source: refused(401) };
+        assert_eq!(push.remedy(), Some(Remedy::SignIn), "a blob of a push");
+        assert_eq!(ImageError::Rejected(Vec::new()).remedy(), Some(Remedy::AllowForeignLayers));
+    }
+}
