@@ -21,6 +21,7 @@ use waybill_core::archive::verify::{FileFacts, FileHasher};
 use waybill_core::diffid::DiffIdHasher;
 use waybill_core::digest::{Verifier, VerifyError};
 use waybill_core::registry::foreign::fetch_foreign;
+use waybill_core::registry::foreign_mirror::ForeignMirrors;
 use waybill_core::registry::{Client, Credentials, Error};
 use web_sys::{AbortController, Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
@@ -181,7 +182,7 @@ async fn from_registry(
                 );
                 return (Err(Verdict::NotFetched { message }), registry_url);
             }
-            match fetch_foreign(client.transport(), urls, &job.digest, job.size).await {
+            match fetch_foreign(client.transport(), &ForeignMirrors::default(), urls, &job.digest, job.size).await {
                 Ok(stream) => stream,
                 Err(e) => {
                     let message =

@@ -1,7 +1,10 @@
 //! Argument groups shared by several commands.
 
+use std::path::PathBuf;
+
 use waybill_core::platform::PlatformSpec;
 use waybill_core::registry::PlatformChoice;
+use waybill_core::registry::foreign_mirror::ForeignMirrors;
 
 use crate::credentials::CredentialSource;
 use crate::failure::Failure;
@@ -17,6 +20,28 @@ pub struct NetworkArgs {
     /// sent again, or an upload resumes, as long as retries are left)
     #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
+    /// Trust the certificate authorities in this PEM file too (an internal CA), besides the
+    /// system's, for registries and foreign-layer mirrors alike
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Where foreign layers' blobs are fetched from.
+#[derive(clap::Args, Debug)]
+pub struct ForeignMirrorArgs {
+    /// Fetch foreign layers whose url starts with URL-PREFIX from MIRROR-PREFIX + the rest of the
+    /// url (the manifest and its urls stay as they are). The mirror may be http:// or on a private
+    /// address: you named it; it never gets registry credentials. Repeatable; the longest prefix wins
+    #[arg(long, value_name = "URL-PREFIX=MIRROR-PREFIX")]
+    pub foreign_mirror: Vec<String>,
+}
+
+impl ForeignMirrorArgs {
+    /// The core's mirror rules.
+    pub fn mirrors(&self) -> Result<ForeignMirrors, Failure> {
+        ForeignMirrors::parse_all(&self.foreign_mirror)
+            .map_err(|e| Failure::error(format!("--foreign-mirror: {e}")))
+    }
 }
 
 /// Credentials for the (destination) registry.

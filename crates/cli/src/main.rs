@@ -13,6 +13,7 @@ mod file_source;
 mod listing_text;
 mod open;
 mod progress;
+mod pulp_summary;
 mod remedy;
 mod render;
 mod serve;

@@ -6,6 +6,7 @@
 
 use std::error::Error as _;
 use std::net::IpAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,9 +45,16 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl NativeTransport {
     /// A transport allowing plain HTTP to loopback and to the listed `host` or `host:port`s, that
-    /// gives up on a connection silent for `timeout` (waiting for an answer or within a body).
-    pub fn new(plain_http: Vec<String>, timeout: Duration) -> Result<NativeTransport, String> {
-        let client = reqwest::Client::builder()
+    /// gives up on a connection silent for `timeout` (waiting for an answer or within a body),
+    /// and trusts `roots` besides the system's certificate authorities.
+    pub fn new(
+        plain_http: Vec<String>,
+        timeout: Duration,
+        roots: Vec<reqwest::Certificate>,
+    ) -> Result<NativeTransport, String> {
+        let builder =
+            roots.into_iter().fold(reqwest::Client::builder(), |b, root| b.add_root_certificate(root));
+        let client = builder
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT.min(timeout))
             .read_timeout(timeout)
@@ -60,6 +68,20 @@ impl NativeTransport {
     pub fn plain_http_allowed(&self, url: &reqwest::Url) -> bool {
         plain_http_allowed(url, &self.plain_http)
     }
+}
+
+/// The certificates of a PEM file (`--ca-file`): an internal CA to trust besides the system's.
+pub fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("--ca-file {}: {e}", path.display()))?;
+    let roots = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("--ca-file {}: {}", path.display(), describe(&e)))?;
+    if roots.is_empty() {
+        return Err(format!(
+            "--ca-file {}: no PEM certificate (-----BEGIN CERTIFICATE-----) in it",
+            path.display()
+        ));
+    }
+    Ok(roots)
 }
 
 /// Whether plain HTTP may go to `url`'s host: loopback always, others only when listed (by

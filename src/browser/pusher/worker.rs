@@ -202,6 +202,7 @@ async fn push(
         accept_lost_marks: settings.accept_lost_marks,
         compress: LayerCompression::None,
         chunk: chunk_policy(&target.api_host, settings.chunk_size),
+        ..PushOptions::default()
     };
     let events = |event: PushEvent<'_>| match event {
         PushEvent::Verifying { done, total } => post(&FromPusher::Verifying { done, total }),

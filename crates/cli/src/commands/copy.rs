@@ -8,7 +8,7 @@ use waybill_core::registry::{CopyEvent, CopyOptions, CopyReport, ImageAt, copy};
 use waybill_core::size::human;
 
 use super::Context;
-use crate::args::{LoginArgs, NetworkArgs, PlatformArgs, SourceLoginArgs, parse_size};
+use crate::args::{ForeignMirrorArgs, LoginArgs, NetworkArgs, PlatformArgs, SourceLoginArgs, parse_size};
 use crate::failure::Outcome;
 use crate::open::open_pair;
 use crate::progress::Progress;
@@ -25,6 +25,8 @@ pub struct CopyArgs {
     /// if it lacks them (https, public hosts, no credentials)
     #[arg(long)]
     allow_foreign_layers: bool,
+    #[command(flatten)]
+    mirrors: ForeignMirrorArgs,
     #[command(flatten)]
     platforms: PlatformArgs,
     /// Upload chunk size (e.g. 8MiB, 4M, 5MB); kept within the registry's announced limits,
@@ -44,7 +46,8 @@ pub struct CopyArgs {
 
 /// Runs `waybill copy`; exit 3 if the foreign-layer policy refuses the image.
 pub async fn run(args: CopyArgs) -> Outcome {
-    let context = &Context::new(&args.network)?;
+    let foreign_mirrors = args.mirrors.mirrors()?;
+    let context = &Context::with_mirrors(&args.network, &foreign_mirrors)?;
     let (src, dst) = open_pair(&args.source, &args.destination, &args.src_login, &args.login, context)?;
     let chunk = ChunkPolicy::for_host(dst.reference.api_host(), args.chunk_size);
     let options = CopyOptions {
@@ -52,6 +55,7 @@ pub async fn run(args: CopyArgs) -> Outcome {
         platforms: args.platforms.choice()?,
         chunk,
         concurrency: args.concurrency,
+        foreign_mirrors,
     };
     let progress = Progress::on_terminal();
     let patches = Cell::new(0u64);

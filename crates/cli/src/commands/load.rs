@@ -13,9 +13,10 @@ use waybill_core::registry::upload::ChunkPolicy;
 use super::Context;
 use super::push::Compress;
 use crate::archive_arg::{Target, classify, open_archive};
-use crate::args::{LoginArgs, NetworkArgs, parse_size};
+use crate::args::{ForeignMirrorArgs, LoginArgs, NetworkArgs, parse_size};
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
+use crate::pulp_summary::{in_pulp, json, landed, render};
 use crate::tag_summary::{exit_for, table};
 
 /// Arguments of `waybill load`.
@@ -34,6 +35,8 @@ pub struct LoadArgs {
     /// Download foreign layers the archive lacks from their urls (https, public hosts, verified)
     #[arg(long, requires = "allow_foreign_layers")]
     fetch_foreign: bool,
+    #[command(flatten)]
+    mirrors: ForeignMirrorArgs,
     /// Load Windows images of a docker-save archive without LayerSources (which lost the
     /// foreign-layer marks) as they are, their base layers as ordinary layers
     #[arg(long)]
@@ -61,7 +64,8 @@ pub async fn run(args: LoadArgs) -> Outcome {
     let Target::Archive(path) = classify(&args.archive.display().to_string())? else {
         return Err(Failure::error(format!("no such file: {}", args.archive.display())));
     };
-    let context = &Context::new(&args.network)?;
+    let foreign_mirrors = args.mirrors.mirrors()?;
+    let context = &Context::with_mirrors(&args.network, &foreign_mirrors)?;
     let credentials = args.login.source().resolve()?;
     let dst = open(&args.destination, &context.transport, &context.plain_http, credentials)?;
     if dst.reference.tag().is_some() || dst.reference.digest().is_some() {
@@ -74,6 +78,7 @@ pub async fn run(args: LoadArgs) -> Outcome {
     let options = PushOptions {
         allow_foreign_layers: args.allow_foreign_layers,
         fetch_foreign: args.fetch_foreign,
+        foreign_mirrors,
         accept_lost_marks: args.accept_lost_foreign_marks,
         compress: match args.compress {
             Compress::None => LayerCompression::None,
@@ -90,11 +95,11 @@ pub async fn run(args: LoadArgs) -> Outcome {
     };
     let tags = load(&archive, &dst.client, dst.reference.repository(), &options, &events).await;
     let report = SyncReport { source: path.display().to_string(), destination: dst.reference.name(), tags };
+    let pulp = in_pulp(&dst.client, &landed(&report.tags, None)).await;
     if args.json {
-        let json = serde_json::to_string_pretty(&report).map_err(|e| Failure::error(e.to_string()))?;
-        println!("{json}");
+        println!("{}", json(&report, &pulp).map_err(|e| Failure::error(e.to_string()))?);
     } else {
-        print!("{}", table(&report));
+        print!("{}{}", table(&report), render(&pulp));
     }
     exit_for(&report.tags, "load them")
 }

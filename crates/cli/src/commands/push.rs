@@ -12,7 +12,7 @@ use waybill_core::size::human;
 
 use super::Context;
 use crate::archive_arg::{Target, classify, open_archive};
-use crate::args::{LoginArgs, NetworkArgs, parse_size};
+use crate::args::{ForeignMirrorArgs, LoginArgs, NetworkArgs, parse_size};
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::progress::Progress;
@@ -47,6 +47,8 @@ pub struct PushArgs {
     /// from their urls: https only, public hosts, no credentials, digest and size verified
     #[arg(long, requires = "allow_foreign_layers")]
     fetch_foreign: bool,
+    #[command(flatten)]
+    mirrors: ForeignMirrorArgs,
     /// Push a Windows image from a docker-save archive without LayerSources as it is: such an
     /// archive lost the foreign-layer marks, and its base layers go up as ordinary layers
     /// (refused otherwise, exit 3; --allow-foreign-layers accepts it too)
@@ -80,7 +82,8 @@ pub async fn run(args: PushArgs) -> Outcome {
             )));
         }
     };
-    let context = &Context::new(&args.network)?;
+    let foreign_mirrors = args.mirrors.mirrors()?;
+    let context = &Context::with_mirrors(&args.network, &foreign_mirrors)?;
     let credentials = args.login.source().resolve()?;
     let dst = open(&args.destination, &context.transport, &context.plain_http, credentials)?;
     let archive = open_archive(&path, args.max_uncompressed_size).await?;
@@ -88,6 +91,7 @@ pub async fn run(args: PushArgs) -> Outcome {
     let options = PushOptions {
         allow_foreign_layers: args.allow_foreign_layers,
         fetch_foreign: args.fetch_foreign,
+        foreign_mirrors,
         accept_lost_marks: args.accept_lost_foreign_marks,
         compress: match args.compress {
             Compress::None => LayerCompression::None,

@@ -5,12 +5,12 @@ use std::fs::File;
 use std::io::{BufWriter, Write as _};
 use std::path::PathBuf;
 
-use waybill_core::registry::save::{LayoutSink, SaveError, SaveSource, save};
+use waybill_core::registry::save::{LayoutSink, SaveError, SaveOptions, SaveSource, save};
 use waybill_core::registry::sync::SyncReport;
 use waybill_core::registry::tag_filter::{TagFilter, companion_subject};
 
 use super::Context;
-use crate::args::{LoginArgs, NetworkArgs};
+use crate::args::{ForeignMirrorArgs, LoginArgs, NetworkArgs};
 use crate::failure::{Failure, Outcome};
 use crate::open::{Opened, open};
 use crate::tag_summary::{exit_for, table};
@@ -35,6 +35,8 @@ pub struct SaveArgs {
     /// image that has any is left out and reported (exit 3)
     #[arg(long)]
     allow_foreign_layers: bool,
+    #[command(flatten)]
+    mirrors: ForeignMirrorArgs,
     /// Print the summary as JSON, as `waybill sync --json` does
     #[arg(long)]
     json: bool,
@@ -54,7 +56,11 @@ impl LayoutSink for FileSink {
 
 /// Runs `waybill save`: exit 1 if any tag failed, else 3 if any was refused, else 0.
 pub async fn run(args: SaveArgs) -> Outcome {
-    let context = &Context::new(&args.network)?;
+    let options = SaveOptions {
+        allow_foreign_layers: args.allow_foreign_layers,
+        foreign_mirrors: args.mirrors.mirrors()?,
+    };
+    let context = &Context::with_mirrors(&args.network, &options.foreign_mirrors)?;
     let credentials = args.login.source().resolve()?;
     let opened = args
         .sources
@@ -115,7 +121,7 @@ pub async fn run(args: SaveArgs) -> Outcome {
     let partial = PathBuf::from(format!("{}.partial", args.output.display()));
     let file = File::create(&partial).map_err(|e| Failure::error(format!("{}: {e}", partial.display())))?;
     let mut sink = FileSink(BufWriter::with_capacity(1 << 20, file));
-    let written = save(&sources, args.allow_foreign_layers, &mut sink).await;
+    let written = save(&sources, &options, &mut sink).await;
     let finished = written.and_then(|tags| {
         let file = sink.0.into_inner().map_err(|e| SaveError::Write(e.error().to_string()))?;
         file.sync_all().map_err(|e| SaveError::Write(e.to_string()))?;

@@ -9,9 +9,10 @@ use waybill_core::registry::upload::ChunkPolicy;
 use waybill_core::registry::{CopyOptions, PlatformChoice};
 
 use super::Context;
-use crate::args::{LoginArgs, NetworkArgs, PlatformArgs, SourceLoginArgs, parse_size};
+use crate::args::{ForeignMirrorArgs, LoginArgs, NetworkArgs, PlatformArgs, SourceLoginArgs, parse_size};
 use crate::failure::{Failure, Outcome};
 use crate::open::open_pair;
+use crate::pulp_summary::{in_pulp, json, landed, render};
 use crate::tag_summary::{exit_for, outcome_word, table};
 
 /// Arguments of `waybill sync`.
@@ -32,6 +33,8 @@ pub struct SyncArgs {
     /// refused and reported (exit 3), and the other tags are still mirrored
     #[arg(long)]
     allow_foreign_layers: bool,
+    #[command(flatten)]
+    mirrors: ForeignMirrorArgs,
     /// Leave signatures, attestations and referrers (sha256-<digest>[.sig|.att|.sbom] tags) behind
     #[arg(long)]
     no_referrers: bool,
@@ -61,7 +64,8 @@ pub struct SyncArgs {
 
 /// Runs `waybill sync`: exit 1 if any tag failed, else 3 if any was refused, else 0.
 pub async fn run(args: SyncArgs) -> Outcome {
-    let context = &Context::new(&args.network)?;
+    let foreign_mirrors = args.mirrors.mirrors()?;
+    let context = &Context::with_mirrors(&args.network, &foreign_mirrors)?;
     let (src, dst) = open_pair(&args.source, &args.destination, &args.src_login, &args.login, context)?;
     for (text, opened) in [(&args.source, &src), (&args.destination, &dst)] {
         if opened.reference.tag().is_some() || opened.reference.digest().is_some() {
@@ -82,6 +86,7 @@ pub async fn run(args: SyncArgs) -> Outcome {
             platforms,
             chunk: ChunkPolicy::for_host(dst.reference.api_host(), args.chunk_size),
             concurrency: args.concurrency,
+            foreign_mirrors,
         },
         jobs: usize::from(args.jobs),
         companions: !args.no_referrers,
@@ -106,11 +111,11 @@ pub async fn run(args: SyncArgs) -> Outcome {
     )
     .await
     .map_err(|e| Failure::error(e.to_string()))?;
+    let pulp = in_pulp(&dst.client, &landed(&report.tags, Some(dst.reference.repository()))).await;
     if args.json {
-        let json = serde_json::to_string_pretty(&report).map_err(|e| Failure::error(e.to_string()))?;
-        println!("{json}");
+        println!("{}", json(&report, &pulp).map_err(|e| Failure::error(e.to_string()))?);
     } else {
-        print!("{}", table(&report));
+        print!("{}{}", table(&report), render(&pulp));
     }
     exit_for(&report.tags, "mirror them")
 }

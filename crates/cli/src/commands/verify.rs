@@ -9,7 +9,7 @@ use waybill_core::size::human;
 
 use super::Context;
 use crate::archive_arg::{Target, classify};
-use crate::args::{LoginArgs, NetworkArgs, PlatformArgs};
+use crate::args::{ForeignMirrorArgs, LoginArgs, NetworkArgs, PlatformArgs};
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::progress::Progress;
@@ -35,6 +35,8 @@ pub struct VerifyArgs {
     /// no credentials)
     #[arg(long)]
     allow_foreign_layers: bool,
+    #[command(flatten)]
+    mirrors: ForeignMirrorArgs,
     /// Blobs downloaded at the same time
     #[arg(long, default_value_t = 4, value_name = "N")]
     concurrency: usize,
@@ -63,13 +65,15 @@ pub async fn run(args: VerifyArgs) -> Outcome {
             "--image picks an image of an archive file; for a registry, name the image itself",
         ));
     }
-    let context = &Context::new(&args.network)?;
+    let foreign_mirrors = args.mirrors.mirrors()?;
+    let context = &Context::with_mirrors(&args.network, &foreign_mirrors)?;
     let credentials = args.login.source().resolve()?;
     let opened = open(&args.reference, &context.transport, &context.plain_http, credentials)?;
     let options = VerifyOptions {
         platforms: args.platforms.choice()?,
         allow_foreign_layers: args.allow_foreign_layers,
         concurrency: args.concurrency,
+        foreign_mirrors,
     };
     let progress = Progress::on_terminal();
     let events = |event: VerifyEvent<'_>| match event {

@@ -28,18 +28,21 @@ use crate::digest::Digest;
 use crate::manifest::ManifestDocument;
 use crate::policy::{self, Rejection};
 use crate::registry::foreign::{check_foreign_url, fetch_foreign};
+use crate::registry::foreign_mirror::ForeignMirrors;
 use crate::registry::move_blobs::move_blobs;
 use crate::registry::upload::ChunkPolicy;
 use crate::registry::{BlobOutcome, ChunkBytes, Client, CopyEvent, CopyReport, Error, StreamSource};
 use crate::transport::Transport;
 
 /// How to push.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct PushOptions {
     /// Upload foreign (non-distributable) layers instead of refusing the image.
     pub allow_foreign_layers: bool,
     /// Download foreign layers the archive lacks from their `urls`.
     pub fetch_foreign: bool,
+    /// Where those are downloaded from instead of their `urls`.
+    pub foreign_mirrors: ForeignMirrors,
     /// Push a Windows image whose archive lost the foreign-layer marks ([`marks`]) as it is.
     /// `allow_foreign_layers` accepts that too.
     pub accept_lost_marks: bool,
@@ -361,7 +364,8 @@ where
             // The download starts before the upload session, so that an unreachable URL leaves
             // nothing behind on the registry. The transport is used bare: the registry's
             // credentials never go to a foreign URL.
-            let stream = fetch_foreign(client.transport(), urls, &d.digest, d.size).await?;
+            let stream =
+                fetch_foreign(client.transport(), &options.foreign_mirrors, urls, &d.digest, d.size).await?;
             let session = client.start_upload(repository).await?;
             let mut source: StreamSource<T::Body, T::Chunk> =
                 StreamSource::new(stream, d.digest.clone(), d.size);

@@ -136,6 +136,11 @@ where
         &self.base
     }
 
+    /// The login for this registry (for Pulp's REST API, which takes it as Basic credentials).
+    pub(crate) fn credentials(&self) -> Option<&Credentials> {
+        self.credentials.as_ref()
+    }
+
     /// The transport (for requests that must go out without the registry's credentials).
     pub fn transport(&self) -> &T {
         &self.transport

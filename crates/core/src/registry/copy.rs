@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::client::Client;
 use super::errors::Error;
 use super::foreign::fetch_foreign;
+use super::foreign_mirror::ForeignMirrors;
 use super::move_blobs::move_blobs;
 use super::push::Mount;
 use super::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images};
@@ -46,6 +47,8 @@ pub struct CopyOptions {
     pub chunk: ChunkPolicy,
     /// Blobs moved at the same time (each holds at most two chunks in memory).
     pub concurrency: usize,
+    /// Where foreign layers the source lacks are fetched from instead of their `urls`.
+    pub foreign_mirrors: ForeignMirrors,
 }
 
 impl Default for CopyOptions {
@@ -55,6 +58,7 @@ impl Default for CopyOptions {
             platforms: PlatformChoice::Unspecified,
             chunk: ChunkPolicy::default(),
             concurrency: 4,
+            foreign_mirrors: ForeignMirrors::default(),
         }
     }
 }
@@ -339,7 +343,7 @@ where
     let opened = match src.client.get_blob(src.repository, &d.digest, Some(d.size)).await {
         Ok(stream) => Ok((stream, BlobOutcome::Uploaded)),
         Err(error) if options.allow_foreign_layers && !d.urls.is_empty() && is_not_found(&error) => {
-            fetch_foreign(src.client.transport(), &d.urls, &d.digest, d.size)
+            fetch_foreign(src.client.transport(), &options.foreign_mirrors, &d.urls, &d.digest, d.size)
                 .await
                 .map(|stream| (stream, BlobOutcome::UploadedFromUrls))
         }

@@ -79,6 +79,17 @@ pub enum Error {
         /// Why the status request failed.
         status: Box<Error>,
     },
+    /// Fetching a foreign layer from the mirror the user named for its url failed, or the mirror
+    /// served bytes that are not the blob.
+    #[error("{source} (from the mirror {mirror} for {url})")]
+    Mirror {
+        /// The URL fetched from the mirror.
+        mirror: String,
+        /// The url in the manifest it stands for.
+        url: String,
+        /// What went wrong.
+        source: Box<Error>,
+    },
     /// A URL Waybill will not fetch (a foreign layer's `urls` entry, or a bad registry address).
     #[error("refusing to use {url}: {reason}")]
     UnsafeUrl {

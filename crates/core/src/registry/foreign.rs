@@ -6,6 +6,10 @@
 //! loopback, private, link-local or metadata address (classified as the proxy classifies them)
 //! — checked again on every redirect. The check sees the URL only: a public name that resolves
 //! to a private address is the shell's transport's business.
+//!
+//! A url the user mapped to a mirror of their own ([`ForeignMirrors`]) is judged all the same,
+//! then fetched from the mirror, which is exempt from the judgement (the user chose it), as are
+//! its redirects within its own origin; a redirect leaving it is judged again.
 
 use std::net::IpAddr;
 
@@ -13,6 +17,7 @@ use url::{Host, Url};
 
 use super::body::read_prefix;
 use super::errors::{ERROR_BODY_LIMIT, Error, RegistryError};
+use super::foreign_mirror::{ForeignMirrors, on_mirror};
 use super::pull::BlobStream;
 use super::upload::resolve_location;
 use crate::digest::Digest;
@@ -56,10 +61,12 @@ pub fn check_foreign_url(raw: &str) -> Result<Url, Error> {
     Ok(url)
 }
 
-/// Downloads a foreign layer from the first of its `urls` that serves it, without credentials,
-/// verified as it streams. Every URL and redirect hop must pass [`check_foreign_url`].
+/// Downloads a foreign layer from the first of its `urls` that serves it — or from the mirror
+/// `mirrors` name for it —, without credentials, verified as it streams. Every url, and every
+/// redirect hop off a mirror, must pass [`check_foreign_url`].
 pub async fn fetch_foreign<T: Transport>(
     transport: &T,
+    mirrors: &ForeignMirrors,
     urls: &[String],
     digest: &Digest,
     size: u64,
@@ -69,7 +76,7 @@ pub async fn fetch_foreign<T: Transport>(
         reason: format!("the foreign layer {digest} lists no urls to fetch it from"),
     };
     for raw in urls {
-        match fetch_one(transport, raw, digest, size).await {
+        match fetch_one(transport, mirrors, raw, digest, size).await {
             Ok(stream) => return Ok(stream),
             Err(error) => last_error = error,
         }
@@ -79,11 +86,34 @@ pub async fn fetch_foreign<T: Transport>(
 
 async fn fetch_one<T: Transport>(
     transport: &T,
+    mirrors: &ForeignMirrors,
     raw: &str,
     digest: &Digest,
     size: u64,
 ) -> Result<BlobStream<T::Body>, Error> {
-    let mut url = check_foreign_url(raw)?;
+    // The url is judged even when a mirror serves it: the manifest's urls stay https and public.
+    let original = check_foreign_url(raw)?;
+    let mirrored =
+        mirrors.route(&original).map_err(|reason| Error::UnsafeUrl { url: raw.to_owned(), reason })?;
+    let Some(mirrored) = mirrored else { return fetch_from(transport, original, None, digest, size).await };
+    let stream = fetch_from(transport, mirrored.url.clone(), Some(&mirrored.mirror), digest, size)
+        .await
+        .map_err(|source| Error::Mirror {
+            mirror: mirrored.url.to_string(),
+            url: original.to_string(),
+            source: Box::new(source),
+        })?;
+    Ok(stream.mirrored_for(&original))
+}
+
+/// GETs `url`, following redirects; hops on `mirror`'s origin are exempt from the url rules.
+async fn fetch_from<T: Transport>(
+    transport: &T,
+    mut url: Url,
+    mirror: Option<&Url>,
+    digest: &Digest,
+    size: u64,
+) -> Result<BlobStream<T::Body>, Error> {
     for _ in 0..=MAX_REDIRECTS {
         let mut response = transport
             .send(Request::new(Method::Get, url.as_str()))
@@ -94,7 +124,10 @@ async fn fetch_one<T: Transport>(
             301..=303 | 307 | 308 => {
                 let next = resolve_location(&url, response.header("Location"))
                     .map_err(|source| Error::Upload { method: Method::Get, url: url.to_string(), source })?;
-                url = check_foreign_url(next.as_str())?;
+                url = match mirror {
+                    Some(mirror) if on_mirror(mirror, &next) => next,
+                    _ => check_foreign_url(next.as_str())?,
+                };
             }
             status => {
                 let body = read_prefix(&mut response.body, ERROR_BODY_LIMIT).await.unwrap_or_default();

@@ -173,17 +173,44 @@ pub struct BlobStream<B> {
     url: Url,
     verifier: Option<Verifier>,
     verified: Option<Verified>,
+    /// The foreign layer's url, when `url` is the mirror the user named for it.
+    mirror_for: Option<String>,
 }
 
 impl<B: ResponseBody> BlobStream<B> {
     /// Wraps a response body.
     pub fn new(body: B, url: Url, digest: Digest, size: Option<u64>) -> BlobStream<B> {
-        BlobStream { body, url, verifier: Some(Verifier::new(digest, size)), verified: None }
+        BlobStream {
+            body,
+            url,
+            verifier: Some(Verifier::new(digest, size)),
+            verified: None,
+            mirror_for: None,
+        }
+    }
+
+    /// Says in every error that the bytes come from a mirror standing for `url`: a mirror
+    /// serving the wrong blob is the site's to fix, not the image's.
+    pub(crate) fn mirrored_for(mut self, url: &Url) -> BlobStream<B> {
+        self.mirror_for = Some(url.to_string());
+        self
     }
 
     /// The next chunk, or `None` once the blob ended and verified. A blob longer than declared
     /// fails as soon as the excess arrives; a wrong digest or a short blob fails at the end.
     pub async fn next(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        let next = self.next_verified().await;
+        match (&self.mirror_for, next) {
+            (Some(url), Err(source)) => Err(Error::Mirror {
+                mirror: self.url.to_string(),
+                url: url.clone(),
+                source: Box::new(source),
+            }),
+            (_, next) => next,
+        }
+    }
+
+    async fn next_verified(&mut self) -> Result<Option<Vec<u8>>, Error> {
         let Some(verifier) = self.verifier.as_mut() else { return Ok(None) };
         let chunk = self.body.chunk().await.map_err(|source| Error::Transport {
             method: Method::Get,

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use super::client::Client;
 use super::errors::Error;
 use super::foreign::fetch_foreign;
+use super::foreign_mirror::ForeignMirrors;
 use super::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images};
 use super::source::ChunkBytes;
 use super::sync::{TagOutcome, TagResult};
@@ -40,6 +41,15 @@ pub struct SaveSource<'a, T: Transport> {
     pub name: &'a str,
     /// The tags.
     pub tags: Vec<String>,
+}
+
+/// How to save.
+#[derive(Clone, Debug, Default)]
+pub struct SaveOptions {
+    /// Save foreign layers' blobs instead of leaving their tags out.
+    pub allow_foreign_layers: bool,
+    /// Where foreign blobs the registry lacks are fetched from instead of their `urls`.
+    pub foreign_mirrors: ForeignMirrors,
 }
 
 /// Why a save stopped; the archive written so far is incomplete.
@@ -71,7 +81,7 @@ enum Content {
 /// are left out of the archive).
 pub async fn save<T: Transport>(
     sources: &[SaveSource<'_, T>],
-    allow_foreign_layers: bool,
+    options: &SaveOptions,
     sink: &mut dyn LayoutSink,
 ) -> Result<Vec<TagResult>, SaveError>
 where
@@ -93,7 +103,7 @@ where
                 platforms: Vec::new(),
                 companions: Vec::new(),
             };
-            match read_tag(source, i, tag, allow_foreign_layers, &mut blobs).await {
+            match read_tag(source, i, tag, options.allow_foreign_layers, &mut blobs).await {
                 Ok((top, platforms)) => {
                     result.digest = Some(top.digest.clone());
                     result.platforms = platforms;
@@ -120,7 +130,7 @@ where
     if saved.is_empty() {
         return Err(SaveError::Nothing(results));
     }
-    write_layout(sources, &blobs, &saved, sink).await?;
+    write_layout(sources, &blobs, &saved, &options.foreign_mirrors, sink).await?;
     Ok(results)
 }
 
@@ -178,6 +188,7 @@ async fn write_layout<T: Transport>(
     sources: &[SaveSource<'_, T>],
     blobs: &BTreeMap<Digest, Content>,
     saved: &[SavedTag],
+    mirrors: &ForeignMirrors,
     sink: &mut dyn LayoutSink,
 ) -> Result<(), SaveError>
 where
@@ -198,7 +209,7 @@ where
             }
             Content::Blob { source, descriptor } => {
                 write(&file_header(&blob_path(digest), descriptor.size))?;
-                stream_blob(&sources[*source], descriptor, &mut write).await?;
+                stream_blob(&sources[*source], descriptor, mirrors, &mut write).await?;
                 write(&vec![0; padding(descriptor.size)])?;
             }
         }
@@ -217,6 +228,7 @@ where
 async fn stream_blob<T: Transport>(
     source: &SaveSource<'_, T>,
     descriptor: &Descriptor,
+    mirrors: &ForeignMirrors,
     write: &mut dyn FnMut(&[u8]) -> Result<(), SaveError>,
 ) -> Result<(), SaveError>
 where
@@ -227,7 +239,7 @@ where
     let mut stream = match source.client.get_blob(source.repository, digest, Some(descriptor.size)).await {
         Ok(stream) => stream,
         Err(error) if !descriptor.urls.is_empty() && error.registry().is_some_and(|e| e.status == 404) => {
-            fetch_foreign(source.client.transport(), &descriptor.urls, digest, descriptor.size)
+            fetch_foreign(source.client.transport(), mirrors, &descriptor.urls, digest, descriptor.size)
                 .await
                 .map_err(failed)?
         }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::client::Client;
 use super::errors::Error;
 use super::foreign::fetch_foreign;
+use super::foreign_mirror::ForeignMirrors;
 use super::pull::BlobStream;
 use super::resolve::{ImageError, PlatformChoice, ResolvedImage, fetch_document, resolve_images};
 use crate::config::ImageConfig;
@@ -30,11 +31,18 @@ pub struct VerifyOptions {
     pub allow_foreign_layers: bool,
     /// Blobs downloaded at the same time.
     pub concurrency: usize,
+    /// Where foreign layers are fetched from instead of their `urls`.
+    pub foreign_mirrors: ForeignMirrors,
 }
 
 impl Default for VerifyOptions {
     fn default() -> VerifyOptions {
-        VerifyOptions { platforms: PlatformChoice::Unspecified, allow_foreign_layers: false, concurrency: 4 }
+        VerifyOptions {
+            platforms: PlatformChoice::Unspecified,
+            allow_foreign_layers: false,
+            concurrency: 4,
+            foreign_mirrors: ForeignMirrors::default(),
+        }
     }
 }
 
@@ -298,7 +306,9 @@ where
                 ));
                 return check;
             }
-            match fetch_foreign(client.transport(), &d.urls, &d.digest, d.size).await {
+            match fetch_foreign(client.transport(), &options.foreign_mirrors, &d.urls, &d.digest, d.size)
+                .await
+            {
                 Ok(stream) => stream,
                 Err(error) => {
                     check.status = BlobStatus::Failed(error.to_string());
