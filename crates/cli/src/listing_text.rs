@@ -9,7 +9,9 @@ use waybill_core::layers::{Entry, ExploredImage, Kind};
 use waybill_core::size::human;
 
 /// One listing line (without the newline). Names are printed escaped: a layer's names are data.
-pub fn entry_line(entry: &Entry, layer: usize) -> String {
+/// With `hash`, a column before the path holds a regular file's sha256 in hex (`-` for anything
+/// else), as `sha256sum` prints it.
+pub fn entry_line(entry: &Entry, layer: usize, hash: bool) -> String {
     let kind = match entry.kind {
         Kind::File => '-',
         Kind::Dir => 'd',
@@ -19,8 +21,13 @@ pub fn entry_line(entry: &Entry, layer: usize) -> String {
         Kind::Opaque => 'o',
         Kind::Other => '?',
     };
+    let sha256 = match (hash, &entry.sha256) {
+        (false, _) => String::new(),
+        (true, Some(digest)) => format!("{:<64}  ", digest.hex()),
+        (true, None) => format!("{:<64}  ", "-"),
+    };
     let mut line = format!(
-        "{kind}{}  {:>5}/{:<5} {:>12}  {}  {layer:>3}  {}",
+        "{kind}{}  {:>5}/{:<5} {:>12}  {}  {layer:>3}  {sha256}{}",
         permissions(entry.mode),
         entry.uid,
         entry.gid,

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use archives::{docker_archive, gzip_file, oci_archive, work_dir};
 use common::{Registries, waybill};
-use explorer::{check_cat, check_diff, check_listings, expected_diff, fixture, fixture_names, json};
+use explorer::{
+    check_cat, check_diff, check_hashes, check_listings, expected_diff, fixture, fixture_names, json,
+};
 use serde_json::Value;
 
 /// Every explorer fixture written by skopeo in both formats: (fixture, docker-archive, oci-archive).
@@ -54,6 +56,9 @@ fn listings_and_cat_from_skopeo_archives_are_the_generators() {
             check_listings(&text(archive), summary, &archive_digest(archive, summary));
             check_cat(&text(archive), summary);
         }
+        // `ls --hash` from a gzip'd layer (OCI) and a plain one (docker-archive).
+        check_hashes(&text(&oci), summary);
+        check_hashes(&text(&docker), summary);
         let gzipped = gzip_file(&docker);
         check_listings(&text(&gzipped), summary, &archive_digest(&gzipped, summary));
     }

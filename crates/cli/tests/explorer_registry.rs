@@ -8,7 +8,9 @@ mod common;
 mod explorer;
 
 use common::{Registries, waybill};
-use explorer::{check_cat, check_diff, check_listings, expected_diff, fixture, fixture_names, json};
+use explorer::{
+    check_cat, check_diff, check_hashes, check_listings, expected_diff, fixture, fixture_names, json,
+};
 
 fn reference(registries: &Registries, name: &str) -> String {
     registries.source(name)
@@ -27,19 +29,33 @@ fn listings_of_every_layer_and_the_merged_view_are_the_generators() {
 }
 
 #[test]
+fn ls_hash_gives_each_files_sha256_as_recorded_and_as_cat_reads_it() {
+    let registries = Registries::from_env();
+    for name in fixture_names(&registries) {
+        check_hashes(&reference(&registries, &name), fixture(&registries, &name));
+    }
+}
+
+#[test]
 fn the_whiteout_fixtures_merged_view_hides_what_its_layers_delete() {
     let registries = Registries::from_env();
-    let name = fixture_names(&registries).into_iter().find(|n| n.contains("explorer-whiteout")).expect("fixture");
+    let name =
+        fixture_names(&registries).into_iter().find(|n| n.contains("explorer-whiteout")).expect("fixture");
     let listing = json(&["ls", &reference(&registries, &name), "--json"]);
     let entries = listing["entries"].as_array().expect("entries");
     let at = |path: &str| entries.iter().find(|e| e["path"] == path);
     // A whiteout of a file, of a directory (and its contents), and an opaque directory.
-    for gone in ["etc/remove-me.txt", "var/cache", "var/cache/x.cache", "usr/share/doc/a.txt", "usr/share/doc/b.txt"] {
+    for gone in
+        ["etc/remove-me.txt", "var/cache", "var/cache/x.cache", "usr/share/doc/a.txt", "usr/share/doc/b.txt"]
+    {
         assert!(at(gone).is_none(), "{gone} is still listed");
     }
     assert!(!entries.iter().any(|e| e["path"].as_str().is_some_and(|p| p.contains("long-long"))), "opaque");
     assert_eq!(at("usr/share/doc/c.txt").map(|e| e["layer"].clone()), Some(2.into()));
-    assert_eq!(at("opt/app/run.sh").map(|e| (e["layer"].clone(), e["mode"].clone())), Some((3.into(), 0o700.into())));
+    assert_eq!(
+        at("opt/app/run.sh").map(|e| (e["layer"].clone(), e["mode"].clone())),
+        Some((3.into(), 0o700.into()))
+    );
     assert_eq!(at("opt/app/data.bin").map(|e| e["size"].clone()), Some(5000.into()));
     assert!(entries.iter().all(|e| e["type"] != "whiteout" && e["type"] != "opaque"), "markers listed");
 }
@@ -50,7 +66,8 @@ fn cat_returns_every_files_bytes_and_refuses_deleted_ones() {
     for name in fixture_names(&registries) {
         check_cat(&reference(&registries, &name), fixture(&registries, &name));
     }
-    let whiteout = fixture_names(&registries).into_iter().find(|n| n.contains("explorer-whiteout")).expect("fixture");
+    let whiteout =
+        fixture_names(&registries).into_iter().find(|n| n.contains("explorer-whiteout")).expect("fixture");
     let target = reference(&registries, &whiteout);
     let (code, bytes, stderr) = explorer::cat(&target, "/etc/remove-me.txt");
     assert_eq!((code, bytes.len()), (1, 0), "{stderr}");
@@ -75,14 +92,16 @@ fn diff_of_the_two_tags_is_exactly_the_known_differences() {
     assert_eq!(same["config"], serde_json::json!([]));
     assert_eq!(same["files"], serde_json::json!({"added": [], "removed": [], "changed": []}));
     assert_eq!(same["layers"]["shared"].as_array().map(Vec::len), Some(2));
-    let text = waybill(&["diff", &reference(&registries, a), &reference(&registries, b)], &[]).expect(0).stdout;
+    let text =
+        waybill(&["diff", &reference(&registries, a), &reference(&registries, b)], &[]).expect(0).stdout;
     assert!(text.contains("~ app/mode.sh (mode 0644 -> 0755)"), "{text}");
 }
 
 #[test]
 fn history_lines_up_with_the_layers_and_marks_empty_steps() {
     let registries = Registries::from_env();
-    let name = fixture_names(&registries).into_iter().find(|n| n.contains("explorer-whiteout")).expect("fixture");
+    let name =
+        fixture_names(&registries).into_iter().find(|n| n.contains("explorer-whiteout")).expect("fixture");
     let summary = fixture(&registries, &name);
     let history = json(&["ls", &reference(&registries, &name), "--history", "--json"]);
     let steps = history["history"]["steps"].as_array().expect("steps");
@@ -101,7 +120,8 @@ fn history_lines_up_with_the_layers_and_marks_empty_steps() {
     }
     assert!(history["history"].get("mismatch").is_none());
     let layers = history["layers"].as_array().expect("layers");
-    let digests: Vec<&serde_json::Value> = summary["layers"].as_array().expect("layers").iter().map(|l| &l["digest"]).collect();
+    let digests: Vec<&serde_json::Value> =
+        summary["layers"].as_array().expect("layers").iter().map(|l| &l["digest"]).collect();
     assert_eq!(layers.iter().map(|l| &l["digest"]).collect::<Vec<_>>(), digests);
 }
 
@@ -127,7 +147,11 @@ fn a_layer_larger_than_the_memory_bound_is_listed_and_read_in_bounded_memory() {
     assert!(run.stdout.contains(" 41943040 ") && run.stdout.contains("big/random.bin"), "{}", run.stdout);
     let (run, cat_peak) = common::waybill_peak_rss(&["cat", &target, "big/random.bin"]);
     run.expect(0);
-    eprintln!("a {size}-byte gzip layer: ls peak {} KiB, cat peak {} KiB", listing_peak >> 10, cat_peak >> 10);
+    eprintln!(
+        "a {size}-byte gzip layer: ls peak {} KiB, cat peak {} KiB",
+        listing_peak >> 10,
+        cat_peak >> 10
+    );
     assert!(listing_peak < 32 << 20, "ls peaked at {listing_peak} bytes");
     assert!(cat_peak < 32 << 20, "cat peaked at {cat_peak} bytes");
     let (code, bytes, stderr) = explorer::cat(&target, "big/random.bin");

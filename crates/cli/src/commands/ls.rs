@@ -1,6 +1,7 @@
-//! `waybill ls REF|ARCHIVE [--layer N | --merged | --history] [--json]`: the files of one layer
-//! (streamed as the layer is read: a large layer's first entries show at once), of the merged
-//! image (the default), or the layers lined up with the history that made them.
+//! `waybill ls REF|ARCHIVE [--layer N | --merged | --history] [--hash] [--json]`: the files of
+//! one layer (streamed as the layer is read: a large layer's first entries show at once), of the
+//! merged image (the default), or the layers lined up with the history that made them. `--hash`
+//! adds each regular file's sha256, computed in the same pass over the layer as the listing.
 
 use std::io::Write as _;
 use std::ops::ControlFlow;
@@ -35,6 +36,10 @@ pub struct LsArgs {
     /// between history and layers flagged)
     #[arg(long)]
     history: bool,
+    /// Also give each regular file's sha256 (hashed as the layer is read, in the same pass): a
+    /// column before the path, or "sha256" in each file's JSON entry
+    #[arg(long, conflicts_with = "history")]
+    hash: bool,
     /// Print JSON: {"reference", "digest", "entries": [{"path", "type", "size", "mode", "link", "layer"}]}
     #[arg(long)]
     json: bool,
@@ -89,15 +94,15 @@ pub async fn run(args: LsArgs) -> Outcome {
         return Ok(());
     }
     if let Some(n) = args.layer {
-        return list_layer(&explored, n, args.json).await;
+        return list_layer(&explored, n, args.hash, args.json).await;
     }
-    let fs = merged_view(&explored.layers(), image, false).await?;
+    let fs = merged_view(&explored.layers(), image, args.hash).await?;
     if args.json {
         return print_json(&Listing::merged(&image.reference, &image.digest, &fs));
     }
     let mut out = std::io::stdout().lock();
     for e in fs.entries() {
-        if writeln!(out, "{}", entry_line(&e.entry, e.layer)).is_err() {
+        if writeln!(out, "{}", entry_line(&e.entry, e.layer, args.hash)).is_err() {
             break; // the reader went away (`| head`): nothing more to say
         }
     }
@@ -105,7 +110,7 @@ pub async fn run(args: LsArgs) -> Outcome {
 }
 
 /// Prints layer `n`'s entries as they come out of the layer, text or JSON alike.
-async fn list_layer(explored: &Explored, n: usize, json: bool) -> Outcome {
+async fn list_layer(explored: &Explored, n: usize, hash: bool, json: bool) -> Outcome {
     let image = &explored.image;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut written = 0usize;
@@ -123,13 +128,14 @@ async fn list_layer(explored: &Explored, n: usize, json: bool) -> Outcome {
             let listed = serde_json::to_string(&ListedEntry::new(entry, n)).unwrap_or_default();
             format!("{}{listed}", if written == 0 { "" } else { "," })
         } else {
-            entry_line(entry, n)
+            entry_line(entry, n, hash)
         };
         written += 1;
         closed |= if json { write!(out, "{line}") } else { writeln!(out, "{line}") }.is_err();
         if closed { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     };
-    read_layer(&explored.layers(), image, n, ReadOptions::default(), &mut visit).await?;
+    let options = ReadOptions { hash_files: hash, capture: None };
+    read_layer(&explored.layers(), image, n, options, &mut visit).await?;
     if json && !closed {
         let _ = writeln!(out, "]}}");
     }

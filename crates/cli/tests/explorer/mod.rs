@@ -73,7 +73,11 @@ pub fn check_listings(target: &str, summary: &Value, digest: &str) {
         let listing = json(&["ls", target, "--layer", &n, "--json"]);
         assert_eq!(listing["reference"], target);
         assert_eq!(listing["digest"], digest, "{target} layer {n}");
-        assert_eq!(comparable(&listing["entries"], false), comparable(&layer["files"], false), "{target} layer {n}");
+        assert_eq!(
+            comparable(&listing["entries"], false),
+            comparable(&layer["files"], false),
+            "{target} layer {n}"
+        );
         for e in listing["entries"].as_array().expect("entries") {
             assert_eq!(e["layer"], i + 1, "{target} layer {n}: {e}");
         }
@@ -135,7 +139,9 @@ pub fn check_diff(a: &str, b: &str, expected: &Value, by_digest: bool) {
         .as_array()
         .expect("config")
         .iter()
-        .map(|c| (c["field"].as_str().expect("field").to_owned(), serde_json::json!({"a": c["a"], "b": c["b"]})))
+        .map(|c| {
+            (c["field"].as_str().expect("field").to_owned(), serde_json::json!({"a": c["a"], "b": c["b"]}))
+        })
         .collect();
     assert_eq!(Value::Object(config), expected["config"]);
     assert_eq!(diff["files"]["added"], expected["files"]["added"]);
@@ -147,4 +153,58 @@ pub fn check_diff(a: &str, b: &str, expected: &Value, by_digest: bool) {
         .map(|c| (c["path"].as_str().expect("path").to_owned(), c["fields"].clone()))
         .collect();
     assert_eq!(Value::Object(changed), expected["files"]["changed"]);
+}
+
+/// `ls --hash` of every layer and of the merged view of `target`: each regular file's `sha256` is
+/// the one the fixture generator recorded from the bytes it wrote, and what `cat` reads back
+/// hashes to the merged listing's; nothing but regular files carries one. Without `--hash` the
+/// JSON has no `sha256` at all (the field names scripts depend on are unchanged).
+pub fn check_hashes(target: &str, summary: &Value) {
+    let hashed = |entries: &Value, want: &Value, what: &str| {
+        let (got, want) = (entries.as_array().expect("entries"), want.as_array().expect("recorded"));
+        assert_eq!(got.len(), want.len(), "{what}");
+        let mut files = 0;
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!(g["path"], w["path"], "{what}");
+            if w["type"] == "file" {
+                assert!(w["sha256"].is_string(), "{what}: the fixture records no sha256 for {w}");
+                assert_eq!(g["sha256"], w["sha256"], "{what}: {}", g["path"]);
+                files += 1;
+            } else {
+                assert!(g.get("sha256").is_none(), "{what}: a {} with a sha256: {g}", g["type"]);
+            }
+        }
+        files
+    };
+    let mut files = 0;
+    for (i, layer) in summary["layers"].as_array().expect("layers").iter().enumerate() {
+        let n = (i + 1).to_string();
+        let listing = json(&["ls", target, "--layer", &n, "--hash", "--json"]);
+        files += hashed(&listing["entries"], &layer["files"], &format!("{target} layer {n}"));
+        let plain = json(&["ls", target, "--layer", &n, "--json"]);
+        let entries = plain["entries"].as_array().expect("entries");
+        assert!(
+            entries.iter().all(|e| e.get("sha256").is_none()),
+            "{target} layer {n} hashed without --hash"
+        );
+    }
+    let merged = json(&["ls", target, "--hash", "--json"]);
+    files += hashed(&merged["entries"], &summary["merged"], &format!("{target} merged"));
+    assert!(files > 0, "{target}: no regular file listed");
+    for e in merged["entries"].as_array().expect("entries").iter().filter(|e| e["type"] == "file") {
+        let path = e["path"].as_str().expect("path");
+        let (code, bytes, stderr) = cat(target, path);
+        assert_eq!(code, 0, "cat {target} {path}: {stderr}");
+        assert_eq!(Some(super::common::sha256(&bytes).as_str()), e["sha256"].as_str(), "cat {target} {path}");
+    }
+    // As text: the hex digest in a column before the path, `-` for what is not a regular file.
+    let text = waybill(&["ls", target, "--hash"], &[]).expect(0).stdout;
+    for e in merged["entries"].as_array().expect("entries") {
+        let path = e["path"].as_str().expect("path");
+        let column = e["sha256"].as_str().map_or("-", |d| d.trim_start_matches("sha256:"));
+        let line =
+            text.lines().find(|l| l.ends_with(&format!("  {path}")) || l.contains(&format!("  {path} ")));
+        let line = line.unwrap_or_else(|| panic!("{path} not in the text listing:\n{text}"));
+        assert!(line.contains(&format!("  {column:<64}  {path}")), "{path}: {line}");
+    }
 }

@@ -1,5 +1,6 @@
 //! `ls --json`: `{"reference", "digest", "entries": [{"path", "type", "size", "mode", "link",
-//! "layer"}]}` — field names scripts depend on, so they live here, once, for every shell.
+//! "layer"}]}` — field names scripts depend on, so they live here, once, for every shell. With
+//! per-file hashing on (`ls --hash`) a regular file's entry also has `"sha256"`.
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +24,10 @@ pub struct ListedEntry {
     pub link: Option<String>,
     /// 1-based index of the layer that (last) wrote the path.
     pub layer: usize,
+    /// A regular file's content digest, when the layer was read with per-file hashing on;
+    /// absent from the JSON otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<Digest>,
 }
 
 impl ListedEntry {
@@ -35,6 +40,7 @@ impl ListedEntry {
             mode: entry.mode,
             link: entry.link.clone(),
             layer,
+            sha256: entry.sha256.clone(),
         }
     }
 }
