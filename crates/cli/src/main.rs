@@ -65,6 +65,9 @@ enum Command {
     /// What differs between two images (registry references or archive files): layers, config,
     /// files
     Diff(commands::diff::DiffArgs),
+    /// Audit a Pulp for foreign layers whose blobs it lacks (what its own sync leaves out), and
+    /// the tags whose pull would fail
+    Audit(commands::audit::AuditArgs),
     /// Serve the app and its registry proxy on one origin (default http://127.0.0.1:8080)
     Serve(serve::ServeArgs),
 }
@@ -103,6 +106,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Save(args) => commands::save::run(args).await,
             Command::Sync(args) => commands::sync::run(args).await,
             Command::Tags(args) => commands::tags::run(args).await,
+            Command::Audit(args) => commands::audit::run(args).await,
             Command::Ls(args) => commands::ls::run(args).await,
             Command::Cat(args) => commands::cat::run(args).await,
             Command::Diff(args) => commands::diff::run(args).await,

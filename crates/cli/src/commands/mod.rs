@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod archive;
+pub mod audit;
 pub mod cat;
 pub mod copy;
 pub mod diff;

@@ -17,6 +17,7 @@ pub mod inspect;
 pub(crate) mod move_blobs;
 pub mod pull;
 pub mod pulp_api;
+pub mod pulp_audit;
 pub mod push;
 pub mod redirect;
 pub mod resolve;

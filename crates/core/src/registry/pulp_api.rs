@@ -115,7 +115,7 @@ pub async fn is_pulp<T: Transport>(client: &Client<T>) -> bool
 where
     T::Chunk: Clone,
 {
-    matches!(get(client, STATUS_PATH, None, false).await, Ok(body) if is_pulp_status(&body))
+    matches!(get(client, STATUS_PATH, &[], false).await, Ok(body) if is_pulp_status(&body))
 }
 
 /// Where `repository` (the path pushed to) is in the Pulp behind `client`.
@@ -123,27 +123,95 @@ pub async fn pulp_links<T: Transport>(client: &Client<T>, repository: &str) -> R
 where
     T::Chunk: Clone,
 {
-    let listing = get(client, REPOSITORIES_PATH, Some(("name", repository)), true).await?;
+    let listing = get(client, REPOSITORIES_PATH, &[("name", repository)], true).await?;
     let mut links = parse_repository(&listing, repository)?;
     // Without its distribution the repository is still worth showing.
-    if let Ok(listing) = get(client, DISTRIBUTIONS_PATH, Some(("base_path", repository)), true).await {
+    if let Ok(listing) = get(client, DISTRIBUTIONS_PATH, &[("base_path", repository)], true).await {
         add_distribution(&mut links, &listing);
     }
     Ok(links)
 }
 
-/// `GET base + path [?key=value]`, with the login as Basic credentials when `login`.
+/// A container repository, as the foreign-layer audit reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PulpRepository {
+    /// Its name.
+    pub name: String,
+    /// Its latest version's number.
+    pub version: Option<u64>,
+    /// The base path of a distribution serving it, if one does.
+    pub base_path: Option<String>,
+}
+
+/// Pages of a listing followed at most: 100 items each, so 100,000 repositories.
+const MAX_PAGES: usize = 1000;
+
+/// Every container repository of the Pulp behind `client`, with the distribution serving it.
+pub async fn list_repositories<T: Transport>(client: &Client<T>) -> Result<Vec<PulpRepository>, PulpApiError>
+where
+    T::Chunk: Clone,
+{
+    let distributions = list_all(client, DISTRIBUTIONS_PATH).await?;
+    let served_by = |href: &str| {
+        distributions
+            .iter()
+            .find(|d| text(d, "repository").as_deref() == Some(href))
+            .and_then(|d| text(d, "base_path"))
+    };
+    let repositories = list_all(client, REPOSITORIES_PATH).await?;
+    Ok(repositories
+        .iter()
+        .map(|r| {
+            let links = PulpLinks {
+                repository: text(r, "pulp_href").unwrap_or_default(),
+                name: text(r, "name").unwrap_or_default(),
+                latest_version: text(r, "latest_version_href"),
+                distribution: None,
+                base_path: None,
+                registry_path: None,
+            };
+            PulpRepository {
+                version: links.version_number(),
+                base_path: served_by(&links.repository),
+                name: links.name,
+            }
+        })
+        .collect())
+}
+
+/// Every item of a paged listing (`limit` and `offset`, as the REST API pages).
+async fn list_all<T: Transport>(client: &Client<T>, path: &str) -> Result<Vec<Value>, PulpApiError>
+where
+    T::Chunk: Clone,
+{
+    let mut items = Vec::new();
+    for page in 0..MAX_PAGES {
+        let offset = (page * 100).to_string();
+        let body = get(client, path, &[("limit", "100"), ("offset", &offset)], true).await?;
+        let listing: Value =
+            serde_json::from_slice(&body).map_err(|e| PulpApiError::NotJson(e.to_string()))?;
+        let results = listing.get("results").and_then(Value::as_array).cloned().unwrap_or_default();
+        let done = results.len() < 100 || listing.get("next").is_none_or(Value::is_null);
+        items.extend(results);
+        if done {
+            return Ok(items);
+        }
+    }
+    Err(PulpApiError::NotJson(format!("{path} lists more than {} items", MAX_PAGES * 100)))
+}
+
+/// `GET base + path [?query]`, with the login as Basic credentials when `login`.
 async fn get<T: Transport>(
     client: &Client<T>,
     path: &str,
-    query: Option<(&str, &str)>,
+    query: &[(&str, &str)],
     login: bool,
 ) -> Result<Vec<u8>, PulpApiError>
 where
     T::Chunk: Clone,
 {
     let mut url: Url = client.url(path);
-    if let Some((key, value)) = query {
+    for (key, value) in query {
         url.query_pairs_mut().append_pair(key, value);
     }
     let mut request = Request::new(Method::Get, url.as_str()).header("Accept", "application/json");

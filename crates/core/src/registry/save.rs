@@ -3,9 +3,9 @@
 //!
 //! First every tag is read and judged (every platform of an index; the foreign-layer policy per
 //! tag, a refused tag left out and reported), then the archive is written in one pass in the
-//! deterministic order of [`layout_writer`]: each blob streamed from its registry — or, for an
-//! allowed foreign layer the registry lacks, from its `urls` — through the verifier into the
-//! sink, never held whole. A blob that fails its digest or size stops the save: the caller's file
+//! deterministic order of [`crate::archive::layout_writer`]: each blob streamed from its registry
+//! — or, for an allowed foreign layer the registry lacks, from its `urls` — through the verifier
+//! into the sink, never held whole. A blob that fails its digest or size stops the save: the caller's file
 //! is then incomplete and must not be renamed into place.
 
 use std::collections::BTreeMap;
