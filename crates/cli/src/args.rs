@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use waybill_core::platform::PlatformSpec;
 use waybill_core::registry::PlatformChoice;
 use waybill_core::registry::foreign_mirror::ForeignMirrors;
+use waybill_core::registry::tag_filter::TagFilter;
 
 use crate::credentials::CredentialSource;
 use crate::failure::Failure;
@@ -41,6 +42,25 @@ impl ForeignMirrorArgs {
     pub fn mirrors(&self) -> Result<ForeignMirrors, Failure> {
         ForeignMirrors::parse_all(&self.foreign_mirror)
             .map_err(|e| Failure::error(format!("--foreign-mirror: {e}")))
+    }
+}
+
+/// Which tags of a repository (`sync`, `save`), as Pulp's remote takes them.
+#[derive(clap::Args, Debug)]
+pub struct TagFilterArgs {
+    /// Only tags matching this shell pattern (*, ?, [a-z], [!x]), as Pulp's include_tags.
+    /// Repeatable; default: every tag
+    #[arg(long, value_name = "PATTERN")]
+    pub include_tags: Vec<String>,
+    /// Leave out tags matching this pattern, as Pulp's exclude_tags. Repeatable
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude_tags: Vec<String>,
+}
+
+impl TagFilterArgs {
+    /// The core's filter.
+    pub fn filter(&self) -> TagFilter {
+        TagFilter { include: self.include_tags.clone(), exclude: self.exclude_tags.clone() }
     }
 }
 

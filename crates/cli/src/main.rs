@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 error, 3 refused by the foreign-layer policy (nothing uploaded).
 
 mod archive_arg;
+mod archive_push_args;
 mod args;
 mod commands;
 mod credentials;

@@ -4,16 +4,14 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
-use waybill_core::archive::build::LayerCompression;
 use waybill_core::archive::load::{LoadTarget, load};
-use waybill_core::archive::push::{PushEvent, PushOptions};
+use waybill_core::archive::push::PushEvent;
 use waybill_core::registry::sync::SyncReport;
-use waybill_core::registry::upload::ChunkPolicy;
 
 use super::Context;
-use super::push::Compress;
 use crate::archive_arg::{Target, classify, open_archive};
-use crate::args::{ForeignMirrorArgs, LoginArgs, NetworkArgs, parse_size};
+use crate::archive_push_args::ArchivePushArgs;
+use crate::args::{LoginArgs, NetworkArgs};
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::pulp_summary::{in_pulp, json, landed, render};
@@ -28,28 +26,8 @@ pub struct LoadArgs {
     /// Where the images go: registry/repository, each image at DEST:<its tag>; when the archive
     /// holds several source repositories, a prefix: DEST/<source repository>:<tag>
     destination: String,
-    /// Upload foreign (non-distributable) layers; without it an image that has any is refused
-    /// and reported (exit 3), and the others are still loaded
-    #[arg(long)]
-    allow_foreign_layers: bool,
-    /// Download foreign layers the archive lacks from their urls (https, public hosts, verified)
-    #[arg(long, requires = "allow_foreign_layers")]
-    fetch_foreign: bool,
     #[command(flatten)]
-    mirrors: ForeignMirrorArgs,
-    /// Load Windows images of a docker-save archive without LayerSources (which lost the
-    /// foreign-layer marks) as they are, their base layers as ordinary layers
-    #[arg(long)]
-    accept_lost_foreign_marks: bool,
-    /// How to push uncompressed docker-save layers (gzip changes their digests)
-    #[arg(long, value_enum, default_value_t = Compress::None)]
-    compress: Compress,
-    /// Upload chunk size (e.g. 8MiB)
-    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8MiB")]
-    chunk_size: u64,
-    /// For compressed archives: the most bytes decompression may produce
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    max_uncompressed_size: Option<u64>,
+    push: ArchivePushArgs,
     /// Print the summary as JSON, as `waybill sync --json` does
     #[arg(long)]
     json: bool,
@@ -64,7 +42,7 @@ pub async fn run(args: LoadArgs) -> Outcome {
     let Target::Archive(path) = classify(&args.archive.display().to_string())? else {
         return Err(Failure::error(format!("no such file: {}", args.archive.display())));
     };
-    let foreign_mirrors = args.mirrors.mirrors()?;
+    let foreign_mirrors = args.push.mirrors()?;
     let context = &Context::with_mirrors(&args.network, &foreign_mirrors)?;
     let credentials = args.login.source().resolve()?;
     let dst = open(&args.destination, &context.transport, &context.plain_http, credentials)?;
@@ -74,18 +52,8 @@ pub async fn run(args: LoadArgs) -> Outcome {
             args.destination
         )));
     }
-    let archive = open_archive(&path, args.max_uncompressed_size).await?;
-    let options = PushOptions {
-        allow_foreign_layers: args.allow_foreign_layers,
-        fetch_foreign: args.fetch_foreign,
-        foreign_mirrors,
-        accept_lost_marks: args.accept_lost_foreign_marks,
-        compress: match args.compress {
-            Compress::None => LayerCompression::None,
-            Compress::Gzip => LayerCompression::Gzip,
-        },
-        chunk: ChunkPolicy::new(args.chunk_size),
-    };
+    let archive = open_archive(&path, args.push.max_uncompressed_size).await?;
+    let options = args.push.options(foreign_mirrors);
     let terminal = std::io::stderr().is_terminal();
     let started = std::cell::Cell::new(usize::MAX);
     let events = |target: &LoadTarget, _: PushEvent<'_>| {

@@ -4,28 +4,17 @@
 use std::cell::Cell;
 use std::path::PathBuf;
 
-use waybill_core::archive::build::LayerCompression;
-use waybill_core::archive::push::{AbsentForeign, PushError, PushEvent, PushOptions, absent_foreign, push};
-use waybill_core::registry::upload::ChunkPolicy;
+use waybill_core::archive::push::{AbsentForeign, PushError, PushEvent, absent_foreign, push};
 use waybill_core::registry::{CopyEvent, CopyReport};
 use waybill_core::size::human;
 
 use super::Context;
 use crate::archive_arg::{Target, classify, open_archive};
-use crate::args::{ForeignMirrorArgs, LoginArgs, NetworkArgs, parse_size};
+use crate::archive_push_args::ArchivePushArgs;
+use crate::args::{LoginArgs, NetworkArgs};
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::progress::Progress;
-
-/// How uncompressed docker-save layers are pushed.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, Default)]
-pub enum Compress {
-    /// As stored: a plain tar stays a plain tar (`…rootfs.diff.tar`, digest = diff_id)
-    #[default]
-    None,
-    /// gzip'd deterministically (`…rootfs.diff.tar.gzip`): smaller, but new layer digests
-    Gzip,
-}
 
 /// Arguments of `waybill push`.
 #[derive(clap::Args, Debug)]
@@ -39,32 +28,8 @@ pub struct PushArgs {
     /// manifest digest); needed when the archive holds several
     #[arg(long, value_name = "NAME:TAG")]
     image: Option<String>,
-    /// Upload foreign (non-distributable) layers instead of refusing the image (exit 3). Pulp
-    /// needs their blobs uploaded and keeps their urls
-    #[arg(long)]
-    allow_foreign_layers: bool,
-    /// Download foreign layers the archive lacks (docker save keeps only their uncompressed tar)
-    /// from their urls: https only, public hosts, no credentials, digest and size verified
-    #[arg(long, requires = "allow_foreign_layers")]
-    fetch_foreign: bool,
     #[command(flatten)]
-    mirrors: ForeignMirrorArgs,
-    /// Push a Windows image from a docker-save archive without LayerSources as it is: such an
-    /// archive lost the foreign-layer marks, and its base layers go up as ordinary layers
-    /// (refused otherwise, exit 3; --allow-foreign-layers accepts it too)
-    #[arg(long)]
-    accept_lost_foreign_marks: bool,
-    /// How to push uncompressed docker-save layers; gzip changes their digests (the output says
-    /// which). OCI-layout images are always pushed as stored
-    #[arg(long, value_enum, default_value_t = Compress::None)]
-    compress: Compress,
-    /// Upload chunk size (e.g. 8MiB, 4M, 5MB); kept within the registry's announced limits
-    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8MiB")]
-    chunk_size: u64,
-    /// For compressed archives: the most bytes decompression may produce before the archive is
-    /// taken for a decompression bomb (default: 100 times the file, at least 1 GiB)
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    max_uncompressed_size: Option<u64>,
+    push: ArchivePushArgs,
     #[command(flatten)]
     login: LoginArgs,
     #[command(flatten)]
@@ -82,23 +47,13 @@ pub async fn run(args: PushArgs) -> Outcome {
             )));
         }
     };
-    let foreign_mirrors = args.mirrors.mirrors()?;
+    let foreign_mirrors = args.push.mirrors()?;
     let context = &Context::with_mirrors(&args.network, &foreign_mirrors)?;
     let credentials = args.login.source().resolve()?;
     let dst = open(&args.destination, &context.transport, &context.plain_http, credentials)?;
-    let archive = open_archive(&path, args.max_uncompressed_size).await?;
+    let archive = open_archive(&path, args.push.max_uncompressed_size).await?;
     let image = archive.select(args.image.as_deref()).map_err(|e| Failure::error(e.to_string()))?;
-    let options = PushOptions {
-        allow_foreign_layers: args.allow_foreign_layers,
-        fetch_foreign: args.fetch_foreign,
-        foreign_mirrors,
-        accept_lost_marks: args.accept_lost_foreign_marks,
-        compress: match args.compress {
-            Compress::None => LayerCompression::None,
-            Compress::Gzip => LayerCompression::Gzip,
-        },
-        chunk: ChunkPolicy::new(args.chunk_size),
-    };
+    let options = args.push.options(foreign_mirrors);
     let progress = Progress::on_terminal();
     let phase = Cell::new("");
     let enter = |name: &'static str, total: u64| {

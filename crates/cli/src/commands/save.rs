@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use waybill_core::registry::save::{LayoutSink, SaveError, SaveOptions, SaveSource, save};
 use waybill_core::registry::sync::SyncReport;
-use waybill_core::registry::tag_filter::{TagFilter, companion_subject};
+use waybill_core::registry::tag_filter::companion_subject;
 
 use super::Context;
-use crate::args::{ForeignMirrorArgs, LoginArgs, NetworkArgs};
+use crate::args::{ForeignMirrorArgs, LoginArgs, NetworkArgs, TagFilterArgs};
 use crate::failure::{Failure, Outcome};
 use crate::open::{Opened, open};
 use crate::tag_summary::{exit_for, table};
@@ -25,12 +25,8 @@ pub struct SaveArgs {
     /// The archive to write (an OCI image layout in a tar; `oci-archive:FILE:TAG` in skopeo)
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
-    /// For repositories: only tags matching this shell pattern. Repeatable
-    #[arg(long, value_name = "PATTERN")]
-    include_tags: Vec<String>,
-    /// For repositories: leave out tags matching this pattern. Repeatable
-    #[arg(long, value_name = "PATTERN")]
-    exclude_tags: Vec<String>,
+    #[command(flatten)]
+    tags: TagFilterArgs,
     /// Save foreign layers' blobs too (from the registry, else from their urls); without it an
     /// image that has any is left out and reported (exit 3)
     #[arg(long)]
@@ -74,7 +70,7 @@ pub async fn run(args: SaveArgs) -> Outcome {
             "a login belongs to one registry: save from one registry at a time when logging in",
         ));
     }
-    let filter = TagFilter { include: args.include_tags.clone(), exclude: args.exclude_tags.clone() };
+    let filter = args.tags.filter();
     let names: Vec<String> = opened.iter().map(|o| o.reference.name()).collect();
     let mut sources: Vec<SaveSource<'_, _>> = Vec::new();
     for (o, name) in opened.iter().zip(&names) {

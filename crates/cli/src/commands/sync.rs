@@ -4,12 +4,13 @@
 use std::io::IsTerminal as _;
 
 use waybill_core::registry::sync::{RepoAt, SyncEvent, SyncOptions, sync};
-use waybill_core::registry::tag_filter::TagFilter;
 use waybill_core::registry::upload::ChunkPolicy;
 use waybill_core::registry::{CopyOptions, PlatformChoice};
 
 use super::Context;
-use crate::args::{ForeignMirrorArgs, LoginArgs, NetworkArgs, PlatformArgs, SourceLoginArgs, parse_size};
+use crate::args::{
+    ForeignMirrorArgs, LoginArgs, NetworkArgs, PlatformArgs, SourceLoginArgs, TagFilterArgs, parse_size,
+};
 use crate::failure::{Failure, Outcome};
 use crate::open::open_pair;
 use crate::pulp_summary::{in_pulp, json, landed, render};
@@ -22,13 +23,8 @@ pub struct SyncArgs {
     source: String,
     /// Destination repository: [registry/]repository (each tag keeps its name)
     destination: String,
-    /// Mirror only tags matching this shell pattern (*, ?, [a-z], [!x]), as Pulp's include_tags.
-    /// Repeatable; default: every tag
-    #[arg(long, value_name = "PATTERN")]
-    include_tags: Vec<String>,
-    /// Leave out tags matching this pattern, as Pulp's exclude_tags. Repeatable
-    #[arg(long, value_name = "PATTERN")]
-    exclude_tags: Vec<String>,
+    #[command(flatten)]
+    tags: TagFilterArgs,
     /// Upload foreign (non-distributable) layers. Without it, a tag whose image has any is
     /// refused and reported (exit 3), and the other tags are still mirrored
     #[arg(long)]
@@ -80,7 +76,7 @@ pub async fn run(args: SyncArgs) -> Outcome {
         chosen => chosen,
     };
     let options = SyncOptions {
-        filter: TagFilter { include: args.include_tags.clone(), exclude: args.exclude_tags.clone() },
+        filter: args.tags.filter(),
         copy: CopyOptions {
             allow_foreign_layers: args.allow_foreign_layers,
             platforms,
