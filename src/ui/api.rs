@@ -201,6 +201,26 @@ async fn read_config(
     Ok((parsed, bytes))
 }
 
+/// What this deployment's proxy reaches (`/api/reach`), or `None` when the server does not say
+/// (one from before it did, or unreachable).
+pub async fn reach() -> Option<waybill_core::proxy::Reach> {
+    use waybill_core::proxy::REACH_PATH;
+    use waybill_core::transport::Transport;
+    let transport = FetchTransport::new(&session::proxy_origin());
+    let url = format!("{}{REACH_PATH}", session::proxy_origin());
+    let request = Request::new(Method::Get, url.as_str()).header("Accept", "application/json");
+    let mut response = transport.send(request).await.ok()?;
+    let parsed = url::Url::parse(&url).ok()?;
+    let body =
+        waybill_core::registry::body::read_limited(&mut response.body, 64 * 1024, Method::Get, &parsed)
+            .await
+            .ok()?;
+    if response.status != 200 {
+        return None;
+    }
+    serde_json::from_slice(&body).ok()
+}
+
 /// Where a pushed image is in Pulp, from Pulp's REST API (read through the proxy, which must
 /// list the registry in `pulp_api_hosts`).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,6 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, screenshot, failOnPageErrors } from './lib/browser.mjs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startServe } from './lib/server.mjs';
 import { registryEnv, serveConfig } from './lib/registry.mjs';
 
@@ -202,6 +205,46 @@ test('a pasted https:// or http:// prefix is trimmed', async () => {
   for (const prefix of ['https://', 'http://']) {
     await page.goto(inspectUrl(` ${prefix}${reg.host}/${image.repository}:${image.tag} `));
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=layer-row]').length === n, image.layers.length);
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('the landing page offers what this Waybill reaches, and how to configure a registry when none', async () => {
+  const { page, errors } = await openPage();
+  // Configured for the local registry only: none of the examples, but that registry to start from.
+  await page.goto(`${serve.origin}/#/inspect`);
+  const reachable = page.getByTestId('reachable-registries');
+  await reachable.waitFor();
+  assert.equal(await page.getByTestId('examples').count(), 0, 'no example this Waybill cannot reach');
+  assert.deepEqual(await reachable.getByRole('button').allInnerTexts(), [reg.host]);
+  await reachable.getByRole('button', { name: reg.host }).click();
+  assert.equal(await page.getByLabel('Image reference').inputValue(), `${reg.host}/`);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'reference');
+
+  // Configured for no registry at all: how to configure one.
+  const dir = mkdtempSync(path.join(tmpdir(), 'waybill-e2e-reach-'));
+  const none = path.join(dir, 'waybill.toml');
+  writeFileSync(none, '[proxy]\ndefault_hosts = false\n');
+  const bare = await startServe(['--config', none]);
+  try {
+    await page.goto(`${bare.origin}/#/inspect`);
+    const hint = page.getByTestId('no-registries');
+    await hint.waitFor();
+    assert.match(await hint.innerText(), /reaches no registry yet.*allowed_hosts.*waybill\.toml/s);
+    assert.equal(await page.getByTestId('examples').count(), 0);
+    await screenshot(page, 'inspect-no-registries-1280');
+  } finally {
+    await bare.stop();
+  }
+  // The built-in defaults (no waybill.toml here): the examples, all on public registries it reaches.
+  const defaults = await startServe([]);
+  try {
+    await page.goto(`${defaults.origin}/#/inspect`);
+    const examples = page.getByTestId('examples');
+    await examples.waitFor();
+    assert.ok((await examples.getByRole('button').allInnerTexts()).includes('alpine:3.20'));
+  } finally {
+    await defaults.stop();
   }
   assert.deepEqual(errors, []);
 });

@@ -5,8 +5,8 @@
 // - The app warns where the foreign-layer panel would be, names the two base layers by their
 //   history, and keeps "Verify and push" disabled — nothing is sent — until the warning is
 //   acknowledged; then the push goes through, the layers as ordinary ones, as acknowledged.
-// - `waybill push` refuses the same archive (exit 3, nothing sent) without the explicit flag, and
-//   pushes it with --accept-lost-foreign-marks.
+// - `waybill push` and `waybill load` refuse the same archive (exit 3, nothing sent) without the
+//   explicit flag, and push it with --accept-lost-foreign-marks.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -86,7 +86,7 @@ test('the app warns that the marks are lost, and Push waits for the acknowledgem
   assert.deepEqual(errors, []);
 });
 
-test('waybill push refuses the archive without the explicit flag, and pushes it with it', async () => {
+test('waybill push and load refuse the archive without the explicit flag, and push it with it', async () => {
   const repository = `upload-e2e/marks-cli-${stamp}`;
   const destination = `${strictHost}/${repository}:v1`;
   const refused = spawnSync(waybillBin(), ['push', archive, destination], { encoding: 'utf8' });
@@ -101,4 +101,14 @@ test('waybill push refuses the archive without the explicit flag, and pushes it 
   assert.equal(pushed.status, 0, pushed.stderr);
   assert.match(pushed.stderr, /warning: pushed as ordinary layers, as accepted/);
   assert.equal(await tagsStatus(repository), 200);
+
+  // waybill load: the image refused in the summary, with the same reason; loaded when accepted.
+  const loadTo = `upload-e2e/marks-load-${stamp}`;
+  const load = (...flags) => spawnSync(waybillBin(), ['load', ...flags, archive, `${strictHost}/${loadTo}`], { encoding: 'utf8' });
+  const refusedLoad = load();
+  assert.equal(refusedLoad.status, 3, refusedLoad.stderr);
+  assert.match(refusedLoad.stdout, /windows-amd64-1\.13\.0 refused: this windows\(10\.0\.14393\.1066\)\/amd64 image .* may have lost their marks/);
+  assert.equal(await tagsStatus(loadTo), 404, 'nothing loaded');
+  assert.equal(load('--accept-lost-foreign-marks').status, 0);
+  assert.equal(await tagsStatus(loadTo), 200);
 });

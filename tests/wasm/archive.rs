@@ -177,7 +177,12 @@ async fn the_push_worker_opens_verifies_and_pushes() {
         reference: "v1".into(),
         login: None,
     };
-    let settings = PushSettings { allow_foreign_layers: false, fetch_foreign: false, chunk_size: 8 << 20 };
+    let settings = PushSettings {
+        allow_foreign_layers: false,
+        fetch_foreign: false,
+        accept_lost_marks: false,
+        chunk_size: 8 << 20,
+    };
     pusher.push(0, target, settings);
     let (mut hashed, mut uploaded) = (0, 0);
     let digest = loop {

@@ -326,3 +326,21 @@ async fn the_app_is_served_from_dist() {
     assert_eq!(r.headers()["content-type"], "application/wasm");
     edge.assert_no_alarm();
 }
+
+#[tokio::test]
+async fn the_reach_api_lists_the_configured_registries() {
+    let edge = edge();
+    let r = client().get(edge.url("/api/reach")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let reach: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    let registries: Vec<&str> =
+        reach["registries"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    // scripts/edge: default_hosts = false, plain HTTP to the loopback registries and upstreams only.
+    for upstream in &edge.upstreams {
+        assert!(registries.contains(&upstream.as_str()), "{upstream} in {registries:?}");
+    }
+    assert!(registries.iter().all(|r| r.starts_with("127.")), "{registries:?}");
+    assert_eq!(reach["foreign_layer_hosts"], serde_json::json!([]));
+    edge.assert_no_alarm();
+}

@@ -1,5 +1,6 @@
 //! Waybill at the edge: the Cloudflare Worker (workers-rs) that serves the built app, the registry
-//! proxy (`/r/<host[:port]>/v2/…`) and the inspect API (`/api/inspect`).
+//! proxy (`/r/<host[:port]>/v2/…`), the inspect API (`/api/inspect`) and what the proxy reaches
+//! (`/api/reach`, for the app's landing page).
 //!
 //! A thin shell, like `waybill serve`: every proxy decision is the core's `ProxyPolicy`, every
 //! registry exchange the core's protocol code; this crate moves bytes with `worker::Fetch`.
@@ -15,7 +16,7 @@ mod state;
 mod transport;
 mod upstream;
 
-use waybill_core::proxy::is_proxy_path;
+use waybill_core::proxy::{REACH_PATH, Reach, is_proxy_path};
 use worker::{Context, Env, Request, Response, event};
 
 #[event(fetch)]
@@ -34,6 +35,10 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         proxy::handle(&state, request).await
     } else if path == inspect::PATH {
         inspect::handle(state, request).await
+    } else if path == REACH_PATH {
+        let mut response = Response::from_json(&Reach::of(&state.policy))?;
+        response.headers_mut().set("cache-control", "no-store")?;
+        Ok(response)
     } else {
         assets::serve(&env, request).await
     }

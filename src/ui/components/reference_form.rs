@@ -1,7 +1,11 @@
-//! The reference box: what to inspect, with examples and the recent references.
+//! The reference box: what to inspect, with examples this deployment can reach and the recent
+//! references.
 
 use leptos::prelude::*;
+use waybill_core::proxy::Reach;
+use waybill_core::reference::Reference;
 
+use crate::ui::api;
 use crate::ui::route::go_inspect;
 use crate::ui::session;
 
@@ -29,12 +33,7 @@ pub fn ReferenceForm(reference: String) -> impl IntoView {
             go_inspect(&value, "");
         }
     };
-    let pick = move |value: &'static str| {
-        move |_| {
-            text.set(value.to_owned());
-            go_inspect(value, "");
-        }
-    };
+    let input = NodeRef::<leptos::html::Input>::new();
     view! {
         <form class="panel" on:submit=submit role="search" aria-label="Inspect an image">
             <label for="reference">"Image reference"</label>
@@ -42,6 +41,7 @@ pub fn ReferenceForm(reference: String) -> impl IntoView {
                 <div class="grow">
                     <input
                         id="reference"
+                        node_ref=input
                         type="text"
                         autocomplete="off"
                         autocapitalize="off"
@@ -58,12 +58,7 @@ pub fn ReferenceForm(reference: String) -> impl IntoView {
                 "Anything docker pull takes. Registries are reached through Waybill's proxy; nothing is downloaded "
                 "until you verify."
             </p>
-            <div class="chips" aria-label="Examples">
-                <span class="hint">"Examples: "</span>
-                {EXAMPLES.iter().map(|(example, why)| view! {
-                    <button type="button" class="chip" title=*why on:click=pick(example)>{*example}</button>
-                }).collect_view()}
-            </div>
+            <Examples text input />
             {move || {
                 let recent = history.get();
                 (!recent.is_empty()).then(|| view! {
@@ -86,5 +81,74 @@ pub fn ReferenceForm(reference: String) -> impl IntoView {
                 })
             }}
         </form>
+    }
+}
+
+/// The examples the proxy can reach (it says which registries at `/api/reach`); else the
+/// registries it reaches, each a start for a reference; else how to configure one. All the
+/// examples when the server does not say.
+#[component]
+fn Examples(text: RwSignal<String>, input: NodeRef<leptos::html::Input>) -> impl IntoView {
+    let reach = LocalResource::new(api::reach);
+    move || {
+        let reach: Option<Reach> = reach.get()?;
+        let reachable: Vec<&(&str, &str)> = EXAMPLES
+            .iter()
+            .filter(|(example, _)| {
+                reach
+                    .as_ref()
+                    .is_none_or(|reach| Reference::parse(example).is_ok_and(|r| reach.reaches(r.api_host())))
+            })
+            .collect();
+        if !reachable.is_empty() {
+            return Some(
+                view! {
+                    <div class="chips" aria-label="Examples" data-testid="examples">
+                        <span class="hint">"Examples: "</span>
+                        {reachable.into_iter().map(|&(example, why)| view! {
+                            <button type="button" class="chip" title=why on:click=move |_| {
+                                text.set(example.to_owned());
+                                go_inspect(example, "");
+                            }>{example}</button>
+                        }).collect_view()}
+                    </div>
+                }
+                .into_any(),
+            );
+        }
+        let registries = reach.map(|r| r.registries).unwrap_or_default();
+        if registries.is_empty() {
+            return Some(
+                view! {
+                    <p class="notice warn" data-testid="no-registries">
+                        "This Waybill's proxy reaches no registry yet. List the registries it may reach in "
+                        <code>"allowed_hosts"</code>" (HTTPS), "<code>"private_hosts"</code>" (a private network) or "
+                        <code>"plain_http_hosts"</code>" (this machine) in the [proxy] table of waybill.toml (or the "
+                        "Worker's configuration), then reload."
+                    </p>
+                }
+                .into_any(),
+            );
+        }
+        Some(
+            view! {
+                <div class="chips" aria-label="Registries this Waybill reaches" data-testid="reachable-registries">
+                    <span class="hint">"Registries this Waybill reaches: "</span>
+                    {registries.into_iter().map(|registry| {
+                        let start = format!("{registry}/");
+                        view! {
+                            <button type="button" class="chip" title="Start a reference on this registry"
+                                on:click=move |_| {
+                                    text.set(start.clone());
+                                    if let Some(field) = input.get() {
+                                        let _ = field.focus();
+                                    }
+                                }>{registry}</button>
+                        }
+                    }).collect_view()}
+                </div>
+            }
+            .into_any(),
+        )
     }
 }

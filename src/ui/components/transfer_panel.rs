@@ -239,7 +239,7 @@ fn FailurePanel(
             view! {
                 <div class="notice error" role="alert" data-testid="failure">
                     <h2>{format!("{verb} failed: {who} asked for a login")}</h2>
-                    <p>{format!("Sign in to {who} in the form that opened, then {} again.", verb.to_lowercase())}</p>
+                    <p>{format!("Sign in to {who} in the form that opened above, then {} again.", verb.to_lowercase())}</p>
                     <p class="mono wrap" data-testid="failure-message">{message}</p>
                     <p>"Nothing was pushed under the tag: the registry shows no new image."</p>
                 </div>

@@ -90,14 +90,11 @@ pub fn InspectPage(reference: String, platform: String) -> impl IntoView {
                         {host.map(|host| view! { <LoginForm host open=unauthorised on_saved=retry /> })}
                     }.into_any()
                 }
-                Load::Loaded(inspection) => {
-                    // Read without asking: the control stays only to change or forget a login.
-                    let host = login_host.clone().filter(|h| session::login_for(h).is_some());
-                    view! {
-                        <Loaded inspection platform=platform.clone() allow_foreign />
-                        {host.map(|host| view! { <LoginForm host open=false on_saved=retry /> })}
-                    }.into_any()
-                }
+                // Read without asking: the sign-in stays a folded control the user may open.
+                Load::Loaded(inspection) => view! {
+                    <Loaded inspection platform=platform.clone() allow_foreign />
+                    {login_host.clone().map(|host| view! { <LoginForm host open=false on_saved=retry /> })}
+                }.into_any(),
             }
         })}
         <PasteForm open=!has_reference />

@@ -20,6 +20,7 @@ mod header_timeout;
 mod host_check;
 mod linger;
 mod proxy;
+mod reach;
 mod resolver;
 mod shutdown;
 mod state;
@@ -32,9 +33,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::routing::any;
+use axum::routing::{any, get};
 
-use waybill_core::proxy::ProxyPolicy;
+use waybill_core::proxy::{ProxyPolicy, REACH_PATH};
 
 pub use error::ServeError;
 
@@ -67,6 +68,7 @@ pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
     let app = Router::new()
         .route("/r/", any(proxy::handle))
         .route("/r/{*rest}", any(proxy::handle))
+        .route(REACH_PATH, get(reach::handle))
         .fallback(move |request: Request| app_files.clone().serve(request))
         .layer(axum::middleware::from_fn_with_state(app_headers::for_dist(&args.dist), app_headers::add))
         .layer(axum::middleware::from_fn_with_state(state.clone(), host_check::require_own_host))

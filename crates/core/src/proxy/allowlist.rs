@@ -146,6 +146,18 @@ impl Allowlist {
         allowance
     }
 
+    /// The registries a route may name, as references write them (`host`, or `host:port` off
+    /// 443): the HTTPS ones (public and private), then the plain-HTTP ones.
+    pub fn registries(&self) -> Vec<String> {
+        let https = self.public.iter().chain(&self.private).map(|e| e.written(443));
+        https.chain(self.plain_http.iter().map(|e| e.written(0))).collect()
+    }
+
+    /// The hosts foreign layers may be fetched from (`foreign_layer_hosts`), written the same way.
+    pub fn foreign_hosts(&self) -> Vec<String> {
+        self.foreign.iter().map(|e| e.written(443)).collect()
+    }
+
     fn pattern_names(&self, pattern: &RedirectPattern, host: &Host) -> bool {
         match pattern {
             RedirectPattern::Exact(e) => e.host == *host,
@@ -153,6 +165,13 @@ impl Allowlist {
                 matches!(host, Host::Domain(d) if d.ends_with(suffix.as_str()))
             }
         }
+    }
+}
+
+impl Endpoint {
+    /// `host`, or `host:port` when the port is not `implied`.
+    fn written(&self, implied: u16) -> String {
+        if self.port == implied { self.host.to_string() } else { format!("{}:{}", self.host, self.port) }
     }
 }
 

@@ -36,6 +36,7 @@ mod headers;
 mod host;
 mod origin;
 mod policy;
+mod reach;
 mod realms;
 mod redirect;
 mod rewrite;
@@ -54,6 +55,7 @@ pub use headers::{FORWARDED_REQUEST_HEADERS, carries_body, confinement_headers, 
 pub use host::{Authority, Host, HostError};
 pub use origin::{ROUTE_PREFIX, Scheme, UpstreamOrigin};
 pub use policy::ProxyPolicy;
+pub use reach::{REACH_PATH, Reach};
 pub use realms::{LearnedRealms, RealmKey};
 pub use redirect::{Hops, RedirectStep, follows_redirects, is_redirect_status};
 pub use route::{Target, TargetKind, is_proxy_path, is_pulp_api_path, is_registry_path};
