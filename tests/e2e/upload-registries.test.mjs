@@ -4,19 +4,21 @@
 //   archive's own index.json names (read with tar, not Waybill), and every blob verifies;
 // - an oci-archive whose foreign blobs skopeo left out: the first refusal already names the missing
 //   blobs and every way forward (their urls, which the proxy must permit in foreign_layer_hosts; a
-//   registry that holds them, on Copy; waybill save); "Allow and fetch them" then leads straight to
-//   Push, the foreign blob is asked for through the proxy only, without credentials, and the
-//   proxy's refusal of that host stops the push before anything is uploaded;
+//   registry that holds them, on Copy; waybill save), and so does waybill push's first refusal;
+//   "Allow and fetch them" then leads straight to Push, the foreign blob is asked for through the
+//   proxy only, without credentials, and the proxy's refusal of that host stops the push before
+//   anything is uploaded;
 // - a docker-archive with one byte of one layer flipped fails verification in the browser: the
 //   page names that layer file with the digest the config promises and the one the bytes have
 //   (computed here by sha256sum), and nothing reaches the registry.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { launch, screenshot, failOnPageErrors } from './lib/browser.mjs';
 import { registryEnv } from './lib/registry.mjs';
 import { pullBackAndCheck, pulpEnv, sha256, skopeoRaw, startServeWith } from './lib/pulp.mjs';
+import { waybillBin } from './lib/server.mjs';
 import { corruptMember, dockerArchive, ociArchive, workDir } from './lib/archives.mjs';
 import { fillTarget, pickFile, runEnds, signIn } from './lib/upload.mjs';
 
@@ -142,6 +144,12 @@ test('foreign blobs missing from the archive: the first refusal names them and t
   await panel.scrollIntoViewIfNeeded();
   await screenshot(page, 'upload-missing-foreign-first-panel-1280');
   assert.deepEqual(proxied, [], 'nothing sent');
+
+  // waybill push says the same in its first refusal (exit 3, nothing sent).
+  const cli = spawnSync(waybillBin(), ['push', archive, `${strictHost}/${repository}:v1`], { encoding: 'utf8' });
+  assert.equal(cli.status, 3, cli.stderr);
+  for (const layer of foreign) assert.ok(cli.stderr.includes(layer.digest), `${layer.digest} named: ${cli.stderr}`);
+  assert.match(cli.stderr, /does not hold 2 of their blobs.*--fetch-foreign.*--foreign-mirror.*waybill copy.*waybill save/s);
 
   await panel.getByTestId('allow-and-fetch').click();
   assert.equal(await page.getByLabel(/^Allow foreign layers/).isChecked(), true);

@@ -12,7 +12,8 @@ pub fn words(remedy: Remedy) -> &'static str {
              requires, and their urls kept"
         }
         Remedy::FetchForeignLayers => {
-            "to download the missing blobs from their urls (https only, verified), pass --fetch-foreign"
+            "to download the missing blobs from their urls (https only, verified), pass --fetch-foreign; \
+             --foreign-mirror URL-PREFIX=MIRROR-PREFIX fetches them from a mirror of those urls instead"
         }
         Remedy::AcceptLostMarks => {
             "to push the image as it is, its base layers as ordinary layers, pass --accept-lost-foreign-marks \

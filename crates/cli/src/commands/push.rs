@@ -105,9 +105,10 @@ fn absent_note(absent: &[AbsentForeign]) -> String {
     let digests: Vec<String> = absent.iter().map(|a| a.digest.to_string()).collect();
     format!(
         "\n  the archive does not hold {} of their blobs ({}), so allowing them is not enough; the ways \
-         forward: add --fetch-foreign to download them from their urls (https only, verified); or copy the \
-         image with waybill copy from a registry that holds the blobs (a mirror); or export it again with a \
-         tool that keeps them (waybill save)",
+         forward: add --fetch-foreign to download them from their urls (https only, verified), or from a \
+         mirror of those urls with --foreign-mirror URL-PREFIX=MIRROR-PREFIX; or copy the image with waybill \
+         copy from a registry that holds the blobs; or export it again with a tool that keeps them (waybill \
+         save)",
         absent.len(),
         digests.join(", ")
     )
