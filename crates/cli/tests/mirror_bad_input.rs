@@ -47,6 +47,10 @@ fn a_bundle_missing_a_blob_loads_nothing() {
     assert!(deleted.success(), "tar --delete {member}");
     let destination = unique("bad-load");
     let run = waybill(&["load", &path, &format!("{}/{destination}", registries.strict())], &[]).expect(1);
-    assert!(run.stdout.contains(&format!("{member}: the layer file is not in the archive")), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!("{member}: the layer file is not in the archive")),
+        "{}",
+        run.stdout
+    );
     nothing_at(&registries, &destination);
 }

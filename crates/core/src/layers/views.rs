@@ -135,7 +135,9 @@ fn missing(fs: &MergedFs, path: &str, itself: bool) -> String {
     });
     let what = if itself { "it".to_owned() } else { shown(path.as_bytes()) };
     match deleted {
-        Some(d) if d.opaque => format!("{what} is not in the image (layer {} made {} opaque)", d.layer, d.path),
+        Some(d) if d.opaque => {
+            format!("{what} is not in the image (layer {} made {} opaque)", d.layer, d.path)
+        }
         Some(d) => format!("{what} is not in the image (layer {} deleted {})", d.layer, d.path),
         None => format!("{what} is not in the image"),
     }
