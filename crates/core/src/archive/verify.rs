@@ -374,7 +374,7 @@ fn check_layer(layer: &ArchiveLayer, facts: &Facts) -> BlobCheck {
         check.status = if check.foreign {
             BlobStatus::Absent(
                 "not in the archive: a foreign layer, which its publisher serves from its urls; pushing it \
-                 needs --fetch-foreign"
+                 needs its blob fetched from them"
                     .into(),
             )
         } else {
