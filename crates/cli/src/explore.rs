@@ -13,6 +13,7 @@ use crate::commands::Context;
 use crate::failure::Failure;
 use crate::file_source::FileSource;
 use crate::open::{Opened, open};
+use crate::remedy::with_remedy;
 use crate::transport::NativeTransport;
 
 /// The arguments naming one image.
@@ -67,7 +68,7 @@ impl Explored {
                 let label = path.display().to_string();
                 let chosen = archive
                     .select(args.image.as_deref())
-                    .map_err(|e| Failure::error(format!("{label}: {e}")))?;
+                    .map_err(|e| Failure::error(with_remedy(format!("{label}: {e}"), e.remedy())))?;
                 let image = ExploredImage::from_archive(&label, chosen, platform.as_ref())?;
                 Ok(Explored { image, held: Held::Archive(Box::new(archive)) })
             }
@@ -125,7 +126,7 @@ impl From<ExploreError> for Failure {
     fn from(error: ExploreError) -> Failure {
         match error {
             ExploreError::Image(e) => Failure::from(e),
-            e => Failure::error(e.to_string()),
+            e => Failure::error(with_remedy(e.to_string(), e.remedy())),
         }
     }
 }

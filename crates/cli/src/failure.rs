@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use waybill_core::archive::ArchiveError;
 use waybill_core::archive::push::PushError;
 use waybill_core::registry::ImageError;
 
@@ -45,6 +46,12 @@ impl From<ImageError> for Failure {
 
 impl From<waybill_core::registry::Error> for Failure {
     fn from(error: waybill_core::registry::Error) -> Failure {
+        Failure::error(with_remedy(error.to_string(), error.remedy()))
+    }
+}
+
+impl From<ArchiveError> for Failure {
+    fn from(error: ArchiveError) -> Failure {
         Failure::error(with_remedy(error.to_string(), error.remedy()))
     }
 }

@@ -24,6 +24,11 @@ pub fn words(remedy: Remedy) -> &'static str {
              for this registry; for a copy's source, --src-username with --src-password-stdin"
         }
         Remedy::SmallerChunks => "to upload in smaller chunks, pass a smaller --chunk-size",
+        Remedy::PickPlatform => {
+            "to choose, pass --platform os/arch[/variant]; copy and verify take it more than once, or \
+             --all-platforms for every one"
+        }
+        Remedy::PickImage => "to choose, pass --image NAME:TAG (or the image's manifest or config digest)",
     }
 }
 

@@ -108,7 +108,7 @@ const NAMES: &[Case] = &[
             let members = [entry(&name, &config), entry("layer.tar", &layer), entry("evil.tar", &evil)];
             [members.concat(), entry("manifest.json", manifest.to_string().as_bytes()), end()].concat()
         },
-        expect: FailsAndRefused(DIFF_ID, "the archive holds 2 images; pick one with --image"),
+        expect: FailsAndRefused(DIFF_ID, "the archive holds 2 images; pick one"),
     },
     Case {
         name: "wrong-diff-id",

@@ -131,7 +131,7 @@ fn gzipped_docker_save_pushes_with_compress_gzip() {
     )
     .expect(0);
     assert!(
-        run.stderr.contains("--compress gzip: 7 layer(s) gzip'd, which changes their digests"),
+        run.stderr.contains("gzip compression: 7 layer(s) gzip'd, which changes their digests"),
         "{}",
         run.stderr
     );
@@ -215,7 +215,8 @@ fn one_archive_two_images_three_tags_and_image_picks_one() {
     let repository = unique("archive-pick");
     let destination = format!("{}/{repository}:picked", pulp.host());
     let run = waybill(&["push", &path, &destination], &with_login(&creds)).expect(1);
-    assert!(run.stderr.contains("holds 2 images; pick one with --image"), "{}", run.stderr);
+    assert!(run.stderr.contains("holds 2 images; pick one"), "{}", run.stderr);
+    assert!(run.stderr.contains("pass --image NAME:TAG"), "the CLI words the remedy: {}", run.stderr);
     assert!(run.stderr.contains("example.com/plain:extra"), "{}", run.stderr);
     waybill(&["push", "--image", "example.com/plain:extra", &path, &destination], &with_login(&creds))
         .expect(0);

@@ -8,7 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::archive::ArchiveError;
 use crate::archive::push::PushError;
+use crate::layers::ExploreError;
 use crate::registry::{Error, ImageError};
 
 /// A way forward the shell can offer.
@@ -26,6 +28,10 @@ pub enum Remedy {
     SignIn,
     /// Upload in smaller chunks.
     SmallerChunks,
+    /// Choose a platform (or several, or all) of an index.
+    PickPlatform,
+    /// Choose one image of an archive that holds several.
+    PickImage,
 }
 
 impl Error {
@@ -44,6 +50,7 @@ impl ImageError {
     pub fn remedy(&self) -> Option<Remedy> {
         match self {
             ImageError::Rejected(_) => Some(Remedy::AllowForeignLayers),
+            ImageError::NeedPlatform { .. } => Some(Remedy::PickPlatform),
             _ => self.registry_cause()?.remedy(),
         }
     }
@@ -54,6 +61,31 @@ impl ImageError {
         match self {
             ImageError::Registry(e) => Some(e),
             ImageError::Blob { source, .. } | ImageError::ManifestRefused { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl ArchiveError {
+    /// What the user can do about this error, when the core knows.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            ArchiveError::AmbiguousImage { .. } | ArchiveError::ImageNotFound { .. } => {
+                Some(Remedy::PickImage)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl ExploreError {
+    /// What the user can do about this error, when the core knows.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            ExploreError::Image(e) => e.remedy(),
+            ExploreError::Registry(e) => e.remedy(),
+            ExploreError::Archive(e) => e.remedy(),
+            ExploreError::NeedPlatform { .. } => Some(Remedy::PickPlatform),
             _ => None,
         }
     }
@@ -99,5 +131,25 @@ mod tests {
         let push = PushError::Blob { digest, source: refused(401) };
         assert_eq!(push.remedy(), Some(Remedy::SignIn), "a blob of a push");
         assert_eq!(ImageError::Rejected(Vec::new()).remedy(), Some(Remedy::AllowForeignLayers));
+    }
+
+    /// A choice left open is a remedy, and its message names no flag: the app offers a picker, the
+    /// Worker a query parameter, the CLI `--platform` or `--image`.
+    #[test]
+    fn choices_left_open_are_remedies_worded_by_no_shell() {
+        let available = vec!["linux/amd64".to_owned(), "linux/arm64/v8".to_owned()];
+        let index = ImageError::NeedPlatform { reference: "r/a:1".into(), available: available.clone() };
+        let archive = ExploreError::NeedPlatform { shown: "a.tar".into(), available };
+        let images = ArchiveError::AmbiguousImage { available: vec!["a:1".into(), "b:1".into()] };
+        let missing = ArchiveError::ImageNotFound { wanted: "c:1".into(), available: vec!["a:1".into()] };
+        assert_eq!(index.remedy(), Some(Remedy::PickPlatform));
+        assert_eq!(archive.remedy(), Some(Remedy::PickPlatform));
+        let listed = ImageError::NeedPlatform { reference: "r/a:1".into(), available: Vec::new() };
+        assert_eq!(ExploreError::Image(listed).remedy(), Some(Remedy::PickPlatform), "ls of an index");
+        assert_eq!(images.remedy(), Some(Remedy::PickImage));
+        assert_eq!(missing.remedy(), Some(Remedy::PickImage));
+        for message in [index.to_string(), archive.to_string(), images.to_string(), missing.to_string()] {
+            assert!(!message.contains("--"), "a core message names a flag: {message}");
+        }
     }
 }

@@ -96,9 +96,10 @@ async fn report(state: Rc<State>, url: &url::Url, origin: String, login: Option<
         Err(error) => match transport.refusal() {
             Some(refusal) => Answer::refusal(&refusal),
             None => match error {
-                ImageError::Platform(_) | ImageError::NotAnIndex { .. } | ImageError::NeedPlatform { .. } => {
-                    bad_request(error.to_string())
+                ImageError::NeedPlatform { .. } => {
+                    bad_request(format!("{error}: add &platform=os/arch[/variant] to the request"))
                 }
+                ImageError::Platform(_) | ImageError::NotAnIndex { .. } => bad_request(error.to_string()),
                 ImageError::Registry(ref e)
                     if e.registry().is_some_and(|r| matches!(r.status, 401 | 403)) =>
                 {

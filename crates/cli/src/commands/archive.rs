@@ -36,7 +36,7 @@ pub async fn verify_archive(
 ) -> Outcome {
     let archive = open_archive(path, max_uncompressed).await?;
     let images: Vec<&ArchiveImage> = match image {
-        Some(name) => vec![archive.select(Some(name)).map_err(|e| Failure::error(e.to_string()))?],
+        Some(name) => vec![archive.select(Some(name))?],
         None => archive.images().iter().collect(),
     };
     let progress = Progress::on_terminal();

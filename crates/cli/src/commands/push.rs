@@ -52,7 +52,7 @@ pub async fn run(args: PushArgs) -> Outcome {
     let credentials = args.login.source().resolve()?;
     let dst = open(&args.destination, &context.transport, &context.plain_http, credentials)?;
     let archive = open_archive(&path, args.push.max_uncompressed_size).await?;
-    let image = archive.select(args.image.as_deref()).map_err(|e| Failure::error(e.to_string()))?;
+    let image = archive.select(args.image.as_deref())?;
     let options = args.push.options(foreign_mirrors);
     let progress = Progress::on_terminal();
     let phase = Cell::new("");

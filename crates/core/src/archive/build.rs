@@ -157,8 +157,8 @@ pub async fn build<R: RandomAccess>(
         }
         if compress == LayerCompression::Gzip {
             notes.push(
-                "--compress gzip applies to docker-save images only: this OCI image is pushed as stored, byte \
-                 for byte"
+                "gzip compression applies to docker-save images only: this OCI image is pushed as stored, \
+                 byte for byte"
                     .to_owned(),
             );
         }
@@ -224,7 +224,7 @@ pub async fn build<R: RandomAccess>(
     }
     if !recompressed.is_empty() {
         notes.push(format!(
-            "--compress gzip: {} layer(s) gzip'd, which changes their digests (the diff IDs in the config stay): {}",
+            "gzip compression: {} layer(s) gzip'd, which changes their digests (the diff IDs in the config stay): {}",
             recompressed.len(),
             recompressed.join(", ")
         ));

@@ -239,7 +239,7 @@ pub enum ArchiveError {
         /// Whether only legacy (pre-Docker-1.10) metadata is there.
         legacy: bool,
     },
-    /// `--image` names no image in the archive.
+    /// The image asked for is not in the archive.
     #[error("no image named {wanted:?} in the archive; it holds: {}", list(available))]
     ImageNotFound {
         /// What was asked for.
@@ -247,8 +247,8 @@ pub enum ArchiveError {
         /// What there is.
         available: Vec<String>,
     },
-    /// Several images and no `--image`.
-    #[error("the archive holds {} images; pick one with --image NAME:TAG: {}", available.len(), list(available))]
+    /// Several images and none chosen.
+    #[error("the archive holds {} images; pick one: {}", available.len(), list(available))]
     AmbiguousImage {
         /// What there is.
         available: Vec<String>,

@@ -237,7 +237,7 @@ impl Inflater {
         let mut source = input;
         decoder.init(&mut source).map_err(|e| match e {
             FrameDecoderError::WindowSizeTooBig { .. } => self.fail(format!(
-                "{e} (Waybill accepts zstd windows up to 32 MiB: recompress without --long/--ultra)"
+                "{e} (Waybill accepts zstd windows up to 32 MiB: recompress without zstd's --long or --ultra)"
             )),
             e => self.fail(e.to_string()),
         })?;

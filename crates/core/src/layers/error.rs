@@ -50,7 +50,15 @@ pub enum ExploreError {
         /// Its digest.
         digest: Digest,
     },
-    /// An archive index with several images and no platform chosen, or none matching.
+    /// An archive's image of several platforms, and none chosen.
+    #[error("{shown} holds {} platforms ({}); pick one", available.len(), available.join(", "))]
+    NeedPlatform {
+        /// The image as the user named it.
+        shown: String,
+        /// Its platforms.
+        available: Vec<String>,
+    },
+    /// No image matches the platform chosen, or the image cannot be listed as chosen.
     #[error("{0}")]
     Platform(String),
     /// The path given to `cat` does not lead to a file.

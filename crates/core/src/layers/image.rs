@@ -119,11 +119,8 @@ impl ExploredImage {
         let manifest = match (platform, runnable.as_slice()) {
             (None, [only]) => *only,
             (None, _) => {
-                return Err(ExploreError::Platform(format!(
-                    "{shown} holds {} platforms ({}): pick one with --platform",
-                    runnable.len(),
-                    platforms()
-                )));
+                let available = runnable.iter().map(|m| m.platform.to_string()).collect();
+                return Err(ExploreError::NeedPlatform { shown: shown.to_owned(), available });
             }
             (Some(spec), _) => {
                 runnable.iter().copied().find(|m| spec.matches(&m.platform)).ok_or_else(|| {

@@ -56,8 +56,7 @@ pub enum ImageError {
     Platform(#[from] PlatformError),
     /// An index, and no platform chosen.
     #[error(
-        "{reference} is an index of {} platforms ({}); pick one or more with --platform os/arch[/variant] \
-         (repeatable) or take all with --all-platforms",
+        "{reference} is an index of {} platforms ({}); pick one or more, or take them all",
         .available.len(), .available.join(", ")
     )]
     NeedPlatform {

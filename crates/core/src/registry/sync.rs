@@ -116,7 +116,7 @@ pub enum SyncError {
     Source(#[source] Error),
     /// The filters left nothing to mirror.
     #[error(
-        "no tag of the source matches --include-tags {include:?} without --exclude-tags {exclude:?} \
+        "no tag of the source matches the tags included {include:?} less those excluded {exclude:?} \
          (it has {listed} tags{sample})"
     )]
     NothingMatched {
