@@ -2,9 +2,9 @@
 // no manifest is pushed.
 //
 // A 300 MiB layer pushed from the browser through `waybill serve` to the real distribution
-// registry, with a fault injected between chunks: a TCP relay written for this test (lib/relay.mjs)
-// sits between the proxy and the registry and cuts the connection that carries the third PATCH
-// before any of it reaches the registry. The proxy answers 502, the upload engine asks the registry
+// registry, with a fault injected between chunks: the CLI's fault relay (lib/relay.mjs) sits between
+// the proxy and the registry and cuts the connection that carries the third PATCH before any of it
+// reaches the registry. The proxy answers 502, the upload engine asks the registry
 // for its Range and resumes from there, and the push completes: the registry serves the manifest
 // the page showed, and the 300 MiB layer read back hashes to the diff ID sha256sum computed.
 import { test, before, after } from 'node:test';
@@ -24,7 +24,7 @@ let serve, browser, reg, relay, dir, big;
 before(async () => {
   reg = await registryEnv();
   const strictPort = Number(new URL(reg.REGISTRY_STRICT_URL).port);
-  relay = await startRelay(strictPort, 3);
+  relay = await startRelay(strictPort, 'drop-patch:3');
   dir = workDir('upload-resume');
   big = bigDockerArchive(dir, 'e2e/big:300m', LAYER_BYTES);
   serve = await startServeWith(dir, { registryHosts: [relay.host] });
@@ -54,7 +54,7 @@ test('a 300 MiB layer survives a dropped chunk: resumed from the Range, pushed w
   const patches = relay.requests.filter((r) => r.startsWith('PATCH'));
   assert.ok(patches.length >= 300 / 8, `the layer went up in 8 MiB chunks (${patches.length} PATCHes)`);
   // After the cut: the upload engine asked the registry where it stood (GET on the session).
-  const cut = relay.requests.findIndex((r, i) => r.startsWith('PATCH') && relay.requests.slice(0, i + 1).filter((x) => x.startsWith('PATCH')).length === 3);
+  const cut = relay.seen.findIndex((s) => s.faulted);
   assert.ok(relay.requests.slice(cut + 1).some((r) => r.startsWith('GET /v2/') && r.includes('/blobs/uploads/')),
     `a GET of the upload session followed the cut: ${relay.requests.slice(cut, cut + 4).join(', ')}`);
 

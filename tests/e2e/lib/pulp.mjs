@@ -47,7 +47,7 @@ export async function pulpRepositories(pulp, name) {
 }
 
 /** A waybill.toml for `waybill serve --config`: the local registries and Pulp, over plain HTTP. */
-export function serveToml({ registryHosts = [], pulp, extra = [] }) {
+export function serveToml({ registryHosts = [], pulp, extra = [], proxySettings = {} }) {
   const plain = [...registryHosts, ...extra];
   let pulpHosts = [];
   if (pulp) {
@@ -55,7 +55,9 @@ export function serveToml({ registryHosts = [], pulp, extra = [] }) {
     pulpHosts = [pulp.host, pulp.tokenHost];
   }
   const list = (items) => `[${items.map((h) => JSON.stringify(h)).join(', ')}]`;
-  return `[proxy]\ndefault_hosts = false\nplain_http_hosts = ${list(plain)}\npulp_api_hosts = ${list(pulpHosts)}\n`;
+  // More `[proxy]` keys (`response_timeout_secs`, …), as TOML integers.
+  const settings = Object.entries(proxySettings).map(([k, v]) => `${k} = ${Number(v)}\n`).join('');
+  return `[proxy]\ndefault_hosts = false\nplain_http_hosts = ${list(plain)}\npulp_api_hosts = ${list(pulpHosts)}\n${settings}`;
 }
 
 /** Starts `waybill serve` with the `serveToml` of `options`, written as `dir`/waybill.toml. */

@@ -1,58 +1,39 @@
-// A fault-injecting TCP relay on 127.0.0.1, written for the tests: it forwards every connection
-// to the real registry and back, byte for byte, except that it drops the connection carrying the
-// Nth PATCH — before a byte of that request reaches the registry — so the upload engine must
-// resume from the registry's Range. It also counts the requests it saw by their request line.
-import { createServer, connect } from 'node:net';
-
-const PATCH = Buffer.from('PATCH /v2/');
-const REQUEST_LINE = /^(GET|HEAD|POST|PUT|PATCH|DELETE) (\/v2\/\S*) HTTP\/1\.1\r$/;
+// The fault-injecting relay the CLI's fault tests use (crates/cli/tests/common/relay.rs), run as
+// a process (crates/cli/examples/fault_relay.rs, built by `cargo build -p waybill --examples`):
+// it sits between `waybill serve` and the real registry, forwards every request, injects one kind
+// of fault, and logs each request line as it arrives.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { debugBuild } from './server.mjs';
 
 /**
- * Starts a relay to `upstreamPort` on 127.0.0.1. `dropPatch`: which PATCH (1-based) to cut off.
- * Returns `{ host, faults, requests, close() }`; `requests` lists "METHOD path" in order.
+ * Starts a relay to the registry on 127.0.0.1:`upstreamPort` with `fault`, spelt as the example's
+ * header says (`drop-patch:3`, `answer:PUT:/blobs/uploads/:1:500`, `stall:PATCH:/blobs/uploads/:1`).
+ * Returns `{ host, seen, requests, faults, close() }`: `seen` lists `{ ms, line, faulted }` in order
+ * of arrival (`line` is "METHOD target"), `requests` only the lines, `faults` how many were faulted.
  */
-export async function startRelay(upstreamPort, dropPatch) {
-  const state = { patches: 0, faults: 0, requests: [] };
-  const sockets = new Set();
-  const server = createServer((client) => {
-    const upstream = connect(upstreamPort, '127.0.0.1');
-    sockets.add(client);
-    sockets.add(upstream);
-    const end = () => { client.destroy(); upstream.destroy(); };
-    client.on('error', end);
-    upstream.on('error', end);
-    client.on('close', () => { sockets.delete(client); upstream.destroy(); });
-    upstream.on('close', () => { sockets.delete(upstream); client.destroy(); });
-    upstream.on('data', (data) => client.write(data));
-    client.on('data', (data) => {
-      // Request lines, for the record (bodies of random bytes never match the pattern).
-      for (const line of data.toString('latin1').split('\n')) {
-        const m = line.match(REQUEST_LINE);
-        if (m) state.requests.push(`${m[1]} ${m[2].split('?')[0]}`);
-      }
-      let at = data.indexOf(PATCH);
-      while (at >= 0) {
-        state.patches += 1;
-        if (state.patches === dropPatch) {
-          // Forward what came before this request, then cut the connection: the PATCH never
-          // reaches the registry.
-          state.faults += 1;
-          upstream.write(data.subarray(0, at), end);
-          return;
-        }
-        at = data.indexOf(PATCH, at + 1);
-      }
-      upstream.write(data);
-    });
+export async function startRelay(upstreamPort, fault) {
+  const child = spawn(debugBuild('examples/fault_relay'), [`127.0.0.1:${upstreamPort}`, fault], {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const seen = [];
+  const lines = createInterface({ input: child.stdout });
+  const host = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`fault_relay ${fault} exited with ${code}`)));
+    lines.once('line', resolve);
+  });
+  lines.on('line', (line) => seen.push(JSON.parse(line)));
   return {
-    host: `127.0.0.1:${server.address().port}`,
-    get faults() { return state.faults; },
-    get requests() { return state.requests; },
+    host,
+    get seen() { return seen; },
+    get requests() { return seen.map((s) => s.line); },
+    get faults() { return seen.filter((s) => s.faulted).length; },
     async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise((resolve) => server.close(resolve));
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
     },
   };
 }

@@ -27,9 +27,14 @@ async function waitUntilUp(url, child, timeoutMs) {
   }
 }
 
+/** A file of cargo's debug build (`waybill`, `examples/fault_relay`), in CARGO_TARGET_DIR if set. */
+export function debugBuild(file) {
+  return path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'debug', file);
+}
+
 /** The waybill binary the suites run: $WAYBILL_BIN, else cargo's debug build. */
 export function waybillBin() {
-  return process.env.WAYBILL_BIN || path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'debug/waybill');
+  return process.env.WAYBILL_BIN || debugBuild('waybill');
 }
 
 export async function startServe(extraArgs = []) {
