@@ -90,4 +90,10 @@ curl -s -D "$T/h" -o /dev/null -I "$REGISTRY_STRICT_URL/v2/"
 check "HEAD /v2/ -> 200 without a Correlation-ID" "200 no" \
   "$(status <"$T/h") $([ -n "$(header Correlation-ID <"$T/h")" ] && echo yes || echo no)"
 
+# --- OCI 1.1 referrers ---------------------------------------------------------------------------
+# distribution 2.8 has no referrers API: the spec's 404, so `sync` follows the tag schema instead.
+check "GET /v2/<name>/referrers/<digest> -> 404 (no referrers API)" 404 "$(curl -s -o /dev/null -w '%{http_code}' \
+  -H "Accept: application/vnd.oci.image.index.v1+json" \
+  "$REGISTRY_STRICT_URL/v2/facts/loc-$run/referrers/sha256:$(printf '0%.0s' {1..64})")"
+
 facts_summary

@@ -20,6 +20,7 @@ pub mod pulp_api;
 pub mod pulp_audit;
 pub mod push;
 pub mod redirect;
+pub mod referrers;
 pub mod resolve;
 pub mod retry;
 pub(crate) mod rewind;

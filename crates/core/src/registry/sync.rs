@@ -7,9 +7,11 @@
 //!   one registry, so a rerun after an interruption sends only what had not arrived.
 //! * A tag refused by the policy is reported and the others still go: one Windows tag must not
 //!   stop a nightly mirror of the rest.
-//! * Companions travel with their image: cosign's `sha256-<hex>.sig`/`.att`/`.sbom` tags and the
-//!   OCI referrers tag schema's `sha256-<hex>`, found in the source's tag list by the digest of
-//!   a mirrored tag (they are never chosen on their own).
+//! * Companions travel with their image: the manifests the source's referrers API lists for it
+//!   (copied by digest, and written into the destination's tag schema index where the destination
+//!   has no such API), cosign's `sha256-<hex>.sig`/`.att`/`.sbom` tags and the OCI referrers tag
+//!   schema's `sha256-<hex>`, found in the source's tag list by the digest of a mirrored tag
+//!   (they are never chosen on their own).
 
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
@@ -17,12 +19,14 @@ use serde::{Deserialize, Serialize};
 use super::client::Client;
 use super::copy::{CopyEvent, CopyOptions, ImageAt, copy};
 use super::errors::Error;
+use super::referrers::{OCI_INDEX, tag_schema_index, tag_schema_tag};
 use super::resolve::{ImageError, PlatformChoice};
 use super::source::ChunkBytes;
 use super::tag_filter::{TagFilter, companion_subject};
 use crate::digest::Digest;
+use crate::manifest::{Descriptor, Manifest, ManifestDocument};
 use crate::policy;
-use crate::transport::Transport;
+use crate::transport::{Method, Transport};
 
 /// A repository in a registry.
 pub struct RepoAt<'a, T: Transport> {
@@ -254,16 +258,109 @@ async fn bring_companions<T: Transport>(
     if !matches!(result.outcome, TagOutcome::Copied | TagOutcome::UpToDate) {
         return;
     }
-    let options = CopyOptions { platforms: PlatformChoice::All, ..CopyOptions::default() };
+    // The referrers API, where the source has one; the tag schema's tags below otherwise (or as
+    // well: a registry may keep both).
+    match src.client.referrers(src.repository, &digest).await {
+        Ok(Some(referrers)) => bring_referrers(src, dst, &digest, &referrers, result, events).await,
+        Ok(None) => {}
+        Err(e) => companion_failed(result, "its referrers list", &e.to_string()),
+    }
     for companion in listed.iter().filter(|t| companion_subject(t).as_ref() == Some(&digest)) {
-        let outcome = mirror_tag(src, dst, companion, &options, events).await;
-        match outcome.outcome {
-            TagOutcome::Copied | TagOutcome::UpToDate => result.companions.push(companion.clone()),
-            TagOutcome::Refused | TagOutcome::Failed => {
-                result.outcome = TagOutcome::Failed;
-                let why = outcome.reason.unwrap_or_default();
-                result.reason = Some(format!("its companion {companion} did not arrive: {why}"));
-            }
+        bring_one(src, dst, companion, result, events).await;
+    }
+}
+
+/// Copies one companion, by tag or digest, every platform as it is; says so in `result`.
+async fn bring_one<T: Transport>(
+    src: &RepoAt<'_, T>,
+    dst: &RepoAt<'_, T>,
+    reference: &str,
+    result: &mut TagResult,
+    events: &dyn Fn(SyncEvent<'_>),
+) -> bool
+where
+    T::Chunk: ChunkBytes,
+{
+    let options = CopyOptions { platforms: PlatformChoice::All, ..CopyOptions::default() };
+    let outcome = mirror_tag(src, dst, reference, &options, events).await;
+    match outcome.outcome {
+        TagOutcome::Copied | TagOutcome::UpToDate => {
+            result.companions.push(reference.to_owned());
+            true
+        }
+        TagOutcome::Refused | TagOutcome::Failed => {
+            companion_failed(result, reference, &outcome.reason.unwrap_or_default());
+            false
         }
     }
+}
+
+/// Copies the manifests the source's referrers API lists for `subject`, by digest; where the
+/// destination has no referrers API, writes them into its tag schema's index too.
+async fn bring_referrers<T: Transport>(
+    src: &RepoAt<'_, T>,
+    dst: &RepoAt<'_, T>,
+    subject: &Digest,
+    referrers: &[Descriptor],
+    result: &mut TagResult,
+    events: &dyn Fn(SyncEvent<'_>),
+) where
+    T::Chunk: ChunkBytes,
+{
+    for referrer in referrers {
+        if !bring_one(src, dst, &referrer.digest.to_string(), result, events).await {
+            return;
+        }
+    }
+    let tag = tag_schema_tag(subject);
+    match write_tag_schema(dst, subject, &tag, referrers).await {
+        Ok(true) => result.companions.push(tag),
+        Ok(false) => {}
+        Err(e) => companion_failed(result, &tag, &e.to_string()),
+    }
+}
+
+/// Adds `referrers` to the destination's tag schema index of `subject`, unless the destination
+/// has the referrers API (it indexes what it is given) or the index lists them already. Whether
+/// the index was written.
+async fn write_tag_schema<T: Transport>(
+    dst: &RepoAt<'_, T>,
+    subject: &Digest,
+    tag: &str,
+    referrers: &[Descriptor],
+) -> Result<bool, Error>
+where
+    T::Chunk: ChunkBytes,
+{
+    if dst.client.referrers(dst.repository, subject).await?.is_some() {
+        return Ok(false);
+    }
+    let existing = match dst.client.head_manifest(dst.repository, tag).await? {
+        Some(_) => {
+            let fetched = dst.client.get_manifest(dst.repository, tag).await?;
+            let document =
+                ManifestDocument::parse(fetched.bytes, fetched.media_type.as_deref()).map_err(|e| {
+                    let url = dst.client.manifest_url(dst.repository, tag).to_string();
+                    Error::Protocol {
+                        method: Method::Get,
+                        url,
+                        what: format!("the tag schema's index is not valid: {e}"),
+                    }
+                })?;
+            match document.manifest() {
+                Manifest::Index(index) => Some(index.clone()),
+                _ => None,
+            }
+        }
+        None => None,
+    };
+    let Some(bytes) = tag_schema_index(existing.as_ref(), referrers) else { return Ok(false) };
+    dst.client.put_manifest(dst.repository, tag, &bytes, OCI_INDEX).await?;
+    Ok(true)
+}
+
+/// Marks `result` failed because the companion `what` did not arrive.
+fn companion_failed(result: &mut TagResult, what: &str, why: &str) {
+    result.outcome = TagOutcome::Failed;
+    result.reason = Some(format!("its companion {what} did not arrive: {why}"));
 }
