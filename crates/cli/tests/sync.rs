@@ -91,6 +91,41 @@ fn a_repository_into_pulp_foreign_tags_refused_then_allowed_then_up_to_date() {
     assert_eq!(uploads(&relay), Vec::<String>::new());
 }
 
+/// The digests of the blob uploads the relay saw finished (their `PUT …?digest=`), in order.
+fn finished_blobs(relay: &Relay) -> Vec<String> {
+    uploads(relay)
+        .into_iter()
+        .filter(|r| r.starts_with("PUT") && r.contains("digest="))
+        .map(|r| r.split("digest=").nth(1).unwrap().split([' ', '&']).next().unwrap().replace("%3A", ":"))
+        .collect()
+}
+
+/// Tags that share their blobs, mirrored four at a time: every tag's HEAD finds the blobs missing
+/// at first, yet each blob goes up once — the other tags wait for it, then find it there.
+#[test]
+fn tags_sharing_blobs_upload_each_blob_once_however_many_jobs() {
+    let registries = Registries::from_env();
+    let repo = format!("{}/{}", registries.foreign(), unique("mirror-shared"));
+    let tags = ["a", "b", "c", "d"];
+    for tag in tags {
+        waybill(&["copy", &registries.source("fixtures/plain:v1"), &format!("{repo}:{tag}")], &[]).expect(0);
+    }
+    let relay = Relay::start(&registries.strict(), Fault::None);
+    let dst = format!("{}/{}", relay.host(), unique("mirror-shared-dst"));
+    let run = waybill(&["sync", &repo, &dst, "--jobs", "4", "--json"], &[]).expect(0);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    for tag in tags {
+        assert_eq!(tag_of(&report, tag)["outcome"], "copied", "{tag}");
+    }
+    let finished = finished_blobs(&relay);
+    let fixture = registries.fixture("fixtures/plain:v1");
+    let mut expected = common::fixture_blobs(fixture);
+    expected.sort();
+    let mut sent = finished.clone();
+    sent.sort();
+    assert_eq!(sent, expected, "each blob uploaded exactly once: {:#?}", relay.requests());
+}
+
 #[test]
 fn an_interrupted_sync_continues_and_sends_nothing_twice() {
     let registries = Registries::from_env();
@@ -120,11 +155,7 @@ fn an_interrupted_sync_continues_and_sends_nothing_twice() {
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let finished: Vec<String> = uploads(&relay)
-        .into_iter()
-        .filter(|r| r.starts_with("PUT") && r.contains("digest="))
-        .map(|r| r.split("digest=").nth(1).unwrap().split([' ', '&']).next().unwrap().replace("%3A", ":"))
-        .collect();
+    let finished = finished_blobs(&relay);
 
     assert!(!finished.is_empty(), "the kill came before any blob was complete: {:?}", relay.requests());
     let again = Relay::start(&registries.strict(), Fault::None);

@@ -56,6 +56,7 @@ pub async fn run(args: CopyArgs) -> Outcome {
         chunk,
         concurrency: args.concurrency,
         foreign_mirrors,
+        ..CopyOptions::default()
     };
     let progress = Progress::on_terminal();
     let patches = Cell::new(0u64);

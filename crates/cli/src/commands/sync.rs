@@ -83,6 +83,7 @@ pub async fn run(args: SyncArgs) -> Outcome {
             chunk: ChunkPolicy::for_host(dst.reference.api_host(), args.chunk_size),
             concurrency: args.concurrency,
             foreign_mirrors,
+            ..CopyOptions::default()
         },
         jobs: usize::from(args.jobs),
         companions: !args.no_referrers,

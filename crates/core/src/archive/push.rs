@@ -29,6 +29,7 @@ use crate::manifest::ManifestDocument;
 use crate::policy::{self, Rejection};
 use crate::registry::foreign::{check_foreign_url, fetch_foreign};
 use crate::registry::foreign_mirror::ForeignMirrors;
+use crate::registry::in_flight::BlobsInFlight;
 use crate::registry::move_blobs::move_blobs;
 use crate::registry::upload::ChunkPolicy;
 use crate::registry::{BlobOutcome, ChunkBytes, Client, CopyEvent, CopyReport, Error, StreamSource};
@@ -285,9 +286,10 @@ where
     let planned = blobs.iter().map(|b| (&b.descriptor, *b));
     let upload = |blob| transfer(archive, access, &facts, client, repository, blob, options, events);
     // One at a time, in archive order.
-    let outcomes = move_blobs(client, repository, planned, 1, &copy_events, upload)
-        .await
-        .map_err(|f| PushError::Blob { digest: f.digest, source: f.source })?;
+    let outcomes =
+        move_blobs(client, repository, planned, 1, &BlobsInFlight::default(), &copy_events, upload)
+            .await
+            .map_err(|f| PushError::Blob { digest: f.digest, source: f.source })?;
 
     // 6: the manifests, exact bytes, children by digest first.
     let mut manifests = Vec::new();

@@ -16,6 +16,7 @@ use super::client::Client;
 use super::errors::Error;
 use super::foreign::fetch_foreign;
 use super::foreign_mirror::ForeignMirrors;
+use super::in_flight::BlobsInFlight;
 use super::move_blobs::move_blobs;
 use super::push::Mount;
 use super::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images};
@@ -49,6 +50,9 @@ pub struct CopyOptions {
     pub concurrency: usize,
     /// Where foreign layers the source lacks are fetched from instead of their `urls`.
     pub foreign_mirrors: ForeignMirrors,
+    /// Blobs other copies with a clone of these options are moving: a blob is moved by one of
+    /// them at a time (the tags of a sync, which share their base layers).
+    pub in_flight: BlobsInFlight,
 }
 
 impl Default for CopyOptions {
@@ -59,6 +63,7 @@ impl Default for CopyOptions {
             chunk: ChunkPolicy::default(),
             concurrency: 4,
             foreign_mirrors: ForeignMirrors::default(),
+            in_flight: BlobsInFlight::default(),
         }
     }
 }
@@ -261,9 +266,17 @@ where
 
     let planned = blobs.iter().map(|b| (&b.descriptor, b));
     let upload = |blob| transfer(&src, &dst, blob, options, events);
-    let outcomes = move_blobs(dst.client, dst.repository, planned, options.concurrency, events, upload)
-        .await
-        .map_err(|f| ImageError::Blob { digest: f.digest, source: Box::new(f.source) })?;
+    let outcomes = move_blobs(
+        dst.client,
+        dst.repository,
+        planned,
+        options.concurrency,
+        &options.in_flight,
+        events,
+        upload,
+    )
+    .await
+    .map_err(|f| ImageError::Blob { digest: f.digest, source: Box::new(f.source) })?;
 
     let mut manifests = Vec::new();
     if pushes_index {

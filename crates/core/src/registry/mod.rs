@@ -13,6 +13,7 @@ pub mod copy;
 pub mod errors;
 pub mod foreign;
 pub mod foreign_mirror;
+pub mod in_flight;
 pub mod inspect;
 pub(crate) mod move_blobs;
 pub mod pull;

@@ -12,6 +12,7 @@ use super::auth::Scope;
 use super::client::Client;
 use super::copy::{BlobOutcome, CopyEvent};
 use super::errors::Error;
+use super::in_flight::BlobsInFlight;
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
 use crate::transport::Transport;
@@ -27,12 +28,14 @@ pub(crate) struct BlobFailure {
 
 /// Gets every blob of `blobs` (its descriptor, and what `upload` needs to send it) verified and
 /// present in `repository`: `concurrency` at a time, results in plan order (with 1, strictly one
-/// after another). Returns each blob's digest, size and outcome.
+/// after another), never at the same time as another transfer of `in_flight` moving the same
+/// blob. Returns each blob's digest, size and outcome.
 pub(crate) async fn move_blobs<'b, T, I, Fut>(
     client: &Client<T>,
     repository: &str,
     blobs: impl IntoIterator<Item = (&'b Descriptor, I)>,
     concurrency: usize,
+    in_flight: &BlobsInFlight,
     events: &dyn Fn(CopyEvent<'_>),
     upload: impl Fn(I) -> Fut,
 ) -> Result<Vec<(Digest, u64, BlobOutcome)>, BlobFailure>
@@ -46,6 +49,9 @@ where
         .map(|(d, item)| async move {
             events(CopyEvent::BlobStarted { digest: &d.digest, size: d.size });
             let outcome = async {
+                // Another transfer of the set moving this blob finishes first; the HEAD then
+                // finds it.
+                let _held = in_flight.hold(&d.digest).await;
                 if client.blob_present(repository, &d.digest, d.size, &Scope::push(repository)).await? {
                     return Ok(BlobOutcome::AlreadyPresent);
                 }
