@@ -1,4 +1,4 @@
-//! The test relay of `tests/common/relay.rs` as a process, for the browser suites (tests/e2e), so
+//! The test relay of `tests/support/relay.rs` as a process, for the browser suites (tests/e2e), so
 //! the faults a push from the app must survive are the very ones `waybill copy` and `push` are
 //! tested against — one relay, not one per language.
 //!
@@ -10,7 +10,7 @@
 //! (`{"ms", "line", "faulted"}`, `ms` counted from the relay's start), and runs until killed.
 
 #[allow(dead_code)] // the process reads the log; the Rust tests' accessors go unused here
-#[path = "../tests/common/relay.rs"]
+#[path = "../tests/support/relay.rs"]
 mod relay;
 
 use std::io::Write;

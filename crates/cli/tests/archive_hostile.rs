@@ -1,17 +1,16 @@
 //! Hostile archives, part 1: the tar itself (traversal and absolute members, links out of the
 //! archive and round loops, duplicates, truncation, sizes that lie, noise, an empty file) and
 //! the metadata (duplicate keys, oversized and deeply nested JSON, fan-out). Each case runs
-//! through inspect, verify and push (`common::generator`): a clear error or a correct result,
+//! through inspect, verify and push (`support::generator`): a clear error or a correct result,
 //! peak RSS under 64 MiB, nothing sent to the registry. Part 2, the blobs: archive_hostile_blobs.
 //! Needs the distribution registry (`scripts/registry up`, its `env` exported).
 
-mod common;
-
-use common::generator::{Case, Expect::*, run_cases};
-use common::hostile::*;
-use common::sha256;
-use common::tar::{end, entry, gnu_long_entry, header, pax_entry};
+mod support;
 use serde_json::json;
+use support::generator::{Case, Expect::*, run_cases};
+use support::hostile::*;
+use support::sha256;
+use support::tar::{end, entry, gnu_long_entry, header, pax_entry};
 
 /// The cap on configs and manifests named again.
 const NAMED_AGAIN: &str = "names the same configs and manifests over and over";

@@ -4,13 +4,12 @@
 //! a few KiB, generated here). Run like part 1 (archive_hostile): inspect, verify and push each
 //! case; a clear error or a correct result, peak RSS under 64 MiB, nothing sent to the registry.
 
-mod common;
-
-use common::generator::{Case, Expect::*, run_cases};
-use common::hostile::*;
-use common::sha256;
-use common::tar::{end, entry, header};
+mod support;
 use serde_json::json;
+use support::generator::{Case, Expect::*, run_cases};
+use support::hostile::*;
+use support::sha256;
+use support::tar::{end, entry, header};
 
 /// What verify says of a layer whose content is not its diff ID.
 const DIFF_ID: &str = "but the config's diff_id for this layer is";

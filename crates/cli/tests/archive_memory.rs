@@ -3,12 +3,11 @@
 //! [`RSS_LIMIT`]. The hostile ones (fan-out, bombs, …) are archive_hostile's cases, run the same
 //! way. No server involved.
 
-mod common;
-
-use common::generator::RSS_LIMIT;
-use common::hostile::{ONE_GIB_OF_ZEROS, config, zstd_zeros};
-use common::tar::{end, entry, file};
-use common::waybill_peak_rss;
+mod support;
+use support::generator::RSS_LIMIT;
+use support::hostile::{ONE_GIB_OF_ZEROS, config, zstd_zeros};
+use support::tar::{end, entry, file};
+use support::waybill_peak_rss;
 
 #[test]
 fn a_zstd_layer_inflating_to_one_gib_is_hashed_in_bounded_memory() {

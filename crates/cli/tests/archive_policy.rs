@@ -5,12 +5,10 @@
 //! repository, distribution or blob. One test in a binary of its own, so that nothing else
 //! changes Pulp's counts meanwhile.
 
-mod archives;
-mod common;
-
-use archives::{Foreign, docker_archive, oci_archive, registry_blob, with_layer_sources, work_dir};
-use common::{Pulp, Registries, foreign_layers, unique, waybill};
+mod support;
 use serde_json::Value;
+use support::archives::{Foreign, docker_archive, oci_archive, registry_blob, with_layer_sources, work_dir};
+use support::{Pulp, Registries, foreign_layers, unique, waybill};
 
 struct Counts {
     repositories: u64,

@@ -5,17 +5,15 @@
 //! Needs `scripts/pulp up`, `scripts/registry up && scripts/registry seed`, and their `env`
 //! output exported; a missing server fails the test with how to start it.
 
-mod archives;
-mod common;
-
+mod support;
 use std::process::Command;
 
-use archives::{
+use serde_json::Value;
+use support::archives::{
     Foreign, docker_archive, gzip_file, merge_docker_archives, oci_archive, pull_back_and_check,
     registry_blob, with_layer_sources, work_dir,
 };
-use common::{Pulp, Registries, foreign_layers, sha256, unique, waybill};
-use serde_json::Value;
+use support::{Pulp, Registries, foreign_layers, sha256, unique, waybill};
 
 const DOCKER_TAR: &str = "application/vnd.docker.image.rootfs.diff.tar";
 const DOCKER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
@@ -38,7 +36,7 @@ fn diff_ids(fixture: &Value) -> Vec<String> {
         .collect()
 }
 
-fn json(run: &common::Run) -> Value {
+fn json(run: &support::Run) -> Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
 }
 
@@ -143,7 +141,7 @@ fn gzipped_docker_save_pushes_with_compress_gzip() {
         let digest = layer["digest"].as_str().expect("digest");
         assert_ne!(digest, diff_id, "a gzip'd layer has a new digest");
         // The system gunzip of what Pulp serves gives back the layer: its diff ID holds.
-        let blob = archives::pulp_blob(&pulp, &repository, digest);
+        let blob = support::archives::pulp_blob(&pulp, &repository, digest);
         let file = dir.join("layer.gz");
         std::fs::write(&file, &blob).expect("write");
         let out = Command::new("gzip").arg("-dc").arg(&file).output().expect("gunzip");
@@ -164,7 +162,7 @@ fn skopeo_oci_archives_push_byte_for_byte() {
         oci_archive(&registries, name, &archive, all);
         let path = archive.display().to_string();
         // What skopeo stored: index.json's entry, read with GNU tar.
-        archives::untar(&archive, &dir.join("x"));
+        support::archives::untar(&archive, &dir.join("x"));
         let index: Value =
             serde_json::from_slice(&std::fs::read(dir.join("x/index.json")).expect("index.json"))
                 .expect("JSON");

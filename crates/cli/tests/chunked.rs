@@ -2,11 +2,10 @@
 //! relay that counts the PATCHes and breaks one connection: the upload resumes from the
 //! registry's `Range`, and the result verifies.
 
-mod common;
-
-use common::relay::{Fault, Relay};
-use common::{Pulp, Registries, sha256, skopeo_raw, unique, waybill};
+mod support;
 use serde_json::Value;
+use support::relay::{Fault, Relay};
+use support::{Pulp, Registries, sha256, skopeo_raw, unique, waybill};
 
 const BIG: &str = "fixtures/big:v1";
 const CHUNK: u64 = 8 * 1024 * 1024;
@@ -32,7 +31,7 @@ fn chunks_of_big_layer(registries: &Registries) -> usize {
     usize::try_from(size.div_ceil(CHUNK)).expect("chunk count")
 }
 
-fn copy_through(target: &Target, fault: Fault) -> (Relay, String, common::Run) {
+fn copy_through(target: &Target, fault: Fault) -> (Relay, String, support::Run) {
     let registries = Registries::from_env();
     let relay = Relay::start(&target.upstream, fault);
     let destination = format!("{}/{}:v1", relay.host(), unique("big"));
@@ -131,7 +130,7 @@ fn distribution_cannot_resume_when_a_chunk_answer_was_lost_and_says_so() {
     let repository = destination.split_once('/').map(|(_, r)| r.trim_end_matches(":v1")).expect("repository");
     let registries = Registries::from_env();
     assert_eq!(
-        common::head_status(&format!("{}/v2/{repository}/manifests/v1", registries.strict_url), None),
+        support::head_status(&format!("{}/v2/{repository}/manifests/v1", registries.strict_url), None),
         "404"
     );
 }

@@ -3,10 +3,9 @@
 //! the registry), and index copies by platform, by several platforms (a new index of only them),
 //! or whole — an index's attestation manifests going with the images they describe.
 
-mod common;
-
-use common::{Registries, head_status, sha256, skopeo_raw, unique, waybill};
+mod support;
 use serde_json::Value;
+use support::{Registries, head_status, sha256, skopeo_raw, unique, waybill};
 
 const ORIGIN: &str = "fixtures/origin-story:windows-amd64-1.13.0";
 
@@ -19,7 +18,7 @@ fn strict_registry_refuses_foreign_urls_with_a_clear_error() {
     let run =
         waybill(&["copy", "--allow-foreign-layers", &registries.source(ORIGIN), &destination], &[]).expect(1);
     assert!(run.stderr.contains("validation.manifests.urls.allow"), "{}", run.stderr);
-    for digest in common::foreign_layers(registries.fixture(ORIGIN)) {
+    for digest in support::foreign_layers(registries.fixture(ORIGIN)) {
         assert!(run.stderr.contains(&digest), "names {digest}: {}", run.stderr);
     }
     assert_eq!(head_status(&format!("{}/v2/{repository}/manifests/1", registries.strict_url), None), "404");
@@ -55,7 +54,7 @@ fn oci_nondistributable_layer_is_refused_then_copied_where_allowed() {
     let fixture = registries.fixture(name);
     let strict = format!("{}/{}:v1", registries.strict(), unique("nondist"));
     let run = waybill(&["copy", &registries.source(name), &strict], &[]).expect(3);
-    for digest in common::foreign_layers(fixture) {
+    for digest in support::foreign_layers(fixture) {
         assert!(run.stderr.contains(&digest), "{}", run.stderr);
     }
     let allowed = format!("{}/{}:v1", registries.foreign(), unique("nondist"));

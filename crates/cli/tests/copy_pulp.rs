@@ -4,13 +4,12 @@
 //! from a monolithic upload) caught before any manifest is pushed; a buildx index cut down to two
 //! platforms, their attestation manifests with them.
 
-mod common;
-
-use common::relay::{Fault, Relay};
-use common::{
+mod support;
+use serde_json::{Value, json};
+use support::relay::{Fault, Relay};
+use support::{
     Pulp, Registries, curl, fixture_blobs, foreign_layers, head_status, sha256, skopeo_raw, unique, waybill,
 };
-use serde_json::{Value, json};
 
 fn creds(pulp: &Pulp) -> [(&'static str, String); 2] {
     [("WAYBILL_USERNAME", pulp.user.clone()), ("WAYBILL_PASSWORD", pulp.password.clone())]
@@ -179,7 +178,7 @@ fn upload_monolithic(pulp: &Pulp, repository: &str, bytes: &[u8], digest: &str) 
 fn temp_file(name: &str, bytes: &[u8]) -> String {
     let dir = std::env::temp_dir().join(format!("waybill-tests-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(format!("{}-{name}", common::unique("f").replace('/', "_")));
+    let path = dir.join(format!("{}-{name}", support::unique("f").replace('/', "_")));
     std::fs::write(&path, bytes).expect("write temp file");
     path.to_string_lossy().into_owned()
 }
@@ -197,7 +196,7 @@ fn noise(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-fn copy_corrupt(layer_len: usize, chunk_size: &str) -> (Relay, String, String, common::Run) {
+fn copy_corrupt(layer_len: usize, chunk_size: &str) -> (Relay, String, String, support::Run) {
     let pulp = Pulp::from_env();
     let registries = Registries::from_env();
     let source_repository = unique("corrupt-src");

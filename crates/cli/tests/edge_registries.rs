@@ -14,13 +14,13 @@ use std::process::Command;
 
 use std::time::Instant;
 
-use support::edge::Edge;
-use support::registry_client::{Auth, Image, ProxiedRegistry};
-use support::scenarios::{
+use support::serve::edge::Edge;
+use support::serve::registry_client::{Auth, Image, ProxiedRegistry};
+use support::serve::scenarios::{
     Pulp, chunked_push_and_redirected_blob_download, push_and_pull_through_distribution,
     token_auth_through_the_rewritten_realm,
 };
-use support::{PATIENCE, authority, client, error_of, harness_env, unique};
+use support::serve::{PATIENCE, authority, client, error_of, harness_env, unique};
 
 /// `waybill inspect --json REF [--platform P]`, parsed.
 fn cli_inspect(reference: &str, platform: Option<&str>) -> serde_json::Value {
@@ -103,7 +103,7 @@ async fn inspect_failures_are_json_errors() {
     url.query_pairs_mut().append_pair("ref", &format!("{registry}/fixtures/no-such-image:v1"));
     let r = client().get(url).send().await.unwrap();
     assert_eq!(r.status(), 502);
-    let (code, message) = support::error_of(&r.text().await.unwrap());
+    let (code, message) = support::serve::error_of(&r.text().await.unwrap());
     assert_eq!(code, "INSPECT_FAILED");
     assert!(message.contains("fixtures/no-such-image"), "{message}");
     // A platform for a single image.
@@ -113,7 +113,7 @@ async fn inspect_failures_are_json_errors() {
         .append_pair("platform", "linux/arm64");
     let r = client().get(url).send().await.unwrap();
     assert_eq!(r.status(), 400);
-    let (code, message) = support::error_of(&r.text().await.unwrap());
+    let (code, message) = support::serve::error_of(&r.text().await.unwrap());
     assert_eq!(code, "INSPECT_BAD_REQUEST");
     assert!(message.contains("not an index"), "{message}");
     edge.assert_no_alarm();

@@ -4,18 +4,15 @@
 //! registry — and a diff of an archive against a registry image shares the base layer by its
 //! diff ID although the two store it under other digests.
 
-mod archives;
-mod common;
-mod explorer;
-
+mod support;
 use std::path::{Path, PathBuf};
 
-use archives::{docker_archive, gzip_file, oci_archive, work_dir};
-use common::{Registries, waybill};
-use explorer::{
+use serde_json::Value;
+use support::archives::{docker_archive, gzip_file, oci_archive, work_dir};
+use support::explorer::{
     check_cat, check_diff, check_hashes, check_listings, expected_diff, fixture, fixture_names, json,
 };
-use serde_json::Value;
+use support::{Registries, waybill};
 
 /// Every explorer fixture written by skopeo in both formats: (fixture, docker-archive, oci-archive).
 fn skopeo_archives(registries: &Registries) -> Vec<(String, PathBuf, PathBuf)> {
@@ -92,13 +89,16 @@ fn an_archive_of_several_images_needs_image_and_a_missing_path_is_clear() {
     let (one, two, both) = (dir.join("a.tar"), dir.join("b.tar"), dir.join("both.tar"));
     docker_archive(&registries, a, &one, &[]);
     docker_archive(&registries, b, &two, &[]);
-    archives::merge_docker_archives(&[&one, &two], &both);
+    support::archives::merge_docker_archives(&[&one, &two], &both);
     let run = waybill(&["ls", &text(&both)], &[]).expect(1);
     assert!(run.stderr.contains(a) && run.stderr.contains(b), "{}", run.stderr);
     let listing = json(&["ls", &text(&both), "--image", b, "--json"]);
     let merged = &fixture(&registries, b)["merged"];
-    assert_eq!(explorer::comparable(&listing["entries"], true), explorer::comparable(merged, true));
-    let (code, _, stderr) = explorer::cat(&text(&one), "no/such/file");
+    assert_eq!(
+        support::explorer::comparable(&listing["entries"], true),
+        support::explorer::comparable(merged, true)
+    );
+    let (code, _, stderr) = support::explorer::cat(&text(&one), "no/such/file");
     assert_eq!(code, 1);
     assert!(stderr.contains("\"no\" is not in the image"), "{stderr}");
 }

@@ -4,13 +4,11 @@
 //! merged view hides what it must, `cat` returns each file's bytes, `diff` of the two tags gives
 //! exactly the recorded differences, and `ls --history` lines the layers up with the history.
 
-mod common;
-mod explorer;
-
-use common::{Registries, waybill};
-use explorer::{
+mod support;
+use support::explorer::{
     check_cat, check_diff, check_hashes, check_listings, expected_diff, fixture, fixture_names, json,
 };
+use support::{Registries, waybill};
 
 fn reference(registries: &Registries, name: &str) -> String {
     registries.source(name)
@@ -69,16 +67,16 @@ fn cat_returns_every_files_bytes_and_refuses_deleted_ones() {
     let whiteout =
         fixture_names(&registries).into_iter().find(|n| n.contains("explorer-whiteout")).expect("fixture");
     let target = reference(&registries, &whiteout);
-    let (code, bytes, stderr) = explorer::cat(&target, "/etc/remove-me.txt");
+    let (code, bytes, stderr) = support::explorer::cat(&target, "/etc/remove-me.txt");
     assert_eq!((code, bytes.len()), (1, 0), "{stderr}");
     assert!(stderr.contains("layer 2 deleted etc/remove-me.txt"), "{stderr}");
-    let (code, _, stderr) = explorer::cat(&target, "usr/share/doc/a.txt");
+    let (code, _, stderr) = support::explorer::cat(&target, "usr/share/doc/a.txt");
     assert_eq!(code, 1);
     assert!(stderr.contains("layer 2 made usr/share/doc opaque"), "{stderr}");
     // A symbolic link is followed inside the image.
-    let (code, bytes, _) = explorer::cat(&target, "bin/ls");
+    let (code, bytes, _) = support::explorer::cat(&target, "bin/ls");
     let busybox = fixture(&registries, &whiteout)["layers"][0]["files"][1]["sha256"].clone();
-    assert_eq!((code, serde_json::Value::from(common::sha256(&bytes))), (0, busybox));
+    assert_eq!((code, serde_json::Value::from(support::sha256(&bytes))), (0, busybox));
 }
 
 #[test]
@@ -142,10 +140,10 @@ fn a_layer_larger_than_the_memory_bound_is_listed_and_read_in_bounded_memory() {
     let registries = Registries::from_env();
     let size = registries.fixture("fixtures/big:v1")["layers"][0]["size"].as_u64().expect("size");
     let target = registries.source("fixtures/big:v1");
-    let (run, listing_peak) = common::waybill_peak_rss(&["ls", &target, "--layer", "1"]);
+    let (run, listing_peak) = support::waybill_peak_rss(&["ls", &target, "--layer", "1"]);
     let run = run.expect(0);
     assert!(run.stdout.contains(" 41943040 ") && run.stdout.contains("big/random.bin"), "{}", run.stdout);
-    let (run, cat_peak) = common::waybill_peak_rss(&["cat", &target, "big/random.bin"]);
+    let (run, cat_peak) = support::waybill_peak_rss(&["cat", &target, "big/random.bin"]);
     run.expect(0);
     eprintln!(
         "a {size}-byte gzip layer: ls peak {} KiB, cat peak {} KiB",
@@ -154,6 +152,6 @@ fn a_layer_larger_than_the_memory_bound_is_listed_and_read_in_bounded_memory() {
     );
     assert!(listing_peak < 32 << 20, "ls peaked at {listing_peak} bytes");
     assert!(cat_peak < 32 << 20, "cat peaked at {cat_peak} bytes");
-    let (code, bytes, stderr) = explorer::cat(&target, "big/random.bin");
+    let (code, bytes, stderr) = support::explorer::cat(&target, "big/random.bin");
     assert_eq!((code, bytes.len()), (0, 41_943_040), "{stderr}");
 }

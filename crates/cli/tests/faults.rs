@@ -1,21 +1,19 @@
 //! Network faults on the way to the real distribution registry, injected by the test relay
-//! (tests/common/relay.rs) into `waybill copy` and `waybill push` of an archive, each upload in
+//! (tests/support/relay.rs) into `waybill copy` and `waybill push` of an archive, each upload in
 //! several small chunks: a 500 once to a blob's final PUT, a 429 with `Retry-After`, a stalled
 //! request, a connection broken mid-PATCH. Each ends either in success, read back with skopeo and
 //! curl and hashed here, or in a clear failure with no manifest PUT in the relay's log.
 //!
 //! Needs `scripts/registry up && scripts/registry seed` and `eval "$(scripts/registry env)"`.
 
-mod archives;
-mod common;
-
+mod support;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::relay::{Fault, Relay, Requests, Seen};
-use common::{Registries, Run, curl, head_status, sha256, skopeo_raw, unique, waybill};
 use serde_json::Value;
+use support::relay::{Fault, Relay, Requests, Seen};
+use support::{Registries, Run, curl, head_status, sha256, skopeo_raw, unique, waybill};
 
 /// A fixture of two small layers: with chunks of a few hundred bytes every blob takes several
 /// PATCHes, and a test takes seconds, not minutes.
@@ -81,7 +79,7 @@ impl Transfer {
             .iter()
             .map(|descriptor| {
                 let digest = descriptor["digest"].as_str().expect("digest");
-                let out = archives::work_dir("faults-blob").join("blob");
+                let out = support::archives::work_dir("faults-blob").join("blob");
                 let url = format!("{}/v2/{}/blobs/{digest}", registries.strict_url, self.repository);
                 let status = curl(&["-s", "-o", &out.display().to_string(), "-w", "%{http_code}", &url]);
                 assert_eq!(status, "200", "GET {url}");
@@ -99,7 +97,7 @@ impl Transfer {
         let fixture = registries.fixture(FIXTURE);
         let (manifest, blobs) = self.read_back();
         assert_eq!(manifest, fixture["manifest"]["digest"].as_str().expect("digest"));
-        assert_eq!(blobs, common::fixture_blobs(fixture));
+        assert_eq!(blobs, support::fixture_blobs(fixture));
     }
 
     fn assert_pushed_whole(&self) {
@@ -154,8 +152,8 @@ fn archive() -> PathBuf {
     static ARCHIVE: OnceLock<PathBuf> = OnceLock::new();
     ARCHIVE
         .get_or_init(|| {
-            let path = archives::work_dir("faults-archive").join("plain.tar");
-            archives::docker_archive(&Registries::from_env(), FIXTURE, &path, &[]);
+            let path = support::archives::work_dir("faults-archive").join("plain.tar");
+            support::archives::docker_archive(&Registries::from_env(), FIXTURE, &path, &[]);
             path
         })
         .clone()

@@ -1,23 +1,21 @@
 //! Foreign blobs only at their urls (issue 13, test 5): a Windows-like image whose two foreign
 //! layers the source registry lacks, their urls under a `.invalid` host (which never resolves,
 //! like the public internet from an air-gapped site), served instead by a site mirror — an HTTPS
-//! server with a CA made by the test (tests/mirror/https_blob_server.py, openssl) — through
+//! server with a CA made by the test (tests/support/https_blob_server.py, openssl) — through
 //! `--foreign-mirror` and `--ca-file`. Into the real Pulp: fetched, verified and pushed by `copy`
 //! and `sync`; wrong bytes on the mirror refused before any manifest PUT (a counting relay in
 //! front of Pulp sees every request); and no registry credential ever in the mirror's log.
 
-mod common;
+mod support;
 #[allow(dead_code)] // push_blob and put_manifest only
-mod mirror;
-
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::relay::{Fault, Relay};
-use common::{Pulp, Registries, head_status, sha256, skopeo_raw, unique, waybill};
-use mirror::{push_blob, put_manifest};
 use serde_json::{Value, json};
+use support::mirror::{push_blob, put_manifest};
+use support::relay::{Fault, Relay};
+use support::{Pulp, Registries, head_status, sha256, skopeo_raw, unique, waybill};
 
 const FOREIGN: &str = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
 const LAYER: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
@@ -67,7 +65,7 @@ impl MirrorServer {
     fn start(dir: &Path, cert: &Path, key: &Path) -> MirrorServer {
         let (root, log) = (dir.join("root"), dir.join("requests.jsonl"));
         std::fs::create_dir_all(root.join("layers")).unwrap();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mirror/https_blob_server.py");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/https_blob_server.py");
         let mut child = Command::new("python3")
             .arg(script)
             .args([cert, key, &root, &log])

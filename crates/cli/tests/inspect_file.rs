@@ -1,13 +1,12 @@
 //! `waybill inspect --file`: the classified layer table and the JSON report of a manifest on
 //! disk or on stdin (no server involved).
 
-mod common;
-
+mod support;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use common::{Run, waybill};
 use serde_json::Value;
+use support::{Run, waybill};
 
 const PORTAINER: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -43,7 +42,7 @@ fn json_keeps_the_agreed_field_names() {
     let report: Value = serde_json::from_str(&run.stdout).expect("JSON report");
     assert_eq!(report["media_type"], "application/vnd.docker.distribution.manifest.v2+json");
     let bytes = std::fs::read(PORTAINER).expect("fixture");
-    assert_eq!(report["digest"], common::sha256(&bytes));
+    assert_eq!(report["digest"], support::sha256(&bytes));
     assert_eq!(report["foreign_count"], 2);
     assert_eq!(report["total_size"], 380_305_301);
     let layers = report["layers"].as_array().expect("layers");
@@ -59,7 +58,7 @@ fn json_keeps_the_agreed_field_names() {
 
 #[test]
 fn dash_reads_stdin() {
-    let mut child = Command::new(common::waybill_bin())
+    let mut child = Command::new(support::waybill_bin())
         .args(["inspect", "--file", "-", "--json"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -3,14 +3,12 @@
 //! under two tags of one repository (DEST is the repository), an OCI layout with two refs
 //! (digests kept, read back with skopeo), and a truncated archive that sends nothing.
 
-mod archives;
-mod common;
-
+mod support;
 use std::process::Command;
 
-use archives::{docker_archive, merge_docker_archives, tar_dir, work_dir};
-use common::{Registries, curl, skopeo_raw, unique, waybill};
 use serde_json::Value;
+use support::archives::{docker_archive, merge_docker_archives, tar_dir, work_dir};
+use support::{Registries, curl, skopeo_raw, unique, waybill};
 
 fn tags_of(registries: &Registries, repository: &str) -> Vec<String> {
     let body = curl(&["-s", &format!("{}/v2/{repository}/tags/list", registries.strict_url)]);

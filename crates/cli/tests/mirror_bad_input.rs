@@ -2,13 +2,11 @@
 //! matches nothing, a source repository that does not exist, and a bundle whose index.json names a
 //! blob the archive lacks (written by `waybill save`, then the blob removed with GNU tar).
 
-mod archives;
-mod common;
-
+mod support;
 use std::process::Command;
 
-use archives::work_dir;
-use common::{Registries, curl, unique, waybill};
+use support::archives::work_dir;
+use support::{Registries, curl, unique, waybill};
 
 fn nothing_at(registries: &Registries, repository: &str) {
     let url = format!("{}/v2/{repository}/tags/list", registries.strict_url);

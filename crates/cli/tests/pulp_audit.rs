@@ -3,12 +3,11 @@
 //! `waybill audit` names exactly that manifest, the two missing blobs and the tag; a repository
 //! that `waybill copy --allow-foreign-layers` pushed is clean.
 
-mod common;
-
+mod support;
 use std::time::{Duration, Instant};
 
-use common::{Pulp, Registries, curl, foreign_layers, unique, waybill};
 use serde_json::{Value, json};
+use support::{Pulp, Registries, curl, foreign_layers, unique, waybill};
 
 const TAG: &str = "windows-amd64-1.13.0";
 

@@ -3,9 +3,8 @@
 //! repository, distribution or blob. In a test binary of its own, so that no other test of this
 //! suite changes Pulp's counts meanwhile.
 
-mod common;
-
-use common::{Pulp, Registries, foreign_layers, unique, waybill};
+mod support;
+use support::{Pulp, Registries, foreign_layers, unique, waybill};
 
 #[test]
 fn copy_into_pulp_without_the_flag_is_refused_and_uploads_nothing() {

@@ -3,10 +3,9 @@
 //! Pulp's REST API, and the pull command's reference read back with skopeo; into distribution,
 //! nothing of the kind.
 
-mod common;
-
-use common::{Pulp, Registries, curl, skopeo_raw, unique, waybill};
+mod support;
 use serde_json::Value;
+use support::{Pulp, Registries, curl, skopeo_raw, unique, waybill};
 
 /// The first result of a REST listing, read with curl.
 fn listed(pulp: &Pulp, what: &str, key: &str, value: &str) -> Value {

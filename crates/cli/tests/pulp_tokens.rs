@@ -7,15 +7,13 @@
 //! Needs `scripts/pulp up` and `scripts/registry up && scripts/registry seed`, with both `env`
 //! outputs exported.
 
-mod archives;
-mod common;
-
+mod support;
 use std::time::Duration;
 
-use archives::{docker_archive, pull_back_and_check, work_dir};
-use common::relay::{Fault, Relay, Requests};
-use common::{Pulp, Registries, host_of, sha256, unique, waybill};
 use serde_json::Value;
+use support::archives::{docker_archive, pull_back_and_check, work_dir};
+use support::relay::{Fault, Relay, Requests};
+use support::{Pulp, Registries, host_of, sha256, unique, waybill};
 
 const FIXTURE: &str = "fixtures/plain:v1";
 

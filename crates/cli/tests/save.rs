@@ -2,17 +2,14 @@
 //! `waybill load` into the real Pulp: every tag's digest unchanged, foreign blobs inside when
 //! allowed, the same bytes twice, and a blob the registry serves wrong leaves no file behind.
 
-mod archives;
-mod common;
-mod mirror;
-
+mod support;
 use std::path::Path;
 use std::process::Command;
 
-use archives::work_dir;
-use common::{Pulp, Registries, foreign_layers, skopeo_raw, unique, waybill};
-use mirror::source;
 use serde_json::{Value, json};
+use support::archives::work_dir;
+use support::mirror::source;
+use support::{Pulp, Registries, foreign_layers, skopeo_raw, unique, waybill};
 
 fn skopeo_digest(reference: &str) -> String {
     let out = Command::new("skopeo").args(["inspect", reference]).output().unwrap();
@@ -55,7 +52,7 @@ fn a_repository_saved_reads_in_skopeo_loads_into_pulp_and_is_the_same_twice() {
     let index: Value = serde_json::from_slice(&index.stdout).unwrap();
     for tag in &src.tags {
         let raw = skopeo_raw(&format!("{}:{tag}", src.repo), None);
-        let digest = common::sha256(&raw);
+        let digest = support::sha256(&raw);
         let entry = index["manifests"]
             .as_array()
             .unwrap()
@@ -146,8 +143,8 @@ fn a_wrong_blob_leaves_no_file() {
 pub fn unique_image(registries: &Registries, path: &str, tag: &str, seed: &str) -> String {
     let base = &registries.foreign_url;
     let layer_bytes = format!("layer of {seed} {}", unique("bytes")).repeat(64).into_bytes();
-    let layer = mirror::push_blob(base, path, &layer_bytes);
-    let config = mirror::push_blob(
+    let layer = support::mirror::push_blob(base, path, &layer_bytes);
+    let config = support::mirror::push_blob(
         base,
         path,
         &serde_json::to_vec(&json!({ "architecture": "amd64", "os": "linux",
@@ -157,6 +154,6 @@ pub fn unique_image(registries: &Registries, path: &str, tag: &str, seed: &str) 
     let manifest = json!({ "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": config["digest"], "size": config["size"] },
         "layers": [{ "mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer["digest"], "size": layer["size"] }] });
-    mirror::put_manifest(base, path, tag, "application/vnd.oci.image.manifest.v1+json", &manifest);
+    support::mirror::put_manifest(base, path, tag, "application/vnd.oci.image.manifest.v1+json", &manifest);
     layer["digest"].as_str().unwrap().to_owned()
 }

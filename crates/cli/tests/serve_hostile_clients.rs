@@ -7,7 +7,7 @@ mod support;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
-use support::{Launch, Server, error_of, raw_exchange, raw_request};
+use support::serve::{Launch, Server, error_of, raw_exchange, raw_request};
 
 const CONFIG: &str = "[proxy]\ndefault_hosts = false\nplain_http_hosts = [\"127.0.0.2:5000\"]\n";
 const OUTSIDE: &str = "a file next to the app folder, not in it";

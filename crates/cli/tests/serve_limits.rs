@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use support::{Launch, PATIENCE, Server, client, raw_request, upstream};
+use support::serve::{Launch, PATIENCE, Server, client, raw_request, upstream};
 
 /// The timeout a test waits for, in seconds; the others are [`LONG`].
 const SHORT: u64 = 1;

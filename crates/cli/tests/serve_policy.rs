@@ -9,8 +9,8 @@ use std::net::ToSocketAddrs;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use support::upstream::{self, UPSTREAM_IP, Upstreams};
-use support::{PATIENCE, Server, client, error_of, policy, raw_request};
+use support::serve::upstream::{self, UPSTREAM_IP, Upstreams};
+use support::serve::{PATIENCE, Server, client, error_of, policy, raw_request};
 
 const PAGE: &str = "http://127.0.0.1:9";
 
@@ -295,7 +295,7 @@ async fn the_loopback_guard_stops_what_a_lax_policy_lets_through() {
     let (status, code, message) = refusal(r).await;
     assert_eq!((status, code.as_str()), (502, "PROXY_UPSTREAM_UNREACHABLE"));
     assert!(message.contains("WAYBILL_TEST_LOOPBACK_ONLY"), "{message}");
-    server.wait_for_log(|l| l.contains(support::ALARM) && l.contains("10.255.255.1"));
+    server.wait_for_log(|l| l.contains(support::serve::ALARM) && l.contains("10.255.255.1"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -307,7 +307,7 @@ async fn the_loopback_guard_refuses_dns_for_names_outside_etc_hosts() {
     let (status, code, message) = refusal(get(&server, "/r/registry-1.docker.io/v2/").await).await;
     assert_eq!((status, code.as_str()), (502, "PROXY_UPSTREAM_UNREACHABLE"));
     assert!(message.contains("would query DNS"), "{message}");
-    server.wait_for_log(|l| l.contains(support::ALARM) && l.contains("registry-1.docker.io"));
+    server.wait_for_log(|l| l.contains(support::serve::ALARM) && l.contains("registry-1.docker.io"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -316,7 +316,7 @@ async fn the_app_is_served_on_the_same_origin() {
     let index = get(&server, "/").await;
     policy::assert_app_page_is_locked_down(index.headers());
     let index = index.text().await.unwrap();
-    assert_eq!(index, support::APP_INDEX);
+    assert_eq!(index, support::serve::APP_INDEX);
     let missing = get(&server, "/no-such-asset.svg").await;
     assert_eq!(missing.status(), 404, "a missing asset is not answered with index.html");
     let wasm = get(&server, "/app.wasm").await;

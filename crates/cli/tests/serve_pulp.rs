@@ -8,10 +8,10 @@
 
 mod support;
 
-use support::scenarios::{
+use support::serve::scenarios::{
     Pulp, chunked_push_and_redirected_blob_download, token_auth_through_the_rewritten_realm,
 };
-use support::{Server, authority};
+use support::serve::{Server, authority};
 
 /// The proxy with all three Pulp servers as plain-HTTP loopback registries.
 async fn proxy_for(p: &Pulp) -> Server {

@@ -6,8 +6,8 @@
 
 mod support;
 
-use support::scenarios::push_and_pull_through_distribution;
-use support::{Server, authority, harness_env};
+use support::serve::scenarios::push_and_pull_through_distribution;
+use support::serve::{Server, authority, harness_env};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn push_and_pull_an_image_through_the_proxy() {

@@ -1,16 +1,14 @@
 //! `waybill sync` against the real distribution and Pulp, skopeo as the independent reader, and a
 //! relay in front of the destination counting what is sent; the source repository (six tags, a
-//! signature, an SBOM with a subject) is tests/mirror's.
+//! signature, an SBOM with a subject) is tests/support/mirror.rs's.
 
-mod common;
-mod mirror;
-
+mod support;
 use std::process::{Command, Stdio};
 
-use common::relay::{Fault, Relay};
-use common::{Pulp, Registries, foreign_layers, head_status, skopeo_raw, unique, waybill, waybill_bin};
-use mirror::source;
 use serde_json::Value;
+use support::mirror::source;
+use support::relay::{Fault, Relay};
+use support::{Pulp, Registries, foreign_layers, head_status, skopeo_raw, unique, waybill, waybill_bin};
 
 fn tag_of<'a>(report: &'a Value, tag: &str) -> &'a Value {
     report["tags"]
@@ -119,7 +117,7 @@ fn tags_sharing_blobs_upload_each_blob_once_however_many_jobs() {
     }
     let finished = finished_blobs(&relay);
     let fixture = registries.fixture("fixtures/plain:v1");
-    let mut expected = common::fixture_blobs(fixture);
+    let mut expected = support::fixture_blobs(fixture);
     expected.sort();
     let mut sent = finished.clone();
     sent.sort();

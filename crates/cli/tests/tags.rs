@@ -3,16 +3,15 @@
 //! a hostile tag list (loops, pages off the registry, tags that are not tags, another
 //! repository's list) is a clear error, never followed or printed.
 
-mod common;
-
+mod support;
 use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use common::relay::{Fault, Relay};
-use common::{Pulp, Registries, unique, waybill};
+use support::relay::{Fault, Relay};
+use support::{Pulp, Registries, unique, waybill};
 
 /// Copies fixtures/plain:v1 to `repository` on `host` under tags t0..t6, with `login`.
 fn seven_tags(registries: &Registries, host: &str, repository: &str, login: &[(&str, &str)]) -> Vec<String> {

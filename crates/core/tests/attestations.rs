@@ -3,14 +3,14 @@
 //! entry that is no platform's image — when a copy leaves them behind. Runs natively and in
 //! Chromium (wasm32).
 
+mod support;
+
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-mod common;
-
-use common::{ATTESTED_INDEX, OCI_INDEX, index};
+use support::manifests::{ATTESTED_INDEX, OCI_INDEX, index};
 use waybill_core::digest::Digest;
 use waybill_core::manifest::{
     ATTESTATION_MANIFEST, Descriptor, REFERENCE_DIGEST, REFERENCE_TYPE, left_behind,
@@ -59,7 +59,7 @@ fn attestations_are_not_platforms() {
 
 #[test]
 fn the_inspect_report_marks_attestations() {
-    let report = InspectReport::from_document(&common::document(ATTESTED_INDEX));
+    let report = InspectReport::from_document(&support::manifests::document(ATTESTED_INDEX));
     let attests: Vec<Option<String>> =
         report.platforms.iter().map(|p| p.attests.as_ref().map(Digest::to_string)).collect();
     let images: Vec<String> = report.platforms[..2].iter().map(|p| p.digest.to_string()).collect();

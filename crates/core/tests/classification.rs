@@ -1,14 +1,14 @@
 //! Layer classification, the foreign-layer policy and the inspect report, on the fixtures.
 //! Runs natively and in Chromium (wasm32).
 
+mod support;
+
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-mod common;
-
-use common::{ARTIFACT, OCI_NONDIST, PORTAINER, SIGNALS, document, image};
+use support::manifests::{ARTIFACT, OCI_NONDIST, PORTAINER, SIGNALS, document, image};
 use waybill_core::digest::Digest;
 use waybill_core::manifest::Descriptor;
 use waybill_core::media::{self, Compression, Family, LayerKind, Role, classify, lookup};

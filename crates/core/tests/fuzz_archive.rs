@@ -15,14 +15,13 @@
 //! fuzz_inflate. Native only (proptest needs a clock and a file system).
 #![cfg(not(target_arch = "wasm32"))]
 
-mod fuzzing;
 mod support;
 
 use std::cell::Cell;
 
-use fuzzing::{Edit, edit, fuzz};
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use support::fuzzing::{Edit, edit, fuzz};
 use support::{CountingSource, Tar, block_on, config_json, gzip, layer_tar, sha256};
 use waybill_core::archive::build::{LayerCompression, build};
 use waybill_core::archive::docker::parse_manifest_json;

@@ -11,14 +11,13 @@
 //! system).
 #![cfg(not(target_arch = "wasm32"))]
 
-mod fuzzing;
 mod support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use fuzzing::{Mutation, fuzz, mutated, mutation};
 use proptest::prelude::*;
+use support::fuzzing::{Mutation, fuzz, mutated, mutation};
 use support::{gzip, zstd};
 use waybill_core::archive::inflate::{Inflater, MAX_ZSTD_WINDOW, STEP};
 use waybill_core::media::Compression;

@@ -12,16 +12,15 @@
 //! a file system, and the seeds come from python3).
 #![cfg(not(target_arch = "wasm32"))]
 
-mod fuzzing;
-mod layer_tars;
+mod support;
 
 use std::cell::Cell;
 use std::sync::OnceLock;
 
-use fuzzing::{Mutation, fuzz, mutated, mutation};
-use layer_tars::{Read, gzip, python_tar, read};
 use proptest::prelude::*;
 use proptest::sample::select;
+use support::fuzzing::{Mutation, fuzz, mutated, mutation};
+use support::layer_tars::{Read, gzip, python_tar, read};
 use waybill_core::layers::{Kind, ReadOptions};
 
 /// The seed tars, written once.

@@ -4,15 +4,14 @@
 //! Native only (proptest needs a clock and a file system for its regression files).
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-mod fuzzing;
+mod support;
 
-use common::ALL_MANIFESTS;
-use fuzzing::{apply, json_value, mutation, splice};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use serde_json::Value;
 use sha2::Digest as _;
+use support::fuzzing::{apply, json_value, mutation, splice};
+use support::manifests::ALL_MANIFESTS;
 use waybill_core::manifest::{Manifest, ManifestDocument};
 use waybill_core::media;
 use waybill_core::platform::{PlatformSpec, select as select_platform};

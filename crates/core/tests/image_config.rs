@@ -1,14 +1,14 @@
 //! Image configs: parsing Docker's and OCI's, and checking them against the manifest.
 //! Runs natively and in Chromium (wasm32).
 
+mod support;
+
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-mod common;
-
-use common::{PORTAINER, PORTAINER_CONFIG, document, image};
+use support::manifests::{PORTAINER, PORTAINER_CONFIG, document, image};
 use waybill_core::config::{AlignmentError, ConfigError, ImageConfig};
 use waybill_core::digest::Digest;
 use waybill_core::report::InspectReport;

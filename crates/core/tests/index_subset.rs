@@ -1,15 +1,15 @@
 //! Cutting an index down to some of its entries (a copy of several platforms). Runs natively and
 //! in Chromium (wasm32).
 
+mod support;
+
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-mod common;
-
-use common::{DOCKER_LIST, OCI_INDEX, PORTAINER, document};
 use serde_json::Value;
+use support::manifests::{DOCKER_LIST, OCI_INDEX, PORTAINER, document};
 use waybill_core::digest::Digest;
 use waybill_core::manifest::{MAX_JSON_DEPTH, Manifest, ManifestDocument, SubsetError};
 

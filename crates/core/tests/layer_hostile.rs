@@ -4,9 +4,9 @@
 //! chunking and compression. Native only: the tars come from processes.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod layer_tars;
+mod support;
 
-use layer_tars::{edit_header, gzip, header_of, python_tar, read, zstd};
+use support::layer_tars::{edit_header, gzip, header_of, python_tar, read, zstd};
 use waybill_core::layers::ReadOptions;
 
 /// A case: its name, its layer bytes, and the pieces its error message must contain.

@@ -5,9 +5,11 @@
 //! Native only: the tars come from processes.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod layer_tars;
+mod support;
 
-use layer_tars::{edit_header, find, gnu_tar, gzip, header_of, list, python_tar, read, sha256, write, zstd};
+use support::layer_tars::{
+    edit_header, find, gnu_tar, gzip, header_of, list, python_tar, read, sha256, write, zstd,
+};
 use waybill_core::layers::{Kind, LayerError, ReadOptions};
 
 const HASH: ReadOptions = ReadOptions { hash_files: true, capture: None };

@@ -4,12 +4,11 @@
 //! layers' diff IDs are checked on every read (the archive's config lists them).
 #![cfg(not(target_arch = "wasm32"))]
 
-mod layer_tars;
 mod support;
 
 use std::ops::ControlFlow;
 
-use layer_tars::python_tar;
+use support::layer_tars::python_tar;
 use support::{SavedImage, block_on, docker_save, sha256};
 use waybill_core::archive::{Archive, OpenOptions};
 use waybill_core::layers::source::ArchiveLayers;

@@ -1,14 +1,14 @@
 //! Manifest parsing: the fixtures, the effective media type, and malformed input.
 //! Runs natively and in Chromium (wasm32).
 
+mod support;
+
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-mod common;
-
-use common::{ALL_MANIFESTS, DOCKER_LIST, OCI_INDEX, PORTAINER, SCHEMA1, document, index};
+use support::manifests::{ALL_MANIFESTS, DOCKER_LIST, OCI_INDEX, PORTAINER, SCHEMA1, document, index};
 use waybill_core::digest::Digest;
 use waybill_core::manifest::{
     Descriptor, MAX_JSON_DEPTH, MAX_MANIFEST_SIZE, Manifest, ManifestDocument, ManifestError, Platform,

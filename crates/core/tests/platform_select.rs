@@ -1,13 +1,13 @@
 //! Platform specifiers and selection from an index. Runs natively and in Chromium (wasm32).
 
+mod support;
+
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-mod common;
-
-use common::{DOCKER_LIST, OCI_INDEX, index};
+use support::manifests::{DOCKER_LIST, OCI_INDEX, index};
 use waybill_core::manifest::{Descriptor, ImageIndex, Platform};
 use waybill_core::platform::{PlatformError, PlatformSpec, available, select};
 

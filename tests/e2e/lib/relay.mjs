@@ -1,4 +1,4 @@
-// The fault-injecting relay the CLI's fault tests use (crates/cli/tests/common/relay.rs), run as
+// The fault-injecting relay the CLI's fault tests use (crates/cli/tests/support/relay.rs), run as
 // a process (crates/cli/examples/fault_relay.rs, built by `cargo build -p waybill --examples`):
 // it sits between `waybill serve` and the real registry, forwards every request, injects one kind
 // of fault, and logs each request line as it arrives.

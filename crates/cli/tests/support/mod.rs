@@ -1,274 +1,279 @@
-//! Shared by the `serve_*` integration tests: the real `waybill serve` binary in a child process,
-//! and small loopback servers that play the upstream's part where a real registry cannot (a
-//! redirect to a second server that records headers, a stalled body). They are not registries.
-#![allow(dead_code)] // each test file uses a different part of this module
+//! Shared plumbing for the integration tests: where the real servers are, how to run the built
+//! `waybill`, and independent clients (curl, skopeo) to check what it did.
+//!
+//! The servers are the project's harness: `scripts/pulp up`, `scripts/registry up` and
+//! `scripts/registry seed`, with their `env` output exported. A test whose server is missing
+//! fails, saying how to start it; nothing is skipped.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+#![allow(dead_code)] // each test binary uses a different part of this module
 
-use axum::Router;
+pub mod archives;
+pub mod explorer;
+pub mod generator;
+pub mod hostile;
+pub mod mirror;
+pub mod relay;
+mod rss;
+pub mod serve;
+pub mod tar;
 
-pub mod edge;
-pub mod policy;
-pub mod registry_client;
-pub mod scenarios;
-pub mod upstream;
+pub use rss::waybill_peak_rss;
 
-/// How long a test waits for a condition (server ready, a log line) before failing.
-pub const PATIENCE: Duration = Duration::from_secs(30);
-/// The guard's marker (crates/cli/src/serve/guard.rs).
-pub const ALARM: &str = "LOOPBACK GUARD ALARM";
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The server's stderr, line by line, with a condition variable to wait on.
-#[derive(Default)]
-struct Log {
-    lines: Mutex<Vec<String>>,
-    changed: Condvar,
-}
+use serde_json::Value;
+use sha2::Digest as _;
 
-/// Changes to the app folder, made once its usual files are written (links, say).
-pub type PrepareDist = Box<dyn FnOnce(&Path) + Send>;
-
-/// What [`Server::launch`] changes from [`Server::start`].
-#[derive(Default)]
-pub struct Launch {
-    /// Runs on the app folder before the server starts.
-    pub prepare_dist: Option<PrepareDist>,
-    /// The server's limit on open files, to see what it does when it runs out of them.
-    pub max_open_files: Option<u32>,
-}
-
-/// The test app's `index.html`: an inline loader, as Trunk writes one.
-pub const APP_INDEX: &str =
-    "<!doctype html><title>waybill test app</title><script type=\"module\">import('/app.js');</script>";
-
-/// A running `waybill serve`, with the loopback guard on.
-pub struct Server {
-    child: Child,
-    /// `http://127.0.0.1:<port>`
-    pub base: String,
-    /// The bound address.
-    pub addr: SocketAddr,
-    log: Arc<Log>,
-    expect_alarm: bool,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    /// Starts the server with `config` as its waybill.toml and a small dist/ folder, and returns
-    /// once it says it is listening.
-    pub fn start(config: &str) -> Server {
-        Server::launch(config, Launch::default())
-    }
-
-    /// [`Server::start`], with the changes `launch` asks for.
-    pub fn launch(config: &str, launch: Launch) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("waybill.toml"), config).unwrap();
-        let dist = dir.path().join("dist");
-        std::fs::create_dir(&dist).unwrap();
-        std::fs::write(dist.join("index.html"), APP_INDEX).unwrap();
-        std::fs::write(dist.join("app.wasm"), b"\0asm\x01\0\0\0").unwrap();
-        if let Some(prepare) = launch.prepare_dist {
-            prepare(&dist);
-        }
-        let mut command = match launch.max_open_files {
-            // prlimit (util-linux) rather than setrlimit in pre_exec: no unsafe code in the tests.
-            Some(limit) => {
-                let mut c = Command::new("prlimit");
-                c.arg(format!("--nofile={limit}:{limit}")).arg(env!("CARGO_BIN_EXE_waybill"));
-                c
-            }
-            None => Command::new(env!("CARGO_BIN_EXE_waybill")),
-        };
-        let mut child = command
-            .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
-            .arg(&dist)
-            .arg("--config")
-            .arg(dir.path().join("waybill.toml"))
-            .env("WAYBILL_TEST_LOOPBACK_ONLY", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let log = Arc::new(Log::default());
-        let stderr = child.stderr.take().unwrap();
-        let reader_log = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                reader_log.lines.lock().unwrap().push(line);
-                reader_log.changed.notify_all();
-            }
-        });
-        let mut server = Server {
-            child,
-            base: String::new(),
-            addr: "0.0.0.0:0".parse().unwrap(),
-            log,
-            expect_alarm: false,
-            _dir: dir,
-        };
-        let line = server.wait_for_log(|l| l.contains("listening on http://") || l.starts_with("waybill: "));
-        let addr: SocketAddr = line
-            .split("listening on http://")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("the server did not start: {line}"));
-        server.base = format!("http://{addr}");
-        server.addr = addr;
-        server
-    }
-
-    /// The URL of a path on the server.
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// Waits for a log line matching `pred` and returns it; fails the test after [`PATIENCE`].
-    pub fn wait_for_log(&self, pred: impl Fn(&str) -> bool) -> String {
-        wait_in_log(&self.log, pred)
-    }
-
-    /// Everything logged so far.
-    pub fn log_text(&self) -> String {
-        self.log.lines.lock().unwrap().join("\n")
-    }
-
-    /// Marks this server as one whose guard is expected to fire (the guard's own test).
-    pub fn expect_alarm(&mut self) {
-        self.expect_alarm = true;
-    }
-
-    /// Sends SIGTERM and waits for the process to exit; returns its status and log.
-    pub fn terminate(mut self) -> (ExitStatus, String) {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        let status = self.child.wait().unwrap();
-        self.wait_for_log(|l| l.contains("stopped"));
-        (status, self.log_text())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if !std::thread::panicking() && !self.expect_alarm {
-            let text = self.log_text();
-            assert!(
-                !text.contains(ALARM),
-                "the loopback guard fired — the policy let a connection through:\n{text}"
-            );
-        }
-    }
-}
-
-fn wait_in_log(log: &Log, pred: impl Fn(&str) -> bool) -> String {
-    let mut lines = log.lines.lock().unwrap();
-    let deadline = std::time::Instant::now() + PATIENCE;
-    loop {
-        if let Some(line) = lines.iter().find(|l| pred(l)) {
-            return line.clone();
-        }
-        let now = std::time::Instant::now();
-        assert!(now < deadline, "no such log line within {PATIENCE:?}; log:\n{}", lines.join("\n"));
-        lines = log.changed.wait_timeout(lines, deadline - now).unwrap().0;
-    }
-}
-
-/// A client that does what a browser's fetch would not do for us: no redirects, no proxy.
-pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_proxy().build().unwrap()
-}
-
-/// Serves `app` on `addr` (a loopback address; port 0 picks a free one) and returns the bound
-/// address.
-pub async fn spawn_upstream_at(addr: SocketAddr, app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .unwrap_or_else(|e| panic!("cannot listen on {addr} for a test upstream: {e}"));
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
-}
-
-/// A raw HTTP/1.1 request, for paths an HTTP client would normalise (`/v2/../x`). Returns the
-/// status and body.
-pub fn raw_request(addr: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)]) -> (u16, String) {
-    let mut request = format!("{method} {target} HTTP/1.1\r\nConnection: close\r\n");
-    if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
-        request.push_str(&format!("Host: {addr}\r\n"));
-    }
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    raw_exchange(addr, &request)
-}
-
-/// Sends `request` as it is (e.g. an HTTP/1.0 request without `Host`) and reads the answer to the
-/// end. Returns the status and body.
-pub fn raw_exchange(addr: SocketAddr, request: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(PATIENCE)).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    (status, body)
-}
-
-/// The `{"errors":[{"code","message"}]}` body of a refusal: (code, message).
-pub fn error_of(body: &str) -> (String, String) {
-    let v: serde_json::Value =
-        serde_json::from_str(body).unwrap_or_else(|e| panic!("not a JSON error body ({e}): {body}"));
-    let e = &v["errors"][0];
-    (e["code"].as_str().unwrap_or_default().to_owned(), e["message"].as_str().unwrap_or_default().to_owned())
-}
-
-/// Deterministic pseudo-random bytes (xorshift), so blobs differ between tests and runs without a
-/// random-number crate.
-pub fn bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
-/// `sha256:<hex>` of `data`.
-pub fn digest(data: &[u8]) -> String {
-    use sha2::Digest;
-    let hash = sha2::Sha256::digest(data);
-    format!("sha256:{}", hash.iter().map(|b| format!("{b:02x}")).collect::<String>())
-}
-
-/// A name unique to this process and call, for repositories in shared registries.
-pub fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{prefix}-{}-{nanos}", std::process::id())
-}
-
-/// An environment variable set by the harness (`eval "$(scripts/registry env)"`, `eval "$(scripts/pulp env)"`).
-pub fn harness_env(name: &str, script: &str) -> String {
+fn env(name: &str, script: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: start the server with `scripts/{script} up` and run `eval \"$(scripts/{script} env)\"` first")
+        panic!(
+            "{name} is not set: start the servers and export their addresses first, e.g.\n  \
+             scripts/{script} up && eval \"$(scripts/{script} env)\"{}",
+            if script == "registry" { " && scripts/registry seed" } else { "" }
+        )
     })
 }
 
-/// `host:port` of an `http://host:port` URL.
-pub fn authority(url: &str) -> String {
-    let u = url::Url::parse(url).unwrap();
-    format!("{}:{}", u.host_str().unwrap(), u.port_or_known_default().unwrap())
+/// The real Pulp of `scripts/pulp`.
+pub struct Pulp {
+    /// Registry API and REST API, Basic auth (e.g. http://127.0.0.1:24817).
+    pub url: String,
+    /// The same Pulp with token auth (Bearer from /token/).
+    pub token_url: String,
+    /// The admin user.
+    pub user: String,
+    /// Its password.
+    pub password: String,
+}
+
+/// The two distribution registries of `scripts/registry` and the fixtures seeded into them.
+pub struct Registries {
+    /// Default configuration: refuses manifests with foreign urls.
+    pub strict_url: String,
+    /// `validation.manifests.urls.allow` for the fixtures' urls; holds the fixture images.
+    pub foreign_url: String,
+    /// make_images.py's summary: `images` → repo:tag → manifest, config, layers.
+    pub fixtures: Value,
+}
+
+impl Pulp {
+    /// Reads the environment that `scripts/pulp env` prints, and checks Pulp answers.
+    pub fn from_env() -> Pulp {
+        let pulp = Pulp {
+            url: env("PULP_URL", "pulp"),
+            token_url: env("PULP_TOKEN_URL", "pulp"),
+            user: env("PULP_USER", "pulp"),
+            password: env("PULP_PASSWORD", "pulp"),
+        };
+        let status = curl(&[
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &format!("{}/pulp/api/v3/status/", pulp.url),
+        ]);
+        assert_eq!(status, "200", "Pulp at {} is not answering: run scripts/pulp up", pulp.url);
+        pulp
+    }
+
+    /// `host:port` of the Basic-auth API.
+    pub fn host(&self) -> String {
+        host_of(&self.url)
+    }
+
+    /// `host:port` of the token-auth API.
+    pub fn token_host(&self) -> String {
+        host_of(&self.token_url)
+    }
+
+    /// `user:password` for curl and skopeo.
+    pub fn creds(&self) -> String {
+        format!("{}:{}", self.user, self.password)
+    }
+
+    /// A REST API listing's `count`.
+    pub fn count(&self, path: &str) -> u64 {
+        let body = curl(&["-sf", "-u", &self.creds(), &format!("{}/pulp/api/v3/{path}", self.url)]);
+        let json: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"));
+        json["count"].as_u64().unwrap_or_else(|| panic!("{path}: no count in {body}"))
+    }
+}
+
+impl Registries {
+    /// Reads the environment that `scripts/registry env` prints, and the seeded fixtures.
+    pub fn from_env() -> Registries {
+        let fixtures_path = env("REGISTRY_FIXTURES", "registry");
+        let text = std::fs::read_to_string(&fixtures_path)
+            .unwrap_or_else(|e| panic!("{fixtures_path}: {e}: run scripts/registry seed"));
+        let registries = Registries {
+            strict_url: env("REGISTRY_STRICT_URL", "registry"),
+            foreign_url: env("REGISTRY_FOREIGN_URL", "registry"),
+            fixtures: serde_json::from_str(&text).unwrap_or_else(|e| panic!("{fixtures_path}: {e}")),
+        };
+        for url in [&registries.strict_url, &registries.foreign_url] {
+            let status = curl(&["-s", "-o", "/dev/null", "-w", "%{http_code}", &format!("{url}/v2/")]);
+            assert_eq!(status, "200", "distribution at {url} is not answering: run scripts/registry up");
+        }
+        registries
+    }
+
+    /// `host:port` of the strict registry.
+    pub fn strict(&self) -> String {
+        host_of(&self.strict_url)
+    }
+
+    /// `host:port` of the urls-allow registry.
+    pub fn foreign(&self) -> String {
+        host_of(&self.foreign_url)
+    }
+
+    /// A fixture's summary entry, e.g. `fixtures/origin-story:windows-amd64-1.13.0`.
+    pub fn fixture(&self, name: &str) -> &Value {
+        let entry = &self.fixtures["images"][name];
+        assert!(entry.is_object(), "fixture {name} missing from the seed summary: run scripts/registry seed");
+        entry
+    }
+
+    /// A fixture's reference on the urls-allow registry.
+    pub fn source(&self, name: &str) -> String {
+        format!("{}/{name}", self.foreign())
+    }
+}
+
+/// `http://127.0.0.1:5000` → `127.0.0.1:5000`.
+pub fn host_of(url: &str) -> String {
+    url.trim_start_matches("http://").trim_start_matches("https://").trim_end_matches('/').to_owned()
+}
+
+/// A repository name no other test (or earlier run) uses.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!(
+        "waybill-tests/{prefix}-{}-{nanos:x}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// The built `waybill` binary.
+pub fn waybill_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_waybill"))
+}
+
+/// What a `waybill` run produced.
+pub struct Run {
+    /// Exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Panics with the output unless the exit code is `code`.
+    pub fn expect(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "waybill exited {} (wanted {code})\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// `waybill` with `args`, the credentials in `credentials` (as WAYBILL_* variables) and nothing
+/// else from the caller's WAYBILL_* environment.
+fn waybill_command(args: &[&str], credentials: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(waybill_bin());
+    command.args(args).stdin(Stdio::null());
+    for name in ["WAYBILL_USERNAME", "WAYBILL_PASSWORD", "WAYBILL_SRC_USERNAME", "WAYBILL_SRC_PASSWORD"] {
+        command.env_remove(name);
+    }
+    for (name, value) in credentials {
+        command.env(name, value);
+    }
+    command
+}
+
+/// Runs `waybill` with `args` and `credentials` (see [`waybill_command`]).
+pub fn waybill(args: &[&str], credentials: &[(&str, &str)]) -> Run {
+    Run::from(waybill_command(args, credentials).output().expect("run waybill"))
+}
+
+/// Runs curl and returns its stdout (it must exit 0 unless `-f` is absent from `args`).
+pub fn curl(args: &[&str]) -> String {
+    let output = Command::new("curl").args(args).output().expect("run curl");
+    assert!(
+        output.status.success() || !args.contains(&"-sf"),
+        "curl {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// HTTP status of a HEAD request (with `-u creds` when given).
+pub fn head_status(url: &str, creds: Option<&str>) -> String {
+    let mut args = vec!["-s", "-o", "/dev/null", "-w", "%{http_code}", "-I"];
+    if let Some(creds) = creds {
+        args.extend(["-u", creds]);
+    }
+    args.push(url);
+    curl(&args)
+}
+
+/// `skopeo inspect --raw` of an image: the manifest bytes as the registry serves them.
+pub fn skopeo_raw(reference: &str, creds: Option<&str>) -> Vec<u8> {
+    let mut command = Command::new("skopeo");
+    command.args(["inspect", "--raw", "--tls-verify=false"]);
+    if let Some(creds) = creds {
+        command.args(["--creds", creds]);
+    }
+    command.arg(format!("docker://{reference}"));
+    let output = command.output().expect("run skopeo");
+    assert!(
+        output.status.success(),
+        "skopeo inspect {reference}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+/// `sha256:<hex>` of bytes, computed with sha2 directly (not with Waybill's digest module).
+pub fn sha256(bytes: &[u8]) -> String {
+    let hash = sha2::Sha256::digest(bytes);
+    format!("sha256:{}", hash.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// Every blob digest a fixture lists (config and layers), as strings.
+pub fn fixture_blobs(fixture: &Value) -> Vec<String> {
+    let mut out = vec![fixture["config"]["digest"].as_str().expect("config digest").to_owned()];
+    for layer in fixture["layers"].as_array().expect("layers") {
+        out.push(layer["digest"].as_str().expect("layer digest").to_owned());
+    }
+    out
+}
+
+/// The digests of a fixture's foreign layers.
+pub fn foreign_layers(fixture: &Value) -> Vec<String> {
+    fixture["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .filter(|l| l["foreign"].as_bool() == Some(true))
+        .map(|l| l["digest"].as_str().expect("digest").to_owned())
+        .collect()
 }

@@ -4,6 +4,13 @@
 //! wait.
 #![allow(dead_code)] // each suite uses some of it
 
+// Native only: proptest needs a clock and a file system, the layer tars Python and GNU tar.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod fuzzing;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod layer_tars;
+pub mod manifests;
+
 use std::cell::Cell;
 use std::future::Future;
 use std::io::Write as _;

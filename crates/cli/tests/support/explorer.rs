@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use super::common::{Registries, waybill, waybill_bin};
+use super::{Registries, waybill, waybill_bin};
 
 /// The explorer fixtures: `images` (repo:tag → summary) and `diffs`.
 pub fn explorer(registries: &Registries) -> &Value {
@@ -116,7 +116,7 @@ pub fn check_cat(target: &str, summary: &Value) {
         };
         let (code, bytes, stderr) = cat(target, path);
         assert_eq!(code, 0, "cat {target} {path}: {stderr}");
-        assert_eq!(Some(super::common::sha256(&bytes).as_str()), expected, "cat {target} {path}");
+        assert_eq!(Some(super::sha256(&bytes).as_str()), expected, "cat {target} {path}");
         files += 1;
     }
     assert!(files > 0, "{target}: no file to cat");
@@ -195,7 +195,7 @@ pub fn check_hashes(target: &str, summary: &Value) {
         let path = e["path"].as_str().expect("path");
         let (code, bytes, stderr) = cat(target, path);
         assert_eq!(code, 0, "cat {target} {path}: {stderr}");
-        assert_eq!(Some(super::common::sha256(&bytes).as_str()), e["sha256"].as_str(), "cat {target} {path}");
+        assert_eq!(Some(super::sha256(&bytes).as_str()), e["sha256"].as_str(), "cat {target} {path}");
     }
     // As text: the hex digest in a column before the path, `-` for what is not a regular file.
     let text = waybill(&["ls", target, "--hash"], &[]).expect(0).stdout;

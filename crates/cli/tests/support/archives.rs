@@ -12,7 +12,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use super::common::{Pulp, Registries, curl, sha256, skopeo_raw};
+use super::{Pulp, Registries, curl, sha256, skopeo_raw};
 
 /// A fresh directory under Cargo's per-target temp dir.
 pub fn work_dir(name: &str) -> PathBuf {
