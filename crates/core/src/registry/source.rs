@@ -11,7 +11,9 @@
 //! keeps the last two chunks it handed out — the one on the wire and the one read ahead while
 //! it is sent — in a [`RewindWindow`], so that a failed chunk can be resent from the registry's
 //! `Range` without reading the blob again. Memory stays at two chunks per blob, whatever the
-//! blob's size.
+//! blob's size. That window, and the checks around it, are [`Windowed`]'s, written once for
+//! every source read front to back (the archive's `ArchiveSource` too): each such source only
+//! says, as a [`Fill`], where its fresh bytes come from and how they are proven.
 
 use super::errors::Error;
 use super::pull::BlobStream;
