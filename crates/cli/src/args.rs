@@ -27,6 +27,16 @@ pub struct NetworkArgs {
     pub ca_file: Option<PathBuf>,
 }
 
+/// The login and the network options every registry command ends with, in this order (so each
+/// command's help lists them the same way); one group, declared once.
+#[derive(clap::Args, Debug)]
+pub struct RegistryArgs {
+    #[command(flatten)]
+    pub login: LoginArgs,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
 /// Where foreign layers' blobs are fetched from.
 #[derive(clap::Args, Debug)]
 pub struct ForeignMirrorArgs {
@@ -127,7 +137,7 @@ impl PlatformArgs {
     pub fn choice(&self) -> Result<PlatformChoice, Failure> {
         let mut specs = Vec::with_capacity(self.platform.len());
         for text in &self.platform {
-            specs.push(PlatformSpec::parse(text).map_err(|e| Failure::error(e.to_string()))?);
+            specs.push(parse_platform(text)?);
         }
         Ok(match (specs.len(), self.all_platforms) {
             (0, true) => PlatformChoice::All,
@@ -136,6 +146,12 @@ impl PlatformArgs {
             _ => PlatformChoice::Several(specs),
         })
     }
+}
+
+/// Parses one `--platform` value (os/arch[/variant]); the core's complaint is the error. Every
+/// command that takes a platform reads it here.
+pub fn parse_platform(text: &str) -> Result<PlatformSpec, Failure> {
+    PlatformSpec::parse(text).map_err(|e| Failure::error(e.to_string()))
 }
 
 /// Parses a byte size: a number with an optional unit — B; KiB, MiB, GiB (also K, M, G); or

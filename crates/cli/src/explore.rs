@@ -5,10 +5,10 @@
 use waybill_core::archive::Archive;
 use waybill_core::layers::source::{ArchiveLayers, Feed, LayerSource, RegistryLayers};
 use waybill_core::layers::{ExploreError, ExploredImage, LayerInfo};
-use waybill_core::platform::PlatformSpec;
 use waybill_core::registry::Credentials;
 
 use crate::archive_arg::{Target, classify, open_archive};
+use crate::args::parse_platform;
 use crate::commands::Context;
 use crate::failure::Failure;
 use crate::file_source::FileSource;
@@ -56,12 +56,7 @@ impl Explored {
         credentials: impl FnOnce() -> Result<Option<Credentials>, Failure>,
         context: &Context,
     ) -> Result<Explored, Failure> {
-        let platform = args
-            .platform
-            .as_deref()
-            .map(PlatformSpec::parse)
-            .transpose()
-            .map_err(|e| Failure::error(e.to_string()))?;
+        let platform = args.platform.as_deref().map(parse_platform).transpose()?;
         match classify(&args.target)? {
             Target::Archive(path) => {
                 let archive = open_archive(&path, args.max_uncompressed_size).await?;

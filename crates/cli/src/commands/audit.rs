@@ -10,7 +10,7 @@ use waybill_core::registry::tag_filter::matches;
 use waybill_core::size::human;
 
 use super::Context;
-use crate::args::{LoginArgs, NetworkArgs};
+use crate::args::RegistryArgs;
 use crate::failure::{EXIT_REJECTED, Failure, Outcome};
 
 /// Arguments of `waybill audit`.
@@ -28,15 +28,13 @@ pub struct AuditArgs {
     #[arg(long, value_name = "PATTERN")]
     repository: Vec<String>,
     #[command(flatten)]
-    login: LoginArgs,
-    #[command(flatten)]
-    network: NetworkArgs,
+    registry: RegistryArgs,
 }
 
 /// Runs `waybill audit`: exit 0 when clean, 3 when foreign blobs are missing.
 pub async fn run(args: AuditArgs) -> Outcome {
-    let context = &Context::new(&args.network)?;
-    let credentials = args.login.source().resolve()?;
+    let context = &Context::new(&args.registry.network)?;
+    let credentials = args.registry.login.source().resolve()?;
     let clock: Rc<dyn Fn() -> u64> =
         Rc::new(|| SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()));
     let client = Client::new(context.transport.clone(), args.pulp.trim_end_matches('/'))

@@ -12,7 +12,7 @@ use std::ops::ControlFlow;
 use waybill_core::layers::views::{merged_view, read_file, resolve_file};
 
 use super::Context;
-use crate::args::{LoginArgs, NetworkArgs};
+use crate::args::RegistryArgs;
 use crate::explore::{Explored, ImageArgs};
 use crate::failure::{Failure, Outcome};
 
@@ -25,15 +25,13 @@ pub struct CatArgs {
     #[arg(value_name = "PATH")]
     path: String,
     #[command(flatten)]
-    login: LoginArgs,
-    #[command(flatten)]
-    network: NetworkArgs,
+    registry: RegistryArgs,
 }
 
 /// Runs `waybill cat`.
 pub async fn run(args: CatArgs) -> Outcome {
-    let context = &Context::new(&args.network)?;
-    let explored = Explored::open(&args.image, || args.login.source().resolve(), context).await?;
+    let context = &Context::new(&args.registry.network)?;
+    let explored = Explored::open(&args.image, || args.registry.login.source().resolve(), context).await?;
     let layers = explored.layers();
     let fs = merged_view(&layers, &explored.image, false).await?;
     let content = resolve_file(&fs, &args.path)?;

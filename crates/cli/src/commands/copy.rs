@@ -8,7 +8,7 @@ use waybill_core::registry::{CopyEvent, CopyOptions, CopyReport, ImageAt, copy};
 use waybill_core::size::human;
 
 use super::Context;
-use crate::args::{ForeignMirrorArgs, LoginArgs, NetworkArgs, PlatformArgs, SourceLoginArgs, parse_size};
+use crate::args::{ForeignMirrorArgs, PlatformArgs, RegistryArgs, SourceLoginArgs, parse_size};
 use crate::failure::Outcome;
 use crate::open::open_pair;
 use crate::progress::Progress;
@@ -37,9 +37,7 @@ pub struct CopyArgs {
     #[arg(long, default_value_t = 4, value_name = "N")]
     concurrency: usize,
     #[command(flatten)]
-    login: LoginArgs,
-    #[command(flatten)]
-    network: NetworkArgs,
+    registry: RegistryArgs,
     #[command(flatten)]
     src_login: SourceLoginArgs,
 }
@@ -47,8 +45,9 @@ pub struct CopyArgs {
 /// Runs `waybill copy`; exit 3 if the foreign-layer policy refuses the image.
 pub async fn run(args: CopyArgs) -> Outcome {
     let foreign_mirrors = args.mirrors.mirrors()?;
-    let context = &Context::with_mirrors(&args.network, &foreign_mirrors)?;
-    let (src, dst) = open_pair(&args.source, &args.destination, &args.src_login, &args.login, context)?;
+    let context = &Context::with_mirrors(&args.registry.network, &foreign_mirrors)?;
+    let (src, dst) =
+        open_pair(&args.source, &args.destination, &args.src_login, &args.registry.login, context)?;
     let chunk = ChunkPolicy::for_host(dst.reference.api_host(), args.chunk_size);
     let options = CopyOptions {
         allow_foreign_layers: args.allow_foreign_layers,
@@ -87,20 +86,26 @@ pub async fn run(args: CopyArgs) -> Outcome {
 }
 
 fn summary(source: &str, destination: &str, report: &CopyReport) -> String {
+    let mut text = format!("copied {source} to {destination}\n{}", report_lines(report, true));
+    if report.manifests.is_empty() {
+        text.push_str("  the destination already had this manifest: nothing was sent\n");
+    }
+    text
+}
+
+/// The manifest and blob lines of a copy's or a push's summary, one wording for both; a push
+/// from an archive mounts nothing, so its line leaves `mounted` out.
+pub(crate) fn report_lines(report: &CopyReport, with_mounted: bool) -> String {
     let tally = report.tally();
-    let mut text = format!(
-        "copied {source} to {destination}\n  manifest {} ({})\n  {} blobs: {} uploaded ({}), {} already present, {} mounted, {} from urls\n",
+    let mounted = if with_mounted { format!("{} mounted, ", tally.mounted) } else { String::new() };
+    format!(
+        "  manifest {} ({})\n  {} blobs: {} uploaded ({}), {} already present, {mounted}{} from urls\n",
         report.digest,
         report.media_type,
         report.blobs.len(),
         tally.uploaded,
         human(tally.uploaded_bytes),
         tally.already_present,
-        tally.mounted,
         tally.from_urls,
-    );
-    if report.manifests.is_empty() {
-        text.push_str("  the destination already had this manifest: nothing was sent\n");
-    }
-    text
+    )
 }

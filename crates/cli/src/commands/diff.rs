@@ -10,7 +10,7 @@ use waybill_core::layers::views::diff;
 use waybill_core::reference::Reference;
 
 use super::Context;
-use crate::args::{LoginArgs, NetworkArgs, SourceLoginArgs};
+use crate::args::{RegistryArgs, SourceLoginArgs};
 use crate::credentials::one_stdin;
 use crate::explore::{Explored, ImageArgs};
 use crate::failure::{Failure, Outcome};
@@ -45,15 +45,13 @@ pub struct DiffArgs {
     src_login: SourceLoginArgs,
     // B's credentials (--username).
     #[command(flatten)]
-    login: LoginArgs,
-    #[command(flatten)]
-    network: NetworkArgs,
+    registry: RegistryArgs,
 }
 
 /// Runs `waybill diff`.
 pub async fn run(args: DiffArgs) -> Outcome {
-    let context = &Context::new(&args.network)?;
-    let (a_login, b_login) = (args.src_login.source(), args.login.source());
+    let context = &Context::new(&args.registry.network)?;
+    let (a_login, b_login) = (args.src_login.source(), args.registry.login.source());
     one_stdin(&[&a_login, &b_login])?;
     let side = |target: &String, image: &Option<String>| ImageArgs {
         target: target.clone(),

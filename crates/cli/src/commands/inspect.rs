@@ -5,13 +5,12 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use waybill_core::manifest::ManifestDocument;
-use waybill_core::platform::PlatformSpec;
 use waybill_core::registry::inspect;
 use waybill_core::report::InspectReport;
 
 use super::Context;
 use crate::archive_arg::{Target, classify};
-use crate::args::{LoginArgs, NetworkArgs};
+use crate::args::{RegistryArgs, parse_platform};
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::render::report_text;
@@ -38,9 +37,7 @@ pub struct InspectArgs {
     #[arg(long, value_name = "SIZE", value_parser = crate::args::parse_size)]
     max_uncompressed_size: Option<u64>,
     #[command(flatten)]
-    login: LoginArgs,
-    #[command(flatten)]
-    network: NetworkArgs,
+    registry: RegistryArgs,
 }
 
 /// Runs `waybill inspect`.
@@ -53,19 +50,14 @@ pub async fn run(args: InspectArgs) -> Outcome {
         }
         return super::archive::inspect(&path, args.json, args.max_uncompressed_size).await;
     }
-    let context = &Context::new(&args.network)?;
+    let context = &Context::new(&args.registry.network)?;
     let report = match &args.file {
         Some(path) => report_for_file(path)?,
         None => {
             let text = args.reference.as_deref().unwrap_or_default();
-            let credentials = args.login.source().resolve()?;
+            let credentials = args.registry.login.source().resolve()?;
             let opened = open(text, &context.transport, &context.plain_http, credentials)?;
-            let platform = args
-                .platform
-                .as_deref()
-                .map(PlatformSpec::parse)
-                .transpose()
-                .map_err(|e| Failure::error(e.to_string()))?;
+            let platform = args.platform.as_deref().map(parse_platform).transpose()?;
             let repository = opened.reference.repository();
             inspect(&opened.client, repository, &opened.reference.reference(), platform.as_ref()).await?
         }

@@ -11,7 +11,7 @@ use waybill_core::registry::sync::SyncReport;
 use super::Context;
 use crate::archive_arg::{Target, classify, open_archive};
 use crate::archive_push_args::ArchivePushArgs;
-use crate::args::{LoginArgs, NetworkArgs};
+use crate::args::RegistryArgs;
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::pulp_summary::{in_pulp, json, landed, render};
@@ -32,9 +32,7 @@ pub struct LoadArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    login: LoginArgs,
-    #[command(flatten)]
-    network: NetworkArgs,
+    registry: RegistryArgs,
 }
 
 /// Runs `waybill load`: exit 1 if any image failed, else 3 if any was refused, else 0.
@@ -43,8 +41,8 @@ pub async fn run(args: LoadArgs) -> Outcome {
         return Err(Failure::error(format!("no such file: {}", args.archive.display())));
     };
     let foreign_mirrors = args.push.mirrors()?;
-    let context = &Context::with_mirrors(&args.network, &foreign_mirrors)?;
-    let credentials = args.login.source().resolve()?;
+    let context = &Context::with_mirrors(&args.registry.network, &foreign_mirrors)?;
+    let credentials = args.registry.login.source().resolve()?;
     let dst = open(&args.destination, &context.transport, &context.plain_http, credentials)?;
     if dst.reference.tag().is_some() || dst.reference.digest().is_some() {
         return Err(Failure::error(format!(

@@ -15,7 +15,7 @@ use waybill_core::layers::views::merged_view;
 use waybill_core::layers::{Event, ReadOptions};
 
 use super::Context;
-use crate::args::{LoginArgs, NetworkArgs};
+use crate::args::RegistryArgs;
 use crate::explore::{Explored, ImageArgs};
 use crate::failure::{Failure, Outcome};
 use crate::listing_text::{entry_line, history_text};
@@ -44,9 +44,7 @@ pub struct LsArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    login: LoginArgs,
-    #[command(flatten)]
-    network: NetworkArgs,
+    registry: RegistryArgs,
 }
 
 /// `ls --history --json`.
@@ -69,8 +67,8 @@ struct LayerJson<'a> {
 
 /// Runs `waybill ls`.
 pub async fn run(args: LsArgs) -> Outcome {
-    let context = &Context::new(&args.network)?;
-    let explored = Explored::open(&args.image, || args.login.source().resolve(), context).await?;
+    let context = &Context::new(&args.registry.network)?;
+    let explored = Explored::open(&args.image, || args.registry.login.source().resolve(), context).await?;
     let image = &explored.image;
     if args.history {
         let history = image.history();

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 
 use waybill_core::archive::push::{AbsentForeign, PushError, PushEvent, absent_foreign, push};
 use waybill_core::registry::{CopyEvent, CopyReport};
-use waybill_core::size::human;
 
 use super::Context;
+use super::copy::report_lines;
 use crate::archive_arg::{Target, classify, open_archive};
 use crate::archive_push_args::ArchivePushArgs;
-use crate::args::{LoginArgs, NetworkArgs};
+use crate::args::RegistryArgs;
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::progress::Progress;
@@ -31,9 +31,7 @@ pub struct PushArgs {
     #[command(flatten)]
     push: ArchivePushArgs,
     #[command(flatten)]
-    login: LoginArgs,
-    #[command(flatten)]
-    network: NetworkArgs,
+    registry: RegistryArgs,
 }
 
 /// Runs `waybill push`; exit 3 if the foreign-layer policy refuses the image.
@@ -48,8 +46,8 @@ pub async fn run(args: PushArgs) -> Outcome {
         }
     };
     let foreign_mirrors = args.push.mirrors()?;
-    let context = &Context::with_mirrors(&args.network, &foreign_mirrors)?;
-    let credentials = args.login.source().resolve()?;
+    let context = &Context::with_mirrors(&args.registry.network, &foreign_mirrors)?;
+    let credentials = args.registry.login.source().resolve()?;
     let dst = open(&args.destination, &context.transport, &context.plain_http, credentials)?;
     let archive = open_archive(&path, args.push.max_uncompressed_size).await?;
     let image = archive.select(args.image.as_deref())?;
@@ -115,16 +113,5 @@ fn absent_note(absent: &[AbsentForeign]) -> String {
 }
 
 fn summary(archive: &str, image: &str, destination: &str, report: &CopyReport) -> String {
-    let tally = report.tally();
-    format!(
-        "pushed {image} from {archive} to {destination}\n  manifest {} ({})\n  {} blobs: {} uploaded ({}), {} already \
-         present, {} from urls\n",
-        report.digest,
-        report.media_type,
-        report.blobs.len(),
-        tally.uploaded,
-        human(tally.uploaded_bytes),
-        tally.already_present,
-        tally.from_urls,
-    )
+    format!("pushed {image} from {archive} to {destination}\n{}", report_lines(report, false))
 }

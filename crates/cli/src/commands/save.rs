@@ -10,7 +10,7 @@ use waybill_core::registry::sync::SyncReport;
 use waybill_core::registry::tag_filter::companion_subject;
 
 use super::Context;
-use crate::args::{ForeignMirrorArgs, LoginArgs, NetworkArgs, TagFilterArgs};
+use crate::args::{ForeignMirrorArgs, RegistryArgs, TagFilterArgs};
 use crate::failure::{Failure, Outcome};
 use crate::open::{Opened, open};
 use crate::tag_summary::{exit_for, table};
@@ -37,9 +37,7 @@ pub struct SaveArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    login: LoginArgs,
-    #[command(flatten)]
-    network: NetworkArgs,
+    registry: RegistryArgs,
 }
 
 struct FileSink(BufWriter<File>);
@@ -56,8 +54,8 @@ pub async fn run(args: SaveArgs) -> Outcome {
         allow_foreign_layers: args.allow_foreign_layers,
         foreign_mirrors: args.mirrors.mirrors()?,
     };
-    let context = &Context::with_mirrors(&args.network, &options.foreign_mirrors)?;
-    let credentials = args.login.source().resolve()?;
+    let context = &Context::with_mirrors(&args.registry.network, &options.foreign_mirrors)?;
+    let credentials = args.registry.login.source().resolve()?;
     let opened = args
         .sources
         .iter()

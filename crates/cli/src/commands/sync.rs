@@ -9,7 +9,7 @@ use waybill_core::registry::{CopyOptions, PlatformChoice};
 
 use super::Context;
 use crate::args::{
-    ForeignMirrorArgs, LoginArgs, NetworkArgs, PlatformArgs, SourceLoginArgs, TagFilterArgs, parse_size,
+    ForeignMirrorArgs, PlatformArgs, RegistryArgs, SourceLoginArgs, TagFilterArgs, parse_size,
 };
 use crate::failure::{Failure, Outcome};
 use crate::open::open_pair;
@@ -51,9 +51,7 @@ pub struct SyncArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    login: LoginArgs,
-    #[command(flatten)]
-    network: NetworkArgs,
+    registry: RegistryArgs,
     #[command(flatten)]
     src_login: SourceLoginArgs,
 }
@@ -61,8 +59,9 @@ pub struct SyncArgs {
 /// Runs `waybill sync`: exit 1 if any tag failed, else 3 if any was refused, else 0.
 pub async fn run(args: SyncArgs) -> Outcome {
     let foreign_mirrors = args.mirrors.mirrors()?;
-    let context = &Context::with_mirrors(&args.network, &foreign_mirrors)?;
-    let (src, dst) = open_pair(&args.source, &args.destination, &args.src_login, &args.login, context)?;
+    let context = &Context::with_mirrors(&args.registry.network, &foreign_mirrors)?;
+    let (src, dst) =
+        open_pair(&args.source, &args.destination, &args.src_login, &args.registry.login, context)?;
     for (text, opened) in [(&args.source, &src), (&args.destination, &dst)] {
         if opened.reference.tag().is_some() || opened.reference.digest().is_some() {
             return Err(Failure::error(format!(

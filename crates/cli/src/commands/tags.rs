@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::Context;
-use crate::args::{LoginArgs, NetworkArgs};
+use crate::args::RegistryArgs;
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 
@@ -20,9 +20,7 @@ pub struct TagsArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     page_size: Option<u32>,
     #[command(flatten)]
-    login: LoginArgs,
-    #[command(flatten)]
-    network: NetworkArgs,
+    registry: RegistryArgs,
 }
 
 #[derive(Serialize)]
@@ -33,8 +31,8 @@ struct Listing<'a> {
 
 /// Runs `waybill tags`.
 pub async fn run(args: TagsArgs) -> Outcome {
-    let context = &Context::new(&args.network)?;
-    let credentials = args.login.source().resolve()?;
+    let context = &Context::new(&args.registry.network)?;
+    let credentials = args.registry.login.source().resolve()?;
     let opened = open(&args.repository, &context.transport, &context.plain_http, credentials)?;
     let reference = &opened.reference;
     if reference.tag().is_some() || reference.digest().is_some() {

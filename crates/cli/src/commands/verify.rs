@@ -9,7 +9,7 @@ use waybill_core::size::human;
 
 use super::Context;
 use crate::archive_arg::{Target, classify};
-use crate::args::{ForeignMirrorArgs, LoginArgs, NetworkArgs, PlatformArgs};
+use crate::args::{ForeignMirrorArgs, PlatformArgs, RegistryArgs};
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::progress::Progress;
@@ -44,9 +44,7 @@ pub struct VerifyArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    login: LoginArgs,
-    #[command(flatten)]
-    network: NetworkArgs,
+    registry: RegistryArgs,
 }
 
 /// Runs `waybill verify`; fails (exit 1) if any blob fails.
@@ -66,8 +64,8 @@ pub async fn run(args: VerifyArgs) -> Outcome {
         ));
     }
     let foreign_mirrors = args.mirrors.mirrors()?;
-    let context = &Context::with_mirrors(&args.network, &foreign_mirrors)?;
-    let credentials = args.login.source().resolve()?;
+    let context = &Context::with_mirrors(&args.registry.network, &foreign_mirrors)?;
+    let credentials = args.registry.login.source().resolve()?;
     let opened = open(&args.reference, &context.transport, &context.plain_http, credentials)?;
     let options = VerifyOptions {
         platforms: args.platforms.choice()?,

@@ -32,12 +32,17 @@ pub trait ArchiveAccess<R: RandomAccess> {
     /// Hashes `files` (every file the image uses). `progress` is told bytes hashed and the
     /// total. An `Err` means the hashing stopped as a whole (cancelled, no worker could run):
     /// nothing is uploaded.
+    ///
+    /// By default through the archive's own reads, in process ([`verify::hash_files`]); a shell
+    /// that hashes elsewhere (the browser's workers) overrides it.
     async fn hash(
         &self,
         archive: &Archive<R>,
         files: &[FileToHash],
         progress: &dyn Fn(u64, u64),
-    ) -> Result<Facts, String>;
+    ) -> Result<Facts, String> {
+        Ok(verify::hash_files(archive, files, progress).await)
+    }
 
     /// The source of a stored blob that verification passed, given what hashing its file gave.
     fn stored<'s>(
@@ -74,15 +79,6 @@ impl<R: RandomAccess, C: ChunkBytes> ArchiveAccess<R> for ThroughArchive<C> {
     where
         Self: 's,
         R: 's;
-
-    async fn hash(
-        &self,
-        archive: &Archive<R>,
-        files: &[FileToHash],
-        progress: &dyn Fn(u64, u64),
-    ) -> Result<Facts, String> {
-        Ok(verify::hash_files(archive, files, progress).await)
-    }
 
     fn stored<'s>(
         &'s self,

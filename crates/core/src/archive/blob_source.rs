@@ -1,23 +1,18 @@
-//! Archive blobs as [`BlobSource`]s for the registry module's upload engine: a stored file as is,
-//! or an uncompressed layer gzip'd on the fly (`--compress gzip`). Like the engine's own
-//! [`StreamSource`](crate::registry::StreamSource), each keeps chunks in a rewind window — here
-//! exactly one, the one being uploaded — so that a failed chunk can be resent from the registry's
-//! `Range`, and hashes what it serves, so the upload is finalised only if the bytes sent match the
-//! digest in the manifest.
+//! Archive blobs as sources for the registry module's upload engine
+//! ([`BlobSource`](crate::registry::BlobSource)): a stored file as is, or an uncompressed layer
+//! gzip'd on the fly (`--compress gzip`). Like the engine's own
+//! [`StreamSource`](crate::registry::StreamSource), each is a [`Windowed`] source — it keeps the
+//! last chunks in a rewind window, so that a failed chunk can be resent from the registry's
+//! `Range` — and it hashes what it serves, so the upload is finalised only if the bytes sent match
+//! the digest in the manifest.
 
 use super::gzip::{DeterministicGzip, PIECE};
 use super::model::Stored;
 use super::open::Archive;
 use super::source::{MAX_READ, RandomAccess};
 use crate::digest::{Digest, Verified, Verifier};
-use crate::registry::rewind::{Next, RewindWindow};
-use crate::registry::{BlobSource, ChunkBytes, Error, SourceChunk};
-
-/// Chunks an [`ArchiveSource`] keeps for resending: the one on the wire and the one the upload
-/// reads ahead while it is sent (as `StreamSource` does). With one, a chunk whose connection
-/// broke was already gone when the upload resumed from the registry's `Range`. A registry that
-/// lost more than that makes the push fail, saying to run it again (docs/archives.md).
-const KEPT_CHUNKS: usize = 2;
+use crate::registry::source::{Fill, Windowed};
+use crate::registry::{ChunkBytes, Error};
 
 /// Where a blob's bytes come from, in order.
 #[allow(async_fn_in_trait)] // not Send, like every future in the core
@@ -98,97 +93,74 @@ impl<R: RandomAccess> Producer for GzippedBytes<'_, R> {
     }
 }
 
-/// A [`BlobSource`] over a [`Producer`]: one buffered chunk, hashed as served.
-pub struct ArchiveSource<P, C> {
+/// A [`BlobSource`](crate::registry::BlobSource) over a [`Producer`]: the chunks kept for a
+/// resume, hashed as served.
+pub type ArchiveSource<P, C> = Windowed<Produced<P>, C>;
+
+/// The fresh bytes of an [`ArchiveSource`]: a [`Producer`]'s, hashed as they are handed out.
+#[derive(Debug)]
+pub struct Produced<P> {
     producer: P,
-    digest: Digest,
-    size: u64,
     verifier: Option<Verifier>,
-    window: RewindWindow<C>,
 }
 
-impl<P, C> std::fmt::Debug for ArchiveSource<P, C> {
+impl<P, C> std::fmt::Debug for Windowed<Produced<P>, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ArchiveSource")
-            .field("digest", &self.digest)
-            .field("position", &self.window.position())
-            .finish()
+        let (digest, position) = self.progress();
+        f.debug_struct("ArchiveSource").field("digest", digest).field("position", &position).finish()
     }
 }
 
-impl<P: Producer, C: ChunkBytes> ArchiveSource<P, C> {
+impl<P: Producer, C: ChunkBytes> Windowed<Produced<P>, C> {
     /// A source of `size` bytes that must hash to `digest`.
     pub fn new(producer: P, digest: Digest, size: u64) -> ArchiveSource<P, C> {
         let verifier = Some(Verifier::new(digest.clone(), Some(size)));
-        ArchiveSource { producer, digest, size, verifier, window: RewindWindow::new(KEPT_CHUNKS) }
-    }
-
-    fn fail(&self, message: String) -> Error {
-        Error::Source { digest: self.digest.clone(), message }
-    }
-
-    fn cannot_seek(&self, offset: u64) -> Error {
-        self.fail(format!(
-            "the upload asked for byte {offset}, but only bytes {}..{} are held; run the push again",
-            self.rewind_floor(),
-            self.window.position()
-        ))
+        Windowed::with_fill(Produced { producer, verifier }, digest, size)
     }
 }
 
-impl<P: Producer, C: ChunkBytes> BlobSource for ArchiveSource<P, C> {
-    type Chunk = C;
+fn fail(digest: &Digest, message: String) -> Error {
+    Error::Source { digest: digest.clone(), message }
+}
 
-    fn digest(&self) -> &Digest {
-        &self.digest
-    }
-
-    fn size(&self) -> u64 {
-        self.size
-    }
-
-    async fn read(&mut self, offset: u64, len: u64) -> Result<SourceChunk<C>, Error> {
-        let want = match self.window.next(offset, len, self.size) {
-            Some(Next::Held(chunk)) => return Ok(chunk),
-            Some(Next::Fresh(want)) => want,
-            None => return Err(self.cannot_seek(offset)),
-        };
-        let bytes = self.producer.produce(want).await.map_err(|m| self.fail(m))?;
+impl<P: Producer> Fill for Produced<P> {
+    async fn fill(&mut self, digest: &Digest, offset: u64, want: usize, size: u64) -> Result<Vec<u8>, Error> {
+        let bytes = self.producer.produce(want).await.map_err(|m| fail(digest, m))?;
         if bytes.len() < want {
-            return Err(self.fail(format!(
-                "the archive gave {} bytes where {} were expected (byte {offset} of {}): did the file change \
-                 since it was verified?",
-                bytes.len(),
-                want,
-                self.size
-            )));
+            return Err(fail(
+                digest,
+                format!(
+                    "the archive gave {} bytes where {want} were expected (byte {offset} of {size}): did the \
+                     file change since it was verified?",
+                    bytes.len(),
+                ),
+            ));
         }
         if let Some(verifier) = self.verifier.as_mut() {
             verifier.update(&bytes)?;
         }
-        Ok(self.window.keep(bytes))
+        Ok(bytes)
     }
 
-    fn rewind_floor(&self) -> u64 {
-        self.window.floor()
+    fn cannot_seek(&self, offset: u64, floor: u64, position: u64) -> String {
+        format!(
+            "the upload asked for byte {offset}, but only bytes {floor}..{position} are held; run the push again"
+        )
     }
 
-    async fn finish(&mut self) -> Result<Verified, Error> {
-        let position = self.window.position();
-        if position < self.size {
-            return Err(self.fail(format!("finished after {position} of {} bytes were read", self.size)));
-        }
+    async fn prove(&mut self, digest: &Digest, size: u64) -> Result<Verified, Error> {
         // Anything more from the producer is past the declared size.
-        let extra = self.producer.produce(1).await.map_err(|m| self.fail(m))?;
-        let verifier = self.verifier.take().ok_or_else(|| self.fail("finished twice".into()))?;
+        let extra = self.producer.produce(1).await.map_err(|m| fail(digest, m))?;
+        let verifier = self.verifier.take().ok_or_else(|| fail(digest, "finished twice".into()))?;
         if !extra.is_empty() {
-            return Err(self.fail(format!(
-                "the blob is longer than the {} bytes the manifest declares: did the archive change since it \
-                 was verified?",
-                self.size
-            )));
+            return Err(fail(
+                digest,
+                format!(
+                    "the blob is longer than the {size} bytes the manifest declares: did the archive change \
+                     since it was verified?"
+                ),
+            ));
         }
-        self.window.clear();
         Ok(verifier.finish()?)
     }
 }

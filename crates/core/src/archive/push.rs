@@ -32,7 +32,9 @@ use crate::registry::foreign_mirror::ForeignMirrors;
 use crate::registry::in_flight::BlobsInFlight;
 use crate::registry::move_blobs::move_blobs;
 use crate::registry::upload::ChunkPolicy;
-use crate::registry::{BlobOutcome, ChunkBytes, Client, CopyEvent, CopyReport, Error, StreamSource};
+use crate::registry::{
+    BlobOutcome, BlobSource, ChunkBytes, Client, CopyEvent, CopyReport, Error, StreamSource,
+};
 use crate::transport::Transport;
 
 /// How to push.
@@ -350,16 +352,14 @@ where
     match &blob.origin {
         BlobOrigin::Stored(stored) => {
             let file_facts = facts.get(&stored.offset).and_then(|f| f.as_ref().ok());
-            let mut source = access.stored(archive, stored, d, file_facts);
-            let session = client.start_upload(repository).await?;
-            client.upload_blob(repository, session, &mut source, options.chunk, &progress).await?;
+            let source = access.stored(archive, stored, d, file_facts);
+            upload(client, repository, source, options.chunk, &progress).await?;
             Ok(BlobOutcome::Uploaded)
         }
         BlobOrigin::Gzip(stored) => {
-            let session = client.start_upload(repository).await?;
-            let mut source: ArchiveSource<_, T::Chunk> =
+            let source: ArchiveSource<_, T::Chunk> =
                 ArchiveSource::new(GzippedBytes::new(archive, stored.clone()), d.digest.clone(), d.size);
-            client.upload_blob(repository, session, &mut source, options.chunk, &progress).await?;
+            upload(client, repository, source, options.chunk, &progress).await?;
             Ok(BlobOutcome::Uploaded)
         }
         BlobOrigin::Urls(urls) => {
@@ -368,11 +368,27 @@ where
             // credentials never go to a foreign URL.
             let stream =
                 fetch_foreign(client.transport(), &options.foreign_mirrors, urls, &d.digest, d.size).await?;
-            let session = client.start_upload(repository).await?;
-            let mut source: StreamSource<T::Body, T::Chunk> =
-                StreamSource::new(stream, d.digest.clone(), d.size);
-            client.upload_blob(repository, session, &mut source, options.chunk, &progress).await?;
+            let source: StreamSource<T::Body, T::Chunk> = StreamSource::new(stream, d.digest.clone(), d.size);
+            upload(client, repository, source, options.chunk, &progress).await?;
             Ok(BlobOutcome::UploadedFromUrls)
         }
     }
+}
+
+/// Opens an upload session and sends `source` through it, verified: the last step of every way
+/// a blob reaches the registry. The session is opened only once the source is ready, so a
+/// source that cannot start (an unreachable URL) leaves nothing behind on the registry.
+async fn upload<T: Transport, S: BlobSource<Chunk = T::Chunk>>(
+    client: &Client<T>,
+    repository: &str,
+    mut source: S,
+    chunk: ChunkPolicy,
+    progress: &dyn Fn(u64),
+) -> Result<(), Error>
+where
+    T::Chunk: ChunkBytes,
+{
+    let session = client.start_upload(repository).await?;
+    client.upload_blob(repository, session, &mut source, chunk, progress).await?;
+    Ok(())
 }

@@ -11,7 +11,9 @@
 //! keeps the last two chunks it handed out — the one on the wire and the one read ahead while
 //! it is sent — in a [`RewindWindow`], so that a failed chunk can be resent from the registry's
 //! `Range` without reading the blob again. Memory stays at two chunks per blob, whatever the
-//! blob's size.
+//! blob's size. That window, and the checks around it, are [`Windowed`]'s, written once for
+//! every source read front to back (the archive's `ArchiveSource` too): each such source only
+//! says, as a [`Fill`], where its fresh bytes come from and how they are proven.
 
 use super::errors::Error;
 use super::pull::BlobStream;
@@ -62,41 +64,54 @@ pub trait BlobSource {
     async fn finish(&mut self) -> Result<Verified, Error>;
 }
 
-/// How many chunks a [`StreamSource`] keeps for resending: the one being uploaded and the one
-/// read ahead.
+/// How many chunks a [`Windowed`] source keeps for resending: the one on the wire and the one
+/// the upload reads ahead while it is sent. With one, a chunk whose connection broke was already
+/// gone when the upload resumed from the registry's `Range`. A registry that lost more than that
+/// makes the transfer fail, saying to run it again (docs/archives.md).
 const KEPT_CHUNKS: usize = 2;
 
-/// A blob download feeding an upload (registry to registry), a chunk at a time.
-pub struct StreamSource<B, C> {
-    stream: BlobStream<B>,
+/// Where a [`Windowed`] source's fresh bytes come from, and how it words what goes wrong: the
+/// part that differs between a download ([`StreamSource`]) and an archive's file
+/// ([`ArchiveSource`](crate::archive::blob_source::ArchiveSource)).
+#[allow(async_fn_in_trait)] // not Send, like every future in the core
+pub trait Fill {
+    /// Exactly the next `want` bytes, which start at `offset` of the blob `digest` of `size`
+    /// bytes; an error when fewer came.
+    async fn fill(&mut self, digest: &Digest, offset: u64, want: usize, size: u64) -> Result<Vec<u8>, Error>;
+
+    /// What to say when the upload asks for `offset`, but only `floor..position` are held.
+    fn cannot_seek(&self, offset: u64, floor: u64, position: u64) -> String;
+
+    /// Once every byte was handed out: the proof that they are the blob (anything still
+    /// coming is past the declared size, which the proof refuses).
+    async fn prove(&mut self, digest: &Digest, size: u64) -> Result<Verified, Error>;
+}
+
+/// A [`BlobSource`] read once, front to back, through a rewind window: what every streaming
+/// source shares (the chunks kept for a resume, the checks on the offsets asked for), around the
+/// [`Fill`] that differs.
+pub struct Windowed<F, C> {
+    fill: F,
     digest: Digest,
     size: u64,
-    /// Bytes received past the end of the last chunk handed out (a network read rarely ends
-    /// on a chunk boundary).
-    carry: Vec<u8>,
     /// The last chunks handed out: what a resume can resend.
     window: RewindWindow<C>,
 }
 
-impl<B: ResponseBody, C: ChunkBytes> StreamSource<B, C> {
-    /// A source over a blob download of `size` bytes.
-    pub fn new(stream: BlobStream<B>, digest: Digest, size: u64) -> StreamSource<B, C> {
-        StreamSource { stream, digest, size, carry: Vec::new(), window: RewindWindow::new(KEPT_CHUNKS) }
+impl<F, C> Windowed<F, C> {
+    /// A source of `size` bytes that must be the blob `digest`, its fresh bytes from `fill`.
+    pub(crate) fn with_fill(fill: F, digest: Digest, size: u64) -> Windowed<F, C> {
+        Windowed { fill, digest, size, window: RewindWindow::new(KEPT_CHUNKS) }
     }
 
-    fn cannot_seek(&self, offset: u64) -> Error {
-        Error::Source {
-            digest: self.digest.clone(),
-            message: format!(
-                "a streamed copy cannot go back to byte {offset} (it holds bytes {}..{} only); run the copy again",
-                self.rewind_floor(),
-                self.window.position()
-            ),
-        }
+    /// The blob, and the offset of the next byte not yet handed out: what a source's own `Debug`
+    /// shows.
+    pub(crate) fn progress(&self) -> (&Digest, u64) {
+        (&self.digest, self.window.position())
     }
 }
 
-impl<B: ResponseBody, C: ChunkBytes> BlobSource for StreamSource<B, C> {
+impl<F: Fill, C: ChunkBytes> BlobSource for Windowed<F, C> {
     type Chunk = C;
 
     fn digest(&self) -> &Digest {
@@ -111,29 +126,12 @@ impl<B: ResponseBody, C: ChunkBytes> BlobSource for StreamSource<B, C> {
         let want = match self.window.next(offset, len, self.size) {
             Some(Next::Held(chunk)) => return Ok(chunk),
             Some(Next::Fresh(want)) => want,
-            None => return Err(self.cannot_seek(offset)),
-        };
-        let mut bytes = Vec::with_capacity(want.max(self.carry.len()));
-        bytes.append(&mut self.carry);
-        while bytes.len() < want {
-            match self.stream.next().await? {
-                Some(chunk) => bytes.extend_from_slice(&chunk),
-                None => break,
+            None => {
+                let message = self.fill.cannot_seek(offset, self.rewind_floor(), self.window.position());
+                return Err(Error::Source { digest: self.digest.clone(), message });
             }
-        }
-        if bytes.len() > want {
-            self.carry = bytes.split_off(want);
-        }
-        if bytes.len() < want {
-            return Err(Error::Source {
-                digest: self.digest.clone(),
-                message: format!(
-                    "the download ended after {} of {} bytes",
-                    offset + bytes.len() as u64,
-                    self.size
-                ),
-            });
-        }
+        };
+        let bytes = self.fill.fill(&self.digest, offset, want, self.size).await?;
         Ok(self.window.keep(bytes))
     }
 
@@ -149,11 +147,64 @@ impl<B: ResponseBody, C: ChunkBytes> BlobSource for StreamSource<B, C> {
                 message: format!("finished after {position} of {} bytes were read", self.size),
             });
         }
+        let proof = self.fill.prove(&self.digest, self.size).await;
+        self.window.clear();
+        proof
+    }
+}
+
+/// A blob download feeding an upload (registry to registry), a chunk at a time.
+pub type StreamSource<B, C> = Windowed<Download<B>, C>;
+
+/// The fresh bytes of a [`StreamSource`]: a blob download, verified by the stream as it arrives.
+pub struct Download<B> {
+    stream: BlobStream<B>,
+    /// Bytes received past the end of the last chunk handed out (a network read rarely ends
+    /// on a chunk boundary).
+    carry: Vec<u8>,
+}
+
+impl<B: ResponseBody, C: ChunkBytes> Windowed<Download<B>, C> {
+    /// A source over a blob download of `size` bytes.
+    pub fn new(stream: BlobStream<B>, digest: Digest, size: u64) -> StreamSource<B, C> {
+        Windowed::with_fill(Download { stream, carry: Vec::new() }, digest, size)
+    }
+}
+
+impl<B: ResponseBody> Fill for Download<B> {
+    async fn fill(&mut self, digest: &Digest, offset: u64, want: usize, size: u64) -> Result<Vec<u8>, Error> {
+        let mut bytes = Vec::with_capacity(want.max(self.carry.len()));
+        bytes.append(&mut self.carry);
+        while bytes.len() < want {
+            match self.stream.next().await? {
+                Some(chunk) => bytes.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        if bytes.len() > want {
+            self.carry = bytes.split_off(want);
+        }
+        if bytes.len() < want {
+            return Err(Error::Source {
+                digest: digest.clone(),
+                message: format!("the download ended after {} of {size} bytes", offset + bytes.len() as u64),
+            });
+        }
+        Ok(bytes)
+    }
+
+    fn cannot_seek(&self, offset: u64, floor: u64, position: u64) -> String {
+        format!(
+            "a streamed copy cannot go back to byte {offset} (it holds bytes {floor}..{position} only); run the \
+             copy again"
+        )
+    }
+
+    async fn prove(&mut self, digest: &Digest, _size: u64) -> Result<Verified, Error> {
         // Anything still arriving is past the declared size: the verifier reports the overrun.
         while self.stream.next().await?.is_some() {}
-        self.window.clear();
         self.stream.verified().cloned().ok_or_else(|| Error::Source {
-            digest: self.digest.clone(),
+            digest: digest.clone(),
             message: "the download ended without being verified".into(),
         })
     }
