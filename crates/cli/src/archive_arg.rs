@@ -12,6 +12,7 @@ use waybill_core::archive::{Archive, OpenOptions};
 
 use crate::failure::Failure;
 use crate::file_source::FileSource;
+use crate::remedy::with_remedy;
 
 /// What a positional argument names.
 #[derive(Debug, PartialEq, Eq)]
@@ -50,7 +51,7 @@ pub async fn open_archive(
     let source = FileSource::open(path).map_err(Failure::error)?;
     Archive::open(source, OpenOptions { max_uncompressed })
         .await
-        .map_err(|e| Failure::error(format!("{}: {e}", path.display())))
+        .map_err(|e| Failure::error(with_remedy(format!("{}: {e}", path.display()), e.remedy())))
 }
 
 #[cfg(test)]

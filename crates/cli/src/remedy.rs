@@ -29,6 +29,7 @@ pub fn words(remedy: Remedy) -> &'static str {
              --all-platforms for every one"
         }
         Remedy::PickImage => "to choose, pass --image NAME:TAG (or the image's manifest or config digest)",
+        Remedy::RaiseDecompressionLimit => "to raise the limit, pass --max-uncompressed-size",
     }
 }
 

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::archive::ArchiveError;
+use crate::archive::decompressed::ReadError;
 use crate::archive::push::PushError;
 use crate::layers::ExploreError;
 use crate::registry::{Error, ImageError};
@@ -32,6 +33,8 @@ pub enum Remedy {
     PickPlatform,
     /// Choose one image of an archive that holds several.
     PickImage,
+    /// Allow an archive to decompress to more than the limit (it may be a bomb).
+    RaiseDecompressionLimit,
 }
 
 impl Error {
@@ -72,6 +75,10 @@ impl ArchiveError {
         match self {
             ArchiveError::AmbiguousImage { .. } | ArchiveError::ImageNotFound { .. } => {
                 Some(Remedy::PickImage)
+            }
+            ArchiveError::EntryTooLarge { .. }
+            | ArchiveError::Read { source: ReadError::TooLarge { .. }, .. } => {
+                Some(Remedy::RaiseDecompressionLimit)
             }
             _ => None,
         }

@@ -168,7 +168,8 @@ fn ten_gib_declared_in_one_kib() {
     tar.bytes.extend_from_slice(&[0; 512]);
     let e = open_err(gzip(&tar.bytes));
     assert!(matches!(&e, ArchiveError::EntryTooLarge { size, .. } if *size == ten_gib), "{e:?}");
-    assert!(e.to_string().contains("--max-uncompressed-size"), "{e}");
+    assert!(e.to_string().contains("raise the limit") && !e.to_string().contains("--"), "{e}");
+    assert_eq!(e.remedy(), Some(waybill_core::remedy::Remedy::RaiseDecompressionLimit));
 }
 
 /// A gzip stream of `mib` MiB of zeros made of 1-MiB members (~1 KiB each compressed).

@@ -67,7 +67,9 @@ fn selecting_an_image() {
     match archive.select(None) {
         Err(e @ ArchiveError::AmbiguousImage { .. }) => {
             let text = e.to_string();
-            assert!(text.contains("--image") && text.contains("busybox:1.36"), "{text}");
+            assert!(text.contains("pick one") && text.contains("busybox:1.36"), "{text}");
+            assert!(!text.contains("--"), "each shell words the choice: {text}");
+            assert_eq!(e.remedy(), Some(waybill_core::remedy::Remedy::PickImage));
         }
         other => panic!("expected ambiguity, got {other:?}"),
     }

@@ -221,7 +221,7 @@ fn the_policy_is_decided_from_metadata_alone() {
     let checks = verify_all(&archive);
     assert!(checks[0].ok());
     assert!(
-        matches!(&checks[0].manifests[0].blobs[1].status, BlobStatus::Absent(why) if why.contains("--fetch-foreign"))
+        matches!(&checks[0].manifests[0].blobs[1].status, BlobStatus::Absent(why) if why.contains("fetched from its urls"))
     );
 }
 

@@ -158,7 +158,10 @@ fn verify_text(checks: &[ImageVerification]) -> String {
                 let (mark, detail) = match &blob.status {
                     BlobStatus::Verified => ("ok", String::new()),
                     BlobStatus::Failed(why) => ("FAILED", format!(": {why}")),
-                    BlobStatus::Absent(why) => ("absent", format!(": {why}")),
+                    // Every absent blob is a foreign layer's, which push fetches on request.
+                    BlobStatus::Absent(why) => {
+                        ("absent", format!(": {why} (push --fetch-foreign fetches it)"))
+                    }
                 };
                 let role = format!("{:?}", blob.role).to_lowercase();
                 let digest = blob

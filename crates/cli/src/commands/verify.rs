@@ -103,7 +103,9 @@ fn report_text(name: &str, report: &VerifyReport) -> String {
             let (mark, detail) = match &blob.status {
                 BlobStatus::Verified => ("ok", String::new()),
                 BlobStatus::Failed(why) => ("FAILED", format!(": {why}")),
-                BlobStatus::NotFetched(why) => ("skipped", format!(": {why}")),
+                BlobStatus::NotFetched(why) => {
+                    ("skipped", format!(": {why} (--allow-foreign-layers fetches it)"))
+                }
             };
             let role = format!("{:?}", blob.role).to_lowercase();
             let foreign = if blob.foreign { " FOREIGN" } else { "" };

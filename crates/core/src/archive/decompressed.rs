@@ -43,8 +43,7 @@ pub enum ReadError {
     /// More than the limit came out of the decompressor.
     #[error(
         "the archive decompresses to more than {limit} bytes (from {compressed} compressed): \
-         refusing a likely decompression bomb; if the archive is genuine, raise the limit \
-         (CLI: --max-uncompressed-size)"
+         refusing a likely decompression bomb; if the archive is genuine, raise the limit"
     )]
     TooLarge {
         /// The limit in force.

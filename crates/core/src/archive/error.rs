@@ -45,7 +45,7 @@ pub enum ArchiveError {
     /// A compressed archive's entry declares more than it may decompress to.
     #[error(
         "entry {path:?} at tar byte {offset} declares {size} bytes, over the {limit}-byte limit on \
-         decompressed data; if the archive is genuine, raise the limit (CLI: --max-uncompressed-size)"
+         decompressed data; if the archive is genuine, raise the limit"
     )]
     EntryTooLarge {
         /// The entry.

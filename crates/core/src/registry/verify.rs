@@ -300,8 +300,7 @@ where
         Err(error) if error.registry().is_some_and(|e| e.status == 404) && !d.urls.is_empty() => {
             if !options.allow_foreign_layers {
                 check.status = BlobStatus::NotFetched(format!(
-                    "the registry does not serve it and fetching from its urls ({}) is not allowed; pass \
-                     --allow-foreign-layers to fetch it from there",
+                    "the registry does not serve it, and fetching it from its urls ({}) was not allowed",
                     d.urls.join(", ")
                 ));
                 return check;

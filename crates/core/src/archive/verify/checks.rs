@@ -123,7 +123,7 @@ fn check_layer(layer: &ArchiveLayer, facts: &Facts) -> BlobCheck {
         let named = layer.declared.as_ref().map(|d| d.digest.to_string()).unwrap_or_default();
         check.status = BlobStatus::Absent(format!(
             "the archive holds this foreign layer's uncompressed tar (it matches the diff_id), not the \
-             compressed blob {named} its descriptor names; pushing it needs --fetch-foreign"
+             compressed blob {named} its descriptor names; pushing it needs that blob fetched from its urls"
         ));
     }
     check
