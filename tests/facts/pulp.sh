@@ -158,4 +158,10 @@ check "POST with the Bearer token -> 202" 202 "$(status <"$T/h")"
 check "token with wrong credentials -> 401" 401 \
   "$(curl -s -u "$PULP_USER:wrong" -o /dev/null -w '%{http_code}' "$PULP_TOKEN_URL/token/?service=$service")"
 
+# --- OCI 1.1 referrers ---------------------------------------------------------------------------
+# Pulp has no referrers API: a 404 (its HTML error page), so `sync` follows the tag schema instead.
+check "GET /v2/<name>/referrers/<digest> -> 404 (no referrers API)" 404 "$(curl -s "${A[@]}" -o /dev/null \
+  -w '%{http_code}' -H "Accept: application/vnd.oci.image.index.v1+json" \
+  "$PULP_URL/v2/waybill-facts/tok-$run/referrers/sha256:$(printf '0%.0s' {1..64})")"
+
 facts_summary
