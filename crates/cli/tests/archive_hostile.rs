@@ -9,8 +9,8 @@ mod support;
 use serde_json::json;
 use support::generator::{Case, Expect::*, run_cases};
 use support::hostile::*;
-use support::sha256;
 use support::tar::{end, entry, gnu_long_entry, header, pax_entry};
+use support::{noise, sha256};
 
 /// The cap on configs and manifests named again.
 const NAMED_AGAIN: &str = "names the same configs and manifests over and over";

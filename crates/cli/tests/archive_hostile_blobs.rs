@@ -8,8 +8,8 @@ mod support;
 use serde_json::json;
 use support::generator::{Case, Expect::*, run_cases};
 use support::hostile::*;
-use support::sha256;
 use support::tar::{end, entry, header};
+use support::{noise, sha256};
 
 /// What verify says of a layer whose content is not its diff ID.
 const DIFF_ID: &str = "but the config's diff_id for this layer is";

@@ -8,7 +8,8 @@ mod support;
 use serde_json::{Value, json};
 use support::relay::{Fault, Relay};
 use support::{
-    Pulp, Registries, curl, fixture_blobs, foreign_layers, head_status, sha256, skopeo_raw, unique, waybill,
+    Pulp, Registries, curl, fixture_blobs, foreign_layers, head_status, noise, sha256, skopeo_raw, unique,
+    waybill,
 };
 
 fn creds(pulp: &Pulp) -> [(&'static str, String); 2] {
@@ -114,12 +115,7 @@ fn seed_corrupt_image(pulp: &Pulp, repository: &str, layer: &[u8]) -> String {
     }))
     .expect("manifest JSON");
     let file = temp_file("manifest.json", &manifest);
-    let status = curl(&[
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
+    let status = support::curl_status(&[
         "-u",
         &pulp.creds(),
         "-X",
@@ -156,12 +152,7 @@ fn upload_monolithic(pulp: &Pulp, repository: &str, bytes: &[u8], digest: &str) 
         })
         .unwrap_or_else(|| panic!("no Location in {headers}"));
     let file = temp_file("blob.bin", bytes);
-    let status = curl(&[
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
+    let status = support::curl_status(&[
         "-u",
         &pulp.creds(),
         "-X",
@@ -181,19 +172,6 @@ fn temp_file(name: &str, bytes: &[u8]) -> String {
     let path = dir.join(format!("{}-{name}", support::unique("f").replace('/', "_")));
     std::fs::write(&path, bytes).expect("write temp file");
     path.to_string_lossy().into_owned()
-}
-
-/// Deterministic bytes that do not compress.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
 }
 
 fn copy_corrupt(layer_len: usize, chunk_size: &str) -> (Relay, String, String, support::Run) {

@@ -117,18 +117,10 @@ impl Drop for MirrorServer {
     }
 }
 
-/// `len` bytes that no other run produces (xorshift from the clock and a seed).
+/// `len` bytes that no other run produces (the noise of a seed mixed with the clock).
 fn noise(seed: u64, len: usize) -> Vec<u8> {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let mut state = (nanos as u64) ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
+    support::noise(len, (nanos as u64) ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15))
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {

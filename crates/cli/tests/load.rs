@@ -109,13 +109,6 @@ fn a_truncated_archive_sends_nothing() {
         waybill(&["load", &cut.display().to_string(), &format!("{}/{repository}", registries.strict())], &[])
             .expect(1);
     assert!(run.stderr.contains("truncated") || run.stderr.contains("ends"), "{}", run.stderr);
-    let status = curl(&[
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        &format!("{}/v2/{repository}/tags/list", registries.strict_url),
-    ]);
+    let status = support::curl_status(&[&format!("{}/v2/{repository}/tags/list", registries.strict_url)]);
     assert_eq!(status, "404", "nothing reached the registry");
 }

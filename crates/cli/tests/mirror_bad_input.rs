@@ -6,11 +6,11 @@ mod support;
 use std::process::Command;
 
 use support::archives::work_dir;
-use support::{Registries, curl, unique, waybill};
+use support::{Registries, unique, waybill};
 
 fn nothing_at(registries: &Registries, repository: &str) {
     let url = format!("{}/v2/{repository}/tags/list", registries.strict_url);
-    let status = curl(&["-s", "-o", "/dev/null", "-w", "%{http_code}", &url]);
+    let status = support::curl_status(&[&url]);
     assert_eq!(status, "404", "{repository} received something");
 }
 

@@ -89,19 +89,6 @@ pub fn gzip_tar_of_zeros(entries: usize) -> Vec<u8> {
     bomb
 }
 
-/// `len` bytes from a fixed seed (xorshift), as random as an archive needs to be.
-pub fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
-}
-
 /// sha256 of 2^30 zero bytes (`head -c 1G /dev/zero | sha256sum`).
 pub const ONE_GIB_OF_ZEROS: &str = "sha256:49bc20df15e412a64472421e13fe86ff1c5165e18b2afccf160d4dc19fe68a14";
 

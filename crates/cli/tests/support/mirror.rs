@@ -53,12 +53,7 @@ pub fn push_blob(base: &str, repo: &str, bytes: &[u8]) -> Value {
     let digest = sha256(bytes);
     let file = tmp_file(bytes);
     let url = format!("{location}{separator}digest={digest}");
-    let status = curl(&[
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
+    let status = super::curl_status(&[
         "-X",
         "PUT",
         "-H",
@@ -75,12 +70,7 @@ pub fn push_blob(base: &str, repo: &str, bytes: &[u8]) -> Value {
 pub fn put_manifest(base: &str, repo: &str, reference: &str, media_type: &str, manifest: &Value) -> Value {
     let bytes = serde_json::to_vec(manifest).unwrap();
     let file = tmp_file(&bytes);
-    let status = curl(&[
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
+    let status = super::curl_status(&[
         "-X",
         "PUT",
         "-H",

@@ -67,14 +67,7 @@ impl Pulp {
             user: env("PULP_USER", "pulp"),
             password: env("PULP_PASSWORD", "pulp"),
         };
-        let status = curl(&[
-            "-s",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            &format!("{}/pulp/api/v3/status/", pulp.url),
-        ]);
+        let status = curl_status(&[&format!("{}/pulp/api/v3/status/", pulp.url)]);
         assert_eq!(status, "200", "Pulp at {} is not answering: run scripts/pulp up", pulp.url);
         pulp
     }
@@ -114,7 +107,7 @@ impl Registries {
             fixtures: serde_json::from_str(&text).unwrap_or_else(|e| panic!("{fixtures_path}: {e}")),
         };
         for url in [&registries.strict_url, &registries.foreign_url] {
-            let status = curl(&["-s", "-o", "/dev/null", "-w", "%{http_code}", &format!("{url}/v2/")]);
+            let status = curl_status(&[&format!("{url}/v2/")]);
             assert_eq!(status, "200", "distribution at {url} is not answering: run scripts/registry up");
         }
         registries
@@ -225,14 +218,35 @@ pub fn curl(args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// `len` bytes from `seed` (xorshift): incompressible, different for each seed, the same every
+/// run — blobs and hostile archives without a random-number crate.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
+}
+
+/// The HTTP status curl got for `args` (the body thrown away).
+pub fn curl_status(args: &[&str]) -> String {
+    let mut all = vec!["-s", "-o", "/dev/null", "-w", "%{http_code}"];
+    all.extend_from_slice(args);
+    curl(&all)
+}
+
 /// HTTP status of a HEAD request (with `-u creds` when given).
 pub fn head_status(url: &str, creds: Option<&str>) -> String {
-    let mut args = vec!["-s", "-o", "/dev/null", "-w", "%{http_code}", "-I"];
+    let mut args = vec!["-I"];
     if let Some(creds) = creds {
         args.extend(["-u", creds]);
     }
     args.push(url);
-    curl(&args)
+    curl_status(&args)
 }
 
 /// `skopeo inspect --raw` of an image: the manifest bytes as the registry serves them.

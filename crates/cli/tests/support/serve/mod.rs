@@ -233,20 +233,6 @@ pub fn error_of(body: &str) -> (String, String) {
     (e["code"].as_str().unwrap_or_default().to_owned(), e["message"].as_str().unwrap_or_default().to_owned())
 }
 
-/// Deterministic pseudo-random bytes (xorshift), so blobs differ between tests and runs without a
-/// random-number crate.
-pub fn bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
 /// `sha256:<hex>` of `data`.
 pub fn digest(data: &[u8]) -> String {
     use sha2::Digest;
