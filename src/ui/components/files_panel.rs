@@ -102,7 +102,8 @@ pub fn FilesPanel(image: ImageAt, layers: usize) -> impl IntoView {
             </div>
             {move || {
                 let (rows, total) = shown.get();
-                let tree = order.get() == Order::Path;
+                // A tree only when every row shows its parents: a search shows whole paths.
+                let tree = order.get() == Order::Path && search.with(|s| s.trim().is_empty());
                 view! {
                     <div class="table-wrap">
                         <table class="files-table">
