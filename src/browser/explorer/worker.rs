@@ -14,17 +14,20 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use waybill_core::archive::{Archive, OpenOptions};
+use waybill_core::archive::{Archive, OpenOptions, Stored};
 use waybill_core::layers::merged::{Content, MergedEntry};
 use waybill_core::layers::source::{ArchiveLayers, Feed, LayerSource, Layers, RegistryLayers, read_layer};
 use waybill_core::layers::{Entry, Event, ExploreError, ExploredImage, Kind, LayerInfo, ReadOptions, views};
+use waybill_core::media::Compression;
 use waybill_core::platform::PlatformSpec;
 use waybill_core::registry::{Client, Credentials};
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::protocol::{FileAt, FileRow, FromExplorer, ImageAt, Job, ToExplorer, View};
-use crate::browser::fetch::{Cancel, FetchTransport};
+use crate::browser::blob::BlobStream;
+use crate::browser::fetch::{Cancel, FetchTransport, describe};
 use crate::browser::file_source::FileSource;
+use crate::browser::hasher::HASH_BUFFER;
 use crate::browser::protocol::{PROGRESS_MS, decode, encode};
 use crate::browser::time::{now_ms, unix_seconds};
 
@@ -36,6 +39,8 @@ const BATCH: usize = 2000;
 #[derive(Default)]
 struct State {
     archive: RefCell<Option<Rc<Archive<FileSource>>>>,
+    /// The archive's file, when it is a plain tar: its layers are ranges of it.
+    plain: RefCell<Option<Blob>>,
     jobs: RefCell<HashMap<u32, Cancel>>,
 }
 
@@ -109,10 +114,11 @@ impl Running<'_> {
         match job {
             Job::Open => {
                 let file = blob.ok_or("no file was sent to open (a Waybill bug)")?;
-                let archive = Archive::open(FileSource::new(file), OpenOptions::default())
+                let archive = Archive::open(FileSource::new(file.clone()), OpenOptions::default())
                     .await
                     .map_err(|e| e.to_string())?;
                 let images = archive.images().iter().map(|i| i.label()).collect();
+                *state.plain.borrow_mut() = (archive.compression() == Compression::None).then_some(file);
                 *state.archive.borrow_mut() = Some(Rc::new(archive));
                 Ok(Some(FromExplorer::Opened { id, images }))
             }
@@ -174,13 +180,17 @@ impl Running<'_> {
                     .ok_or_else(|| format!("the archive has no image {image}"))?;
                 let image = ExploredImage::from_archive(&chosen.label(), chosen, platform.as_ref())
                     .map_err(|e| e.to_string())?;
-                Ok(Opened { image, held: Held::Archive(archive) })
+                Ok(Opened { image, held: Held::Archive(archive, state.plain.borrow().clone()) })
             }
         }
     }
 
     fn watch<'a>(&'a self, opened: &'a Opened) -> Watched<'a> {
-        Watched { layers: opened.layers(), count: opened.image.layers.len(), job: self }
+        let plain = match &opened.held {
+            Held::Archive(_, plain) => plain.as_ref(),
+            Held::Registry { .. } => None,
+        };
+        Watched { layers: opened.layers(), plain, count: opened.image.layers.len(), job: self }
     }
 
     /// Lists a view, posting rows as they come; the count listed.
@@ -230,8 +240,7 @@ impl Running<'_> {
         };
         let content = Content { layer: file.layer, offset: file.offset, size: file.size, sha256: None };
         views::read_file(&self.watch(opened), &opened.image, &content, &mut out).await?;
-        let blob = Blob::new_with_u8_array_sequence(&parts)
-            .map_err(|e| ExploreError::Path(crate::browser::fetch::describe(&e)))?;
+        let blob = Blob::new_with_u8_array_sequence(&parts).map_err(|e| ExploreError::Path(describe(&e)))?;
         Ok((blob, taken))
     }
 }
@@ -243,15 +252,19 @@ struct Opened {
 }
 
 enum Held {
-    Registry { client: Box<Client<FetchTransport>>, repository: String },
-    Archive(Rc<Archive<FileSource>>),
+    Registry {
+        client: Box<Client<FetchTransport>>,
+        repository: String,
+    },
+    /// The archive, and its file when it is a plain tar.
+    Archive(Rc<Archive<FileSource>>, Option<Blob>),
 }
 
 impl Opened {
     fn layers(&self) -> Layers<'_, FetchTransport, FileSource> {
         match &self.held {
             Held::Registry { client, repository } => Layers::Registry(RegistryLayers { client, repository }),
-            Held::Archive(archive) => Layers::Archive(ArchiveLayers(archive)),
+            Held::Archive(archive, _) => Layers::Archive(ArchiveLayers(archive)),
         }
     }
 }
@@ -260,6 +273,7 @@ impl Opened {
 /// chunks (its fetch is aborted too, by the transport's `Cancel`).
 struct Watched<'a> {
     layers: Layers<'a, FetchTransport, FileSource>,
+    plain: Option<&'a Blob>,
     count: usize,
     job: &'a Running<'a>,
 }
@@ -275,8 +289,37 @@ impl LayerSource for Watched<'_> {
             }
             feed(chunk)
         };
-        self.layers.stream(n, layer, &mut checked).await
+        match (self.plain, &layer.stored) {
+            (Some(file), Some(stored)) => stream_range(file, stored, &mut checked).await,
+            _ => self.layers.stream(n, layer, &mut checked).await,
+        }
     }
+}
+
+/// A stored layer of a plain archive, read through its `Blob` range's byte stream into one
+/// reused buffer: reading it by `arrayBuffer()` slices (the archive reader's random access) left
+/// tens of MiB of ArrayBuffers waiting for the collector while a 256 MiB layer was listed.
+async fn stream_range(file: &Blob, stored: &Stored, feed: &mut Feed<'_>) -> Result<(), ExploreError> {
+    let unreadable =
+        |why: String| ExploreError::Path(format!("{} cannot be read from the file: {why}", stored.path));
+    let end = stored.offset + stored.size;
+    let range = file
+        .slice_with_f64_and_f64(stored.offset as f64, end as f64)
+        .map_err(|e| unreadable(describe(&e)))?;
+    let mut stream = BlobStream::new(&range, HASH_BUFFER).map_err(|e| unreadable(e.to_string()))?;
+    while let Some(chunk) = stream.next().await.map_err(|e| unreadable(e.to_string()))? {
+        if feed(chunk)?.is_break() {
+            return Ok(());
+        }
+    }
+    if stream.offset() < stored.size {
+        return Err(unreadable(format!(
+            "the file ends after {} of its {} bytes",
+            stream.offset(),
+            stored.size
+        )));
+    }
+    Ok(())
 }
 
 /// Rows on their way to the page: posted by the [`BATCH`], or when [`PROGRESS_MS`] passed, so a
