@@ -13,12 +13,15 @@
 //! * [`pool`] — the page's side: starts workers on first use, queues jobs, relays progress,
 //!   cancels.
 //! * [`spawn`] — starts a worker module from the page.
+//! * [`explorer`] — the explorer worker (layers' files, merged views, diffs, with the core's
+//!   `layers`) and the page's client for it.
 //! * [`pusher`] — the push worker (archive pushes and registry copies off the main thread) and
 //!   the page's client for it.
 
 pub mod blob;
 pub mod byob;
 pub mod chunk;
+pub mod explorer;
 pub mod fetch;
 pub mod file_source;
 pub mod hasher;

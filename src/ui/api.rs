@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::browser::explorer::protocol::ImageAt;
 use crate::browser::fetch::FetchTransport;
 use crate::browser::protocol::{Job, Login, Source};
 use crate::browser::time::unix_seconds;
@@ -151,6 +152,28 @@ pub fn verify_job(reference: &Reference, blob: &Descriptor, diff_id: bool, allow
         },
         diff_id,
     }
+}
+
+/// Where the explorer worker finds the image of `reference` whose manifest is `digest` (the one
+/// shown: no platform to choose again, and a tag moved meanwhile changes nothing), or the image
+/// `reference` itself names (`platform` chosen for an index): through this page's proxy, with
+/// this tab's login for its registry.
+pub fn image_at(reference: &Reference, digest: Option<&Digest>, platform: &str) -> ImageAt {
+    let mut endpoint = session::endpoint(reference);
+    let platform = match digest {
+        Some(digest) => {
+            endpoint.reference = digest.to_string();
+            String::new()
+        }
+        None => platform.to_owned(),
+    };
+    ImageAt::Registry { endpoint, platform }
+}
+
+/// A reference as typed on the Diff page, for the explorer worker.
+pub fn typed_image(text: &str) -> Result<ImageAt, Problem> {
+    let reference = Reference::parse(typed_reference(text)).map_err(|e| reference_problem(&e))?;
+    Ok(image_at(&reference, None, ""))
 }
 
 /// Whether `repository` exists, from one page of its tag list: distribution answers the manifest

@@ -5,6 +5,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use crate::ui::lazy::TransferHost;
+use crate::ui::pages::diff::DiffPage;
 use crate::ui::pages::inspect::InspectPage;
 use crate::ui::route::{Route, section};
 
@@ -23,7 +24,7 @@ pub fn App() -> impl IntoView {
                 <small>"container images, foreign layers and all"</small>
             </a>
             <nav class="nav" aria-label="Pages">
-                {[("inspect", "#/inspect", "Inspect"), ("upload", "#/upload", "Upload"), ("copy", "#/copy", "Copy")]
+                {[("inspect", "#/inspect", "Inspect"), ("upload", "#/upload", "Upload"), ("copy", "#/copy", "Copy"), ("diff", "#/diff", "Diff")]
                     .into_iter()
                     .map(|(key, href, text)| view! {
                         <a href=href aria-current=move || (section(&route.get()) == key).then_some("page")>{text}</a>
@@ -36,6 +37,7 @@ pub fn App() -> impl IntoView {
                 Route::Inspect { reference, platform } => view! { <InspectPage reference platform /> }.into_any(),
                 // Upload and Copy live in a module of their own, loaded on first use.
                 Route::Upload | Route::Copy { .. } => view! { <TransferHost /> }.into_any(),
+                Route::Diff { a, b } => view! { <DiffPage a b /> }.into_any(),
                 Route::NotFound(path) => view! {
                     <div class="notice warn" role="alert">
                         <h2>"No such page"</h2>

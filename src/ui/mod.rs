@@ -9,6 +9,7 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod explore;
 pub mod lazy;
 pub mod pages;
 pub mod problems;

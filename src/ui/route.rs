@@ -10,6 +10,8 @@ pub enum Route {
     Upload,
     /// Copy an image from one registry to another, `source` prefilled.
     Copy { source: String },
+    /// What differs between images `a` and `b`.
+    Diff { a: String, b: String },
     /// Anything else: shown as "page not found" with a link home.
     NotFound(String),
 }
@@ -29,6 +31,7 @@ impl Route {
             "" | "/inspect" => Route::Inspect { reference: param("ref"), platform: param("platform") },
             "/upload" => Route::Upload,
             "/copy" => Route::Copy { source: param("from") },
+            "/diff" => Route::Diff { a: param("a"), b: param("b") },
             other => Route::NotFound(other.to_owned()),
         }
     }
@@ -44,12 +47,27 @@ pub fn inspect_hash(reference: &str, platform: &str) -> String {
     format!("#/inspect?{}", query.finish())
 }
 
+/// The hash that opens Diff on `a` and `b`.
+pub fn diff_hash(a: &str, b: &str) -> String {
+    let query =
+        form_urlencoded::Serializer::new(String::new()).append_pair("a", a).append_pair("b", b).finish();
+    format!("#/diff?{query}")
+}
+
+/// Opens Diff on `a` and `b` (a reload or a shared link lands on the same view).
+pub fn go_diff(a: &str, b: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_hash(&diff_hash(a, b));
+    }
+}
+
 /// Which navigation entry a route belongs to.
 pub fn section(route: &Route) -> &'static str {
     match route {
         Route::Inspect { .. } => "inspect",
         Route::Upload => "upload",
         Route::Copy { .. } => "copy",
+        Route::Diff { .. } => "diff",
         Route::NotFound(_) => "",
     }
 }
@@ -89,6 +107,19 @@ mod tests {
             platform: "windows/amd64".into(),
         };
         assert_eq!(route, expected);
+    }
+
+    #[test]
+    fn diff_hash_round_trips() {
+        let hash =
+            diff_hash("127.0.0.1:5001/fixtures/explorer-diff:v1", "127.0.0.1:5001/fixtures/explorer-diff:v2");
+        assert_eq!(
+            Route::from_hash(&hash),
+            Route::Diff {
+                a: "127.0.0.1:5001/fixtures/explorer-diff:v1".into(),
+                b: "127.0.0.1:5001/fixtures/explorer-diff:v2".into()
+            }
+        );
     }
 
     #[test]

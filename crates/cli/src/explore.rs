@@ -3,8 +3,8 @@
 //! choice and decompression limit, and a source of its layers for the core's explorer.
 
 use waybill_core::archive::Archive;
-use waybill_core::layers::source::{ArchiveLayers, Feed, LayerSource, RegistryLayers};
-use waybill_core::layers::{ExploreError, ExploredImage, LayerInfo};
+use waybill_core::layers::source::{ArchiveLayers, RegistryLayers};
+use waybill_core::layers::{ExploreError, ExploredImage};
 use waybill_core::registry::Credentials;
 
 use crate::archive_arg::{Target, classify, open_archive};
@@ -100,22 +100,8 @@ impl Explored {
     }
 }
 
-/// A registry's or an archive's layers, as one source type for the core's generic views.
-pub enum Layers<'a> {
-    /// In a registry.
-    Registry(RegistryLayers<'a, NativeTransport>),
-    /// In an archive file.
-    Archive(ArchiveLayers<'a, FileSource>),
-}
-
-impl LayerSource for Layers<'_> {
-    async fn stream(&self, n: usize, layer: &LayerInfo, feed: &mut Feed<'_>) -> Result<(), ExploreError> {
-        match self {
-            Layers::Registry(layers) => layers.stream(n, layer, feed).await,
-            Layers::Archive(layers) => layers.stream(n, layer, feed).await,
-        }
-    }
-}
+/// A registry's or an archive's layers (the core's one source type for either).
+pub type Layers<'a> = waybill_core::layers::source::Layers<'a, NativeTransport, FileSource>;
 
 impl From<ExploreError> for Failure {
     fn from(error: ExploreError) -> Failure {

@@ -1,11 +1,15 @@
 //! Small components shared by pages.
 
+pub mod archive_files;
 pub mod blob_status;
 pub mod chunk_size;
 pub mod config_view;
 pub mod copy_platforms;
+pub mod diff_view;
 pub mod digest;
 pub mod drop_zone;
+pub mod file_preview;
+pub mod files_panel;
 pub mod foreign_panel;
 pub mod layer_table;
 pub mod login_form;

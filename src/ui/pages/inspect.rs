@@ -12,6 +12,7 @@ use waybill_core::report::InspectReport;
 
 use crate::ui::api::{self, ImageView, Inspection};
 use crate::ui::components::config_view::ConfigView;
+use crate::ui::components::files_panel::FilesPanel;
 use crate::ui::components::foreign_panel::ForeignPanel;
 use crate::ui::components::layer_table::{LayerTable, LayerView};
 use crate::ui::components::login_form::LoginForm;
@@ -180,6 +181,8 @@ fn ImageResult(
         Manifest::Image(m) => m.layers.clone(),
         _ => Vec::new(),
     };
+    let files_at = api::image_at(&reference, Some(image.document.digest()), "");
+    let layer_count = layers.len();
     let foreign = image.report.foreign_count;
     let foreign_bytes = image.report.foreign_size;
     let v = verification.clone();
@@ -188,6 +191,7 @@ fn ImageResult(
         {(foreign > 0).then(|| view! { <ForeignPanel count=foreign bytes=foreign_bytes allow=allow_foreign /> })}
         <VerifyPanel verification=verification.clone() />
         {move || view! { <LayerTable layers=LayerView::from_reports(&report.get().layers) verification=v.clone() /> }}
+        {(layer_count > 0).then(|| view! { <FilesPanel image=files_at layers=layer_count /> })}
         {match config {
             Ok((config, _)) => view! { <ConfigView config layers verification /> }.into_any(),
             Err(why) => view! {

@@ -19,6 +19,7 @@ use waybill_core::reference::Reference;
 use waybill_core::size::human;
 use web_sys::{Blob, File};
 
+use crate::ui::components::archive_files::ArchiveFiles;
 use crate::ui::components::chunk_size::{ChunkSize, DEFAULT_CHUNK_MIB};
 use crate::ui::components::drop_zone::DropZone;
 use crate::ui::components::foreign_panel::ForeignPanel;
@@ -81,6 +82,8 @@ pub fn UploadPage() -> impl IntoView {
     let transfer = Transfer::new();
     let target = RwSignal::new(None::<Target>);
     let pusher = StoredValue::new_local(None::<Pusher>);
+    // The dropped file, for the Files view (the explorer worker opens it again, itself).
+    let file_kept = StoredValue::new_local(None::<Blob>);
     let prompt = RwSignal::new(None::<SignInPrompt>);
     // A push the registry refused for want of a login opens the target's sign-in form.
     Effect::new(move |_| {
@@ -126,6 +129,7 @@ pub fn UploadPage() -> impl IntoView {
         match Pusher::start(WORKER_DIR, session::pool(), on_event) {
             Ok(worker) => {
                 let blob: Blob = file.into();
+                file_kept.set_value(Some(blob.clone()));
                 worker.open(blob);
                 pusher.set_value(Some(worker));
             }
@@ -185,7 +189,7 @@ pub fn UploadPage() -> impl IntoView {
                 </div>
             }.into_any(),
             Opened::Ready(archive) => view! {
-                <ArchiveView archive image controls />
+                <ArchiveView archive image controls file=file_kept />
             }.into_any(),
         }}
     }
@@ -199,7 +203,12 @@ fn prefill(fields: RwSignal<session::TargetFields>, report: &ArchiveReport) {
 }
 
 #[component]
-fn ArchiveView(archive: Arc<Archive>, image: RwSignal<usize>, controls: PushControls) -> impl IntoView {
+fn ArchiveView(
+    archive: Arc<Archive>,
+    image: RwSignal<usize>,
+    controls: PushControls,
+    file: StoredValue<Option<Blob>, LocalStorage>,
+) -> impl IntoView {
     let report = &archive.report;
     let formats: Vec<&str> = report
         .formats
@@ -244,8 +253,13 @@ fn ArchiveView(archive: Arc<Archive>, image: RwSignal<usize>, controls: PushCont
                 }).collect_view()}
             </fieldset>
         </section>
-        {move || current().map(|(img, policy)| view! {
-            <ImageView img policy controls />
+        {move || current().map(|(img, policy)| {
+            let layers = img.manifests.first().map_or(0, |m| m.layers.len());
+            let index = image.get();
+            view! {
+                <ImageView img policy controls />
+                {(layers > 0).then(|| view! { <ArchiveFiles file image=index layers /> })}
+            }
         })}
     }
 }

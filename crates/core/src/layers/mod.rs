@@ -12,6 +12,7 @@
 pub mod diff;
 pub mod entry;
 mod error;
+pub mod filter;
 pub mod history;
 pub mod image;
 pub mod listing;

@@ -70,6 +70,27 @@ impl<R: RandomAccess> LayerSource for ArchiveLayers<'_, R> {
     }
 }
 
+/// A registry's or an archive's layers as one source type, for shells that open either (the
+/// core's views are generic over one source).
+pub enum Layers<'a, T: Transport, R> {
+    /// In a registry.
+    Registry(RegistryLayers<'a, T>),
+    /// In an archive file.
+    Archive(ArchiveLayers<'a, R>),
+}
+
+impl<T: Transport, R: RandomAccess> LayerSource for Layers<'_, T, R>
+where
+    T::Chunk: Clone,
+{
+    async fn stream(&self, n: usize, layer: &LayerInfo, feed: &mut Feed<'_>) -> Result<(), ExploreError> {
+        match self {
+            Layers::Registry(layers) => layers.stream(n, layer, feed).await,
+            Layers::Archive(layers) => layers.stream(n, layer, feed).await,
+        }
+    }
+}
+
 /// Reads layer `n` (1-based) of `image` to its end, handing entries (and the captured body) to
 /// `visit`; the layer's diff ID is checked against the config's. `None` when `visit` asked to
 /// stop before the end.

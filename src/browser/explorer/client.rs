@@ -1,0 +1,164 @@
+//! The page's side of the explorer worker: starts it on first use, sends it jobs (queued until
+//! its wasm is loaded), and hands each answer to the listener of the job it is about.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Blob, Event as DomEvent, MessageEvent, Worker};
+
+use super::protocol::{FromExplorer, Job, ToExplorer};
+use crate::browser::protocol::{decode, encode};
+use crate::browser::spawn::{self, absolute, revoke};
+
+/// The explorer worker's JS glue (Trunk's `data-type="worker"` output), beside the page.
+pub const EXPLORER_JS: &str = "waybill-explorer.js";
+/// The explorer worker's wasm module.
+pub const EXPLORER_WASM: &str = "waybill-explorer_bg.wasm";
+
+/// Hears one job's messages, with the blob a message carries.
+pub type Listener = Rc<dyn Fn(FromExplorer, Option<Blob>)>;
+
+/// A handle on the explorer worker; it ends when the last handle is dropped.
+#[derive(Clone)]
+pub struct Explorer {
+    inner: Rc<Inner>,
+}
+
+/// The worker's message and error handlers, held as long as the worker lives.
+type Handlers = (Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(DomEvent)>);
+
+struct Inner {
+    worker: Worker,
+    bootstrap: RefCell<Option<String>>,
+    ready: Cell<bool>,
+    waiting: RefCell<Vec<(ToExplorer, Option<Blob>)>>,
+    listeners: RefCell<HashMap<u32, Listener>>,
+    next_id: Cell<u32>,
+    handlers: RefCell<Option<Handlers>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.worker.terminate();
+        revoke(self.bootstrap.borrow_mut().take());
+    }
+}
+
+impl Explorer {
+    /// Starts the explorer worker found in `dir` (relative to the page).
+    pub fn start(dir: &str) -> Result<Explorer, String> {
+        let started =
+            spawn::start("the explorer worker", &absolute(dir, EXPLORER_JS), &absolute(dir, EXPLORER_WASM))?;
+        let inner = Rc::new(Inner {
+            worker: started.worker,
+            bootstrap: RefCell::new(Some(started.bootstrap)),
+            ready: Cell::new(false),
+            waiting: RefCell::default(),
+            listeners: RefCell::default(),
+            next_id: Cell::new(1),
+            handlers: RefCell::default(),
+        });
+        let weak = Rc::downgrade(&inner);
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Some(inner) = weak.upgrade() {
+                on_message(&inner, &event);
+            }
+        });
+        let weak = Rc::downgrade(&inner);
+        let on_error = Closure::<dyn FnMut(DomEvent)>::new(move |event: DomEvent| {
+            event.prevent_default();
+            let Some(inner) = weak.upgrade() else { return };
+            let detail = js_sys::Reflect::get(&event, &JsValue::from_str("message"))
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| {
+                    format!("the script failed to load; are {EXPLORER_JS} and {EXPLORER_WASM} served?")
+                });
+            revoke(inner.bootstrap.borrow_mut().take());
+            // Every job waiting on the worker fails with the browser's reason.
+            let listeners: Vec<_> = inner.listeners.borrow_mut().drain().collect();
+            for (id, listener) in listeners {
+                listener(
+                    FromExplorer::Failed { id, message: format!("the explorer worker failed: {detail}") },
+                    None,
+                );
+            }
+        });
+        inner.worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        inner.worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        *inner.handlers.borrow_mut() = Some((on_message, on_error));
+        Ok(Explorer { inner })
+    }
+
+    /// Starts `job` (with `blob`, for [`Job::Open`]); `listener` hears its messages until the
+    /// final one. The job's id, for [`Explorer::cancel`].
+    pub fn run(
+        &self,
+        job: Job,
+        blob: Option<Blob>,
+        listener: impl Fn(FromExplorer, Option<Blob>) + 'static,
+    ) -> u32 {
+        let id = self.inner.next_id.get();
+        self.inner.next_id.set(id.wrapping_add(1));
+        self.inner.listeners.borrow_mut().insert(id, Rc::new(listener));
+        self.send(ToExplorer::Run { id, job }, blob);
+        id
+    }
+
+    /// Stops job `id`; its listener hears `Cancelled` (or its result, if it ended first).
+    pub fn cancel(&self, id: u32) {
+        self.send(ToExplorer::Cancel { id }, None);
+    }
+
+    /// Forgets job `id`'s listener: nothing more of it reaches the page (a view that went away).
+    pub fn forget(&self, id: u32) {
+        self.cancel(id);
+        self.inner.listeners.borrow_mut().remove(&id);
+    }
+
+    fn send(&self, message: ToExplorer, blob: Option<Blob>) {
+        if self.inner.ready.get() {
+            post(&self.inner.worker, &message, blob.as_ref());
+        } else {
+            self.inner.waiting.borrow_mut().push((message, blob));
+        }
+    }
+}
+
+fn post(worker: &Worker, message: &ToExplorer, blob: Option<&Blob>) {
+    match encode(message, blob) {
+        Ok(value) => {
+            if let Err(e) = worker.post_message(&value) {
+                web_sys::console::error_1(&e);
+            }
+        }
+        Err(e) => web_sys::console::error_1(&JsValue::from_str(&e.to_string())),
+    }
+}
+
+fn on_message(inner: &Rc<Inner>, event: &MessageEvent) {
+    let (message, blob) = match decode::<FromExplorer>(&event.data()) {
+        Ok(decoded) => decoded,
+        Err(e) => return web_sys::console::error_1(&JsValue::from_str(&e.to_string())),
+    };
+    let Some(id) = message.id() else {
+        inner.ready.set(true);
+        revoke(inner.bootstrap.borrow_mut().take());
+        let waiting: Vec<_> = inner.waiting.borrow_mut().drain(..).collect();
+        for (message, blob) in waiting {
+            post(&inner.worker, &message, blob.as_ref());
+        }
+        return;
+    };
+    let listener = if message.is_final() {
+        inner.listeners.borrow_mut().remove(&id)
+    } else {
+        inner.listeners.borrow().get(&id).cloned()
+    };
+    if let Some(listener) = listener {
+        listener(message, blob);
+    }
+}

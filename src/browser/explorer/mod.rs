@@ -1,0 +1,13 @@
+//! The explorer worker: a wasm module of its own (`bin/explorer.rs`), loaded by a page the first
+//! time it opens an image's files, that reads layers with the core's `layers` module — the same
+//! tar reader, merged view and diff as `waybill ls`, `cat` and `diff` — off the page's main thread.
+//!
+//! * [`protocol`] — the messages between a page and the explorer worker.
+//! * [`worker`] — what the worker does (runs inside it): opens the image (through the proxy, or a
+//!   dropped archive by `Blob.slice`), streams a layer's entries as they come out of the tar, the
+//!   merged view, one file's bytes, the diff of two images; cancels on request.
+//! * [`client`] — the page's side: starts the worker, sends it jobs, routes its answers.
+
+pub mod client;
+pub mod protocol;
+pub mod worker;

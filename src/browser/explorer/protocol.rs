@@ -1,0 +1,226 @@
+//! The messages between a page and the explorer worker, `{ json, blob? }` like the hashing
+//! worker's ([`crate::browser::protocol::encode`]): typed serde enums on both ends.
+//!
+//! ```text
+//! page                                        explorer worker
+//!                                              ← Ready
+//!   ─ Run { id, Open } + blob (a dropped file) →
+//!                                              ← Opened { id, images }      or Failed
+//!   ─ Run { id, List { image, view } } ───────→
+//!                                              ← Reading { id, layer, layers } (each layer begun)
+//!                                              ← Entries { id, entries }       (as they come)
+//!                                              ← Listed { id, entries }        or Failed / Cancelled
+//!   ─ Run { id, Read { image, file, limit } } →
+//!                                              ← Read { id, … } + blob (the bytes)
+//!   ─ Run { id, Diff { a, b } } ──────────────→
+//!                                              ← Reading … ← Diffed { id, diff }
+//!   ─ Cancel { id } ──────────────────────────→
+//! ```
+
+use serde::{Deserialize, Serialize};
+use waybill_core::layers::Kind;
+use waybill_core::layers::diff::ImageDiff;
+
+use crate::browser::pusher::protocol::Endpoint;
+
+/// The largest preview: a file's first MiB.
+pub const PREVIEW_BYTES: u64 = 1024 * 1024;
+
+/// Which image.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ImageAt {
+    /// In a registry, through Waybill's proxy.
+    Registry {
+        /// Where.
+        endpoint: Endpoint,
+        /// For an index: `os[(os.version)]/arch[/variant]` (empty: the only image).
+        platform: String,
+    },
+    /// Image `image` (its position in the archive's list) of the archive opened last.
+    Archive {
+        /// Which image.
+        image: usize,
+        /// For an image of several platforms, which (empty: the only one).
+        platform: String,
+    },
+}
+
+/// Which files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "layer", rename_all = "snake_case")]
+pub enum View {
+    /// One layer's entries, in tar order, markers included (1-based).
+    Layer(usize),
+    /// The image's filesystem, layers applied, sorted by path.
+    Merged,
+}
+
+/// Where a file's bytes are: the layer and its entry's header offset (the core's `Content`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileAt {
+    /// 1-based layer.
+    pub layer: usize,
+    /// The entry's first header, in the uncompressed tar.
+    pub offset: u64,
+    /// Its size.
+    pub size: u64,
+}
+
+/// One listed path, as the page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRow {
+    /// Normalised path.
+    pub path: String,
+    /// What it is.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// Content bytes.
+    pub size: u64,
+    /// Permission bits.
+    pub mode: u32,
+    /// A link's target.
+    pub link: Option<String>,
+    /// The 1-based layer that (last) wrote it.
+    pub layer: usize,
+    /// Where its bytes are, for regular files (and hard links to one, in the merged view).
+    pub content: Option<FileAt>,
+}
+
+/// What to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "job", rename_all = "snake_case")]
+pub enum Job {
+    /// Open the archive sent as the message's blob (later jobs name its images).
+    Open,
+    /// List files.
+    List {
+        /// Of which image.
+        image: ImageAt,
+        /// Which view.
+        view: View,
+    },
+    /// One file's bytes: the first `limit` (a preview), or all of them (a download: the layer
+    /// is then read to its end, so its digest and diff ID are checked).
+    Read {
+        /// Of which image.
+        image: ImageAt,
+        /// Which file.
+        file: FileAt,
+        /// At most this many bytes.
+        limit: Option<u64>,
+    },
+    /// What differs between two images.
+    Diff {
+        /// A.
+        a: ImageAt,
+        /// B.
+        b: ImageAt,
+    },
+}
+
+/// The page's messages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToExplorer {
+    /// Start a job.
+    Run {
+        /// The page's id for it.
+        id: u32,
+        /// What.
+        job: Job,
+    },
+    /// Stop a job (its fetch aborted, its reading stopped between chunks).
+    Cancel {
+        /// Which.
+        id: u32,
+    },
+}
+
+/// The worker's messages.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromExplorer {
+    /// The worker's wasm is loaded and it listens.
+    Ready,
+    /// The archive is open: its images, as `name:tag` or their position.
+    Opened {
+        /// The job.
+        id: u32,
+        /// One label per image.
+        images: Vec<String>,
+    },
+    /// A layer is being read (of a merged view or a diff: each in turn).
+    Reading {
+        /// The job.
+        id: u32,
+        /// 1-based.
+        layer: usize,
+        /// Of how many.
+        layers: usize,
+    },
+    /// Paths as they come.
+    Entries {
+        /// The job.
+        id: u32,
+        /// The next ones.
+        entries: Vec<FileRow>,
+    },
+    /// A listing ended.
+    Listed {
+        /// The job.
+        id: u32,
+        /// Paths listed.
+        entries: u64,
+    },
+    /// A file's bytes, in the message's blob.
+    Read {
+        /// The job.
+        id: u32,
+        /// Bytes in the blob.
+        size: u64,
+        /// Whether the file goes on past them.
+        truncated: bool,
+    },
+    /// A diff.
+    Diffed {
+        /// The job.
+        id: u32,
+        /// As `waybill diff --json` gives it.
+        diff: ImageDiff,
+    },
+    /// A job stopped on request.
+    Cancelled {
+        /// The job.
+        id: u32,
+    },
+    /// A job failed.
+    Failed {
+        /// The job.
+        id: u32,
+        /// Why, in full.
+        message: String,
+    },
+}
+
+impl FromExplorer {
+    /// The job a message is about (`None`: `Ready`).
+    pub fn id(&self) -> Option<u32> {
+        match self {
+            FromExplorer::Ready => None,
+            FromExplorer::Opened { id, .. }
+            | FromExplorer::Reading { id, .. }
+            | FromExplorer::Entries { id, .. }
+            | FromExplorer::Listed { id, .. }
+            | FromExplorer::Read { id, .. }
+            | FromExplorer::Diffed { id, .. }
+            | FromExplorer::Cancelled { id }
+            | FromExplorer::Failed { id, .. } => Some(*id),
+        }
+    }
+
+    /// Whether it ends its job.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, FromExplorer::Ready | FromExplorer::Reading { .. } | FromExplorer::Entries { .. })
+    }
+}

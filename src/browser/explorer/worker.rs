@@ -1,0 +1,378 @@
+//! What the explorer worker does: each job opens its image — through the proxy with the core's
+//! registry client (every chunk verified), or an image of the archive the page dropped, read by
+//! `Blob.slice` — and runs the core's `layers` views over it: one layer's entries posted as the
+//! tar reader emits them, the merged view, one file's bytes, the diff of two images.
+//!
+//! Nothing here parses a tar or merges layers: that is the core's, the same code as the CLI's.
+//! Memory is the core's bound (one chunk, one inflation step, one header) plus the batch of rows
+//! not yet posted; a file's bytes go into a `Blob` (JavaScript memory), never into one wasm vector.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use waybill_core::archive::{Archive, OpenOptions, Stored};
+use waybill_core::layers::merged::{Content, MergedEntry};
+use waybill_core::layers::source::{ArchiveLayers, Feed, LayerSource, Layers, RegistryLayers, read_layer};
+use waybill_core::layers::{Entry, Event, ExploreError, ExploredImage, Kind, LayerInfo, ReadOptions, views};
+use waybill_core::media::Compression;
+use waybill_core::platform::PlatformSpec;
+use waybill_core::registry::{Client, Credentials};
+use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
+
+use super::protocol::{FileAt, FileRow, FromExplorer, ImageAt, Job, ToExplorer, View};
+use crate::browser::blob::BlobStream;
+use crate::browser::fetch::{Cancel, FetchTransport, describe};
+use crate::browser::file_source::FileSource;
+use crate::browser::hasher::HASH_BUFFER;
+use crate::browser::protocol::{PROGRESS_MS, decode, encode};
+use crate::browser::time::{now_ms, unix_seconds};
+
+type Post = Rc<dyn Fn(&FromExplorer, Option<&Blob>)>;
+
+/// Rows posted at once, at most (and at least every [`PROGRESS_MS`] while a layer streams).
+const BATCH: usize = 2000;
+
+#[derive(Default)]
+struct State {
+    archive: RefCell<Option<Rc<Archive<FileSource>>>>,
+    /// The archive's file, when it is a plain tar: its layers are ranges of it.
+    plain: RefCell<Option<Blob>>,
+    jobs: RefCell<HashMap<u32, Cancel>>,
+}
+
+/// The worker's main loop: listens for [`ToExplorer`] messages, runs jobs (several may overlap:
+/// a preview while a listing streams), posts [`FromExplorer`] answers. Call once, from the
+/// explorer worker binary's `main`.
+pub fn serve() -> Result<(), JsValue> {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().dyn_into()?;
+    let post_scope = scope.clone();
+    let post: Post = Rc::new(move |message: &FromExplorer, blob: Option<&Blob>| {
+        // Encoding a serde enum cannot fail; posting to the page only fails once it is gone.
+        if let Ok(value) = encode(message, blob) {
+            let _ = post_scope.post_message(&value);
+        }
+    });
+    let state = Rc::new(State::default());
+    let handler_post = post.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let (message, blob) = match decode::<ToExplorer>(&event.data()) {
+            Ok(decoded) => decoded,
+            Err(e) => return web_sys::console::error_1(&JsValue::from_str(&e.to_string())),
+        };
+        match message {
+            ToExplorer::Cancel { id } => {
+                if let Some(cancel) = state.jobs.borrow().get(&id) {
+                    cancel.cancel();
+                }
+            }
+            ToExplorer::Run { id, job } => {
+                let cancel = match Cancel::new() {
+                    Ok(cancel) => cancel,
+                    Err(e) => {
+                        return handler_post(&FromExplorer::Failed { id, message: e.to_string() }, None);
+                    }
+                };
+                state.jobs.borrow_mut().insert(id, cancel.clone());
+                let (state, post) = (state.clone(), handler_post.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let running = Running { id, cancel: &cancel, post: &post };
+                    let result = running.run(&state, job, blob).await;
+                    state.jobs.borrow_mut().remove(&id);
+                    let answer = match result {
+                        _ if cancel.is_cancelled() => FromExplorer::Cancelled { id },
+                        Ok(Some(answer)) => answer,
+                        Ok(None) => return, // posted already, with its blob
+                        Err(message) => FromExplorer::Failed { id, message },
+                    };
+                    post(&answer, None);
+                });
+            }
+        }
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker does.
+    on_message.forget();
+    post(&FromExplorer::Ready, None);
+    Ok(())
+}
+
+/// One job as it runs.
+struct Running<'a> {
+    id: u32,
+    cancel: &'a Cancel,
+    post: &'a Post,
+}
+
+impl Running<'_> {
+    /// The job's final answer (`None`: posted already), or why it failed.
+    async fn run(&self, state: &State, job: Job, blob: Option<Blob>) -> Result<Option<FromExplorer>, String> {
+        let id = self.id;
+        match job {
+            Job::Open => {
+                let file = blob.ok_or("no file was sent to open (a Waybill bug)")?;
+                let archive = Archive::open(FileSource::new(file.clone()), OpenOptions::default())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let images = archive.images().iter().map(|i| i.label()).collect();
+                *state.plain.borrow_mut() = (archive.compression() == Compression::None).then_some(file);
+                *state.archive.borrow_mut() = Some(Rc::new(archive));
+                Ok(Some(FromExplorer::Opened { id, images }))
+            }
+            Job::List { image, view } => {
+                let opened = self.open(state, &image).await?;
+                let entries = self.list(&opened, view).await.map_err(|e| e.to_string())?;
+                Ok(Some(FromExplorer::Listed { id, entries }))
+            }
+            Job::Read { image, file, limit } => {
+                let opened = self.open(state, &image).await?;
+                let (blob, size) = self.read(&opened, file, limit).await.map_err(|e| e.to_string())?;
+                let answer = FromExplorer::Read { id, size, truncated: size < file.size };
+                (self.post)(&answer, Some(&blob));
+                Ok(None)
+            }
+            Job::Diff { a, b } => {
+                let (a, b) = (self.open(state, &a).await?, self.open(state, &b).await?);
+                let diff = views::diff((&self.watch(&a), &a.image), (&self.watch(&b), &b.image))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(Some(FromExplorer::Diffed { id, diff }))
+            }
+        }
+    }
+
+    async fn open(&self, state: &State, at: &ImageAt) -> Result<Opened, String> {
+        match at {
+            ImageAt::Registry { endpoint, platform } => {
+                let platform = platform_spec(platform)?;
+                let transport = FetchTransport::new(&endpoint.proxy_origin).with_cancel(self.cancel.clone());
+                let base = transport.registry_base(&endpoint.api_host);
+                let credentials = endpoint.login.as_ref().map(|l| Credentials::new(&l.username, &l.password));
+                let client = Client::new(transport, &base)
+                    .map_err(|e| format!("Waybill cannot address {}: {e}", endpoint.api_host))?
+                    .with_credentials(credentials)
+                    .with_clock(Rc::new(unix_seconds));
+                let separator = if endpoint.reference.contains(':') { '@' } else { ':' };
+                let shown =
+                    format!("{}/{}{separator}{}", endpoint.api_host, endpoint.repository, endpoint.reference);
+                let repository = endpoint.repository.clone();
+                let image = ExploredImage::from_registry(
+                    &client,
+                    &repository,
+                    &endpoint.reference,
+                    &shown,
+                    platform.as_ref(),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                Ok(Opened { image, held: Held::Registry { client: Box::new(client), repository } })
+            }
+            ImageAt::Archive { image, platform } => {
+                let platform = platform_spec(platform)?;
+                let archive =
+                    state.archive.borrow().clone().ok_or("no archive is open: drop a file first")?;
+                let chosen = archive
+                    .images()
+                    .get(*image)
+                    .ok_or_else(|| format!("the archive has no image {image}"))?;
+                let image = ExploredImage::from_archive(&chosen.label(), chosen, platform.as_ref())
+                    .map_err(|e| e.to_string())?;
+                Ok(Opened { image, held: Held::Archive(archive, state.plain.borrow().clone()) })
+            }
+        }
+    }
+
+    fn watch<'a>(&'a self, opened: &'a Opened) -> Watched<'a> {
+        let plain = match &opened.held {
+            Held::Archive(_, plain) => plain.as_ref(),
+            Held::Registry { .. } => None,
+        };
+        Watched { layers: opened.layers(), plain, count: opened.image.layers.len(), job: self }
+    }
+
+    /// Lists a view, posting rows as they come; the count listed.
+    async fn list(&self, opened: &Opened, view: View) -> Result<u64, ExploreError> {
+        let source = self.watch(opened);
+        let mut batch = Batch { id: self.id, post: self.post, rows: Vec::new(), sent: 0, last: now_ms() };
+        match view {
+            View::Layer(n) => {
+                let mut visit = |event: Event<'_>| {
+                    if let Event::Entry(entry) = event {
+                        batch.push(layer_row(entry, n));
+                    }
+                    ControlFlow::Continue(())
+                };
+                read_layer(&source, &opened.image, n, ReadOptions::default(), &mut visit).await?;
+            }
+            View::Merged => {
+                // Held whole (a later layer may delete anything), then posted sorted.
+                let fs = views::merged_view(&source, &opened.image, false).await?;
+                for entry in fs.entries() {
+                    batch.push(merged_row(entry));
+                }
+            }
+        }
+        batch.flush();
+        Ok(batch.sent)
+    }
+
+    /// One file's bytes (the first `limit` of them), gathered in a `Blob`; its size.
+    async fn read(
+        &self,
+        opened: &Opened,
+        file: FileAt,
+        limit: Option<u64>,
+    ) -> Result<(Blob, u64), ExploreError> {
+        let parts = js_sys::Array::new();
+        let max = limit.unwrap_or(u64::MAX);
+        let mut taken = 0_u64;
+        let mut out = |piece: &[u8]| {
+            let room = usize::try_from(max - taken).unwrap_or(usize::MAX);
+            let piece = &piece[..piece.len().min(room)];
+            if !piece.is_empty() {
+                parts.push(&js_sys::Uint8Array::from(piece));
+                taken += piece.len() as u64;
+            }
+            if taken >= max { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        };
+        let content = Content { layer: file.layer, offset: file.offset, size: file.size, sha256: None };
+        views::read_file(&self.watch(opened), &opened.image, &content, &mut out).await?;
+        let blob = Blob::new_with_u8_array_sequence(&parts).map_err(|e| ExploreError::Path(describe(&e)))?;
+        Ok((blob, taken))
+    }
+}
+
+/// An image opened for one job, and what holds its layers.
+struct Opened {
+    image: ExploredImage,
+    held: Held,
+}
+
+enum Held {
+    Registry {
+        client: Box<Client<FetchTransport>>,
+        repository: String,
+    },
+    /// The archive, and its file when it is a plain tar.
+    Archive(Rc<Archive<FileSource>>, Option<Blob>),
+}
+
+impl Opened {
+    fn layers(&self) -> Layers<'_, FetchTransport, FileSource> {
+        match &self.held {
+            Held::Registry { client, repository } => Layers::Registry(RegistryLayers { client, repository }),
+            Held::Archive(archive, _) => Layers::Archive(ArchiveLayers(archive)),
+        }
+    }
+}
+
+/// A job's layers: each layer begun is told to the page, and a cancelled job stops between
+/// chunks (its fetch is aborted too, by the transport's `Cancel`).
+struct Watched<'a> {
+    layers: Layers<'a, FetchTransport, FileSource>,
+    plain: Option<&'a Blob>,
+    count: usize,
+    job: &'a Running<'a>,
+}
+
+impl LayerSource for Watched<'_> {
+    async fn stream(&self, n: usize, layer: &LayerInfo, feed: &mut Feed<'_>) -> Result<(), ExploreError> {
+        (self.job.post)(&FromExplorer::Reading { id: self.job.id, layer: n, layers: self.count }, None);
+        let cancel = self.job.cancel;
+        let mut checked = |chunk: &[u8]| {
+            if cancel.is_cancelled() {
+                // Any error ends the job; the page is told "cancelled" because the flag is set.
+                return Err(ExploreError::Path("cancelled".into()));
+            }
+            feed(chunk)
+        };
+        match (self.plain, &layer.stored) {
+            (Some(file), Some(stored)) => stream_range(file, stored, &mut checked).await,
+            _ => self.layers.stream(n, layer, &mut checked).await,
+        }
+    }
+}
+
+/// A stored layer of a plain archive, read through its `Blob` range's byte stream into one
+/// reused buffer: reading it by `arrayBuffer()` slices (the archive reader's random access) left
+/// tens of MiB of ArrayBuffers waiting for the collector while a 256 MiB layer was listed.
+async fn stream_range(file: &Blob, stored: &Stored, feed: &mut Feed<'_>) -> Result<(), ExploreError> {
+    let unreadable =
+        |why: String| ExploreError::Path(format!("{} cannot be read from the file: {why}", stored.path));
+    let end = stored.offset + stored.size;
+    let range = file
+        .slice_with_f64_and_f64(stored.offset as f64, end as f64)
+        .map_err(|e| unreadable(describe(&e)))?;
+    let mut stream = BlobStream::new(&range, HASH_BUFFER).map_err(|e| unreadable(e.to_string()))?;
+    while let Some(chunk) = stream.next().await.map_err(|e| unreadable(e.to_string()))? {
+        if feed(chunk)?.is_break() {
+            return Ok(());
+        }
+    }
+    if stream.offset() < stored.size {
+        return Err(unreadable(format!(
+            "the file ends after {} of its {} bytes",
+            stream.offset(),
+            stored.size
+        )));
+    }
+    Ok(())
+}
+
+/// Rows on their way to the page: posted by the [`BATCH`], or when [`PROGRESS_MS`] passed, so a
+/// large layer's first entries show at once and the page is not flooded with messages.
+struct Batch<'a> {
+    id: u32,
+    post: &'a Post,
+    rows: Vec<FileRow>,
+    sent: u64,
+    last: f64,
+}
+
+impl Batch<'_> {
+    fn push(&mut self, row: FileRow) {
+        self.rows.push(row);
+        if self.rows.len() >= BATCH || now_ms() - self.last >= PROGRESS_MS {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        self.last = now_ms();
+        if self.rows.is_empty() {
+            return;
+        }
+        self.sent += self.rows.len() as u64;
+        let entries = std::mem::take(&mut self.rows);
+        (self.post)(&FromExplorer::Entries { id: self.id, entries }, None);
+    }
+}
+
+fn layer_row(entry: &Entry, layer: usize) -> FileRow {
+    FileRow {
+        path: entry.path.clone(),
+        kind: entry.kind,
+        size: entry.size,
+        mode: entry.mode,
+        link: entry.link.clone(),
+        layer,
+        content: (entry.kind == Kind::File).then_some(FileAt {
+            layer,
+            offset: entry.offset,
+            size: entry.size,
+        }),
+    }
+}
+
+fn merged_row(merged: &MergedEntry) -> FileRow {
+    let content = merged.content.as_ref().map(|c| FileAt { layer: c.layer, offset: c.offset, size: c.size });
+    FileRow { content, ..layer_row(&merged.entry, merged.layer) }
+}
+
+fn platform_spec(platform: &str) -> Result<Option<PlatformSpec>, String> {
+    let platform = platform.trim();
+    (!platform.is_empty()).then(|| PlatformSpec::parse(platform).map_err(|e| e.to_string())).transpose()
+}
