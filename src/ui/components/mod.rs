@@ -1,6 +1,7 @@
 //! Small components shared by pages.
 
 pub mod blob_status;
+pub mod breakable;
 pub mod chunk_size;
 pub mod config_view;
 pub mod copy_platforms;
@@ -19,5 +20,6 @@ pub mod rejection_panel;
 pub mod result_panel;
 pub mod summary;
 pub mod target_form;
+pub mod transfer_history;
 pub mod transfer_panel;
 pub mod verify_panel;

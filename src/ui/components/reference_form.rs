@@ -21,11 +21,11 @@ const EXAMPLES: &[(&str, &str)] = &[
 ];
 
 /// Reference input, Inspect button, examples and history. Submitting changes the page's hash,
-/// so the result has a link of its own.
+/// so the result has a link of its own. `history` is the page's: it adds a reference once it
+/// was read, after this form was drawn, and the list must show it then, not one navigation later.
 #[component]
-pub fn ReferenceForm(reference: String) -> impl IntoView {
+pub fn ReferenceForm(reference: String, history: RwSignal<Vec<String>>) -> impl IntoView {
     let text = RwSignal::new(reference);
-    let history = RwSignal::new(session::history());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let value = text.get_untracked().trim().to_owned();
