@@ -1,7 +1,7 @@
 // Page-wide checks the layout suites run on every page they reach (issue 16): no horizontal
-// overflow at a phone's width, a dark page under prefers-color-scheme: dark, and axe-core (from
-// npm, injected into the page) finding no serious or critical violation; screenshots of both
-// themes for a person to look at.
+// overflow at a phone's width, a dark page under prefers-color-scheme: dark, axe-core (from npm,
+// injected into the page) finding no serious or critical violation, and focus rings of 3:1 on the
+// first Tab stops; screenshots of both themes for a person to look at.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
@@ -57,8 +57,43 @@ export async function axeViolations(page) {
 }
 
 /**
- * Every check on the page as it is now, in both themes: axe with 0 serious/critical, the computed
- * background light or dark as the theme says; at `PHONE` px the scroll width too. Screenshots
+ * The focus rings of the next `count` Tab stops: each must be drawn (an outline of 2 px or more)
+ * in a colour of at least 3:1 against the background it sits on (WCAG 1.4.11) — the outline lies
+ * outside the element, on its parent's background. Returns the failures, as lines.
+ */
+export async function focusRingProblems(page, count = 12) {
+  const problems = [];
+  for (let i = 0; i < count; i += 1) {
+    await page.keyboard.press('Tab');
+    const problem = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const rgb = (c) => c.match(/[\d.]+/g).map(Number);
+      const lum = ([r, g, b]) => [r, g, b].map((v) => {
+        const c = v / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      }).reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+      let bg = null;
+      for (let n = el.parentElement; n && !bg; n = n.parentElement) {
+        const c = rgb(getComputedStyle(n).backgroundColor);
+        if (c.length < 4 || c[3] > 0) bg = c;
+      }
+      bg ??= [255, 255, 255];
+      const style = getComputedStyle(el);
+      const name = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 30)}"`;
+      if (style.outlineStyle === 'none' || parseFloat(style.outlineWidth) < 2) return `${name}: no focus ring`;
+      const [a, b] = [lum(rgb(style.outlineColor)), lum(bg)].sort((x, y) => y - x);
+      const ratio = (a + 0.05) / (b + 0.05);
+      return ratio < 3 ? `${name}: ring ${style.outlineColor} on ${bg} is ${ratio.toFixed(2)}:1` : null;
+    });
+    if (problem) problems.push(problem);
+  }
+  return problems;
+}
+
+/**
+ * Every check on the page as it is now, in both themes: axe with 0 serious/critical, focus rings,
+ * the computed background light or dark as the theme says; at `PHONE` px the scroll width too. Screenshots
  * `<name>-<width>-<light|dark>`.
  */
 export async function checkPage(page, name) {
@@ -70,6 +105,7 @@ export async function checkPage(page, name) {
     else assert.ok(lum > 0.8, `${name}: a light background in light mode (luminance ${lum.toFixed(3)})`);
     if (width <= PHONE) await assertFits(page, `${name} (${colorScheme})`);
     assert.deepEqual(await axeViolations(page), [], `${name} (${colorScheme}): axe finds no serious or critical violation`);
+    assert.deepEqual(await focusRingProblems(page), [], `${name} (${colorScheme}): focus rings of 3:1 or more`);
     await screenshot(page, `${name}-${width}-${colorScheme}`);
   }
   await page.emulateMedia({ colorScheme: null });
