@@ -256,6 +256,8 @@ pub struct PulpLinks {
     pub latest_version: Option<String>,
     /// The distribution serving it: its href.
     pub distribution: Option<String>,
+    /// The distribution's name (what pulp-cli's `--name` takes).
+    pub distribution_name: Option<String>,
     /// The distribution's base path.
     pub base_path: Option<String>,
     /// What Pulp says to pull it by (`registry_path`).
@@ -339,6 +341,7 @@ pub async fn pulp_links(api_host: &str, registry: &str, repository: &str) -> Pul
         name: text(repo, "name").unwrap_or_else(|| repository.to_owned()),
         latest_version: text(repo, "latest_version_href"),
         distribution: None,
+        distribution_name: None,
         base_path: None,
         registry_path: None,
     };
@@ -347,6 +350,7 @@ pub async fn pulp_links(api_host: &str, registry: &str, repository: &str) -> Pul
         && let Some(d) = first(&list)
     {
         links.distribution = text(d, "pulp_href");
+        links.distribution_name = text(d, "name");
         links.base_path = text(d, "base_path");
         links.registry_path = text(d, "registry_path");
     }

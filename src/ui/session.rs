@@ -1,5 +1,6 @@
 //! What the app remembers: registry logins (in memory, or for this tab when the user asks),
-//! recent references (on this browser, never with credentials), and the hashing-worker pool.
+//! recent references (on this browser, never with credentials), this tab's pushes and copies
+//! (sessionStorage, never with credentials), and the hashing-worker pool.
 //!
 //! Logins kept in memory live in one JavaScript `Map` on the window, not in this module's own
 //! memory: the app and the Upload/Copy module it loads later are two wasm modules, and a login
@@ -19,6 +20,10 @@ const LOGIN_KEY: &str = "waybill.login.";
 const HISTORY_KEY: &str = "waybill.history";
 /// sessionStorage key prefix of the targets typed on Upload and Copy (never with credentials).
 const TARGET_KEY: &str = "waybill.target.";
+/// sessionStorage key of this tab's pushes and copies.
+const TRANSFERS_KEY: &str = "waybill.transfers";
+/// Pushes and copies kept for the tab.
+const TRANSFERS_LEN: usize = 20;
 /// Recent references kept.
 pub const HISTORY_LEN: usize = 8;
 /// The registered symbol (`Symbol.for`) naming the window's in-memory login `Map`: host → the
@@ -125,6 +130,38 @@ pub fn remember_reference(reference: &str) {
 pub fn clear_history() {
     if let Some(storage) = local_storage() {
         let _ = storage.remove_item(HISTORY_KEY);
+    }
+}
+
+/// One push or copy this tab made: what a person needs to find and pull it again. Only
+/// references and digests: never a login.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferRecord {
+    /// "Push" or "Copy".
+    pub verb: String,
+    /// Where it went: `registry/repository:tag`.
+    pub target: String,
+    /// The manifest digest the registry stored.
+    pub digest: String,
+    /// How to pull it by digest.
+    pub pull: String,
+}
+
+/// This tab's pushes and copies, newest first.
+pub fn transfers() -> Vec<TransferRecord> {
+    session_storage()
+        .and_then(|s| s.get_item(TRANSFERS_KEY).ok().flatten())
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Puts a finished push or copy at the top of this tab's list (sessionStorage: gone with the tab).
+pub fn remember_transfer(record: TransferRecord) {
+    let mut list = transfers();
+    list.insert(0, record);
+    list.truncate(TRANSFERS_LEN);
+    if let (Some(storage), Ok(text)) = (session_storage(), serde_json::to_string(&list)) {
+        let _ = storage.set_item(TRANSFERS_KEY, &text);
     }
 }
 

@@ -96,11 +96,15 @@ test('foreign layers allowed: pushed, same digest through skopeo, urls kept, eve
   }
   await pullBackAndCheck({ base: pulp.PULP_URL, auth: pulp.auth, repository, reference: 'v1', creds: `${pulp.PULP_USER}:${pulp.PULP_PASSWORD}` });
 
-  // Pulp's REST API, read through the proxy, links the repository and its distribution.
+  // Pulp's REST API, read through the proxy, gives what a person uses: the distribution's base
+  // path and pull command, the repository and its version, and the pulp-cli command that shows it.
   await page.getByTestId('pulp-links').waitFor();
   assert.equal(await page.getByTestId('pulp-repository').innerText(), repository);
-  assert.match(await page.getByTestId('pulp-version').innerText(), /\/versions\/\d+\/$/);
+  assert.match(await page.getByTestId('pulp-version').innerText(), /^\d+$/);
   assert.equal(await page.getByTestId('pulp-distribution').innerText(), repository);
+  assert.equal(await page.getByTestId('pulp-pull').innerText(), `docker pull ${pulp.host}/${repository}:v1`);
+  assert.equal(await page.getByTestId('pulp-cli').innerText(), `pulp container repository show --name ${repository}`);
+  assert.equal(await page.getByTestId('pulp-links').locator('a').count(), 0, 'no raw REST URL behind a login prompt');
   assert.match(await page.getByTestId('pull-command').innerText(), new RegExp(`${pulp.host}/${repository}@${end.digest}`));
 
   await page.getByTestId('result').scrollIntoViewIfNeeded();

@@ -4,7 +4,7 @@
 use crate::browser::protocol::Verdict;
 use leptos::prelude::*;
 
-use crate::ui::components::progress::{eta, format_rate, percent, rate};
+use crate::ui::components::progress::{eta, format_rate, meaningful_rate, percent};
 use crate::ui::verify::{BlobState, DiffCheck, Verification};
 
 /// The verification cell of target `index` of `verification`; `label` names the blob for
@@ -29,7 +29,7 @@ pub fn BlobStatus(verification: Verification, index: usize, label: String) -> im
         BlobState::Idle => button("Verify").into_any(),
         BlobState::Queued => view! { <span class="hint" data-testid="blob-queued">"waiting for a worker…"</span> }.into_any(),
         BlobState::Running { done, started, now } => {
-            let mb = rate(done, now - started);
+            let mb = meaningful_rate(done, now - started);
             let detail = match mb {
                 Some(mb) => format!("{}% · {} · {}", percent(done, size), format_rate(mb), eta(size.saturating_sub(done), mb)),
                 None => format!("{}%", percent(done, size)),
@@ -44,7 +44,7 @@ pub fn BlobStatus(verification: Verification, index: usize, label: String) -> im
         }
         BlobState::Done(checked) => {
             let elapsed = checked.outcome.millis;
-            let speed = rate(checked.outcome.bytes, elapsed).map(format_rate);
+            let speed = meaningful_rate(checked.outcome.bytes, elapsed).map(format_rate);
             let timing = match speed {
                 Some(s) => format!("{:.1} s · {s}", elapsed / 1000.0),
                 None => format!("{:.2} s", elapsed / 1000.0),

@@ -1,4 +1,6 @@
-//! A digest shown short, in full on hover, with a copy button.
+//! A digest shown short, in full on hover, with a copy button; and the copy button itself,
+//! labelled with what it copies ("Copy digest"), so that a screen reader and a person tabbing
+//! through a table of them know which is which.
 
 use leptos::prelude::*;
 use waybill_core::digest::Digest;
@@ -7,36 +9,26 @@ use waybill_core::digest::Digest;
 #[component]
 pub fn DigestBadge(digest: Digest) -> impl IntoView {
     let full = digest.to_string();
-    let copy_value = full.clone();
-    let copied = RwSignal::new(false);
-    let copy = move |_| {
-        let clipboard = window().navigator().clipboard();
-        // The promise only fails when the page lacks clipboard permission; the digest is in the
-        // title either way.
-        let _ = clipboard.write_text(&copy_value);
-        copied.set(true);
-    };
     view! {
         <code class="digest" title=full.clone()>{format!("{}:{}…", digest.algorithm(), digest.short())}</code>
         " "
-        <button class="small secondary" on:click=copy aria-label=format!("Copy {full}")>
-            {move || if copied.get() { "Copied" } else { "Copy" }}
-        </button>
+        <CopyButton text=full what="digest" />
     }
 }
 
-/// A button that copies `text` (a full digest, a command) to the clipboard.
+/// A button that copies `text` (a full digest, a command) to the clipboard; `what` names it:
+/// the button reads "Copy" and is labelled "Copy <what>".
 #[component]
-pub fn CopyButton(text: String) -> impl IntoView {
+pub fn CopyButton(text: String, what: &'static str) -> impl IntoView {
     let copied = RwSignal::new(false);
-    let label = format!("Copy {text}");
     let copy = move |_| {
-        // Fails only without clipboard permission; the text is on the page either way.
+        // Fails only without clipboard permission; the text is on the page (or in the title) either way.
         let _ = window().navigator().clipboard().write_text(&text);
         copied.set(true);
     };
     view! {
-        <button type="button" class="small secondary" on:click=copy aria-label=label>
+        <button type="button" class="small secondary" on:click=copy aria-label=format!("Copy {what}")
+            data-testid="copy-button">
             {move || if copied.get() { "Copied" } else { "Copy" }}
         </button>
     }

@@ -12,6 +12,7 @@ use waybill_core::report::LayerReport;
 use waybill_core::size::human;
 
 use crate::ui::components::blob_status::BlobStatus;
+use crate::ui::components::breakable::Breakable;
 use crate::ui::components::digest::DigestBadge;
 use crate::ui::verify::Verification;
 
@@ -149,7 +150,7 @@ fn LayerRow(index: usize, layer: LayerView, verification: Option<Verification>) 
             </td>
             <td class="num" data-label="Size">{size}<span class="exact">{exact}</span></td>
             <td data-label="Media type">
-                <code class="wrap">{layer.media_type.clone()}</code>
+                <code><Breakable text=layer.media_type.clone() /></code>
                 <span class="exact">{format!("compression: {}", layer.compression.as_str())}</span>
             </td>
             <td data-label="Signals">
@@ -162,7 +163,7 @@ fn LayerRow(index: usize, layer: LayerView, verification: Option<Verification>) 
                 {layer.empty.then(|| view! { <span class="badge empty">"EMPTY"</span> })}
                 {(!layer.urls.is_empty()).then(|| view! {
                     <ul class="layer-urls" aria-label="urls">
-                        {layer.urls.iter().map(|u| view! { <li><code>{u.clone()}</code></li> }).collect_view()}
+                        {layer.urls.iter().map(|u| view! { <li><code><Breakable text=u.clone() /></code></li> }).collect_view()}
                     </ul>
                 })}
             </td>

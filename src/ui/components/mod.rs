@@ -2,6 +2,7 @@
 
 pub mod archive_files;
 pub mod blob_status;
+pub mod breakable;
 pub mod chunk_size;
 pub mod config_view;
 pub mod copy_platforms;
@@ -23,5 +24,6 @@ pub mod rejection_panel;
 pub mod result_panel;
 pub mod summary;
 pub mod target_form;
+pub mod transfer_history;
 pub mod transfer_panel;
 pub mod verify_panel;

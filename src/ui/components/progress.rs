@@ -6,6 +6,15 @@ pub fn rate(bytes: u64, millis: f64) -> Option<f64> {
     (millis >= 50.0 && bytes > 0).then(|| bytes as f64 / 1e6 / (millis / 1000.0))
 }
 
+/// Below this many bytes a transfer is over before its rate means anything: a config blob of a
+/// few KB would show "0.0 MB/s" (issue 16).
+const RATE_FLOOR: u64 = 1 << 20;
+
+/// The rate for `bytes` in `millis`, when there are enough bytes for it to mean something.
+pub fn meaningful_rate(bytes: u64, millis: f64) -> Option<f64> {
+    if bytes < RATE_FLOOR { None } else { rate(bytes, millis) }
+}
+
 /// "312 MB/s".
 pub fn format_rate(mb_per_s: f64) -> String {
     if mb_per_s >= 100.0 { format!("{mb_per_s:.0} MB/s") } else { format!("{mb_per_s:.1} MB/s") }
@@ -34,6 +43,8 @@ mod tests {
     fn rates_and_times() {
         assert_eq!(rate(1_000_000, 10.0), None, "too early to tell");
         assert_eq!(rate(400_000_000, 1000.0), Some(400.0));
+        assert_eq!(meaningful_rate(1_399, 200.0), None, "a config blob has no rate worth showing");
+        assert_eq!(meaningful_rate(400_000_000, 1000.0), Some(400.0));
         assert_eq!(format_rate(399.6), "400 MB/s");
         assert_eq!(format_rate(12.34), "12.3 MB/s");
         assert_eq!(eta(1_000_000_000, 250.0), "4 s left");

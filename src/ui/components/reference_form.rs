@@ -21,11 +21,11 @@ const EXAMPLES: &[(&str, &str)] = &[
 ];
 
 /// Reference input, Inspect button, examples and history. Submitting changes the page's hash,
-/// so the result has a link of its own.
+/// so the result has a link of its own. `history` is the page's: it adds a reference once it
+/// was read, after this form was drawn, and the list must show it then, not one navigation later.
 #[component]
-pub fn ReferenceForm(reference: String) -> impl IntoView {
+pub fn ReferenceForm(reference: String, history: RwSignal<Vec<String>>) -> impl IntoView {
     let text = RwSignal::new(reference);
-    let history = RwSignal::new(session::history());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let value = text.get_untracked().trim().to_owned();
@@ -62,7 +62,7 @@ pub fn ReferenceForm(reference: String) -> impl IntoView {
             {move || {
                 let recent = history.get();
                 (!recent.is_empty()).then(|| view! {
-                    <div class="chips" aria-label="Recent references" data-testid="history">
+                    <div class="chips" role="group" aria-label="Recent references" data-testid="history">
                         <span class="hint">"Recent: "</span>
                         {recent.into_iter().map(|r| {
                             let target = r.clone();
@@ -103,7 +103,7 @@ fn Examples(text: RwSignal<String>, input: NodeRef<leptos::html::Input>) -> impl
         if !reachable.is_empty() {
             return Some(
                 view! {
-                    <div class="chips" aria-label="Examples" data-testid="examples">
+                    <div class="chips" role="group" aria-label="Examples" data-testid="examples">
                         <span class="hint">"Examples: "</span>
                         {reachable.into_iter().map(|&(example, why)| view! {
                             <button type="button" class="chip" title=why on:click=move |_| {
@@ -132,7 +132,7 @@ fn Examples(text: RwSignal<String>, input: NodeRef<leptos::html::Input>) -> impl
         }
         Some(
             view! {
-                <div class="chips" aria-label="Registries this Waybill reaches" data-testid="reachable-registries">
+                <div class="chips" role="group" aria-label="Registries this Waybill reaches" data-testid="reachable-registries">
                     <span class="hint">"Registries this Waybill reaches: "</span>
                     {registries.into_iter().map(|registry| {
                         let start = format!("{registry}/");

@@ -9,16 +9,9 @@ use waybill_core::archive::verify::BlobStatus;
 use waybill_core::registry::BlobOutcome;
 use waybill_core::size::human;
 
+use crate::ui::components::breakable::Breakable;
 use crate::ui::components::digest::DigestBadge;
-use crate::ui::components::progress::{eta, format_rate, percent, rate};
-
-/// Below this many bytes a transfer is over before its rate means anything.
-const RATE_FLOOR: u64 = 1 << 20;
-
-/// The rate for `bytes` in `millis`, when there are enough bytes for it to mean something.
-fn meaningful_rate(bytes: u64, millis: f64) -> Option<f64> {
-    if bytes < RATE_FLOOR { None } else { rate(bytes, millis) }
-}
+use crate::ui::components::progress::{eta, format_rate, meaningful_rate, percent};
 use crate::ui::components::rejection_panel::{AbsentPanel, RejectionPanel};
 use crate::ui::components::result_panel::{ResultPanel, Target};
 use crate::ui::transfer::{BlobRow, FileRow, Phase, Transfer};
@@ -46,8 +39,11 @@ pub fn TransferPanel(
                     Phase::Failed(Failure::Cancelled) => format!("{verb} cancelled"),
                     Phase::Failed(_) => format!("{verb} failed"),
                 }}</h2>
-                <button type="button" class="secondary" data-testid="cancel" disabled=move || !running()
-                    on:click=move |_| on_cancel.run(())>"Cancel"</button>
+                // Only while the run goes on: a Cancel left after the end reads as "still running".
+                {move || running().then(|| view! {
+                    <button type="button" class="secondary" data-testid="cancel"
+                        on:click=move |_| on_cancel.run(())>"Cancel"</button>
+                })}
             </div>
             <Verification transfer />
             <Uploads transfer />
@@ -117,7 +113,7 @@ fn FileLine(file: FileRow) -> impl IntoView {
     let size = file.request.size;
     view! {
         <li data-testid="hashed-file">
-            <code class="wrap">{file.request.path.clone()}</code>
+            <code><Breakable text=file.request.path.clone() /></code>
             <span class="exact">{move || match file.result.get() {
                 None => format!("{} of {} · {}%", human(file.done.get()), human(size), percent(file.done.get(), size)),
                 Some(Ok(())) => format!("✓ hashed · {}", human(size)),
@@ -148,7 +144,8 @@ fn Uploads(transfer: Transfer) -> impl IntoView {
         let present = (t.present > 0).then(|| format!(" · {} already on the registry (HEAD)", t.present));
         Some(view! {
             <div class="overall" data-testid="upload-progress">
-                <h3>{format!("Blobs: {} of {} done", t.finished, t.count)}{present}</h3>
+                // Blobs are layers and configs: said so, beside a summary that counts layers.
+                <h3>{format!("Blobs (layers and config): {} of {} done", t.finished, t.count)}{present}</h3>
                 <progress max=t.bytes.max(1) value=t.done aria-label="Upload progress"></progress>
                 <p data-testid="upload-line">{line}</p>
                 <div class="table-wrap">
@@ -268,12 +265,12 @@ fn FailurePanel(
                         {failed.into_iter().map(|(b, why)| {
                             view! {
                                 <li data-testid="failed-blob" data-path=b.path.clone()>
-                                    <strong>{format!("{} {}", match b.role { waybill_core::policy::BlobRole::Config => "config", _ => "layer" }, b.path)}</strong>
+                                    <strong>{match b.role { waybill_core::policy::BlobRole::Config => "config ", _ => "layer " }}<Breakable text=b.path.clone() /></strong>
                                     <dl class="digests">
-                                        {b.expected_digest.map(|d| view! { <dt>"Expected"</dt><dd><code data-testid="expected">{d.to_string()}</code></dd> })}
-                                        {b.digest.map(|d| view! { <dt>"Actual"</dt><dd><code data-testid="actual">{d.to_string()}</code></dd> })}
-                                        {b.expected_diff_id.map(|d| view! { <dt>"diff_id (config)"</dt><dd><code>{d.to_string()}</code></dd> })}
-                                        {b.diff_id.map(|d| view! { <dt>"diff_id (content)"</dt><dd><code>{d.to_string()}</code></dd> })}
+                                        {b.expected_digest.map(|d| view! { <dt>"Expected"</dt><dd><code data-testid="expected"><Breakable text=d.to_string() /></code></dd> })}
+                                        {b.digest.map(|d| view! { <dt>"Actual"</dt><dd><code data-testid="actual"><Breakable text=d.to_string() /></code></dd> })}
+                                        {b.expected_diff_id.map(|d| view! { <dt>"diff_id (config)"</dt><dd><code><Breakable text=d.to_string() /></code></dd> })}
+                                        {b.diff_id.map(|d| view! { <dt>"diff_id (content)"</dt><dd><code><Breakable text=d.to_string() /></code></dd> })}
                                         <dt>"Why"</dt><dd>{why}</dd>
                                     </dl>
                                 </li>

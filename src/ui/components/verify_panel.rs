@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use waybill_core::size::human;
 
 use crate::ui::components::blob_status::BlobStatus;
-use crate::ui::components::progress::{eta, format_rate, percent, rate};
+use crate::ui::components::progress::{eta, format_rate, meaningful_rate, percent};
 use crate::ui::verify::{Role, Verification};
 
 /// The Verify panel.
@@ -32,6 +32,14 @@ pub fn VerifyPanel(verification: Verification) -> impl IntoView {
     let diff_ids = verification.diff_ids;
     let config_index = verification.targets.iter().position(|t| t.role == Role::Config);
     let workers = crate::ui::session::pool().size();
+    // The blob count beside the summary's layer count: "8 blobs" must not read as a contradiction
+    // of "7 layers" (issue 16).
+    let layers = verification.targets.len() - usize::from(config_index.is_some());
+    let what = match (layers, config_index.is_some()) {
+        (1, true) => " (1 layer and the config)".to_owned(),
+        (n, true) => format!(" ({n} layers and the config)"),
+        _ => String::new(),
+    };
     view! {
         <section class="panel" aria-labelledby="verify-heading" data-testid="verify-panel">
             <h2 id="verify-heading">"Verify"</h2>
@@ -46,9 +54,14 @@ pub fn VerifyPanel(verification: Verification) -> impl IntoView {
                 <button type="button" data-testid="verify-all"
                     disabled=move || { totals.get().active > 0 }
                     on:click=move |_| { all.verify_all() }>"Verify all"</button>
-                <button type="button" class="secondary"
-                    disabled=move || { totals.get().active == 0 }
-                    on:click=move |_| { stop.cancel() }>"Cancel"</button>
+                // Only while something runs: a disabled Cancel after the end reads as "still running".
+                {move || (totals.get().active > 0).then(|| {
+                    let stop = stop.clone();
+                    view! {
+                        <button type="button" class="secondary" data-testid="verify-cancel"
+                            on:click=move |_| { stop.cancel() }>"Cancel"</button>
+                    }
+                })}
                 <label class="checkbox">
                     <input type="checkbox" prop:checked=move || diff_ids.get()
                         on:change=move |ev| diff_ids.set(event_target_checked(&ev)) />
@@ -60,7 +73,7 @@ pub fn VerifyPanel(verification: Verification) -> impl IntoView {
                 let begun = started.get();
                 (t.active > 0 || t.passed + t.failed + t.skipped > 0).then(|| {
                     let end = finished.get().unwrap_or_else(now_ms);
-                    let mb = begun.and_then(|s| rate(t.done, end - s));
+                    let mb = begun.and_then(|s| meaningful_rate(t.done, end - s));
                     let mut line = format!("{} of {} · {}%", human(t.done), human(t.bytes), percent(t.done, t.bytes));
                     if let Some(mb) = mb {
                         line.push_str(&format!(" · {}", format_rate(mb)));
@@ -69,13 +82,13 @@ pub fn VerifyPanel(verification: Verification) -> impl IntoView {
                         }
                     }
                     let verdict = if t.active > 0 {
-                        format!("{} of {} blobs checked", t.passed + t.failed + t.skipped, t.count)
+                        format!("{} of {} blobs{what} checked", t.passed + t.failed + t.skipped, t.count)
                     } else if t.failed > 0 {
                         format!("✗ {} of {} blobs failed", t.failed, t.count)
                     } else if t.skipped > 0 {
                         format!("{} verified, {} not checked", t.passed, t.skipped)
                     } else {
-                        format!("✓ all {} blobs verified", t.count)
+                        format!("✓ all {} blobs verified{what}", t.count)
                     };
                     view! {
                         <div class="overall" aria-live="polite" data-testid="verify-overall">

@@ -16,7 +16,7 @@ use waybill_core::reference::Reference;
 use crate::ui::api::{self, Inspection};
 use crate::ui::components::chunk_size::{ChunkSize, DEFAULT_CHUNK_MIB};
 use crate::ui::components::copy_platforms::{CopyPlatforms, platforms_for};
-use crate::ui::components::foreign_panel::ForeignPanel;
+use crate::ui::components::foreign_panel::{ForeignKind, ForeignPanel};
 use crate::ui::components::layer_table::{LayerTable, LayerView};
 use crate::ui::components::login_form::{LoginForm, SignInPrompt};
 use crate::ui::components::problem::ProblemPanel;
@@ -24,6 +24,7 @@ use crate::ui::components::rejection_panel::RejectionPanel;
 use crate::ui::components::result_panel::Target;
 use crate::ui::components::summary::Summary;
 use crate::ui::components::target_form::{TargetForm, target_reference};
+use crate::ui::components::transfer_history::TransferHistory;
 use crate::ui::components::transfer_panel::TransferPanel;
 use crate::ui::problems::{Problem, ProblemKind};
 use crate::ui::session;
@@ -176,6 +177,7 @@ pub fn CopyPage(source: String) -> impl IntoView {
                 })}
             }.into_any(),
         }}
+        <TransferHistory transfer verb="Copy" target=target.into() />
     }
 }
 
@@ -220,7 +222,7 @@ fn SourceView(
     let foreign_bytes = report.foreign_size;
     view! {
         <Summary report=report.clone() />
-        {(foreign > 0).then(|| view! { <ForeignPanel count=foreign bytes=foreign_bytes allow /> })}
+        {(foreign > 0).then(|| view! { <ForeignPanel count=foreign bytes=foreign_bytes allow kind=ForeignKind::of_report(&report) /> })}
         {move || {
             let layers = report.clone().allowing_foreign_layers(allow.get()).layers;
             view! { <LayerTable layers=LayerView::from_reports(&layers) /> }
@@ -261,9 +263,6 @@ fn CopyControls(
     view! {
         <section class="panel" aria-labelledby="copy-heading">
             <h2 id="copy-heading">"Copy"</h2>
-            <div class="row">
-                <ChunkSize id="copy-chunk-size" chunk_mib />
-            </div>
             {move || {
                 let refused = rejections();
                 if !refused.is_empty() {
@@ -283,6 +282,10 @@ fn CopyControls(
                     </div>
                 }.into_any()
             }}
+            // The option after the action: Tab reaches Copy first (issue 16).
+            <div class="row">
+                <ChunkSize id="copy-chunk-size" chunk_mib />
+            </div>
         </section>
     }
 }

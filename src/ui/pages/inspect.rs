@@ -13,7 +13,7 @@ use waybill_core::report::InspectReport;
 use crate::ui::api::{self, ImageView, Inspection};
 use crate::ui::components::config_view::ConfigView;
 use crate::ui::components::files_panel::FilesPanel;
-use crate::ui::components::foreign_panel::ForeignPanel;
+use crate::ui::components::foreign_panel::{ForeignKind, ForeignPanel};
 use crate::ui::components::layer_table::{LayerTable, LayerView};
 use crate::ui::components::login_form::LoginForm;
 use crate::ui::components::platform_picker::PlatformPicker;
@@ -42,6 +42,7 @@ pub fn InspectPage(reference: String, platform: String) -> impl IntoView {
     let attempt = RwSignal::new(0_u32);
     let has_reference = !reference.trim().is_empty();
     let registry = Reference::parse(api::typed_reference(&reference)).ok().map(|r| r.registry().to_owned());
+    let history = RwSignal::new(session::history());
     if has_reference {
         let (reference, platform) = (reference.clone(), platform.clone());
         // Runs on mount and again on every retry (after signing in).
@@ -57,6 +58,7 @@ pub fn InspectPage(reference: String, platform: String) -> impl IntoView {
                 }
                 if let Ok(inspection) = &result {
                     session::remember_reference(&inspection.reference.familiar());
+                    history.try_set(session::history());
                 }
                 load.try_set(match result {
                     Ok(inspection) => Load::Loaded(Arc::new(inspection)),
@@ -73,7 +75,7 @@ pub fn InspectPage(reference: String, platform: String) -> impl IntoView {
             "See what an image is made of — every layer classified as distributable or foreign, with or without "
             "urls — and what Pulp would do with it; then verify every blob in your browser."
         </p>
-        <ReferenceForm reference=reference.clone() />
+        <ReferenceForm reference=reference.clone() history />
         {has_reference.then(|| {
             let reference = reference.clone();
             let platform = platform.clone();
@@ -188,7 +190,7 @@ fn ImageResult(
     let v = verification.clone();
     view! {
         <Summary report=image.report.clone() />
-        {(foreign > 0).then(|| view! { <ForeignPanel count=foreign bytes=foreign_bytes allow=allow_foreign /> })}
+        {(foreign > 0).then(|| view! { <ForeignPanel count=foreign bytes=foreign_bytes allow=allow_foreign kind=ForeignKind::of_report(&image.report) /> })}
         <VerifyPanel verification=verification.clone() />
         {move || view! { <LayerTable layers=LayerView::from_reports(&report.get().layers) verification=v.clone() /> }}
         {(layer_count > 0).then(|| view! { <FilesPanel image=files_at layers=layer_count /> })}
@@ -251,7 +253,7 @@ fn PasteForm(open: bool) -> impl IntoView {
             Ok(report) => view! {
                 <Summary report=report.clone() />
                 {(report.foreign_count > 0).then(|| view! {
-                    <ForeignPanel count=report.foreign_count bytes=report.foreign_size allow=allow_foreign />
+                    <ForeignPanel count=report.foreign_count bytes=report.foreign_size allow=allow_foreign kind=ForeignKind::of_report(&report) />
                 })}
                 <LayerTable layers=LayerView::from_reports(&report.layers) />
             }.into_any(),

@@ -20,15 +20,17 @@ use waybill_core::size::human;
 use web_sys::{Blob, File};
 
 use crate::ui::components::archive_files::ArchiveFiles;
+use crate::ui::components::breakable::Breakable;
 use crate::ui::components::chunk_size::{ChunkSize, DEFAULT_CHUNK_MIB};
 use crate::ui::components::drop_zone::DropZone;
-use crate::ui::components::foreign_panel::ForeignPanel;
+use crate::ui::components::foreign_panel::{ForeignKind, ForeignPanel};
 use crate::ui::components::layer_table::{LayerTable, LayerView};
 use crate::ui::components::login_form::SignInPrompt;
 use crate::ui::components::marks_panel::LostMarksPanel;
 use crate::ui::components::rejection_panel::{AbsentPanel, RejectionPanel};
 use crate::ui::components::result_panel::Target;
 use crate::ui::components::target_form::{TargetForm, target_reference};
+use crate::ui::components::transfer_history::TransferHistory;
 use crate::ui::components::transfer_panel::TransferPanel;
 use crate::ui::session;
 use crate::ui::transfer::{Phase, Transfer};
@@ -183,8 +185,8 @@ pub fn UploadPage() -> impl IntoView {
             }.into_any(),
             Opened::Failed { name, message } => view! {
                 <div class="notice error" role="alert" data-testid="open-failed">
-                    <h2>{format!("Waybill cannot read {name}")}</h2>
-                    <p class="mono wrap">{message}</p>
+                    <h2>"Waybill cannot read "<Breakable text=name /></h2>
+                    <p class="mono"><Breakable text=message /></p>
                     <p>"Waybill reads docker save / podman save output and OCI image layouts (skopeo docker-archive: and oci-archive:), plain, gzip'd or zstd'd."</p>
                 </div>
             }.into_any(),
@@ -192,6 +194,7 @@ pub fn UploadPage() -> impl IntoView {
                 <ArchiveView archive image controls file=file_kept />
             }.into_any(),
         }}
+        <TransferHistory transfer verb="Push" target=target.into() />
     }
 }
 
@@ -233,7 +236,7 @@ fn ArchiveView(
     };
     view! {
         <section class="panel" aria-labelledby="archive-heading" data-testid="archive">
-            <h2 id="archive-heading">{archive.name.clone()}</h2>
+            <h2 id="archive-heading"><Breakable text=archive.name.clone() /></h2>
             <ul class="stats">
                 <li><strong>{human(archive.size)}</strong><span>{format!("{} · {}", formats.join(" + "), compression)}</span></li>
                 <li><strong>{report.images.len()}</strong><span>{if several { "images" } else { "image" }}</span></li>
@@ -262,6 +265,20 @@ fn ArchiveView(
             }
         })}
     }
+}
+
+/// What the foreign-layer panel says the archive's image is: the platform of its one image
+/// manifest (several platforms: none in particular) and its foreign layers' media types.
+fn foreign_kind(img: &ImageReport) -> ForeignKind {
+    let images: Vec<&ManifestReport> = img.manifests.iter().filter(|m| m.attests.is_none()).collect();
+    let platform = match images.as_slice() {
+        [one] => Some(one.platform.clone()),
+        _ => None,
+    };
+    ForeignKind::new(
+        platform,
+        img.manifests.iter().flat_map(|m| &m.layers).map(|l| (l.foreign, l.media_type.as_str())),
+    )
 }
 
 fn image_label(img: &ImageReport) -> String {
@@ -307,7 +324,7 @@ fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> i
                 <ul>{img.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul></div>
         })}
         {(img.foreign_count > 0).then(|| view! {
-            <ForeignPanel count=img.foreign_count bytes=foreign_bytes allow />
+            <ForeignPanel count=img.foreign_count bytes=foreign_bytes allow kind=foreign_kind(&img) />
         })}
         {policy.lost_marks.clone().map(|lost| view! { <LostMarksPanel lost accepted=accept_lost_marks /> })}
         {move || manifests.iter().map(|m| {
@@ -317,16 +334,6 @@ fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> i
         <TargetForm page="upload" fields legend="Push to" prompt />
         <section class="panel" aria-labelledby="push-heading">
             <h2 id="push-heading">"Push"</h2>
-            <div class="row">
-                {has_absent.then(|| view! {
-                    <label class="checkbox">
-                        <input type="checkbox" prop:checked=move || fetch.get()
-                            on:change=move |ev| fetch.set(event_target_checked(&ev)) />
-                        "Fetch missing foreign layers from their urls (https, through the proxy if it permits the host)"
-                    </label>
-                })}
-                <ChunkSize id="chunk-size" chunk_mib />
-            </div>
             {move || {
                 if !allow.get() && !rejections.is_empty() {
                     return view! {
@@ -349,6 +356,17 @@ fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> i
                     </div>
                 }.into_any()
             }}
+            // The options after the action: Tab reaches Push first (issue 16).
+            <div class="row">
+                {has_absent.then(|| view! {
+                    <label class="checkbox">
+                        <input type="checkbox" prop:checked=move || fetch.get()
+                            on:change=move |ev| fetch.set(event_target_checked(&ev)) />
+                        "Fetch missing foreign layers from their urls (https, through the proxy if it permits the host)"
+                    </label>
+                })}
+                <ChunkSize id="chunk-size" chunk_mib />
+            </div>
         </section>
         {move || (transfer.phase.get() != Phase::Idle).then(|| view! {
             <TransferPanel transfer verb="Push" target on_cancel=cancel allow fetch />

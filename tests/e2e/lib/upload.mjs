@@ -9,6 +9,8 @@ import path from 'node:path';
  * the test), not by the page's picker, so the drop-zone path is what gets exercised.
  */
 export async function dropFile(page, file) {
+  // Upload is a module of its own, loaded on first use: the zone may not be there yet.
+  await page.getByTestId('drop-zone').waitFor({ timeout: 60_000 });
   await page.evaluate(() => {
     const input = document.createElement('input');
     input.type = 'file';
