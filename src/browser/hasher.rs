@@ -182,7 +182,9 @@ async fn from_registry(
                 );
                 return (Err(Verdict::NotFetched { message }), registry_url);
             }
-            match fetch_foreign(client.transport(), &ForeignMirrors::default(), urls, &job.digest, job.size).await {
+            match fetch_foreign(client.transport(), &ForeignMirrors::default(), urls, &job.digest, job.size)
+                .await
+            {
                 Ok(stream) => stream,
                 Err(e) => {
                     let message =
