@@ -303,6 +303,24 @@ pub fn diff(
     });
 }
 
+/// Compares the first image of an archive on this computer with `b`: the worker opens the
+/// archive from the page's `Blob` (its bytes never leave the page), then diffs as [`diff`] does.
+pub fn diff_archive(
+    file: Blob,
+    b: ImageAt,
+    result: RwSignal<Option<ImageDiff>>,
+    progress: RwSignal<Progress>,
+    handle: JobHandle,
+) {
+    result.set(None);
+    start(handle, progress, Job::Open, Some(file), move |message, _| {
+        if let FromExplorer::Opened { .. } = message {
+            let a = ImageAt::Archive { image: 0, platform: String::new() };
+            diff(a, b.clone(), result, progress, handle);
+        }
+    });
+}
+
 /// Opens a dropped archive in the worker, for its images' files; `images` gets their labels.
 pub fn open_archive(
     file: Blob,

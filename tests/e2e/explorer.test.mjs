@@ -163,6 +163,34 @@ test('the diff page of the two fixture tags shows exactly the recorded differenc
   }
 });
 
+test('an archive on this computer against a reference: the recorded file and config differences', async () => {
+  const expected = reg.fixtures.explorer.diffs[0];
+  const archive = dockerArchive(reg.host, expected.a, path.join(dir, 'diff-a.tar'), 'diff-a:v1');
+  const { page, errors } = await openPage(`${serve.origin}/#/diff`);
+  await page.getByTestId('diff-a-file').setInputFiles(archive);
+  assert.equal(await page.getByTestId('diff-a').isDisabled(), true, 'the archive stands for image A');
+  await page.getByTestId('diff-b').fill(refOf(expected.b));
+  await page.getByRole('button', { name: 'Compare' }).click();
+  await page.getByTestId('diff-files').waitFor({ timeout: 60_000 });
+  const fields = await page.getByTestId('config-change').evaluateAll((trs) => trs.map((tr) => tr.dataset.field));
+  assert.deepEqual(sorted(fields), sorted(Object.keys(expected.config)));
+  const paths = (id) => page.getByTestId(id).locator('li').evaluateAll((lis) => lis.map((li) => li.dataset.path));
+  assert.deepEqual(sorted(await paths('files-added')), sorted(expected.files.added));
+  assert.deepEqual(sorted(await paths('files-removed')), sorted(expected.files.removed));
+  const changed = await page.getByTestId('file-changed').evaluateAll((trs) => trs.map((tr) => tr.dataset.path));
+  assert.deepEqual(sorted(changed), sorted(Object.keys(expected.files.changed)));
+  // skopeo's docker-archive stores the layers uncompressed, under other digests than the
+  // registry's gzip'd ones; the base the two tags share is still found shared (by its content),
+  // and each side keeps its own layer.
+  const count = (id) => page.getByTestId(id).locator('li').count();
+  for (const [id, key] of [['layers-shared', 'shared'], ['layers-only-a', 'only_a'], ['layers-only-b', 'only_b']]) {
+    assert.equal(await count(id), expected.layers[key].length, id);
+  }
+  await screenshot(page, 'explorer-diff-archive-1280');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a dropped archive's files, with not one request leaving the page", async () => {
   const name = 'fixtures/explorer-whiteout:v1';
   const archive = dockerArchive(reg.host, name, path.join(dir, 'whiteout.tar'), 'explorer-whiteout:v1');
