@@ -1,5 +1,6 @@
-//! Upload and Copy: a page module of their own, loaded by the app the first time one of them is
-//! opened, so that the app's initial download stays small (see `waybill_app::ui::lazy`).
+//! Upload, Copy, Diff and the Files view: a page module of their own, loaded by the app the first
+//! time one of them is shown, so that the app's initial download stays small (see
+//! `waybill_app::ui::lazy`).
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -5,7 +5,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use crate::ui::lazy::TransferHost;
-use crate::ui::pages::diff::DiffPage;
 use crate::ui::pages::inspect::InspectPage;
 use crate::ui::route::{Route, section};
 
@@ -35,9 +34,8 @@ pub fn App() -> impl IntoView {
         <main id="main">
             {move || match route.get() {
                 Route::Inspect { reference, platform } => view! { <InspectPage reference platform /> }.into_any(),
-                // Upload and Copy live in a module of their own, loaded on first use.
-                Route::Upload | Route::Copy { .. } => view! { <TransferHost /> }.into_any(),
-                Route::Diff { a, b } => view! { <DiffPage a b /> }.into_any(),
+                // Upload, Copy and Diff live in a module of their own, loaded on first use.
+                Route::Upload | Route::Copy { .. } | Route::Diff { .. } => view! { <TransferHost /> }.into_any(),
                 Route::NotFound(path) => view! {
                     <div class="notice warn" role="alert">
                         <h2>"No such page"</h2>

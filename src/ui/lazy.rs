@@ -1,16 +1,18 @@
-//! Loading the transfer module (Upload and Copy) into the app's page on first use.
+//! Loading the page module (Upload, Copy, Diff and the Files view) into the app's page on first
+//! use.
 //!
-//! The app's own module holds the shell and Inspect; Upload and Copy — the drop zone, the push
-//! and copy views, their protocol with the push worker — are a second module, so that the
+//! The app's own module holds the shell and Inspect; Upload, Copy and Diff, the Files view that
+//! Inspect shows on request, and their protocols with the workers are a second module, so that the
 //! initial download stays small. It is built by Trunk as wasm-bindgen "no-modules" glue
-//! (`waybill-transfer.js`) and module (`waybill-transfer_bg.wasm`) beside the app. Loading it
-//! runs its `main`, which publishes `window.waybillTransfer = { mount(element), unmount() }` and
-//! mounts into the `#transfer-root` element [`TransferHost`] renders; later visits call
-//! `mount` again, and leaving the page calls `unmount`.
+//! (`waybill-transfer.js`) and module (`waybill-transfer_bg.wasm`) beside the app. Loading it runs
+//! its `main`, which publishes `window.waybillTransfer = { mount(element), unmount(),
+//! mountFiles(element, spec), unmountFiles() }`: [`TransferHost`] has the page the hash names
+//! mounted into its `#transfer-root`, [`FilesHost`] the Files view of one image into its own root.
+//! Every host waits for the same loading.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 
-use js_sys::{Function, Reflect};
+use js_sys::{Array, Function, Promise, Reflect};
 use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -18,6 +20,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{HtmlElement, HtmlScriptElement};
 
+use crate::browser::explorer::protocol::ImageAt;
 use crate::browser::fetch::describe;
 use crate::browser::spawn::absolute;
 
@@ -35,31 +38,61 @@ pub const ROOT_ID: &str = "transfer-root";
 pub const API: &str = "waybillTransfer";
 
 thread_local! {
-    /// Whether the module's script was asked for already (it mounts itself once loaded).
-    static REQUESTED: Cell<bool> = const { Cell::new(false) };
+    /// The module's loading, started by the first host that needs it and awaited by every other.
+    static LOADING: RefCell<Option<Promise>> = const { RefCell::new(None) };
 }
 
-/// Where Upload or Copy appears: a root for the transfer module, loaded (or mounted) once the
-/// root is in the page and unmounted when the page changes.
+/// Where Upload, Copy or Diff appears: a root for the page module, which mounts the page the hash
+/// names there (loading first if need be), and unmounts it when the page changes.
 #[component]
 pub fn TransferHost() -> impl IntoView {
+    host("transfer-host", Some(ROOT_ID), |root| call("mount", &[root.into()]), || call("unmount", &[]))
+}
+
+/// The Files view of `image` (of `layers` layers), drawn by the page module into a root of its own.
+#[component]
+pub fn FilesHost(image: ImageAt, layers: usize) -> impl IntoView {
+    let spec = serde_json::to_string(&(image, layers)).expect("an image and a count serialise");
+    let mount = move |root: HtmlElement| call("mountFiles", &[root.into(), JsValue::from_str(&spec)]);
+    host("files-host", None, mount, || call("unmountFiles", &[]))
+}
+
+/// A root that the page module fills with `mount` once loaded (if the root is still in the page)
+/// and empties with `unmount` when the root goes.
+fn host(
+    class: &'static str,
+    id: Option<&'static str>,
+    mount: impl Fn(HtmlElement) -> Result<(), String> + Clone + 'static,
+    unmount: fn() -> Result<(), String>,
+) -> impl IntoView {
     let root = NodeRef::<Div>::new();
     let problem = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         let Some(element) = root.get() else { return };
         let element: HtmlElement = element.into();
+        let mount = mount.clone();
         leptos::task::spawn_local(async move {
-            if let Err(message) = show(element).await {
+            let shown = match loaded().await {
+                // Gone meanwhile (another page): nothing to fill.
+                Ok(()) if !element.is_connected() => Ok(()),
+                Ok(()) => mount(element),
+                Err(e) => Err(e),
+            };
+            if let Err(message) = shown {
                 problem.try_set(Some(message));
             }
         });
     });
-    on_cleanup(hide);
+    on_cleanup(move || {
+        if let Err(message) = unmount() {
+            web_sys::console::error_1(&JsValue::from_str(&message));
+        }
+    });
     view! {
-        <div id=ROOT_ID node_ref=root></div>
+        <div class=class id=id node_ref=root></div>
         {move || problem.get().map(|message| view! {
             <div class="notice error" role="alert">
-                <h2>"This page could not be loaded"</h2>
+                <h2>"This part of the page could not be loaded"</h2>
                 <p class="mono wrap">{message}</p>
                 <p>"Reload the page; if it keeps failing, the app's files are incomplete (rebuild with trunk build)."</p>
             </div>
@@ -67,47 +100,44 @@ pub fn TransferHost() -> impl IntoView {
     }
 }
 
+/// Resolves once the page module has started, loading it on the first call; a failed load is
+/// tried again by the next host.
+async fn loaded() -> Result<(), String> {
+    if api().is_some() {
+        return Ok(());
+    }
+    let promise = LOADING.with(|slot| {
+        slot.borrow_mut()
+            .get_or_insert_with(|| {
+                wasm_bindgen_futures::future_to_promise(async {
+                    load().await.map(|()| JsValue::UNDEFINED).map_err(|e| JsValue::from_str(&e))
+                })
+            })
+            .clone()
+    });
+    let result = JsFuture::from(promise).await.map(drop).map_err(|e| describe(&e));
+    if result.is_err() {
+        LOADING.with(|slot| slot.borrow_mut().take());
+    }
+    result
+}
+
 fn api() -> Option<JsValue> {
     Reflect::get(&js_sys::global(), &JsValue::from_str(API)).ok().filter(|v| v.is_object())
 }
 
-fn call(name: &str, argument: Option<&JsValue>) -> Result<(), String> {
+fn call(name: &str, arguments: &[JsValue]) -> Result<(), String> {
     let Some(api) = api() else { return Ok(()) };
     let function: Function = Reflect::get(&api, &JsValue::from_str(name))
         .ok()
         .and_then(|f| f.dyn_into().ok())
         .ok_or_else(|| format!("{API}.{name} is not a function"))?;
-    let result = match argument {
-        Some(argument) => function.call1(&api, argument),
-        None => function.call0(&api),
-    };
-    result.map(drop).map_err(|e| describe(&e))
-}
-
-/// Mounts the transfer module into `root`, loading it first if need be.
-async fn show(root: HtmlElement) -> Result<(), String> {
-    if api().is_some() {
-        return call("mount", Some(&root));
-    }
-    if REQUESTED.with(|r| r.replace(true)) {
-        // Loading already; the module mounts into the root it finds when it starts.
-        return Ok(());
-    }
-    let loaded = load().await;
-    if loaded.is_err() {
-        REQUESTED.with(|r| r.set(false));
-    }
-    loaded
-}
-
-fn hide() {
-    if let Err(message) = call("unmount", None) {
-        web_sys::console::error_1(&JsValue::from_str(&message));
-    }
+    let arguments: Array = arguments.iter().collect();
+    function.apply(&api, &arguments).map(drop).map_err(|e| describe(&e))
 }
 
 /// Adds the glue's `<script>` and the starter's, waits for both, and starts the module (its
-/// `main` mounts it).
+/// `main` publishes its functions).
 async fn load() -> Result<(), String> {
     let wasm = absolute("./", TRANSFER_WASM);
     add_script(&absolute("./", TRANSFER_JS)).await?;

@@ -1,65 +1,79 @@
-//! The transfer module's side (Upload and Copy, `bin/transfer.rs`): it publishes
-//! `window.waybillTransfer = { mount(element), unmount() }` for the app (see [`super::lazy`]) and
-//! mounts the page the hash names into the app's `#transfer-root`.
+//! The page module's side (Upload, Copy, Diff and the Files view, `bin/transfer.rs`): it publishes
+//! `window.waybillTransfer = { mount(element), unmount(), mountFiles(element, spec),
+//! unmountFiles() }` for the app (see [`super::lazy`]): the page the hash names, or the Files view
+//! of one image, mounted into the root the app hands over.
 
 use std::any::Any;
 use std::cell::RefCell;
 
 use js_sys::{Object, Reflect};
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
+use crate::browser::explorer::protocol::ImageAt;
 use crate::ui::app::current_route;
-use crate::ui::lazy::{API, ROOT_ID};
+use crate::ui::components::files_panel::FilesPanel;
+use crate::ui::lazy::API;
 use crate::ui::pages::copy::CopyPage;
+use crate::ui::pages::diff::DiffPage;
 use crate::ui::pages::upload::UploadPage;
 use crate::ui::route::Route;
 
 thread_local! {
     /// The mounted page (dropping it unmounts it: its workers end with it).
     static MOUNTED: RefCell<Option<Box<dyn Any>>> = RefCell::default();
+    /// The mounted Files view.
+    static FILES: RefCell<Option<Box<dyn Any>>> = RefCell::default();
 }
 
-/// Runs when the module has loaded: publishes the API and mounts into the root, if the app
-/// still shows one.
+/// Runs when the module has loaded: publishes the API; the app's hosts call it.
 pub fn start() -> Result<(), JsValue> {
-    let mount_fn = Closure::<dyn Fn(HtmlElement)>::new(mount);
-    let unmount_fn = Closure::<dyn Fn()>::new(unmount);
     let api = Object::new();
-    Reflect::set(&api, &"mount".into(), mount_fn.as_ref())?;
-    Reflect::set(&api, &"unmount".into(), unmount_fn.as_ref())?;
+    publish(&api, "mount", Closure::<dyn Fn(HtmlElement)>::new(mount).into_js_value())?;
+    publish(&api, "unmount", Closure::<dyn Fn()>::new(|| unmount(&MOUNTED)).into_js_value())?;
+    publish(&api, "mountFiles", Closure::<dyn Fn(HtmlElement, String)>::new(mount_files).into_js_value())?;
+    publish(&api, "unmountFiles", Closure::<dyn Fn()>::new(|| unmount(&FILES)).into_js_value())?;
     Reflect::set(&js_sys::global(), &API.into(), &api)?;
-    // The functions live as long as the page does.
-    mount_fn.forget();
-    unmount_fn.forget();
-    let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(ROOT_ID));
-    if let Some(root) = root.and_then(|r| r.dyn_into::<HtmlElement>().ok()) {
-        mount(root);
-    }
     Ok(())
+}
+
+/// Sets `api[name]` to `function` (a closure that lives as long as the page does).
+fn publish(api: &Object, name: &str, function: JsValue) -> Result<(), JsValue> {
+    Reflect::set(api, &name.into(), &function).map(drop)
 }
 
 /// Mounts the page for the current hash into `root` (what was mounted before goes first).
 fn mount(root: HtmlElement) {
-    unmount();
+    unmount(&MOUNTED);
     let handle = leptos::mount::mount_to(root, TransferPage);
     MOUNTED.with(|m| *m.borrow_mut() = Some(Box::new(handle)));
 }
 
-/// Unmounts the page.
-fn unmount() {
-    let mounted = MOUNTED.with(|m| m.borrow_mut().take());
+/// Mounts the Files view `spec` names (the JSON of an image and its layer count) into `root`.
+fn mount_files(root: HtmlElement, spec: String) {
+    unmount(&FILES);
+    let Ok((image, layers)) = serde_json::from_str::<(ImageAt, usize)>(&spec) else {
+        web_sys::console::error_1(&JsValue::from_str("mountFiles: not an image and a layer count"));
+        return;
+    };
+    let handle = leptos::mount::mount_to(root, move || view! { <FilesPanel image=image.clone() layers /> });
+    FILES.with(|m| *m.borrow_mut() = Some(Box::new(handle)));
+}
+
+/// Unmounts what `slot` holds.
+fn unmount(slot: &'static std::thread::LocalKey<RefCell<Option<Box<dyn Any>>>>) {
+    let mounted = slot.with(|m| m.borrow_mut().take());
     drop(mounted);
 }
 
-/// Upload or Copy, as the hash says when it is mounted (the app remounts it on every route).
+/// Upload, Copy or Diff, as the hash says when it is mounted (the app remounts it on every route).
 #[component]
 fn TransferPage() -> impl IntoView {
     match current_route() {
         Route::Upload => view! { <UploadPage /> }.into_any(),
         Route::Copy { source } => view! { <CopyPage source /> }.into_any(),
+        Route::Diff { a, b } => view! { <DiffPage a b /> }.into_any(),
         _ => ().into_any(),
     }
 }

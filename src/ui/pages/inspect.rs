@@ -12,7 +12,6 @@ use waybill_core::report::InspectReport;
 
 use crate::ui::api::{self, ImageView, Inspection};
 use crate::ui::components::config_view::ConfigView;
-use crate::ui::components::files_panel::FilesPanel;
 use crate::ui::components::foreign_panel::{ForeignKind, ForeignPanel};
 use crate::ui::components::layer_table::{LayerTable, LayerView};
 use crate::ui::components::login_form::LoginForm;
@@ -22,6 +21,7 @@ use crate::ui::components::raw_json::{RawDocument, RawJson};
 use crate::ui::components::reference_form::ReferenceForm;
 use crate::ui::components::summary::Summary;
 use crate::ui::components::verify_panel::VerifyPanel;
+use crate::ui::lazy::FilesHost;
 use crate::ui::problems::{Problem, ProblemKind};
 use crate::ui::session;
 use crate::ui::verify::Verification;
@@ -193,7 +193,7 @@ fn ImageResult(
         {(foreign > 0).then(|| view! { <ForeignPanel count=foreign bytes=foreign_bytes allow=allow_foreign kind=ForeignKind::of_report(&image.report) /> })}
         <VerifyPanel verification=verification.clone() />
         {move || view! { <LayerTable layers=LayerView::from_reports(&report.get().layers) verification=v.clone() /> }}
-        {(layer_count > 0).then(|| view! { <FilesPanel image=files_at layers=layer_count /> })}
+        {(layer_count > 0).then(|| view! { <FilesHost image=files_at layers=layer_count /> })}
         {match config {
             Ok((config, _)) => view! { <ConfigView config layers verification /> }.into_any(),
             Err(why) => view! {
