@@ -197,7 +197,7 @@ impl WorkerPool {
             return;
         }
         if let Some(slot) = inner.slots.iter().find(|s| s.job == Some(id)) {
-            post(&slot.worker, &ToWorker::Cancel { id }, None);
+            protocol::post_to_worker(&slot.worker, &ToWorker::Cancel { id }, None);
         }
     }
 
@@ -241,7 +241,7 @@ impl WorkerPool {
                 Work::Verify(job) => ToWorker::Run { id: next.id, job },
                 Work::Hash(job) => ToWorker::Hash { id: next.id, job },
             };
-            post(&slot.worker, &message, next.blob.as_ref());
+            protocol::post_to_worker(&slot.worker, &message, next.blob.as_ref());
         }
     }
 
@@ -355,17 +355,6 @@ fn on_error(pool: &Weak<RefCell<Inner>>, key: u32, event: &Event) {
         let _ = listener.done.send(Reply::Outcome(failure(&message)));
     }
     WorkerPool { inner }.pump();
-}
-
-fn post(worker: &Worker, message: &ToWorker, blob: Option<&Blob>) {
-    match protocol::encode(message, blob) {
-        Ok(value) => {
-            if let Err(e) = worker.post_message(&value) {
-                web_sys::console::error_1(&e);
-            }
-        }
-        Err(e) => web_sys::console::error_1(&JsValue::from_str(&e.to_string())),
-    }
 }
 
 fn cancelled() -> Outcome {

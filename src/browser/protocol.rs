@@ -230,6 +230,20 @@ pub fn encode<T: Serialize>(message: &T, blob: Option<&Blob>) -> Result<JsValue,
     Ok(object.into())
 }
 
+/// Posts `message` (with `blob`) to `worker`, as [`encode`] packs it. A message that cannot be
+/// packed or posted is a bug, not an input: it is logged, and the job it belonged to never hears
+/// back.
+pub fn post_to_worker<T: Serialize>(worker: &web_sys::Worker, message: &T, blob: Option<&Blob>) {
+    match encode(message, blob) {
+        Ok(value) => {
+            if let Err(e) = worker.post_message(&value) {
+                web_sys::console::error_1(&e);
+            }
+        }
+        Err(e) => web_sys::console::error_1(&JsValue::from_str(&e.to_string())),
+    }
+}
+
 /// Reads `{ json, blob? }`.
 pub fn decode<T: for<'de> Deserialize<'de>>(data: &JsValue) -> Result<(T, Option<Blob>), MessageError> {
     let json = Reflect::get(data, &JsValue::from_str("json"))

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Blob, Event as DomEvent, MessageEvent, Worker};
 
 use super::protocol::{FromExplorer, Job, ToExplorer};
-use crate::browser::protocol::{decode, encode};
+use crate::browser::protocol::{decode, post_to_worker};
 use crate::browser::spawn::{self, absolute, revoke};
 
 /// The explorer worker's JS glue (Trunk's `data-type="worker"` output), beside the page.
@@ -121,21 +121,10 @@ impl Explorer {
 
     fn send(&self, message: ToExplorer, blob: Option<Blob>) {
         if self.inner.ready.get() {
-            post(&self.inner.worker, &message, blob.as_ref());
+            post_to_worker(&self.inner.worker, &message, blob.as_ref());
         } else {
             self.inner.waiting.borrow_mut().push((message, blob));
         }
-    }
-}
-
-fn post(worker: &Worker, message: &ToExplorer, blob: Option<&Blob>) {
-    match encode(message, blob) {
-        Ok(value) => {
-            if let Err(e) = worker.post_message(&value) {
-                web_sys::console::error_1(&e);
-            }
-        }
-        Err(e) => web_sys::console::error_1(&JsValue::from_str(&e.to_string())),
     }
 }
 
@@ -149,7 +138,7 @@ fn on_message(inner: &Rc<Inner>, event: &MessageEvent) {
         revoke(inner.bootstrap.borrow_mut().take());
         let waiting: Vec<_> = inner.waiting.borrow_mut().drain(..).collect();
         for (message, blob) in waiting {
-            post(&inner.worker, &message, blob.as_ref());
+            post_to_worker(&inner.worker, &message, blob.as_ref());
         }
         return;
     };

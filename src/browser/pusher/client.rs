@@ -12,7 +12,7 @@ use web_sys::{Blob, Event as DomEvent, MessageEvent, Worker};
 
 use super::protocol::{CopySettings, Endpoint, FileHashes, FileRequest, FromPusher, PushSettings, ToPusher};
 use crate::browser::pool::WorkerPool;
-use crate::browser::protocol::{HashJob, decode, encode};
+use crate::browser::protocol::{HashJob, decode, post_to_worker};
 use crate::browser::spawn::{self, absolute, revoke};
 
 /// The push worker's JS glue (Trunk's `data-type="worker"` output), beside the page.
@@ -139,21 +139,10 @@ impl Pusher {
 
     fn send(&self, message: ToPusher, blob: Option<Blob>) {
         if self.inner.ready.get() {
-            post(&self.inner.worker, &message, blob.as_ref());
+            post_to_worker(&self.inner.worker, &message, blob.as_ref());
         } else {
             self.inner.waiting.borrow_mut().push((message, blob));
         }
-    }
-}
-
-fn post(worker: &Worker, message: &ToPusher, blob: Option<&Blob>) {
-    match encode(message, blob) {
-        Ok(value) => {
-            if let Err(e) = worker.post_message(&value) {
-                web_sys::console::error_1(&e);
-            }
-        }
-        Err(e) => web_sys::console::error_1(&JsValue::from_str(&e.to_string())),
     }
 }
 
@@ -171,7 +160,7 @@ fn on_message(inner: &Rc<Inner>, event: &MessageEvent) {
             revoke(inner.bootstrap.borrow_mut().take());
             let waiting: Vec<_> = inner.waiting.borrow_mut().drain(..).collect();
             for (message, blob) in waiting {
-                post(&inner.worker, &message, blob.as_ref());
+                post_to_worker(&inner.worker, &message, blob.as_ref());
             }
             return;
         }
@@ -185,13 +174,17 @@ fn on_message(inner: &Rc<Inner>, event: &MessageEvent) {
 /// and sends the facts to the push worker when the last one is in.
 fn hash_files(inner: &Rc<Inner>, files: Vec<FileRequest>) {
     let Some(file) = inner.file.borrow().clone() else {
-        post(&inner.worker, &ToPusher::Hashes { facts: Err("the page holds no file to hash".into()) }, None);
+        post_to_worker(
+            &inner.worker,
+            &ToPusher::Hashes { facts: Err("the page holds no file to hash".into()) },
+            None,
+        );
         return;
     };
     let results: Rc<RefCell<FileHashes>> = Rc::default();
     let remaining = Rc::new(Cell::new(files.len()));
     if files.is_empty() {
-        post(&inner.worker, &ToPusher::Hashes { facts: Ok(Vec::new()) }, None);
+        post_to_worker(&inner.worker, &ToPusher::Hashes { facts: Ok(Vec::new()) }, None);
         return;
     }
     for request in files {
@@ -239,5 +232,5 @@ fn record(
     // Cancelled hashing stops the whole push; other failures are the verification's to judge.
     let cancelled = results.iter().any(|(_, f)| f.as_ref().is_err_and(|e| e == "cancelled"));
     let facts = if cancelled { Err("cancelled".to_owned()) } else { Ok(results) };
-    post(&inner.worker, &ToPusher::Hashes { facts }, None);
+    post_to_worker(&inner.worker, &ToPusher::Hashes { facts }, None);
 }
