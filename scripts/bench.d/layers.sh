@@ -28,8 +28,8 @@
 #   WAYBILL_BENCH_LAYER_MIB (256)   size of the gzip'd layer
 set -euo pipefail
 WAYBILL_LOG_TAG=bench-layers
-# shellcheck source=scripts/lib/common.sh
-. "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=scripts/lib/toolchain.sh
+. "$(dirname "$0")/../lib/toolchain.sh"
 cd "$WAYBILL_ROOT"
 
 MIB=${WAYBILL_BENCH_LAYER_MIB:-256}
@@ -101,6 +101,9 @@ echo "  (MB/s and CPU s/GiB of the gzip'd blob; ratio = waybill's time / tar's)"
 . "$(dirname "$0")/serve-app.sh"
 printf '[proxy]\ndefault_hosts = false\n' >"$B/waybill.toml"
 trap 'proc_stop "$B/serve.pid" 5' EXIT
+# The release build's wasm-opt and Playwright come from node_modules (as in scripts/test).
+ensure_node_modules
+ensure_trunk
 serve_app "$B" 18880 "$B/waybill.toml"
 node scripts/bench.d/layers-browser.mjs "http://127.0.0.1:$SERVE_PORT" "$ARCHIVE" >"$B/browser.json"
 read -r ok bn bw tab js wasm < <(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); p = r["peak"]
