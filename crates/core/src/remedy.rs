@@ -2,9 +2,8 @@
 //!
 //! The core decides which remedy applies; each shell words it in its own terms — the CLI names a
 //! flag, the app a control on the page, the Worker's API a header. Core messages therefore never
-//! name a flag or a button: an app page that said "pass --allow-foreign-layers" or "pass
-//! --username with --password-stdin" would send people looking for a command line they are not
-//! using.
+//! name a flag or a button: an app page that named a command-line flag would send people looking
+//! for a command line they are not using.
 
 use serde::{Deserialize, Serialize};
 
@@ -141,7 +140,7 @@ mod tests {
     }
 
     /// A choice left open is a remedy, and its message names no flag: the app offers a picker, the
-    /// Worker a query parameter, the CLI `--platform` or `--image`.
+    /// Worker a query parameter, the CLI a flag.
     #[test]
     fn choices_left_open_are_remedies_worded_by_no_shell() {
         let available = vec!["linux/amd64".to_owned(), "linux/arm64/v8".to_owned()];

@@ -1,6 +1,6 @@
 //! Archive blobs as sources for the registry module's upload engine
 //! ([`BlobSource`](crate::registry::BlobSource)): a stored file as is, or an uncompressed layer
-//! gzip'd on the fly (`--compress gzip`). Like the engine's own
+//! gzip'd on the fly (when compression is asked for). Like the engine's own
 //! [`StreamSource`](crate::registry::StreamSource), each is a [`Windowed`] source — it keeps the
 //! last chunks in a rewind window, so that a failed chunk can be resent from the registry's
 //! `Range` — and it hashes what it serves, so the upload is finalised only if the bytes sent match

@@ -5,7 +5,7 @@
 //! A docker-save image has no manifest, so one is built from what the archive holds: each layer
 //! as stored — an uncompressed tar becomes `application/vnd.docker.image.rootfs.diff.tar` with its
 //! diff ID as digest, a gzip'd one `…diff.tar.gzip` — and each foreign layer with the media type,
-//! digest, size and `urls` of its `LayerSources` descriptor. With `--compress gzip`, uncompressed
+//! digest, size and `urls` of its `LayerSources` descriptor. With gzip compression asked for, uncompressed
 //! layers are gzip'd deterministically ([`super::gzip`]), which gives them new digests; the
 //! build says so. A zstd layer (no Docker media type exists for it) makes the manifest an OCI one.
 
@@ -122,7 +122,7 @@ fn image_manifest(media_type: &str, config: Descriptor, layers: Vec<Descriptor>)
 }
 
 /// Builds what to push for `image`, which `verification` (from [`super::verify::verify`]) must
-/// cover and pass. `progress` is told bytes compressed so far (`--compress gzip` only).
+/// cover and pass. `progress` is told bytes compressed so far (gzip compression only).
 pub async fn build<R: RandomAccess>(
     archive: &Archive<R>,
     image: &ArchiveImage,

@@ -1,4 +1,4 @@
-//! Deterministic gzip for `--compress gzip`: the same tar always gives the same bytes, so a
+//! Deterministic gzip for layers compressed on push: the same tar always gives the same bytes, so a
 //! layer can be compressed once to learn its digest (the manifest needs it before any upload)
 //! and again while it is uploaded — no spool file, and the upload is checked against the digest
 //! of the first pass.
@@ -6,7 +6,7 @@
 //! The header is fixed (no name, mtime 0, OS 255 "unknown"), and the level is 6, gzip's default.
 //! The output depends on the deflate implementation (zlib-rs here) — and, measured, on how the
 //! input is cut into writes — so both passes feed it the same [`PIECE`]-sized pieces from the
-//! start of the file. A digest made by `--compress gzip` is Waybill's, not `gzip`'s or Docker's.
+//! start of the file. A digest made by this compression is Waybill's, not `gzip`'s or Docker's.
 
 use std::io::Write as _;
 

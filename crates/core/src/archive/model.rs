@@ -166,7 +166,7 @@ pub struct ArchiveManifest {
     pub layers: Vec<ArchiveLayer>,
 }
 
-/// One image: what `--image` picks.
+/// One image: what a choice of image picks.
 #[derive(Clone, Debug)]
 pub struct ArchiveImage {
     /// The names it was saved under (`RepoTags`, `io.containerd.image.name`,

@@ -186,7 +186,7 @@ impl<R: RandomAccess> Archive<R> {
         Ok(bytes)
     }
 
-    /// The image `--image` names, or the only image. A name matches a saved name exactly or as
+    /// The image `wanted` names, or the only image. A name matches a saved name exactly or as
     /// the same reference (`busybox:1` is `docker.io/library/busybox:1`); a digest matches an
     /// image's manifest or config digest.
     pub fn select(&self, wanted: Option<&str>) -> Result<&ArchiveImage, ArchiveError> {

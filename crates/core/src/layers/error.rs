@@ -32,7 +32,7 @@ pub enum ExploreError {
     /// The merged view outgrew its caps.
     #[error(transparent)]
     Merge(#[from] MergeError),
-    /// `--layer N` past the image's layers.
+    /// A layer number past the image's layers.
     #[error("the image has {count} layers: there is no layer {asked} (layers are numbered from 1)")]
     NoSuchLayer {
         /// The number asked for.

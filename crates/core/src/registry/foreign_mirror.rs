@@ -1,4 +1,4 @@
-//! Foreign-layer mirrors (`--foreign-mirror URL-PREFIX=MIRROR-PREFIX`): air-gapped and restricted
+//! Foreign-layer mirrors (a `urls` prefix mapped to a mirror prefix): air-gapped and restricted
 //! sites host Microsoft's layers on an internal server, because the `urls` in the manifests point
 //! at the public internet.
 //!
