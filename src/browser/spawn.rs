@@ -51,3 +51,12 @@ pub fn revoke(url: Option<String>) {
         let _ = Url::revoke_object_url(&url);
     }
 }
+
+/// What a worker's `error` event says went wrong: the browser's message, or — when it gives none,
+/// as for a script that did not load — which files to check.
+pub fn load_failure(event: &web_sys::Event, js: &str, wasm: &str) -> String {
+    js_sys::Reflect::get(event, &wasm_bindgen::JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| format!("the script failed to load; are {js} and {wasm} served?"))
+}

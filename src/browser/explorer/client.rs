@@ -71,12 +71,7 @@ impl Explorer {
         let on_error = Closure::<dyn FnMut(DomEvent)>::new(move |event: DomEvent| {
             event.prevent_default();
             let Some(inner) = weak.upgrade() else { return };
-            let detail = js_sys::Reflect::get(&event, &JsValue::from_str("message"))
-                .ok()
-                .and_then(|m| m.as_string())
-                .unwrap_or_else(|| {
-                    format!("the script failed to load; are {EXPLORER_JS} and {EXPLORER_WASM} served?")
-                });
+            let detail = spawn::load_failure(&event, EXPLORER_JS, EXPLORER_WASM);
             revoke(inner.bootstrap.borrow_mut().take());
             // Every job waiting on the worker fails with the browser's reason.
             let listeners: Vec<_> = inner.listeners.borrow_mut().drain().collect();

@@ -97,12 +97,7 @@ impl Pusher {
         let on_error = Closure::<dyn FnMut(DomEvent)>::new(move |event: DomEvent| {
             event.prevent_default();
             let Some(inner) = weak.upgrade() else { return };
-            let detail = js_sys::Reflect::get(&event, &JsValue::from_str("message"))
-                .ok()
-                .and_then(|m| m.as_string())
-                .unwrap_or_else(|| {
-                    format!("the script failed to load; are {PUSHER_JS} and {PUSHER_WASM} served?")
-                });
+            let detail = spawn::load_failure(&event, PUSHER_JS, PUSHER_WASM);
             revoke(inner.bootstrap.borrow_mut().take());
             (inner.on_event)(Event::Crashed(format!("the push worker failed: {detail}")));
         });
