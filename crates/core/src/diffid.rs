@@ -12,6 +12,8 @@
 //!
 //! The layer explorer reads the tar inside a layer from the same decompression: `update_tapped`
 //! hands each step's output to a [`Tap`] as it is hashed, so a layer is inflated once for both.
+//! A hasher made by [`DiffIdHasher::unhashed`] only inflates and counts, and leaves the hashing
+//! to whoever taps its output ([`crate::layers::LayerReader`] with a hasher of the shell's).
 
 use std::ops::ControlFlow;
 
@@ -24,6 +26,16 @@ use crate::media::Compression;
 pub struct DiffId {
     /// sha256 of the uncompressed bytes.
     pub digest: Digest,
+    /// Uncompressed size.
+    pub uncompressed_size: u64,
+    /// What the magic bytes said.
+    pub compression: Compression,
+}
+
+/// The uncompressed content's size and the compression found, from a hasher that left the
+/// hashing to its tap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Inflated {
     /// Uncompressed size.
     pub uncompressed_size: u64,
     /// What the magic bytes said.
@@ -55,19 +67,21 @@ pub enum DiffIdError {
 /// the rest of the chunk is kept, and decompression goes on from there at the next update.
 pub type Tap<'a> = dyn FnMut(&[u8]) -> ControlFlow<()> + 'a;
 
-/// Hashes the output of the decompressor.
+/// Counts the output of the decompressor, and hashes it unless that is left to the tap.
 struct HashSink {
-    hasher: Hasher,
+    hasher: Option<Hasher>,
     bytes: u64,
 }
 
 impl HashSink {
-    fn new() -> HashSink {
-        HashSink { hasher: Hasher::new(Algorithm::Sha256), bytes: 0 }
+    fn new(hashed: bool) -> HashSink {
+        HashSink { hasher: hashed.then(|| Hasher::new(Algorithm::Sha256)), bytes: 0 }
     }
 
     fn take(&mut self, data: &[u8]) {
-        self.hasher.update(data);
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(data);
+        }
         self.bytes += data.len() as u64;
     }
 }
@@ -158,7 +172,18 @@ impl std::fmt::Debug for DiffIdHasher {
 impl DiffIdHasher {
     /// A hasher that has seen nothing yet.
     pub fn new() -> DiffIdHasher {
-        DiffIdHasher { state: State::Sniffing(Vec::new()), sink: HashSink::new(), consumed: 0 }
+        DiffIdHasher::with_sink(HashSink::new(true))
+    }
+
+    /// One that inflates and counts but does not hash: the tap sees every uncompressed byte
+    /// exactly once, in order, and hashes it where it likes; [`DiffIdHasher::finish_unhashed`]
+    /// ends it.
+    pub fn unhashed() -> DiffIdHasher {
+        DiffIdHasher::with_sink(HashSink::new(false))
+    }
+
+    fn with_sink(sink: HashSink) -> DiffIdHasher {
+        DiffIdHasher { state: State::Sniffing(Vec::new()), sink, consumed: 0 }
     }
 
     /// Feeds the next compressed chunk.
@@ -211,7 +236,24 @@ impl DiffIdHasher {
 
     /// Ends the stream, handing what is left to decompress to `tap`, and returns the diff ID.
     /// Everything left is handed over: a pause here ends nothing early.
-    pub fn finish_tapped(mut self, tap: &mut Tap) -> Result<DiffId, DiffIdError> {
+    pub fn finish_tapped(self, tap: &mut Tap) -> Result<DiffId, DiffIdError> {
+        let (inflated, hasher) = self.finish_inflating(tap)?;
+        debug_assert!(hasher.is_some(), "an unhashed DiffIdHasher is ended by finish_unhashed");
+        let hasher = hasher.unwrap_or_else(|| Hasher::new(Algorithm::Sha256));
+        Ok(DiffId {
+            digest: hasher.finalize(),
+            uncompressed_size: inflated.uncompressed_size,
+            compression: inflated.compression,
+        })
+    }
+
+    /// Ends an [`unhashed`](DiffIdHasher::unhashed) stream as `finish_tapped` does, without a
+    /// digest: the tap has seen every byte to hash.
+    pub fn finish_unhashed(self, tap: &mut Tap) -> Result<Inflated, DiffIdError> {
+        self.finish_inflating(tap).map(|(inflated, _)| inflated)
+    }
+
+    fn finish_inflating(mut self, tap: &mut Tap) -> Result<(Inflated, Option<Hasher>), DiffIdError> {
         let compression = match &self.state {
             State::Sniffing(head) => {
                 // Under four bytes: too short for any magic, so it is what it is.
@@ -230,7 +272,7 @@ impl DiffIdHasher {
             ControlFlow::Continue(())
         };
         self.feed(&[], &mut tap_all, true)?;
-        Ok(DiffId { uncompressed_size: self.sink.bytes, digest: self.sink.hasher.finalize(), compression })
+        Ok((Inflated { uncompressed_size: self.sink.bytes, compression }, self.sink.hasher))
     }
 }
 

@@ -29,6 +29,14 @@ pub enum ExploreError {
         /// What is wrong.
         source: LayerError,
     },
+    /// The hasher the shell gave a layer's bytes to did not answer with their digest.
+    #[error("layer {layer}'s content could not be hashed to check its diff ID: {why}")]
+    Hashing {
+        /// 1-based index.
+        layer: usize,
+        /// Why.
+        why: String,
+    },
     /// The merged view outgrew its caps.
     #[error(transparent)]
     Merge(#[from] MergeError),

@@ -10,7 +10,10 @@
 //! Every path records the last layer that wrote it, and every deletion the layer that made it.
 //! The view is held in memory, capped at [`MAX_ENTRIES`] paths and [`MAX_PATH_BYTES`] of names.
 
-use std::collections::BTreeMap;
+use std::borrow::Borrow;
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+use std::ops::Bound;
 
 use super::entry::{Entry, Kind, is_aufs_meta};
 use crate::digest::Digest;
@@ -74,10 +77,41 @@ pub enum MergeError {
     },
 }
 
+/// A merged entry in the sorted set, found by its path: the path is held once, in the entry,
+/// rather than again as a map key (a third of the view's memory on an image of 50,000 paths).
+#[derive(Clone, Debug)]
+struct ByPath(MergedEntry);
+
+impl Borrow<str> for ByPath {
+    fn borrow(&self) -> &str {
+        &self.0.entry.path
+    }
+}
+
+impl PartialEq for ByPath {
+    fn eq(&self, other: &ByPath) -> bool {
+        self.0.entry.path == other.0.entry.path
+    }
+}
+
+impl Eq for ByPath {}
+
+impl PartialOrd for ByPath {
+    fn partial_cmp(&self, other: &ByPath) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ByPath {
+    fn cmp(&self, other: &ByPath) -> Ordering {
+        self.0.entry.path.cmp(&other.0.entry.path)
+    }
+}
+
 /// The merged filesystem, built layer by layer.
 #[derive(Clone, Debug, Default)]
 pub struct MergedFs {
-    entries: BTreeMap<String, MergedEntry>,
+    entries: BTreeSet<ByPath>,
     deletions: Vec<Deletion>,
     path_bytes: usize,
 }
@@ -106,7 +140,7 @@ impl MergedFs {
 
     /// Every path, sorted.
     pub fn entries(&self) -> impl Iterator<Item = &MergedEntry> {
-        self.entries.values()
+        self.entries.iter().map(|e| &e.0)
     }
 
     /// Paths held.
@@ -121,13 +155,20 @@ impl MergedFs {
 
     /// The entry at exactly this normalised path.
     pub fn get(&self, path: &str) -> Option<&MergedEntry> {
-        self.entries.get(path)
+        self.entries.get(path).map(|e| &e.0)
     }
 
     /// Whether any path lies under `dir`: a directory a layer never lists (tar writers may omit
     /// parents, and extraction creates them) still holds its files.
     pub fn has_children(&self, dir: &str) -> bool {
-        self.entries.range(format!("{dir}/")..format!("{dir}0")).next().is_some()
+        self.under(dir).next().is_some()
+    }
+
+    /// The paths strictly under `dir`: "dir/" up to "dir0" ('0' follows '/').
+    fn under(&self, dir: &str) -> impl Iterator<Item = &MergedEntry> {
+        let (from, to) = (format!("{dir}/"), format!("{dir}0"));
+        let range: (Bound<&str>, Bound<&str>) = (Bound::Included(&from), Bound::Excluded(&to));
+        self.entries.range::<str, _>(range).map(|e| &e.0)
     }
 
     /// The whiteouts and opaque markers applied, in order.
@@ -136,7 +177,7 @@ impl MergedFs {
     }
 
     fn write(&mut self, layer: usize, entry: &Entry) -> Result<(), MergeError> {
-        let replaced_dir = self.entries.get(&entry.path).is_some_and(|old| old.entry.kind == Kind::Dir);
+        let replaced_dir = self.get(&entry.path).is_some_and(|old| old.entry.kind == Kind::Dir);
         if replaced_dir && entry.kind != Kind::Dir {
             self.remove_children(&entry.path, |_| true);
         }
@@ -148,11 +189,11 @@ impl MergedFs {
             Kind::Hardlink => entry
                 .link
                 .as_deref()
-                .and_then(|target| self.entries.get(target))
+                .and_then(|target| self.get(target))
                 .and_then(|target| target.content.clone()),
             _ => None,
         };
-        if !self.entries.contains_key(&entry.path) {
+        if !self.entries.contains(entry.path.as_str()) {
             if self.entries.len() >= MAX_ENTRIES {
                 return Err(MergeError::TooManyEntries { limit: MAX_ENTRIES });
             }
@@ -161,7 +202,7 @@ impl MergedFs {
                 return Err(MergeError::PathsTooLong { limit: MAX_PATH_BYTES });
             }
         }
-        self.entries.insert(entry.path.clone(), MergedEntry { entry: entry.clone(), layer, content });
+        self.entries.replace(ByPath(MergedEntry { entry: entry.clone(), layer, content }));
         Ok(())
     }
 
@@ -175,7 +216,7 @@ impl MergedFs {
 
     /// Removes what layers below `layer` put under `path` (and `path` itself with `itself`).
     fn remove_below(&mut self, path: &str, itself: bool, layer: usize) {
-        if itself && self.entries.get(path).is_some_and(|e| e.layer < layer) {
+        if itself && self.get(path).is_some_and(|e| e.layer < layer) {
             self.forget(path);
         }
         self.remove_children(path, |e| e.layer < layer);
@@ -184,11 +225,9 @@ impl MergedFs {
     /// Removes the paths strictly under `dir` (every path, for the root `""`) that `doomed` picks.
     fn remove_children(&mut self, dir: &str, doomed: impl Fn(&MergedEntry) -> bool) {
         let doomed: Vec<String> = if dir.is_empty() {
-            self.entries.values().filter(|e| doomed(e)).map(|e| e.entry.path.clone()).collect()
+            self.entries().filter(|e| doomed(e)).map(|e| e.entry.path.clone()).collect()
         } else {
-            // "dir/" up to "dir0" ('0' follows '/'): exactly the paths under dir.
-            let (from, to) = (format!("{dir}/"), format!("{dir}0"));
-            self.entries.range(from..to).filter(|(_, e)| doomed(e)).map(|(p, _)| p.clone()).collect()
+            self.under(dir).filter(|e| doomed(e)).map(|e| e.entry.path.clone()).collect()
         };
         for path in doomed {
             self.forget(&path);
@@ -196,7 +235,7 @@ impl MergedFs {
     }
 
     fn forget(&mut self, path: &str) {
-        if self.entries.remove(path).is_some() {
+        if self.entries.remove(path) {
             self.path_bytes -= path.len();
         }
     }

@@ -26,6 +26,6 @@ pub mod views;
 pub use entry::{Entry, Kind};
 pub use error::ExploreError;
 pub use image::{ExploredImage, LayerInfo};
-pub use reader::{LayerError, LayerReader, LayerSummary};
+pub use reader::{ContentHasher, InlineHasher, LayerError, LayerReader, LayerSummary};
 pub use tar_error::TarError;
 pub use tar_stream::{Event, ReadOptions, TarStream, Visit};

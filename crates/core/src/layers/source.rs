@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 
 use super::error::ExploreError;
 use super::image::{ExploredImage, LayerInfo};
-use super::reader::{LayerError, LayerReader, LayerSummary};
+use super::reader::{ContentHasher, InlineHasher, LayerError, LayerReader, LayerSummary, judge};
 use super::tar_stream::{ReadOptions, Visit};
 use crate::archive::{Archive, RandomAccess};
 use crate::registry::Client;
@@ -101,9 +101,21 @@ pub async fn read_layer<S: LayerSource>(
     options: ReadOptions,
     visit: &mut Visit<'_>,
 ) -> Result<Option<LayerSummary>, ExploreError> {
+    read_layer_hashed_by(source, image, n, options, visit, InlineHasher::default()).await
+}
+
+/// [`read_layer`], the uncompressed bytes hashed by `hasher` (for the diff ID check).
+pub async fn read_layer_hashed_by<S: LayerSource, H: ContentHasher>(
+    source: &S,
+    image: &ExploredImage,
+    n: usize,
+    options: ReadOptions,
+    visit: &mut Visit<'_>,
+    hasher: H,
+) -> Result<Option<LayerSummary>, ExploreError> {
     let layer = layer(image, n)?;
     let failed = |source: LayerError| ExploreError::Layer { layer: n, digest: layer.digest.clone(), source };
-    let mut reader = LayerReader::new(options);
+    let mut reader = LayerReader::with_hasher(options, hasher);
     let mut stopped = false;
     let mut feed = |chunk: &[u8]| {
         let flow = reader.push(chunk, visit).map_err(failed)?;
@@ -114,7 +126,9 @@ pub async fn read_layer<S: LayerSource>(
     if stopped {
         return Ok(None);
     }
-    reader.finish(visit, layer.diff_id.as_ref()).map(Some).map_err(failed)
+    let (inflated, hasher, entries) = reader.finish_reading(visit).map_err(failed)?;
+    let digest = hasher.digest().await.map_err(|why| ExploreError::Hashing { layer: n, why })?;
+    judge(inflated, digest, entries, layer.diff_id.as_ref()).map(Some).map_err(failed)
 }
 
 /// Layer `n` (1-based) of `image`.
