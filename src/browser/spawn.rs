@@ -3,6 +3,8 @@
 //! Trunk builds each worker as wasm-bindgen "no-modules" glue plus a wasm module. The worker is
 //! started from a two-line bootstrap that loads both by absolute URL, so it works wherever the
 //! page is (a sub-path, a test runner that wraps workers) without a loader script of its own.
+//! The bootstrap also records those URLs in the worker's global `waybillWorker`, so a worker can
+//! start a sibling of itself ([`own_files`]: the explorer's hashing helper).
 
 use wasm_bindgen::JsValue;
 use web_sys::{Blob, BlobPropertyBag, Url, Worker};
@@ -23,8 +25,11 @@ pub struct Started {
 /// in errors ("the hashing worker").
 pub fn start(what: &str, js: &str, wasm: &str) -> Result<Started, String> {
     let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
-    let bootstrap =
-        format!("importScripts({});\nwasm_bindgen({{ module_or_path: {} }});\n", quote(js), quote(wasm));
+    let bootstrap = format!(
+        "self.{OWN_FILES} = {{ js: {js}, wasm: {wasm} }};\nimportScripts({js});\nwasm_bindgen({{ module_or_path: {wasm} }});\n",
+        js = quote(js),
+        wasm = quote(wasm)
+    );
     let cannot = |e: JsValue| format!("{what} {js} could not be started: {}", describe(&e));
     let options = BlobPropertyBag::new();
     options.set_type("text/javascript");
@@ -36,6 +41,16 @@ pub fn start(what: &str, js: &str, wasm: &str) -> Result<Started, String> {
         cannot(e)
     })?;
     Ok(Started { worker, bootstrap: url })
+}
+
+/// The worker global where the bootstrap records its worker's files.
+const OWN_FILES: &str = "waybillWorker";
+
+/// The glue and module URLs of the worker this runs in (`None` outside one of Waybill's workers).
+pub fn own_files() -> Option<(String, String)> {
+    let files = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(OWN_FILES)).ok()?;
+    let field = |name: &str| js_sys::Reflect::get(&files, &JsValue::from_str(name)).ok()?.as_string();
+    Some((field("js")?, field("wasm")?))
 }
 
 /// `file` in `dir`, resolved against the page's URL.

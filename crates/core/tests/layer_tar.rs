@@ -245,18 +245,27 @@ fn a_hasher_of_the_shells_sees_every_uncompressed_byte_and_the_core_judges_it() 
     use waybill_core::layers::reader::judge;
     let tar = python_tar("PAX_FORMAT", "add('d/', kind=DIRTYPE)\nadd('d/f', b'x' * 70000)\nadd('g', b'')");
     for (blob, chunk) in [(gzip(&tar), 1), (gzip(&tar), 4096), (zstd(&tar), 777), (tar.clone(), 513)] {
-        let mut reader = waybill_core::layers::LayerReader::with_hasher(ReadOptions::default(), Collecting::default());
+        let mut reader =
+            waybill_core::layers::LayerReader::with_hasher(ReadOptions::default(), Collecting::default());
         let mut visit = |_: waybill_core::layers::Event<'_>| std::ops::ControlFlow::Continue(());
         for piece in blob.chunks(chunk) {
             let _ = reader.push(piece, &mut visit).unwrap();
         }
         let (inflated, hasher, entries) = reader.finish_reading(&mut visit).unwrap();
-        assert!(hasher.0 == tar, "chunk {chunk}: the hasher saw {} bytes, not the tar's {}", hasher.0.len(), tar.len());
+        assert!(
+            hasher.0 == tar,
+            "chunk {chunk}: the hasher saw {} bytes, not the tar's {}",
+            hasher.0.len(),
+            tar.len()
+        );
         assert_eq!((inflated.uncompressed_size, entries), (tar.len() as u64, 3));
         let right = waybill_core::digest::Digest::sha256_of(&tar);
         let summary = judge(inflated, right.clone(), entries, Some(&right)).unwrap();
         assert_eq!(summary.diff_id.digest, right);
         let wrong = waybill_core::digest::Digest::sha256_of(b"another layer");
-        assert!(matches!(judge(inflated, wrong.clone(), entries, Some(&right)), Err(LayerError::DiffId { .. })));
+        assert!(matches!(
+            judge(inflated, wrong.clone(), entries, Some(&right)),
+            Err(LayerError::DiffId { .. })
+        ));
     }
 }

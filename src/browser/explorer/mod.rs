@@ -7,7 +7,11 @@
 //!   dropped archive by `Blob.slice`), streams a layer's entries as they come out of the tar, the
 //!   merged view, one file's bytes, the diff of two images; cancels on request.
 //! * [`client`] — the page's side: starts the worker, sends it jobs, routes its answers.
+//! * [`hash_helper`] — a second explorer worker, started by the first, that hashes a layer's
+//!   bytes for its diff ID while the first inflates and lists them.
 
 pub mod client;
+mod file_layer;
+pub mod hash_helper;
 pub mod protocol;
 pub mod worker;

@@ -135,6 +135,17 @@ pub enum ToExplorer {
         /// Which.
         id: u32,
     },
+    /// To the hashing helper (a second explorer worker, `hash_helper`): the next bytes of a
+    /// layer, in the message's `bytes` field.
+    HashBytes {
+        /// The hashing job.
+        id: u32,
+    },
+    /// To the hashing helper: the layer's bytes are all sent; answer its digest.
+    HashEnd {
+        /// The hashing job.
+        id: u32,
+    },
 }
 
 /// The worker's messages.
@@ -201,6 +212,20 @@ pub enum FromExplorer {
         /// Why, in full.
         message: String,
     },
+    /// From the hashing helper: these many bytes of a job are hashed (room for more).
+    HashTaken {
+        /// The hashing job.
+        id: u32,
+        /// Bytes.
+        bytes: u64,
+    },
+    /// From the hashing helper: the sha256 of all of a job's bytes.
+    Hashed {
+        /// The hashing job.
+        id: u32,
+        /// The digest.
+        digest: waybill_core::digest::Digest,
+    },
 }
 
 impl FromExplorer {
@@ -215,12 +240,20 @@ impl FromExplorer {
             | FromExplorer::Read { id, .. }
             | FromExplorer::Diffed { id, .. }
             | FromExplorer::Cancelled { id }
-            | FromExplorer::Failed { id, .. } => Some(*id),
+            | FromExplorer::Failed { id, .. }
+            | FromExplorer::HashTaken { id, .. }
+            | FromExplorer::Hashed { id, .. } => Some(*id),
         }
     }
 
     /// Whether it ends its job.
     pub fn is_final(&self) -> bool {
-        !matches!(self, FromExplorer::Ready | FromExplorer::Reading { .. } | FromExplorer::Entries { .. })
+        !matches!(
+            self,
+            FromExplorer::Ready
+                | FromExplorer::Reading { .. }
+                | FromExplorer::Entries { .. }
+                | FromExplorer::HashTaken { .. }
+        )
     }
 }

@@ -14,27 +14,33 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use waybill_core::archive::{Archive, OpenOptions, Stored};
+use waybill_core::archive::{Archive, OpenOptions};
 use waybill_core::layers::merged::{Content, MergedEntry};
-use waybill_core::layers::source::{ArchiveLayers, Feed, LayerSource, Layers, RegistryLayers, read_layer};
+use waybill_core::layers::source::{
+    ArchiveLayers, Feed, LayerSource, Layers, RegistryLayers, read_layer, read_layer_hashed_by,
+};
 use waybill_core::layers::{Entry, Event, ExploreError, ExploredImage, Kind, LayerInfo, ReadOptions, views};
 use waybill_core::media::Compression;
 use waybill_core::platform::PlatformSpec;
 use waybill_core::registry::{Client, Credentials};
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
+use super::file_layer::stream_range;
+use super::hash_helper::{HashHelper, Hashing, Pacer};
 use super::protocol::{FileAt, FileRow, FromExplorer, ImageAt, Job, ToExplorer, View};
-use crate::browser::blob::BlobStream;
 use crate::browser::fetch::{Cancel, FetchTransport, describe};
 use crate::browser::file_source::FileSource;
-use crate::browser::hasher::HASH_BUFFER;
-use crate::browser::protocol::{PROGRESS_MS, decode, encode};
+use crate::browser::protocol::{decode, encode};
 use crate::browser::time::{now_ms, unix_seconds};
 
 type Post = Rc<dyn Fn(&FromExplorer, Option<&Blob>)>;
 
-/// Rows posted at once, at most (and at least every [`PROGRESS_MS`] while a layer streams).
-const BATCH: usize = 2000;
+/// Rows posted at once, at most (and at least every [`ROWS_MS`] while a layer streams).
+const BATCH: usize = 10_000;
+
+/// How often rows are posted while a layer streams: each batch costs the page a redraw, and
+/// more often than this kept the page's thread busy for as long as a large layer was listed.
+const ROWS_MS: f64 = 250.0;
 
 #[derive(Default)]
 struct State {
@@ -42,6 +48,10 @@ struct State {
     /// The archive's file, when it is a plain tar: its layers are ranges of it.
     plain: RefCell<Option<Blob>>,
     jobs: RefCell<HashMap<u32, Cancel>>,
+    /// The hashing helper this worker started (`Err`: it could not, and layers are hashed here).
+    helper: RefCell<Option<Result<HashHelper, String>>>,
+    /// As the hashing helper: the layers being hashed for another explorer worker.
+    hashing: Hashing,
 }
 
 /// The worker's main loop: listens for [`ToExplorer`] messages, runs jobs (several may overlap:
@@ -50,6 +60,7 @@ struct State {
 pub fn serve() -> Result<(), JsValue> {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().dyn_into()?;
     let post_scope = scope.clone();
+    let handler_scope = scope.clone();
     let post: Post = Rc::new(move |message: &FromExplorer, blob: Option<&Blob>| {
         // Encoding a serde enum cannot fail; posting to the page only fails once it is gone.
         if let Ok(value) = encode(message, blob) {
@@ -69,6 +80,8 @@ pub fn serve() -> Result<(), JsValue> {
                     cancel.cancel();
                 }
             }
+            ToExplorer::HashBytes { id } => state.hashing.take_bytes(&handler_scope, id, &event.data()),
+            ToExplorer::HashEnd { id } => handler_post(&state.hashing.end(id), None),
             ToExplorer::Run { id, job } => {
                 let cancel = match Cancel::new() {
                     Ok(cancel) => cancel,
@@ -124,7 +137,7 @@ impl Running<'_> {
             }
             Job::List { image, view } => {
                 let opened = self.open(state, &image).await?;
-                let entries = self.list(&opened, view).await.map_err(|e| e.to_string())?;
+                let entries = self.list(state, &opened, view).await.map_err(|e| e.to_string())?;
                 Ok(Some(FromExplorer::Listed { id, entries }))
             }
             Job::Read { image, file, limit } => {
@@ -190,11 +203,11 @@ impl Running<'_> {
             Held::Archive(_, plain) => plain.as_ref(),
             Held::Registry { .. } => None,
         };
-        Watched { layers: opened.layers(), plain, count: opened.image.layers.len(), job: self }
+        Watched { layers: opened.layers(), plain, count: opened.image.layers.len(), job: self, pacer: None }
     }
 
     /// Lists a view, posting rows as they come; the count listed.
-    async fn list(&self, opened: &Opened, view: View) -> Result<u64, ExploreError> {
+    async fn list(&self, state: &State, opened: &Opened, view: View) -> Result<u64, ExploreError> {
         let source = self.watch(opened);
         let mut batch = Batch { id: self.id, post: self.post, rows: Vec::new(), sent: 0, last: now_ms() };
         match view {
@@ -205,7 +218,21 @@ impl Running<'_> {
                     }
                     ControlFlow::Continue(())
                 };
-                read_layer(&source, &opened.image, n, ReadOptions::default(), &mut visit).await?;
+                let options = ReadOptions::default();
+                // A layer read straight from the dropped file is read in this worker's own loop,
+                // which can wait for the helper: its hashing runs on the other core.
+                let from_file = source.plain.is_some()
+                    && opened.image.layers.get(n.wrapping_sub(1)).is_some_and(|l| l.stored.is_some());
+                match from_file.then(|| helper(state)).flatten() {
+                    Some(helper) => {
+                        let (hasher, pacer) = helper.hasher();
+                        let source = Watched { pacer: Some(&pacer), ..source };
+                        read_layer_hashed_by(&source, &opened.image, n, options, &mut visit, hasher).await?;
+                    }
+                    None => {
+                        read_layer(&source, &opened.image, n, options, &mut visit).await?;
+                    }
+                }
             }
             View::Merged => {
                 // Held whole (a later layer may delete anything), then posted sorted.
@@ -276,6 +303,8 @@ struct Watched<'a> {
     plain: Option<&'a Blob>,
     count: usize,
     job: &'a Running<'a>,
+    /// The hashing helper's pace, when it hashes this layer.
+    pacer: Option<&'a Pacer>,
 }
 
 impl LayerSource for Watched<'_> {
@@ -290,39 +319,13 @@ impl LayerSource for Watched<'_> {
             feed(chunk)
         };
         match (self.plain, &layer.stored) {
-            (Some(file), Some(stored)) => stream_range(file, stored, &mut checked).await,
+            (Some(file), Some(stored)) => stream_range(file, stored, self.pacer, &mut checked).await,
             _ => self.layers.stream(n, layer, &mut checked).await,
         }
     }
 }
 
-/// A stored layer of a plain archive, read through its `Blob` range's byte stream into one
-/// reused buffer: reading it by `arrayBuffer()` slices (the archive reader's random access) left
-/// tens of MiB of ArrayBuffers waiting for the collector while a 256 MiB layer was listed.
-async fn stream_range(file: &Blob, stored: &Stored, feed: &mut Feed<'_>) -> Result<(), ExploreError> {
-    let unreadable =
-        |why: String| ExploreError::Path(format!("{} cannot be read from the file: {why}", stored.path));
-    let end = stored.offset + stored.size;
-    let range = file
-        .slice_with_f64_and_f64(stored.offset as f64, end as f64)
-        .map_err(|e| unreadable(describe(&e)))?;
-    let mut stream = BlobStream::new(&range, HASH_BUFFER).map_err(|e| unreadable(e.to_string()))?;
-    while let Some(chunk) = stream.next().await.map_err(|e| unreadable(e.to_string()))? {
-        if feed(chunk)?.is_break() {
-            return Ok(());
-        }
-    }
-    if stream.offset() < stored.size {
-        return Err(unreadable(format!(
-            "the file ends after {} of its {} bytes",
-            stream.offset(),
-            stored.size
-        )));
-    }
-    Ok(())
-}
-
-/// Rows on their way to the page: posted by the [`BATCH`], or when [`PROGRESS_MS`] passed, so a
+/// Rows on their way to the page: posted by the [`BATCH`], or when [`ROWS_MS`] passed, so a
 /// large layer's first entries show at once and the page is not flooded with messages.
 struct Batch<'a> {
     id: u32,
@@ -335,7 +338,7 @@ struct Batch<'a> {
 impl Batch<'_> {
     fn push(&mut self, row: FileRow) {
         self.rows.push(row);
-        if self.rows.len() >= BATCH || now_ms() - self.last >= PROGRESS_MS {
+        if self.rows.len() >= BATCH || now_ms() - self.last >= ROWS_MS {
             self.flush();
         }
     }
@@ -370,6 +373,16 @@ fn layer_row(entry: &Entry, layer: usize) -> FileRow {
 fn merged_row(merged: &MergedEntry) -> FileRow {
     let content = merged.content.as_ref().map(|c| FileAt { layer: c.layer, offset: c.offset, size: c.size });
     FileRow { content, ..layer_row(&merged.entry, merged.layer) }
+}
+
+/// The hashing helper, started on first use; `None` where it cannot start (layers are then
+/// hashed in this worker, as before).
+fn helper(state: &State) -> Option<HashHelper> {
+    let mut helper = state.helper.borrow_mut();
+    let started = helper.get_or_insert_with(|| {
+        HashHelper::start().inspect_err(|e| web_sys::console::warn_1(&JsValue::from_str(e)))
+    });
+    started.as_ref().ok().cloned()
 }
 
 fn platform_spec(platform: &str) -> Result<Option<PlatformSpec>, String> {

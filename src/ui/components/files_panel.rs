@@ -3,7 +3,8 @@
 //! that wrote each path — searchable by a piece of the path or a pattern, each file previewed or
 //! downloaded on request.
 
-use std::cmp::Reverse;
+use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use leptos::prelude::*;
 use waybill_core::layers::Kind;
@@ -48,16 +49,21 @@ pub fn FilesPanel(image: ImageAt, layers: usize) -> impl IntoView {
             list();
         }
     };
+    // The rows drawn, and how many match, apart: while a layer streams the count changes with
+    // every batch, but the first rows drawn seldom do, and the table is redrawn only when they do
+    // (redrawing it with each batch kept the page's thread busy for as long as the listing ran).
+    let matching = Memo::new(move |_| {
+        let filter = PathFilter::new(&search.get());
+        listing.rows.with(|rows| rows.iter().filter(|r| filter.matches(&r.path)).count())
+    });
     let shown = Memo::new(move |_| {
         let filter = PathFilter::new(&search.get());
         listing.rows.with(|rows| {
-            let mut picked: Vec<&FileRow> = rows.iter().filter(|r| filter.matches(&r.path)).collect();
-            let total = picked.len();
+            let picked: Vec<&FileRow> = rows.iter().filter(|r| filter.matches(&r.path)).collect();
             match order.get() {
-                Order::Path => picked.sort_by(|a, b| a.path.cmp(&b.path)),
-                Order::Size => picked.sort_by_key(|r| Reverse(r.size)),
+                Order::Path => first(picked, |a, b| a.path.cmp(&b.path)),
+                Order::Size => first(picked, |a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path))),
             }
-            (picked.into_iter().take(SHOWN).cloned().collect::<Vec<_>>(), total)
         })
     });
     let on_preview = Callback::new(move |row: FileRow| {
@@ -100,27 +106,28 @@ pub fn FilesPanel(image: ImageAt, layers: usize) -> impl IntoView {
                     </select>
                 </label>
             </div>
-            {move || {
-                let (rows, total) = shown.get();
-                // A tree only when every row shows its parents: a search shows whole paths.
-                let tree = order.get() == Order::Path && search.with(|s| s.trim().is_empty());
-                view! {
-                    <div class="table-wrap">
-                        <table class="files-table">
-                            <thead><tr>
-                                <th scope="col">"Path"</th><th scope="col">"Size"</th><th scope="col">"Type"</th>
-                                <th scope="col">"Mode"</th><th scope="col">"Layer"</th><th scope="col"><span class="sr-only">"Actions"</span></th>
-                            </tr></thead>
-                            <tbody>
-                                {rows.into_iter().map(|row| view! { <FileLine row tree on_preview on_download /> }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                    {(total > SHOWN).then(|| view! {
-                        <p class="hint" data-testid="files-more">{format!("Showing {SHOWN} of {total} paths: search to narrow them.")}</p>
-                    })}
-                }
-            }}
+            <div class="table-wrap">
+                <table class="files-table">
+                    <thead><tr>
+                        <th scope="col">"Path"</th><th scope="col">"Size"</th><th scope="col">"Type"</th>
+                        <th scope="col">"Mode"</th><th scope="col">"Layer"</th><th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr></thead>
+                    <tbody>
+                        // Keyed rows: a batch that changes a few of the rows drawn adds and
+                        // removes only those.
+                        <For each=move || {
+                                // A tree only when every row shows its parents: a search shows whole paths.
+                                let tree = order.get() == Order::Path && search.with(|s| s.trim().is_empty());
+                                keyed(tree, shown.get())
+                            }
+                            key=|(key, _)| key.clone()
+                            children=move |((tree, ..), row)| view! { <FileLine row tree on_preview on_download /> } />
+                    </tbody>
+                </table>
+            </div>
+            {move || (matching.get() > SHOWN).then(|| view! {
+                <p class="hint" data-testid="files-more">{format!("Showing {SHOWN} of {} paths: search to narrow them.", matching.get())}</p>
+            })}
             {move || match reading.get() {
                 Progress::Failed(why) => view! { <p class="notice error" role="alert" data-testid="file-failed">{why}</p> }.into_any(),
                 p if p.running() => view! { <p class="hint" aria-live="polite">"Reading the file …"</p> }.into_any(),
@@ -137,6 +144,32 @@ fn view_word(view: View) -> String {
         View::Merged => "merged".into(),
         View::Layer(n) => n.to_string(),
     }
+}
+
+/// The first [`SHOWN`] rows in `order`, without sorting every row: the ones that make the cut
+/// are found in linear time, and only they are sorted.
+fn first(mut rows: Vec<&FileRow>, order: impl Fn(&&FileRow, &&FileRow) -> Ordering) -> Vec<FileRow> {
+    if rows.len() > SHOWN {
+        rows.select_nth_unstable_by(SHOWN, &order);
+        rows.truncate(SHOWN);
+    }
+    rows.sort_by(order);
+    rows.into_iter().cloned().collect()
+}
+
+/// A row's key among the rows drawn: a layer may list one path more than once (a directory and
+/// its opaque marker, a file written twice), so the key counts the repeats.
+type RowKey = (bool, String, &'static str, usize);
+
+fn keyed(tree: bool, rows: Vec<FileRow>) -> Vec<(RowKey, FileRow)> {
+    let mut seen: HashMap<(String, &'static str), usize> = HashMap::new();
+    rows.into_iter()
+        .map(|row| {
+            let repeat = seen.entry((row.path.clone(), row.kind.as_str())).or_default();
+            *repeat += 1;
+            ((tree, row.path.clone(), row.kind.as_str(), *repeat), row)
+        })
+        .collect()
 }
 
 fn status(progress: &Progress, rows: usize) -> String {

@@ -156,11 +156,8 @@ pub fn judge(
     entries: u64,
     expected: Option<&Digest>,
 ) -> Result<LayerSummary, LayerError> {
-    let diff_id = DiffId {
-        digest,
-        uncompressed_size: inflated.uncompressed_size,
-        compression: inflated.compression,
-    };
+    let diff_id =
+        DiffId { digest, uncompressed_size: inflated.uncompressed_size, compression: inflated.compression };
     // Only a sha256 diff ID can be checked: that is what the reader hashes.
     if let Some(expected) = expected
         && expected.algorithm() == diff_id.digest.algorithm()
