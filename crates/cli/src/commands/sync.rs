@@ -3,6 +3,7 @@
 
 use std::io::IsTerminal as _;
 
+use waybill_core::registry::in_flight::BlobsInFlight;
 use waybill_core::registry::sync::{RepoAt, SyncEvent, SyncOptions, sync};
 use waybill_core::registry::upload::ChunkPolicy;
 use waybill_core::registry::{CopyOptions, PlatformChoice};
@@ -36,11 +37,10 @@ pub struct SyncArgs {
     no_referrers: bool,
     #[command(flatten)]
     platforms: PlatformArgs,
-    /// Tags mirrored at the same time. Each holds up to --concurrency blobs of about 50 MiB with
-    /// 8 MiB chunks, and two tags sharing a layer both upload it: 1 keeps a mirror under 64 MiB
+    /// Tags mirrored at the same time (their blob uploads share --concurrency)
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: u16,
-    /// Blobs of one tag copied at the same time
+    /// Blobs uploaded at the same time, all tags together; each holds two chunks in memory
     #[arg(long, default_value_t = 4, value_name = "N")]
     concurrency: usize,
     /// Upload chunk size (e.g. 8MiB)
@@ -82,6 +82,7 @@ pub async fn run(args: SyncArgs) -> Outcome {
             chunk: ChunkPolicy::for_host(dst.reference.api_host(), args.chunk_size),
             concurrency: args.concurrency,
             foreign_mirrors,
+            in_flight: BlobsInFlight::with_upload_slots(args.concurrency),
             ..CopyOptions::default()
         },
         jobs: usize::from(args.jobs),

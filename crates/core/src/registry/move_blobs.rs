@@ -29,7 +29,7 @@ pub(crate) struct BlobFailure {
 /// Gets every blob of `blobs` (its descriptor, and what `upload` needs to send it) verified and
 /// present in `repository`: `concurrency` at a time, results in plan order (with 1, strictly one
 /// after another), never at the same time as another transfer of `in_flight` moving the same
-/// blob. Returns each blob's digest, size and outcome.
+/// blob, and within `in_flight`'s upload slots. Returns each blob's digest, size and outcome.
 pub(crate) async fn move_blobs<'b, T, I, Fut>(
     client: &Client<T>,
     repository: &str,
@@ -55,6 +55,7 @@ where
                 if client.blob_present(repository, &d.digest, d.size, &Scope::push(repository)).await? {
                     return Ok(BlobOutcome::AlreadyPresent);
                 }
+                let _slot = in_flight.upload_slot().await;
                 upload(item).await
             }
             .await
