@@ -168,7 +168,7 @@ fn ManifestView(
                                 <td data-label="Media type"><code><Breakable text=blob.media_type.clone() /></code></td>
                                 <td data-label="Size" class="num" title=format!("{} bytes", blob.size)>{human(blob.size)}</td>
                                 <td data-label="Served from">
-                                    {url_hosts(blob).into_iter().map(|h| view! { <code class="host">{h}</code>" " }).collect_view()}
+                                    {url_hosts(blob).into_iter().map(|h| view! { <code><Breakable text=h /></code>" " }).collect_view()}
                                 </td>
                             </tr>
                         }).collect_view()}
