@@ -1,4 +1,4 @@
-//! Upload, Copy, Diff and the Files view: a page module of their own, loaded by the app the first
+//! Upload, Copy, Diff, Audit and the Files view: a page module of their own, loaded by the app the first
 //! time one of them is shown, so that the app's initial download stays small (see
 //! `waybill_app::ui::lazy`).
 

@@ -24,6 +24,8 @@ use crate::ui::problems::{
 };
 use crate::ui::session;
 
+pub mod audit;
+
 /// Configs larger than this are not image configs worth showing.
 const CONFIG_LIMIT: usize = 16 * 1024 * 1024;
 
@@ -190,10 +192,16 @@ async fn repository_known(client: &Client<FetchTransport>, repository: &str) -> 
 }
 
 fn client_for(reference: &Reference) -> Result<Client<FetchTransport>, Problem> {
+    client_at(reference.api_host(), reference.registry())
+}
+
+/// The core's client for the registry API of `api_host`, through this page's proxy, with this
+/// tab's login for `registry` (the host as written in references).
+fn client_at(api_host: &str, registry: &str) -> Result<Client<FetchTransport>, Problem> {
     let transport = FetchTransport::new(&session::proxy_origin());
-    let base = transport.registry_base(reference.api_host());
-    let credentials = session::login_for(reference.registry())
-        .map(|Login { username, password }| Credentials::new(username, password));
+    let base = transport.registry_base(api_host);
+    let credentials =
+        session::login_for(registry).map(|Login { username, password }| Credentials::new(username, password));
     Client::new(transport, &base)
         .map(|c| c.with_credentials(credentials).with_clock(std::rc::Rc::new(unix_seconds)))
         .map_err(|e| Problem {

@@ -23,7 +23,7 @@ pub fn App() -> impl IntoView {
                 <small>"container images, foreign layers and all"</small>
             </a>
             <nav class="nav" aria-label="Pages">
-                {[("inspect", "#/inspect", "Inspect"), ("upload", "#/upload", "Upload"), ("copy", "#/copy", "Copy"), ("diff", "#/diff", "Diff")]
+                {[("inspect", "#/inspect", "Inspect"), ("upload", "#/upload", "Upload"), ("copy", "#/copy", "Copy"), ("diff", "#/diff", "Diff"), ("audit", "#/audit", "Audit")]
                     .into_iter()
                     .map(|(key, href, text)| view! {
                         <a href=href aria-current=move || (section(&route.get()) == key).then_some("page")>{text}</a>
@@ -34,8 +34,10 @@ pub fn App() -> impl IntoView {
         <main id="main">
             {move || match route.get() {
                 Route::Inspect { reference, platform } => view! { <InspectPage reference platform /> }.into_any(),
-                // Upload, Copy and Diff live in a module of their own, loaded on first use.
-                Route::Upload | Route::Copy { .. } | Route::Diff { .. } => view! { <TransferHost /> }.into_any(),
+                // Upload, Copy, Diff and Audit live in a module of their own, loaded on first use.
+                Route::Upload | Route::Copy { .. } | Route::Diff { .. } | Route::Audit { .. } => {
+                    view! { <TransferHost /> }.into_any()
+                }
                 Route::NotFound(path) => view! {
                     <div class="notice warn" role="alert">
                         <h2>"No such page"</h2>

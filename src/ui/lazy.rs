@@ -1,4 +1,4 @@
-//! Loading the page module (Upload, Copy, Diff and the Files view) into the app's page on first
+//! Loading the page module (Upload, Copy, Diff, Audit and the Files view) into the app's page on first
 //! use.
 //!
 //! The app's own module holds the shell and Inspect; Upload, Copy and Diff, the Files view that
@@ -42,7 +42,7 @@ thread_local! {
     static LOADING: RefCell<Option<Promise>> = const { RefCell::new(None) };
 }
 
-/// Where Upload, Copy or Diff appears: a root for the page module, which mounts the page the hash
+/// Where Upload, Copy, Diff or Audit appears: a root for the page module, which mounts the page the hash
 /// names there (loading first if need be), and unmounts it when the page changes.
 #[component]
 pub fn TransferHost() -> impl IntoView {

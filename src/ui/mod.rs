@@ -1,7 +1,7 @@
 //! The Leptos UI, shared by the two page modules built from it:
 //!
 //! * the app (`main.rs`): the shell, navigation and Inspect — the initial download, kept small;
-//! * the transfer module (`bin/transfer.rs`): Upload and Copy, loaded by the app the first time
+//! * the transfer module (`bin/transfer.rs`): Upload, Copy, Diff and Audit, loaded by the app the first time
 //!   one of them is opened ([`lazy`]), and mounted into the app's page ([`transfer_app`]).
 //!
 //! Each module links only what it reaches from its entry point.

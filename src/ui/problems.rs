@@ -3,6 +3,7 @@
 //! control on the page, a setting of the proxy), never a command line's.
 
 use waybill_core::reference::{Reference, ReferenceError};
+use waybill_core::registry::pulp_api::PulpApiError;
 use waybill_core::registry::{Error, ImageError, RegistryError};
 use waybill_core::transport::TransportErrorKind;
 
@@ -178,6 +179,50 @@ fn registry_problem(
             "The registry had an internal error; try again later.".into(),
         ),
         _ => make(ProblemKind::Other, format!("{registry} refused the request"), registry_error.hint.clone()),
+    }
+}
+
+/// Pulp's REST API could not be read (the audit): a login it wants, a proxy that does not read
+/// it, or no Pulp at all at `host`.
+pub fn pulp_problem(error: &PulpApiError, host: &str) -> Problem {
+    let detail = error.to_string();
+    let make = |kind, title: String, hint: String| Problem { kind, title, detail: detail.clone(), hint };
+    let refusal = match error {
+        PulpApiError::Refused(e) => Some(e.as_ref()),
+        PulpApiError::Request(e) => e.registry(),
+        _ => None,
+    };
+    match (error, refusal) {
+        (PulpApiError::Request(Error::Transport { .. }), _) => make(
+            ProblemKind::Network,
+            "No answer: the network or Waybill's proxy is down".into(),
+            "Check that waybill serve (or the Worker) is still running, then try again.".into(),
+        ),
+        (_, Some(e)) if e.code.as_deref() == Some("PROXY_PATH_NOT_ALLOWED") => make(
+            ProblemKind::ProxyRefused,
+            format!("Waybill's proxy does not read Pulp's REST API on {host}"),
+            format!(
+                "Add \"{host}\" to pulp_api_hosts in waybill.toml, restart waybill serve, then reload this page."
+            ),
+        ),
+        (_, Some(e)) if e.code.as_deref().is_some_and(|c| c.starts_with("PROXY_")) => {
+            let (title, hint) = proxy_refusal(e, host);
+            make(ProblemKind::ProxyRefused, title, hint)
+        }
+        (_, Some(e)) if matches!(e.status, 401 | 403) => make(
+            ProblemKind::Unauthorised,
+            format!("{host} wants you to sign in to read its repositories"),
+            format!(
+                "Sign in to {host} below as a Pulp user who can read its container repositories. If you \
+                 already did, Pulp refused that login."
+            ),
+        ),
+        (PulpApiError::NotPulp(_), _) => make(
+            ProblemKind::Other,
+            format!("{host} has no Pulp REST API"),
+            "Type the origin Pulp's REST API and registry answer at (host:port, or its URL).".into(),
+        ),
+        _ => make(ProblemKind::Other, format!("Pulp's REST API on {host} could not be read"), String::new()),
     }
 }
 

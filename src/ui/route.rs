@@ -8,8 +8,11 @@ pub enum Route {
     Inspect { reference: String, platform: String },
     /// Push an image archive dropped onto the page.
     Upload,
-    /// Copy an image from one registry to another, `source` prefilled.
-    Copy { source: String },
+    /// Copy an image from one registry to another, `source` and `target` prefilled, foreign
+    /// layers allowed from the start when `allow_foreign` (the audit's suggested copy).
+    Copy { source: String, target: String, allow_foreign: bool },
+    /// The foreign blobs a Pulp lacks, `pulp` (its API origin) prefilled.
+    Audit { pulp: String },
     /// What differs between images `a` and `b`.
     Diff { a: String, b: String },
     /// Anything else: shown as "page not found" with a link home.
@@ -30,7 +33,12 @@ impl Route {
         match path.trim_end_matches('/') {
             "" | "/inspect" => Route::Inspect { reference: param("ref"), platform: param("platform") },
             "/upload" => Route::Upload,
-            "/copy" => Route::Copy { source: param("from") },
+            "/copy" => Route::Copy {
+                source: param("from"),
+                target: param("to"),
+                allow_foreign: param("allow_foreign") == "1",
+            },
+            "/audit" => Route::Audit { pulp: param("pulp") },
             "/diff" => Route::Diff { a: param("a"), b: param("b") },
             other => Route::NotFound(other.to_owned()),
         }
@@ -54,6 +62,20 @@ pub fn diff_hash(a: &str, b: &str) -> String {
     format!("#/diff?{query}")
 }
 
+/// The hash that opens Copy with `source` (may be empty) and `target` filled in, foreign layers
+/// allowed when `allow_foreign`.
+pub fn copy_hash(source: &str, target: &str, allow_foreign: bool) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if !source.is_empty() {
+        query.append_pair("from", source);
+    }
+    query.append_pair("to", target);
+    if allow_foreign {
+        query.append_pair("allow_foreign", "1");
+    }
+    format!("#/copy?{}", query.finish())
+}
+
 /// Opens Diff on `a` and `b` (a reload or a shared link lands on the same view).
 pub fn go_diff(a: &str, b: &str) {
     if let Some(window) = web_sys::window() {
@@ -68,6 +90,7 @@ pub fn section(route: &Route) -> &'static str {
         Route::Upload => "upload",
         Route::Copy { .. } => "copy",
         Route::Diff { .. } => "diff",
+        Route::Audit { .. } => "audit",
         Route::NotFound(_) => "",
     }
 }
@@ -126,10 +149,33 @@ mod tests {
     fn upload_and_copy() {
         assert_eq!(Route::from_hash("#/upload"), Route::Upload);
         assert_eq!(Route::from_hash("#/upload/"), Route::Upload);
-        assert_eq!(Route::from_hash("#/copy"), Route::Copy { source: String::new() });
+        let nothing = Route::Copy { source: String::new(), target: String::new(), allow_foreign: false };
+        assert_eq!(Route::from_hash("#/copy"), nothing);
         assert_eq!(
             Route::from_hash("#/copy?from=127.0.0.1%3A5001%2Ffixtures%2Fmulti%3Av1"),
-            Route::Copy { source: "127.0.0.1:5001/fixtures/multi:v1".into() }
+            Route::Copy {
+                source: "127.0.0.1:5001/fixtures/multi:v1".into(),
+                target: String::new(),
+                allow_foreign: false
+            }
+        );
+    }
+
+    #[test]
+    fn the_audits_copy_link_round_trips() {
+        let hash = copy_hash("127.0.0.1:5001/fixtures/w:1", "127.0.0.1:24817/team/w:1", true);
+        assert_eq!(
+            Route::from_hash(&hash),
+            Route::Copy {
+                source: "127.0.0.1:5001/fixtures/w:1".into(),
+                target: "127.0.0.1:24817/team/w:1".into(),
+                allow_foreign: true
+            }
+        );
+        assert_eq!(copy_hash("", "p/x:1", false), "#/copy?to=p%2Fx%3A1");
+        assert_eq!(
+            Route::from_hash("#/audit?pulp=127.0.0.1%3A24817"),
+            Route::Audit { pulp: "127.0.0.1:24817".into() }
         );
     }
 

@@ -1,4 +1,4 @@
-//! The page module's side (Upload, Copy, Diff and the Files view, `bin/transfer.rs`): it publishes
+//! The page module's side (Upload, Copy, Diff, Audit and the Files view, `bin/transfer.rs`): it publishes
 //! `window.waybillTransfer = { mount(element), unmount(), mountFiles(element, spec),
 //! unmountFiles() }` for the app (see [`super::lazy`]): the page the hash names, or the Files view
 //! of one image, mounted into the root the app hands over.
@@ -15,6 +15,7 @@ use crate::browser::explorer::protocol::ImageAt;
 use crate::ui::app::current_route;
 use crate::ui::components::files_panel::FilesPanel;
 use crate::ui::lazy::API;
+use crate::ui::pages::audit::AuditPage;
 use crate::ui::pages::copy::CopyPage;
 use crate::ui::pages::diff::DiffPage;
 use crate::ui::pages::upload::UploadPage;
@@ -67,12 +68,15 @@ fn unmount(slot: &'static std::thread::LocalKey<RefCell<Option<Box<dyn Any>>>>) 
     drop(mounted);
 }
 
-/// Upload, Copy or Diff, as the hash says when it is mounted (the app remounts it on every route).
+/// Upload, Copy, Diff or Audit, as the hash says when it is mounted (the app remounts it on every route).
 #[component]
 fn TransferPage() -> impl IntoView {
     match current_route() {
         Route::Upload => view! { <UploadPage /> }.into_any(),
-        Route::Copy { source } => view! { <CopyPage source /> }.into_any(),
+        Route::Copy { source, target, allow_foreign } => {
+            view! { <CopyPage source target allow_foreign /> }.into_any()
+        }
+        Route::Audit { pulp } => view! { <AuditPage pulp /> }.into_any(),
         Route::Diff { a, b } => view! { <DiffPage a b /> }.into_any(),
         _ => ().into_any(),
     }

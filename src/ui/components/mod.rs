@@ -1,6 +1,7 @@
 //! Small components shared by pages.
 
 pub mod archive_files;
+pub mod audit_report;
 pub mod blob_status;
 pub mod breakable;
 pub mod chunk_size;

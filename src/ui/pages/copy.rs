@@ -38,16 +38,23 @@ enum Source {
     Loaded(Arc<Inspection>),
 }
 
-/// The Copy page, with `source` prefilled (from `#/copy?from=…`).
+/// The Copy page, with `source` and `target` prefilled and foreign layers allowed from the
+/// start when `allow_foreign` (`#/copy?from=…&to=…&allow_foreign=1`: the Audit page's link for a
+/// tag Pulp cannot serve whole).
 #[component]
-pub fn CopyPage(source: String) -> impl IntoView {
+pub fn CopyPage(source: String, target: String, allow_foreign: bool) -> impl IntoView {
     let text = RwSignal::new(source.clone());
     let loaded = RwSignal::new(Source::Nothing);
     let chosen = RwSignal::new(Vec::<String>::new());
-    let allow = RwSignal::new(false);
+    let allow = RwSignal::new(allow_foreign);
     let fetch = RwSignal::new(false);
     let chunk_mib = RwSignal::new(DEFAULT_CHUNK_MIB);
-    let fields = RwSignal::new(session::remembered_target("copy").unwrap_or_default());
+    let linked = Reference::parse(api::typed_reference(&target)).ok().map(|r| session::TargetFields {
+        registry: r.registry().to_owned(),
+        repository: r.repository().to_owned(),
+        tag: r.tag().unwrap_or("latest").to_owned(),
+    });
+    let fields = RwSignal::new(linked.or_else(|| session::remembered_target("copy")).unwrap_or_default());
     let transfer = Transfer::new();
     let target = RwSignal::new(None::<Target>);
     let pusher = StoredValue::new_local(None::<Pusher>);

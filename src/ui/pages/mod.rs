@@ -1,5 +1,6 @@
 //! One file per page.
 
+pub mod audit;
 pub mod copy;
 pub mod diff;
 pub mod inspect;

@@ -67,7 +67,7 @@ fn text(report: &AuditReport) -> String {
     let mut out = String::new();
     for repository in &report.repositories {
         let version = repository.version.map_or_else(|| "no version".to_owned(), |v| format!("version {v}"));
-        let broken: Vec<_> = repository.manifests.iter().filter(|m| !m.missing.is_empty()).collect();
+        let broken: Vec<_> = repository.affected().collect();
         let state = match (&repository.unreadable, broken.is_empty()) {
             (Some(reason), _) => format!("not read: {reason}"),
             (None, true) => "clean".to_owned(),
@@ -91,18 +91,11 @@ fn text(report: &AuditReport) -> String {
             }
         }
     }
-    let affected =
-        report.repositories.iter().filter(|r| r.manifests.iter().any(|m| !m.missing.is_empty())).count();
-    let tags: usize = report
-        .repositories
-        .iter()
-        .flat_map(|r| &r.manifests)
-        .filter(|m| !m.missing.is_empty())
-        .map(|m| m.tags.len())
-        .sum();
     out.push_str(&format!(
-        "{} repositories: {affected} affected, {tags} tag(s) affected, {} blob(s) missing ({})\n",
+        "{} repositories: {} affected, {} tag(s) affected, {} blob(s) missing ({})\n",
         report.repositories.len(),
+        report.affected_repositories(),
+        report.affected_tags(),
         report.missing_blobs,
         human(report.missing_bytes)
     ));

@@ -12,6 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::auth::Scope;
 use super::client::Client;
 use super::errors::Error;
 use super::foreign::fetch_foreign;
@@ -238,10 +239,13 @@ where
     }
     events(CopyEvent::Planned { blobs: blobs.len(), bytes: blobs.iter().map(|b| b.descriptor.size).sum() });
 
-    // Already there under this reference, with this digest: a registry only keeps a manifest
-    // whose blobs it has, so there is nothing to move.
+    // Already there under this reference, with this digest: a registry keeps a manifest only
+    // with its blobs, so there is nothing to move — except foreign layers' blobs, which Pulp's own
+    // sync leaves out while keeping the manifest (what the Pulp audit finds): those are asked for.
     let existing = dst.client.head_manifest(dst.repository, dst.reference).await?;
-    if existing.and_then(|head| head.digest).as_ref() == Some(pushed_top.digest()) {
+    if existing.and_then(|head| head.digest).as_ref() == Some(pushed_top.digest())
+        && foreign_blobs_present(&dst, &blobs).await?
+    {
         let blobs = blobs
             .iter()
             .map(|b| {
@@ -377,6 +381,24 @@ where
 
 fn is_not_found(error: &Error) -> bool {
     error.registry().is_some_and(|e| e.status == 404)
+}
+
+/// Whether the destination holds every allowed foreign layer's blob of `blobs` (none planned:
+/// true, without a request).
+async fn foreign_blobs_present<T: Transport>(
+    dst: &ImageAt<'_, T>,
+    blobs: &[PlannedBlob],
+) -> Result<bool, Error>
+where
+    T::Chunk: ChunkBytes,
+{
+    for blob in blobs.iter().filter(|b| b.kind.as_ref().is_some_and(|k| k.non_distributable)) {
+        let d = &blob.descriptor;
+        if !dst.client.blob_present(dst.repository, &d.digest, d.size, &Scope::push(dst.repository)).await? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 #[cfg(test)]

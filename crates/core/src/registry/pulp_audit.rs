@@ -53,6 +53,9 @@ pub struct AuditedRepository {
     pub name: String,
     /// Its latest version's number.
     pub version: Option<u64>,
+    /// The base path of the distribution it was read through (what a pull or a push names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_path: Option<String>,
     /// Its manifests with foreign layers (an empty list: clean).
     pub manifests: Vec<AuditedManifest>,
     /// Why it could not be read, if it could not.
@@ -75,6 +78,28 @@ impl AuditReport {
     /// Whether any foreign blob is missing.
     pub fn is_clean(&self) -> bool {
         self.missing_blobs == 0
+    }
+
+    /// The repositories with at least one manifest that lacks blobs.
+    pub fn affected_repositories(&self) -> usize {
+        self.repositories.iter().filter(|r| r.is_affected()).count()
+    }
+
+    /// The tags whose pull would fail, over all repositories.
+    pub fn affected_tags(&self) -> usize {
+        self.repositories.iter().flat_map(AuditedRepository::affected).map(|m| m.tags.len()).sum()
+    }
+}
+
+impl AuditedRepository {
+    /// Its manifests that lack blobs (the ones that only have foreign layers present are not).
+    pub fn affected(&self) -> impl Iterator<Item = &AuditedManifest> {
+        self.manifests.iter().filter(|m| !m.missing.is_empty())
+    }
+
+    /// Whether a pull of one of its tags would fail.
+    pub fn is_affected(&self) -> bool {
+        self.affected().next().is_some()
     }
 }
 
@@ -110,6 +135,7 @@ where
     let mut audited = AuditedRepository {
         name: repository.name.clone(),
         version: repository.version,
+        base_path: repository.base_path.clone(),
         manifests: Vec::new(),
         unreadable: None,
     };
@@ -166,4 +192,41 @@ where
         }
     }
     Ok(by_digest.into_values().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digest(c: char) -> Digest {
+        format!("sha256:{}", c.to_string().repeat(64)).parse().unwrap()
+    }
+
+    fn repository(name: &str, manifests: Vec<AuditedManifest>) -> AuditedRepository {
+        AuditedRepository {
+            name: name.into(),
+            version: Some(1),
+            base_path: None,
+            manifests,
+            unreadable: None,
+        }
+    }
+
+    #[test]
+    fn only_manifests_that_lack_blobs_count_as_affected() {
+        let blob = MissingBlob { digest: digest('b'), media_type: "m".into(), size: 3, urls: vec![] };
+        let broken =
+            AuditedManifest { digest: digest('1'), tags: vec!["a".into(), "b".into()], missing: vec![blob] };
+        let whole = AuditedManifest { digest: digest('2'), tags: vec!["c".into()], missing: vec![] };
+        let report = AuditReport {
+            repositories: vec![repository("x", vec![broken, whole.clone()]), repository("y", vec![whole])],
+            missing_blobs: 1,
+            missing_bytes: 3,
+        };
+        assert_eq!((report.affected_repositories(), report.affected_tags()), (1, 2));
+        assert!(!report.repositories[1].is_affected());
+        // The JSON scripts read has no base path unless one is known.
+        let json = serde_json::to_value(&report.repositories[1]).unwrap();
+        assert!(json.get("base_path").is_none(), "{json}");
+    }
 }

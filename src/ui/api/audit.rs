@@ -1,0 +1,35 @@
+//! The Audit page's I/O: the core's Pulp foreign-layer audit (`registry::pulp_audit`, the one
+//! `waybill audit` runs) driven through the browser's fetch transport and the proxy's read-only
+//! Pulp routes. The page gets the report or a [`Problem`]; the audit's logic lives in the core only.
+
+use waybill_core::registry::pulp_audit::{self, AuditReport};
+use waybill_core::registry::tag_filter::matches;
+
+use super::client_at;
+use crate::ui::problems::{Problem, pulp_problem};
+
+/// Audits the Pulp whose REST API and registry answer at `host` (`host[:port]`), signed in with
+/// this tab's login for it: the repositories whose name matches one of `patterns` (shell patterns
+/// separated by commas or blanks; none: every repository).
+pub async fn audit(host: &str, patterns: &str) -> Result<AuditReport, Problem> {
+    let client = client_at(host, host)?;
+    let patterns = name_patterns(patterns);
+    let wanted = |name: &str| patterns.is_empty() || patterns.iter().any(|p| matches(p, name));
+    pulp_audit::audit(&client, &wanted).await.map_err(|e| pulp_problem(&e, host))
+}
+
+/// The patterns typed, one per word.
+pub fn name_patterns(typed: &str) -> Vec<&str> {
+    typed.split([',', ' ', '\t', '\n']).filter(|p| !p.is_empty()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_patterns;
+
+    #[test]
+    fn patterns_are_words() {
+        assert_eq!(name_patterns(" team/*, audit-e2e-1\tx "), ["team/*", "audit-e2e-1", "x"]);
+        assert!(name_patterns(" , ").is_empty());
+    }
+}

@@ -1,0 +1,141 @@
+//! Audit: the tags in a Pulp that would fail to pull because Pulp lacks their foreign layers'
+//! blobs — what Pulp's own sync leaves out. The core's audit does the work (`api::audit`, the one
+//! `waybill audit` runs), reading Pulp's REST API and registry through the proxy, read only.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use waybill_core::registry::pulp_audit::AuditReport;
+
+use crate::ui::api::audit::audit;
+use crate::ui::components::audit_report::AuditReportView;
+use crate::ui::components::login_form::LoginForm;
+use crate::ui::components::problem::ProblemPanel;
+use crate::ui::components::target_form::registry_host;
+use crate::ui::problems::{Problem, ProblemKind};
+
+#[derive(Clone)]
+enum State {
+    Nothing,
+    Running(String),
+    Failed(String, Problem),
+    Done(String, Arc<AuditReport>),
+}
+
+/// The Audit page, with `pulp` prefilled (from `#/audit?pulp=…`).
+#[component]
+pub fn AuditPage(pulp: String) -> impl IntoView {
+    let origin = RwSignal::new(pulp);
+    let only = RwSignal::new(String::new());
+    let upstream = RwSignal::new(String::new());
+    let state = RwSignal::new(State::Nothing);
+    let attempt = RwSignal::new(0_u32);
+    // A Pulp host: no path, no blank (what the proxy routes and the login is kept for).
+    let host = Memo::new(move |_| {
+        let host = registry_host(&origin.get());
+        (!host.is_empty() && !host.contains(['/', ' '])).then_some(host)
+    });
+
+    let run = move || {
+        let Some(host) = host.get_untracked() else { return };
+        let generation = attempt.get_untracked() + 1;
+        attempt.set(generation);
+        state.set(State::Running(host.clone()));
+        let patterns = only.get_untracked();
+        leptos::task::spawn_local(async move {
+            let result = audit(&host, &patterns).await;
+            // A newer run (or another page) took over meanwhile.
+            if attempt.try_get_untracked() != Some(generation) {
+                return;
+            }
+            state.try_set(match result {
+                Ok(report) => State::Done(host, Arc::new(report)),
+                Err(problem) => State::Failed(host, problem),
+            });
+        });
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        run();
+    };
+    let retry = Callback::new(move |()| {
+        if matches!(state.get_untracked(), State::Failed(..)) {
+            run();
+        }
+    });
+    let running = move || matches!(state.get(), State::Running(_));
+
+    view! {
+        <h1>"Audit"</h1>
+        <p class="lead">
+            "Which tags in Pulp would fail to pull. Pulp's own sync keeps a manifest but leaves out its foreign "
+            "layers' blobs, and a pull fails later with “blob unknown” — often once the site is already "
+            "disconnected. Waybill reads Pulp's repositories and registry through its proxy and changes nothing."
+        </p>
+        <form class="panel" on:submit=submit aria-label="Pulp to audit" data-testid="audit-form">
+            <div class="row">
+                <div class="grow">
+                    <label for="audit-pulp">"Pulp"</label>
+                    <input id="audit-pulp" type="text" autocomplete="off" autocapitalize="off" spellcheck="false"
+                        placeholder="e.g. pulp.example:24817" aria-describedby="audit-pulp-hint"
+                        prop:value=move || origin.get() on:input=move |ev| origin.set(event_target_value(&ev)) />
+                    <span class="hint" id="audit-pulp-hint">
+                        "Where Pulp's REST API and registry answer: its URL or host:port."
+                    </span>
+                </div>
+                <div class="grow">
+                    <label for="audit-only">"Only repositories named"</label>
+                    <input id="audit-only" type="text" autocomplete="off" autocapitalize="off" spellcheck="false"
+                        placeholder="e.g. windows/*" aria-describedby="audit-only-hint"
+                        prop:value=move || only.get() on:input=move |ev| only.set(event_target_value(&ev)) />
+                    <span class="hint" id="audit-only-hint">
+                        "Optional: names or patterns with *, separated by commas. Empty: every repository."
+                    </span>
+                </div>
+            </div>
+            <div class="row">
+                <button type="submit" data-testid="run-audit" disabled=move || host.get().is_none() || running()>
+                    "Audit"
+                </button>
+                <span class="hint">{move || match host.get() {
+                    None => "Type Pulp's address first.".to_owned(),
+                    Some(host) => format!("Reads {host}'s container repositories and their latest versions."),
+                }}</span>
+            </div>
+        </form>
+        {move || host.get().map(|host| {
+            let unauthorised = state.with(|s| matches!(s, State::Failed(h, p) if *h == host && p.kind == ProblemKind::Unauthorised));
+            view! { <LoginForm host open=unauthorised on_saved=retry /> }
+        })}
+        {move || match state.get() {
+            State::Nothing => ().into_any(),
+            State::Running(host) => view! {
+                <p class="loading" aria-live="polite" data-testid="audit-running">
+                    {format!("Reading {host}'s repositories, their tags and foreign layers…")}
+                </p>
+            }.into_any(),
+            State::Failed(_, problem) => view! { <ProblemPanel problem /> }.into_any(),
+            State::Done(host, report) => view! {
+                <UpstreamForm upstream />
+                <AuditReportView report=(*report).clone() pulp=host upstream />
+            }.into_any(),
+        }}
+    }
+}
+
+/// Where the missing blobs can be found: fills in the source of every Copy link.
+#[component]
+fn UpstreamForm(upstream: RwSignal<String>) -> impl IntoView {
+    view! {
+        <div class="panel">
+            <label for="audit-upstream">"Copy from"</label>
+            <input id="audit-upstream" type="text" autocomplete="off" autocapitalize="off" spellcheck="false"
+                placeholder="e.g. mcr.microsoft.com" aria-describedby="audit-upstream-hint"
+                prop:value=move || upstream.get() on:input=move |ev| upstream.set(event_target_value(&ev)) />
+            <span class="hint" id="audit-upstream-hint">
+                "Optional: a registry that has the blobs (the repository keeps its name there), or a registry and "
+                "repository. Each tag's “Copy it in whole” link then opens Copy with the source filled in too."
+            </span>
+        </div>
+    }
+}
