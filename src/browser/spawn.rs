@@ -6,8 +6,13 @@
 //! The bootstrap also records those URLs in the worker's global `waybillWorker`, so a worker can
 //! start a sibling of itself ([`own_files`]: the explorer's hashing helper).
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
-use web_sys::{Blob, BlobPropertyBag, Url, Worker};
+use wasm_bindgen::prelude::Closure;
+use web_sys::{Blob, BlobPropertyBag, Event, MessageEvent, Url, Worker};
 
 use super::fetch::describe;
 
@@ -51,6 +56,65 @@ pub fn own_files() -> Option<(String, String)> {
     let files = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(OWN_FILES)).ok()?;
     let field = |name: &str| js_sys::Reflect::get(&files, &JsValue::from_str(name)).ok()?.as_string();
     Some((field("js")?, field("wasm")?))
+}
+
+/// A worker's message and error handlers, held as long as it lives.
+type Handlers = (Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(Event)>);
+
+/// A started worker that one owner talks to (the explorer, the pusher, the explorer's hashing
+/// helper): the worker ends when this is dropped; its bootstrap's object URL is kept until it
+/// [`loaded`](Spawned::loaded), and its handlers as long as it lives.
+pub struct Spawned {
+    /// The worker.
+    pub worker: Worker,
+    bootstrap: RefCell<Option<String>>,
+    handlers: RefCell<Option<Handlers>>,
+}
+
+impl Spawned {
+    /// Starts the worker whose glue is at `js` and module at `wasm` (see [`start`]).
+    pub fn new(what: &str, js: &str, wasm: &str) -> Result<Spawned, String> {
+        let Started { worker, bootstrap } = start(what, js, wasm)?;
+        Ok(Spawned { worker, bootstrap: RefCell::new(Some(bootstrap)), handlers: RefCell::default() })
+    }
+
+    /// The worker said it is ready, or failed to load: its bootstrap URL is no longer needed.
+    pub fn loaded(&self) {
+        revoke(self.bootstrap.borrow_mut().take());
+    }
+
+    /// Hands the worker's messages and errors to `owner` (held weakly: it holds this) while it
+    /// lives. An error event is marked handled, so the browser does not report it again.
+    pub fn listen<T: 'static>(
+        &self,
+        owner: &Rc<T>,
+        on_message: impl Fn(&Rc<T>, &MessageEvent) + 'static,
+        on_error: impl Fn(&Rc<T>, &Event) + 'static,
+    ) {
+        let weak = Rc::downgrade(owner);
+        let message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Some(owner) = weak.upgrade() {
+                on_message(&owner, &event);
+            }
+        });
+        let weak = Rc::downgrade(owner);
+        let error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            event.prevent_default();
+            if let Some(owner) = weak.upgrade() {
+                on_error(&owner, &event);
+            }
+        });
+        self.worker.set_onmessage(Some(message.as_ref().unchecked_ref()));
+        self.worker.set_onerror(Some(error.as_ref().unchecked_ref()));
+        *self.handlers.borrow_mut() = Some((message, error));
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        self.worker.terminate();
+        self.loaded();
+    }
 }
 
 /// `file` in `dir`, resolved against the page's URL.

@@ -5,13 +5,12 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Blob, Event as DomEvent, MessageEvent, Worker};
+use web_sys::{Blob, MessageEvent};
 
 use super::protocol::{FromExplorer, Job, ToExplorer};
 use crate::browser::protocol::{decode, post_to_worker};
-use crate::browser::spawn::{self, absolute, revoke};
+use crate::browser::spawn::{self, Spawned, absolute};
 
 /// The explorer worker's JS glue (Trunk's `data-type="worker"` output), beside the page.
 pub const EXPLORER_JS: &str = "waybill-explorer.js";
@@ -27,52 +26,29 @@ pub struct Explorer {
     inner: Rc<Inner>,
 }
 
-/// The worker's message and error handlers, held as long as the worker lives.
-type Handlers = (Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(DomEvent)>);
-
 struct Inner {
-    worker: Worker,
-    bootstrap: RefCell<Option<String>>,
+    spawned: Spawned,
     ready: Cell<bool>,
     waiting: RefCell<Vec<(ToExplorer, Option<Blob>)>>,
     listeners: RefCell<HashMap<u32, Listener>>,
     next_id: Cell<u32>,
-    handlers: RefCell<Option<Handlers>>,
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        self.worker.terminate();
-        revoke(self.bootstrap.borrow_mut().take());
-    }
 }
 
 impl Explorer {
     /// Starts the explorer worker found in `dir` (relative to the page).
     pub fn start(dir: &str) -> Result<Explorer, String> {
-        let started =
-            spawn::start("the explorer worker", &absolute(dir, EXPLORER_JS), &absolute(dir, EXPLORER_WASM))?;
+        let spawned =
+            Spawned::new("the explorer worker", &absolute(dir, EXPLORER_JS), &absolute(dir, EXPLORER_WASM))?;
         let inner = Rc::new(Inner {
-            worker: started.worker,
-            bootstrap: RefCell::new(Some(started.bootstrap)),
+            spawned,
             ready: Cell::new(false),
             waiting: RefCell::default(),
             listeners: RefCell::default(),
             next_id: Cell::new(1),
-            handlers: RefCell::default(),
         });
-        let weak = Rc::downgrade(&inner);
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some(inner) = weak.upgrade() {
-                on_message(&inner, &event);
-            }
-        });
-        let weak = Rc::downgrade(&inner);
-        let on_error = Closure::<dyn FnMut(DomEvent)>::new(move |event: DomEvent| {
-            event.prevent_default();
-            let Some(inner) = weak.upgrade() else { return };
-            let detail = spawn::load_failure(&event, EXPLORER_JS, EXPLORER_WASM);
-            revoke(inner.bootstrap.borrow_mut().take());
+        inner.spawned.listen(&inner, on_message, |inner, event| {
+            let detail = spawn::load_failure(event, EXPLORER_JS, EXPLORER_WASM);
+            inner.spawned.loaded();
             // Every job waiting on the worker fails with the browser's reason.
             let listeners: Vec<_> = inner.listeners.borrow_mut().drain().collect();
             for (id, listener) in listeners {
@@ -82,9 +58,6 @@ impl Explorer {
                 );
             }
         });
-        inner.worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        inner.worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        *inner.handlers.borrow_mut() = Some((on_message, on_error));
         Ok(Explorer { inner })
     }
 
@@ -116,7 +89,7 @@ impl Explorer {
 
     fn send(&self, message: ToExplorer, blob: Option<Blob>) {
         if self.inner.ready.get() {
-            post_to_worker(&self.inner.worker, &message, blob.as_ref());
+            post_to_worker(&self.inner.spawned.worker, &message, blob.as_ref());
         } else {
             self.inner.waiting.borrow_mut().push((message, blob));
         }
@@ -130,10 +103,10 @@ fn on_message(inner: &Rc<Inner>, event: &MessageEvent) {
     };
     let Some(id) = message.id() else {
         inner.ready.set(true);
-        revoke(inner.bootstrap.borrow_mut().take());
+        inner.spawned.loaded();
         let waiting: Vec<_> = inner.waiting.borrow_mut().drain(..).collect();
         for (message, blob) in waiting {
-            post_to_worker(&inner.worker, &message, blob.as_ref());
+            post_to_worker(&inner.spawned.worker, &message, blob.as_ref());
         }
         return;
     };

@@ -25,7 +25,7 @@ use web_sys::{MessageEvent, Worker};
 
 use super::protocol::{FromExplorer, ToExplorer};
 use crate::browser::protocol::{decode, encode};
-use crate::browser::spawn::{self, revoke};
+use crate::browser::spawn::{self, Spawned};
 
 /// Bytes per message to the helper.
 pub const PIECE: usize = 2 * 1024 * 1024;
@@ -47,11 +47,8 @@ struct Job {
     done: Option<oneshot::Sender<Result<Digest, String>>>,
 }
 
-type Handlers = (Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(web_sys::Event)>);
-
 struct Shared {
-    worker: Worker,
-    bootstrap: RefCell<Option<String>>,
+    spawned: Spawned,
     ready: Cell<bool>,
     /// Messages (and the buffers they transfer) posted before the helper listened.
     backlog: RefCell<Vec<(JsValue, Option<js_sys::ArrayBuffer>)>>,
@@ -61,15 +58,6 @@ struct Shared {
     /// Why the helper stopped working, once it has.
     broken: RefCell<Option<String>>,
     next_id: Cell<u32>,
-    /// The worker's handlers, kept as long as it lives.
-    handlers: RefCell<Option<Handlers>>,
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        self.worker.terminate();
-        revoke(self.bootstrap.borrow_mut().take());
-    }
 }
 
 impl Shared {
@@ -81,7 +69,7 @@ impl Shared {
             view.buffer()
         });
         if self.ready.get() {
-            send(&self.worker, &value, bytes.as_ref());
+            send(&self.spawned.worker, &value, bytes.as_ref());
         } else {
             self.backlog.borrow_mut().push((value, bytes));
         }
@@ -106,9 +94,9 @@ impl Shared {
         match message {
             FromExplorer::Ready => {
                 self.ready.set(true);
-                revoke(self.bootstrap.borrow_mut().take());
+                self.spawned.loaded();
                 for (value, bytes) in self.backlog.borrow_mut().drain(..) {
-                    send(&self.worker, &value, bytes.as_ref());
+                    send(&self.spawned.worker, &value, bytes.as_ref());
                 }
             }
             FromExplorer::HashTaken { id, bytes } => {
@@ -152,36 +140,23 @@ impl HashHelper {
     /// Starts a second explorer worker from the same files as this one.
     pub fn start() -> Result<HashHelper, String> {
         let (js, wasm) = spawn::own_files().ok_or("this worker was not started with its files recorded")?;
-        let started = spawn::start("the explorer's hashing helper", &js, &wasm)?;
         let shared = Rc::new(Shared {
-            worker: started.worker,
-            bootstrap: RefCell::new(Some(started.bootstrap)),
+            spawned: Spawned::new("the explorer's hashing helper", &js, &wasm)?,
             ready: Cell::new(false),
             backlog: RefCell::default(),
             jobs: RefCell::default(),
             free: RefCell::default(),
             broken: RefCell::default(),
             next_id: Cell::new(1),
-            handlers: RefCell::default(),
         });
-        let weak = Rc::downgrade(&shared);
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let Some(shared) = weak.upgrade() else { return };
-            match decode::<FromExplorer>(&event.data()) {
+        let on_message =
+            |shared: &Rc<Shared>, event: &MessageEvent| match decode::<FromExplorer>(&event.data()) {
                 Ok((message, _)) => shared.answer(message, bytes_of(&event.data()).map(|b| b.buffer())),
                 Err(e) => shared.break_down(format!("it answered what this worker cannot read: {e}")),
-            }
+            };
+        shared.spawned.listen(&shared, on_message, move |shared, event| {
+            shared.break_down(spawn::load_failure(event, &js, &wasm));
         });
-        let weak = Rc::downgrade(&shared);
-        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            event.prevent_default();
-            if let Some(shared) = weak.upgrade() {
-                shared.break_down(spawn::load_failure(&event, &js, &wasm));
-            }
-        });
-        shared.worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        shared.worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        *shared.handlers.borrow_mut() = Some((on_message, on_error));
         Ok(HashHelper(shared))
     }
 

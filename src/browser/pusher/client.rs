@@ -5,15 +5,13 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::*;
 use waybill_core::archive::verify::FileFacts;
-use web_sys::{Blob, Event as DomEvent, MessageEvent, Worker};
+use web_sys::{Blob, MessageEvent};
 
 use super::protocol::{CopySettings, Endpoint, FileHashes, FileRequest, FromPusher, PushSettings, ToPusher};
 use crate::browser::pool::WorkerPool;
 use crate::browser::protocol::{HashJob, decode, post_to_worker};
-use crate::browser::spawn::{self, absolute, revoke};
+use crate::browser::spawn::{self, Spawned, absolute};
 
 /// The push worker's JS glue (Trunk's `data-type="worker"` output), beside the page.
 pub const PUSHER_JS: &str = "waybill-pusher.js";
@@ -49,61 +47,35 @@ pub struct Pusher {
     inner: Rc<Inner>,
 }
 
-/// The worker's message and error handlers, held as long as the worker lives.
-type Handlers = (Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(DomEvent)>);
-
 struct Inner {
-    worker: Worker,
-    bootstrap: RefCell<Option<String>>,
+    spawned: Spawned,
     ready: Cell<bool>,
     waiting: RefCell<Vec<(ToPusher, Option<Blob>)>>,
     file: RefCell<Option<Blob>>,
     pool: WorkerPool,
     hashing: RefCell<Vec<u32>>,
     on_event: Rc<dyn Fn(Event)>,
-    handlers: RefCell<Option<Handlers>>,
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        self.worker.terminate();
-        revoke(self.bootstrap.borrow_mut().take());
-    }
 }
 
 impl Pusher {
     /// Starts the push worker found in `dir` (relative to the page); files are hashed by `pool`.
     pub fn start(dir: &str, pool: WorkerPool, on_event: impl Fn(Event) + 'static) -> Result<Pusher, String> {
-        let started =
-            spawn::start("the push worker", &absolute(dir, PUSHER_JS), &absolute(dir, PUSHER_WASM))?;
+        let spawned =
+            Spawned::new("the push worker", &absolute(dir, PUSHER_JS), &absolute(dir, PUSHER_WASM))?;
         let inner = Rc::new(Inner {
-            worker: started.worker,
-            bootstrap: RefCell::new(Some(started.bootstrap)),
+            spawned,
             ready: Cell::new(false),
             waiting: RefCell::default(),
             file: RefCell::default(),
             pool,
             hashing: RefCell::default(),
             on_event: Rc::new(on_event),
-            handlers: RefCell::default(),
         });
-        let weak = Rc::downgrade(&inner);
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some(inner) = weak.upgrade() {
-                on_message(&inner, &event);
-            }
-        });
-        let weak = Rc::downgrade(&inner);
-        let on_error = Closure::<dyn FnMut(DomEvent)>::new(move |event: DomEvent| {
-            event.prevent_default();
-            let Some(inner) = weak.upgrade() else { return };
-            let detail = spawn::load_failure(&event, PUSHER_JS, PUSHER_WASM);
-            revoke(inner.bootstrap.borrow_mut().take());
+        inner.spawned.listen(&inner, on_message, |inner, event| {
+            let detail = spawn::load_failure(event, PUSHER_JS, PUSHER_WASM);
+            inner.spawned.loaded();
             (inner.on_event)(Event::Crashed(format!("the push worker failed: {detail}")));
         });
-        inner.worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        inner.worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        *inner.handlers.borrow_mut() = Some((on_message, on_error));
         Ok(Pusher { inner })
     }
 
@@ -134,7 +106,7 @@ impl Pusher {
 
     fn send(&self, message: ToPusher, blob: Option<Blob>) {
         if self.inner.ready.get() {
-            post_to_worker(&self.inner.worker, &message, blob.as_ref());
+            post_to_worker(&self.inner.spawned.worker, &message, blob.as_ref());
         } else {
             self.inner.waiting.borrow_mut().push((message, blob));
         }
@@ -152,10 +124,10 @@ fn on_message(inner: &Rc<Inner>, event: &MessageEvent) {
     match &message {
         FromPusher::Ready => {
             inner.ready.set(true);
-            revoke(inner.bootstrap.borrow_mut().take());
+            inner.spawned.loaded();
             let waiting: Vec<_> = inner.waiting.borrow_mut().drain(..).collect();
             for (message, blob) in waiting {
-                post_to_worker(&inner.worker, &message, blob.as_ref());
+                post_to_worker(&inner.spawned.worker, &message, blob.as_ref());
             }
             return;
         }
@@ -170,7 +142,7 @@ fn on_message(inner: &Rc<Inner>, event: &MessageEvent) {
 fn hash_files(inner: &Rc<Inner>, files: Vec<FileRequest>) {
     let Some(file) = inner.file.borrow().clone() else {
         post_to_worker(
-            &inner.worker,
+            &inner.spawned.worker,
             &ToPusher::Hashes { facts: Err("the page holds no file to hash".into()) },
             None,
         );
@@ -179,7 +151,7 @@ fn hash_files(inner: &Rc<Inner>, files: Vec<FileRequest>) {
     let results: Rc<RefCell<FileHashes>> = Rc::default();
     let remaining = Rc::new(Cell::new(files.len()));
     if files.is_empty() {
-        post_to_worker(&inner.worker, &ToPusher::Hashes { facts: Ok(Vec::new()) }, None);
+        post_to_worker(&inner.spawned.worker, &ToPusher::Hashes { facts: Ok(Vec::new()) }, None);
         return;
     }
     for request in files {
@@ -227,5 +199,5 @@ fn record(
     // Cancelled hashing stops the whole push; other failures are the verification's to judge.
     let cancelled = results.iter().any(|(_, f)| f.as_ref().is_err_and(|e| e == "cancelled"));
     let facts = if cancelled { Err("cancelled".to_owned()) } else { Ok(results) };
-    post_to_worker(&inner.worker, &ToPusher::Hashes { facts }, None);
+    post_to_worker(&inner.spawned.worker, &ToPusher::Hashes { facts }, None);
 }

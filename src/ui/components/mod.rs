@@ -25,6 +25,7 @@ pub mod rejection_panel;
 pub mod result_panel;
 pub mod summary;
 pub mod target_form;
+pub mod text_field;
 pub mod transfer_history;
 pub mod transfer_panel;
 pub mod verify_panel;

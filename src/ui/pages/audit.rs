@@ -12,6 +12,7 @@ use crate::ui::components::audit_report::AuditReportView;
 use crate::ui::components::login_form::LoginForm;
 use crate::ui::components::problem::ProblemPanel;
 use crate::ui::components::target_form::registry_host;
+use crate::ui::components::text_field::TextField;
 use crate::ui::problems::{Problem, ProblemKind};
 
 #[derive(Clone)]
@@ -75,22 +76,12 @@ pub fn AuditPage(pulp: String) -> impl IntoView {
         <form class="panel" on:submit=submit aria-label="Pulp to audit" data-testid="audit-form">
             <div class="row">
                 <div class="grow">
-                    <label for="audit-pulp">"Pulp"</label>
-                    <input id="audit-pulp" type="text" autocomplete="off" autocapitalize="off" spellcheck="false"
-                        placeholder="e.g. pulp.example:24817" aria-describedby="audit-pulp-hint"
-                        prop:value=move || origin.get() on:input=move |ev| origin.set(event_target_value(&ev)) />
-                    <span class="hint" id="audit-pulp-hint">
-                        "Where Pulp's REST API and registry answer: its URL or host:port."
-                    </span>
+                    <TextField id="audit-pulp" label="Pulp" placeholder="e.g. pulp.example:24817" value=origin
+                        hint="Where Pulp's REST API and registry answer: its URL or host:port." />
                 </div>
                 <div class="grow">
-                    <label for="audit-only">"Only repositories named"</label>
-                    <input id="audit-only" type="text" autocomplete="off" autocapitalize="off" spellcheck="false"
-                        placeholder="e.g. windows/*" aria-describedby="audit-only-hint"
-                        prop:value=move || only.get() on:input=move |ev| only.set(event_target_value(&ev)) />
-                    <span class="hint" id="audit-only-hint">
-                        "Optional: names or patterns with *, separated by commas. Empty: every repository."
-                    </span>
+                    <TextField id="audit-only" label="Only repositories named" placeholder="e.g. windows/*" value=only
+                        hint="Optional: names or patterns with *, separated by commas. Empty: every repository." />
                 </div>
             </div>
             <div class="row">
@@ -128,14 +119,11 @@ pub fn AuditPage(pulp: String) -> impl IntoView {
 fn UpstreamForm(upstream: RwSignal<String>) -> impl IntoView {
     view! {
         <div class="panel">
-            <label for="audit-upstream">"Copy from"</label>
-            <input id="audit-upstream" type="text" autocomplete="off" autocapitalize="off" spellcheck="false"
-                placeholder="e.g. mcr.microsoft.com" aria-describedby="audit-upstream-hint"
-                prop:value=move || upstream.get() on:input=move |ev| upstream.set(event_target_value(&ev)) />
-            <span class="hint" id="audit-upstream-hint">
-                "Optional: a registry that has the blobs (the repository keeps its name there), or a registry and "
-                "repository. Each tag's “Copy it in whole” link then opens Copy with the source filled in too."
-            </span>
+            <TextField id="audit-upstream" label="Copy from" placeholder="e.g. mcr.microsoft.com" value=upstream
+                hint=concat!(
+                    "Optional: a registry that has the blobs (the repository keeps its name there), or a registry and ",
+                    "repository. Each tag's “Copy it in whole” link then opens Copy with the source filled in too."
+                ) />
         </div>
     }
 }
