@@ -1,8 +1,8 @@
 //! The real problem, reproduced with Pulp's own sync: a Pulp remote on the fixture registry's
 //! Windows-like repository, synced by Pulp, keeps the manifest and drops its two foreign blobs.
 //! `waybill audit` names exactly that manifest, the two missing blobs and the tag; a repository
-//! that `waybill copy --allow-foreign-layers` pushed is clean, and so is the synced one once the
-//! tag is copied into it that way.
+//! that `waybill copy --allow-foreign-layers` pushed is clean, and so is the synced one once
+//! `waybill sync --allow-foreign-layers` has brought the tag's blobs into it.
 
 mod support;
 use std::time::{Duration, Instant};
@@ -125,11 +125,27 @@ fn pulps_own_sync_drops_foreign_blobs_and_the_audit_names_them() {
     assert_eq!(manifests[0]["missing"], json!([]), "{report}");
     assert_eq!(report["missing_blobs"], 0);
 
-    // Into the synced repository itself: it has the manifest, not the blobs, so the copy is not
-    // "up to date"; it uploads them and Pulp adds a version that is whole.
-    let synced = format!("{}/{name}:{TAG}", pulp.host());
-    let source = registries.source(&format!("fixtures/origin-story:{TAG}"));
-    waybill(&["copy", "--allow-foreign-layers", &source, &synced], &login).expect(0);
+    // Into the synced repository itself, by `sync`: it has the manifest, not the blobs, so the tag
+    // is not "up to date"; its foreign blobs are uploaded and Pulp adds a version that is whole.
+    let synced = format!("{}/{name}", pulp.host());
+    let source = registries.source("fixtures/origin-story");
+    let out = waybill(
+        &[
+            "sync",
+            "--allow-foreign-layers",
+            "--include-tags",
+            TAG,
+            "--no-referrers",
+            "--json",
+            &source,
+            &synced,
+        ],
+        &login,
+    )
+    .expect(0);
+    let summary: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(summary["tags"][0]["tag"], TAG, "{summary}");
+    assert_eq!(summary["tags"][0]["outcome"], "copied", "{summary}");
     let report = audit(&pulp, &name, 0);
     assert_eq!(report["repositories"][0]["manifests"][0]["missing"], json!([]), "{report}");
     assert_eq!(report["repositories"][0]["version"], 2, "{report}");

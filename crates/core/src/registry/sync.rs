@@ -200,8 +200,9 @@ where
     };
     // With every platform, the destination's manifest is the source's, byte for byte: equal
     // digests on both HEADs mean there is nothing to do. (A cut-down index is a new manifest,
-    // which only the copy can compare.)
-    if options.platforms == PlatformChoice::All {
+    // which only the copy can compare.) Not so with foreign layers allowed: Pulp's own sync keeps
+    // such a manifest without its foreign layers' blobs, and only the copy asks for those.
+    if options.platforms == PlatformChoice::All && !options.allow_foreign_layers {
         match up_to_date(src, dst, tag).await {
             Ok(Some(digest)) => return result(Some(digest), TagOutcome::UpToDate, None, Vec::new()),
             Ok(None) => {}
