@@ -36,11 +36,12 @@ use crate::browser::time::{now_ms, unix_seconds};
 type Post = Rc<dyn Fn(&FromExplorer, Option<&Blob>)>;
 
 /// Rows posted at once, at most (and at least every [`ROWS_MS`] while a layer streams).
-const BATCH: usize = 10_000;
+const BATCH: usize = 20_000;
 
-/// How often rows are posted while a layer streams: each batch costs the page a redraw, and
-/// more often than this kept the page's thread busy for as long as a large layer was listed.
-const ROWS_MS: f64 = 250.0;
+/// When the first rows are posted (so they show at once), and how often the next ones are while
+/// a layer streams: each batch costs the page a redraw, and batches every 100 ms kept the page's
+/// thread busy for as long as a large layer was listed, slowing the listing it shows.
+const ROWS_MS: (f64, f64) = (250.0, 1000.0);
 
 #[derive(Default)]
 struct State {
@@ -338,7 +339,8 @@ struct Batch<'a> {
 impl Batch<'_> {
     fn push(&mut self, row: FileRow) {
         self.rows.push(row);
-        if self.rows.len() >= BATCH || now_ms() - self.last >= ROWS_MS {
+        let every = if self.sent == 0 { ROWS_MS.0 } else { ROWS_MS.1 };
+        if self.rows.len() >= BATCH || now_ms() - self.last >= every {
             self.flush();
         }
     }
