@@ -7,7 +7,7 @@
 use std::error::Error as _;
 use std::net::IpAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -21,9 +21,51 @@ use waybill_core::transport::{
 #[derive(Clone, Debug)]
 pub struct Chunk(pub Bytes);
 
+/// Chunk buffers that chunks gave back once sent (and dropped from the resend window), to be
+/// filled again. A fresh 8 MiB buffer for every chunk let glibc's per-thread arenas keep the freed
+/// ones, so a sync of several tags at once outgrew its memory bound (docs/benchmarks.md). The
+/// list never holds more buffers than were in use at once, and at most [`RECYCLED_KEPT`].
+static RECYCLED: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+
+/// Buffers kept for reuse, at most.
+const RECYCLED_KEPT: usize = 12;
+
+/// The smallest buffer worth keeping: upload chunks are MiBs; small bodies are not kept.
+const RECYCLED_MIN: usize = 1024 * 1024;
+
+/// A chunk's buffer, given back to [`RECYCLED`] when the last view of the chunk is dropped.
+struct Recycled(Vec<u8>);
+
+impl AsRef<[u8]> for Recycled {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for Recycled {
+    fn drop(&mut self) {
+        let mut buffer = std::mem::take(&mut self.0);
+        buffer.clear();
+        if buffer.capacity() >= RECYCLED_MIN
+            && let Ok(mut kept) = RECYCLED.lock()
+            && kept.len() < RECYCLED_KEPT
+        {
+            kept.push(buffer);
+        }
+    }
+}
+
 impl ChunkBytes for Chunk {
     fn from_vec(bytes: Vec<u8>) -> Chunk {
-        Chunk(Bytes::from(bytes))
+        Chunk(Bytes::from_owner(Recycled(bytes)))
+    }
+
+    fn buffer(capacity: usize) -> Vec<u8> {
+        let reused = RECYCLED.lock().ok().and_then(|mut kept| {
+            let fits = kept.iter().position(|b| b.capacity() >= capacity)?;
+            Some(kept.swap_remove(fits))
+        });
+        reused.unwrap_or_else(|| Vec::with_capacity(capacity))
     }
 
     fn tail(&self, start: usize) -> Chunk {
@@ -215,6 +257,30 @@ mod tests {
 
     fn url(s: &str) -> reqwest::Url {
         reqwest::Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_sent_chunks_buffer_is_filled_again_once_no_view_of_it_is_left() {
+        // An odd size no other test asks for, so the buffer found is this one.
+        let size = (3 << 20) + 17;
+        let mut buffer = Chunk::buffer(size);
+        buffer.resize(size, 7);
+        let at = buffer.as_ptr();
+        let chunk = Chunk::from_vec(buffer);
+        let tail = chunk.tail(10);
+        drop(chunk);
+        let other = Chunk::buffer(size);
+        assert_ne!(other.as_ptr(), at, "a resume's view of the chunk still holds it");
+        drop(tail);
+        let again = Chunk::buffer(size);
+        assert_eq!(again.as_ptr(), at, "the chunk's buffer is handed out again");
+        assert!(again.is_empty() && again.capacity() >= size);
+        let small = Chunk::from_vec(vec![1; 100]);
+        drop(small);
+        assert!(
+            RECYCLED.lock().unwrap().iter().all(|b| b.capacity() >= RECYCLED_MIN),
+            "small bodies are not kept"
+        );
     }
 
     #[test]

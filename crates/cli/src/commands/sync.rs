@@ -37,11 +37,13 @@ pub struct SyncArgs {
     no_referrers: bool,
     #[command(flatten)]
     platforms: PlatformArgs,
-    /// Tags mirrored at the same time (their blob uploads share --concurrency)
-    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Tags mirrored at the same time (their blob uploads share --concurrency): while one tag
+    /// uploads a large shared layer, the others send their own
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: u16,
-    /// Blobs uploaded at the same time, all tags together; each holds two chunks in memory
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    /// Blobs uploaded at the same time, all tags together; each holds up to three chunks in
+    /// memory (2, with 8 MiB chunks, keeps a mirror under 64 MiB)
+    #[arg(long, default_value_t = 2, value_name = "N")]
     concurrency: usize,
     /// Upload chunk size (e.g. 8MiB)
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8MiB")]

@@ -25,6 +25,11 @@ use crate::transport::ResponseBody;
 pub trait ChunkBytes: Clone {
     /// Wraps bytes (natively without copying them).
     fn from_vec(bytes: Vec<u8>) -> Self;
+    /// An empty buffer for at least `capacity` bytes, to be filled and handed to
+    /// [`ChunkBytes::from_vec`]: a shell may give out one that a chunk already sent gave back.
+    fn buffer(capacity: usize) -> Vec<u8> {
+        Vec::with_capacity(capacity)
+    }
     /// The part from `start` to the end (cheap: a view, not a copy, where the type allows).
     fn tail(&self, start: usize) -> Self;
 }
@@ -162,18 +167,20 @@ pub struct Download<B> {
     /// Bytes received past the end of the last chunk handed out (a network read rarely ends
     /// on a chunk boundary).
     carry: Vec<u8>,
+    /// Where each chunk's buffer comes from: the transport chunk type's [`ChunkBytes::buffer`].
+    buffer: fn(usize) -> Vec<u8>,
 }
 
 impl<B: ResponseBody, C: ChunkBytes> Windowed<Download<B>, C> {
     /// A source over a blob download of `size` bytes.
     pub fn new(stream: BlobStream<B>, digest: Digest, size: u64) -> StreamSource<B, C> {
-        Windowed::with_fill(Download { stream, carry: Vec::new() }, digest, size)
+        Windowed::with_fill(Download { stream, carry: Vec::new(), buffer: C::buffer }, digest, size)
     }
 }
 
 impl<B: ResponseBody> Fill for Download<B> {
     async fn fill(&mut self, digest: &Digest, offset: u64, want: usize, size: u64) -> Result<Vec<u8>, Error> {
-        let mut bytes = Vec::with_capacity(want.max(self.carry.len()));
+        let mut bytes = (self.buffer)(want.max(self.carry.len()));
         bytes.append(&mut self.carry);
         while bytes.len() < want {
             match self.stream.next().await? {
