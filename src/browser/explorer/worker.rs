@@ -36,12 +36,11 @@ use crate::browser::time::{now_ms, unix_seconds};
 type Post = Rc<dyn Fn(&FromExplorer, Option<&Blob>)>;
 
 /// Rows posted at once, at most (and at least every [`ROWS_MS`] while a layer streams).
-const BATCH: usize = 20_000;
+const BATCH: usize = 10_000;
 
-/// When the first rows are posted (so they show at once), and how often the next ones are while
-/// a layer streams: each batch costs the page a redraw, and batches every 100 ms kept the page's
-/// thread busy for as long as a large layer was listed, slowing the listing it shows.
-const ROWS_MS: (f64, f64) = (250.0, 1000.0);
+/// How often rows are posted while a layer streams: each batch costs the page a redraw, and
+/// more often than this kept the page's thread busy for as long as a large layer was listed.
+const ROWS_MS: f64 = 250.0;
 
 #[derive(Default)]
 struct State {
@@ -339,8 +338,7 @@ struct Batch<'a> {
 impl Batch<'_> {
     fn push(&mut self, row: FileRow) {
         self.rows.push(row);
-        let every = if self.sent == 0 { ROWS_MS.0 } else { ROWS_MS.1 };
-        if self.rows.len() >= BATCH || now_ms() - self.last >= every {
+        if self.rows.len() >= BATCH || now_ms() - self.last >= ROWS_MS {
             self.flush();
         }
     }
