@@ -5,8 +5,8 @@
 //! then finds the blob present.
 //!
 //! The set can also cap the uploads under way across all its transfers ([`BlobsInFlight::
-//! with_upload_slots`]): each holds two chunks in memory (the one on the wire, the one read
-//! ahead), so a sync of several tags at once stays within one memory bound however many tags
+//! with_upload_slots`]): each holds up to three chunks in memory (the one on the wire, the one
+//! read ahead, the one being filled), so a sync of several tags at once stays within one memory bound however many tags
 //! run, while the tags' other requests (manifests, HEADs) overlap.
 
 use std::collections::HashMap;
