@@ -230,6 +230,20 @@ pub fn encode<T: Serialize>(message: &T, blob: Option<&Blob>) -> Result<JsValue,
     Ok(object.into())
 }
 
+/// The field of a packed message that carries bytes (an `Uint8Array` over a transferred buffer).
+const BYTES_FIELD: &str = "bytes";
+
+/// Puts `view` into the packed `message`; returns the buffer to transfer with it.
+pub fn attach_bytes(message: &JsValue, view: &js_sys::Uint8Array) -> js_sys::ArrayBuffer {
+    let _ = Reflect::set(message, &JsValue::from_str(BYTES_FIELD), view);
+    view.buffer()
+}
+
+/// The bytes a packed message carries, if any.
+pub fn bytes_of(data: &JsValue) -> Option<js_sys::Uint8Array> {
+    Reflect::get(data, &JsValue::from_str(BYTES_FIELD)).ok()?.dyn_into::<js_sys::Uint8Array>().ok()
+}
+
 /// Posts `message` (with `blob`) to `worker`, as [`encode`] packs it. A message that cannot be
 /// packed or posted is a bug, not an input: it is logged, and the job it belonged to never hears
 /// back.

@@ -47,8 +47,8 @@ impl BlobSource for SliceSource {
         &self.digest
     }
 
-    fn size(&self) -> u64 {
-        self.size
+    fn size(&self) -> Option<u64> {
+        Some(self.size)
     }
 
     /// Any range at or before the furthest byte served: a slice is free, so a resume can go

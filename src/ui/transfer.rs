@@ -194,7 +194,7 @@ impl Transfer {
             FromPusher::Failed { failure } => {
                 self.phase.try_set(Phase::Failed(failure.clone()));
             }
-            FromPusher::Ready | FromPusher::Opened { .. } => {}
+            FromPusher::Ready | FromPusher::Opened { .. } | FromPusher::BlockCompressed { .. } => {}
         }
     }
 

@@ -1,7 +1,7 @@
 //! How images of an archive file are pushed: the flags `waybill push` and `waybill load` share,
 //! and the core's push options they make.
 
-use waybill_core::archive::build::LayerCompression;
+use waybill_core::archive::compress::LayerCompression;
 use waybill_core::archive::push::PushOptions;
 use waybill_core::registry::foreign_mirror::ForeignMirrors;
 use waybill_core::registry::upload::ChunkPolicy;
@@ -12,11 +12,14 @@ use crate::failure::Failure;
 /// How uncompressed docker-save layers are pushed.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, Default)]
 pub enum Compress {
-    /// As stored: a plain tar stays a plain tar (`…rootfs.diff.tar`, digest = diff_id)
+    /// gzip, as docker push and skopeo do (`…rootfs.diff.tar.gzip`): new layer digests
     #[default]
-    None,
-    /// gzip'd deterministically (`…rootfs.diff.tar.gzip`): smaller, but new layer digests
     Gzip,
+    /// zstd (`…layer.v1.tar+zstd`, in an OCI manifest): new layer digests
+    Zstd,
+    /// As stored: a plain tar stays a plain tar (`…rootfs.diff.tar`, digest = diff_id)
+    #[value(alias = "as-stored")]
+    None,
 }
 
 /// The push flags.
@@ -37,9 +40,10 @@ pub struct ArchivePushArgs {
     /// (refused otherwise, exit 3; --allow-foreign-layers accepts them too)
     #[arg(long)]
     pub accept_lost_foreign_marks: bool,
-    /// How to push uncompressed docker-save layers; gzip changes their digests (the output says
-    /// which). OCI-layout images are always pushed as stored
-    #[arg(long, value_enum, default_value_t = Compress::None)]
+    /// How to push uncompressed docker-save layers: compressed on all cores while they upload.
+    /// gzip and zstd change their digests (the output says which); none keeps them. Foreign
+    /// layers and OCI-layout images are always pushed as stored
+    #[arg(long, value_enum, default_value_t = Compress::Gzip)]
     pub compress: Compress,
     /// Upload chunk size (e.g. 8MiB, 4M, 5MB); kept within the registry's announced limits
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8MiB")]
@@ -66,6 +70,7 @@ impl ArchivePushArgs {
             compress: match self.compress {
                 Compress::None => LayerCompression::None,
                 Compress::Gzip => LayerCompression::Gzip,
+                Compress::Zstd => LayerCompression::Zstd,
             },
             chunk: ChunkPolicy::new(self.chunk_size),
         }

@@ -7,6 +7,7 @@ mod archive_arg;
 mod archive_push_args;
 mod args;
 mod commands;
+mod compressor;
 mod credentials;
 mod explore;
 mod failure;

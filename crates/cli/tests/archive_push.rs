@@ -72,17 +72,23 @@ fn skopeo_docker_archive_inspects_verifies_and_pushes_into_pulp() {
     let repository = unique("archive-plain");
     let destination = format!("{}/{repository}:v1", pulp.host());
     let creds = login(&pulp);
+    // By default the plain layers are gzip'd while they upload, as docker push and skopeo do.
     let run = waybill(&["push", &path, &destination], &with_login(&creds)).expect(0);
     assert!(run.stdout.contains("3 blobs: 3 uploaded"), "{}", run.stdout);
+    assert!(run.stderr.contains("gzip compression: 2 layer(s) compressed"), "{}", run.stderr);
     let raw = pull_back_and_check(&pulp, &repository, "v1");
     let manifest: Value = serde_json::from_slice(&raw).expect("manifest");
     assert_eq!(manifest["mediaType"], "application/vnd.docker.distribution.manifest.v2+json");
     assert_eq!(manifest["config"]["digest"], fixture["config"]["digest"], "the config is pushed as saved");
     let layers = manifest_layers(&raw);
     for (layer, diff_id) in layers.iter().zip(diff_ids(fixture)) {
-        assert_eq!(
-            (layer["mediaType"].as_str(), layer["digest"].as_str()),
-            (Some(DOCKER_TAR), Some(diff_id.as_str()))
+        assert_eq!(layer["mediaType"], DOCKER_GZIP);
+        let digest = layer["digest"].as_str().expect("digest");
+        assert_eq!(system_decompress("gzip", &pulp_layer(&pulp, &repository, digest)), diff_id);
+        assert!(
+            run.stderr.contains(&format!("{diff_id} → {digest}")),
+            "the new digest is said: {}",
+            run.stderr
         );
     }
     assert!(
@@ -91,14 +97,41 @@ fn skopeo_docker_archive_inspects_verifies_and_pushes_into_pulp() {
         run.stdout
     );
 
-    // Again: the same bytes (the manifest is built deterministically), every blob already there.
+    // Again: the layers Pulp has for this image are reused, not compressed again; the same
+    // manifest, every blob already there.
     let again = waybill(&["push", &path, &destination], &with_login(&creds)).expect(0);
     assert!(again.stdout.contains("3 blobs: 0 uploaded (0 B), 3 already present"), "{}", again.stdout);
     assert!(again.stdout.contains(&sha256(&raw)));
+
+    // As stored: each layer is the saved tar, its digest the diff ID.
+    let stored = format!("{}/{repository}:stored", pulp.host());
+    waybill(&["push", "--compress", "none", &path, &stored], &with_login(&creds)).expect(0);
+    let raw = pull_back_and_check(&pulp, &repository, "stored");
+    for (layer, diff_id) in manifest_layers(&raw).iter().zip(diff_ids(fixture)) {
+        assert_eq!(
+            (layer["mediaType"].as_str(), layer["digest"].as_str()),
+            (Some(DOCKER_TAR), Some(diff_id.as_str()))
+        );
+    }
+}
+
+/// A layer as Pulp serves it.
+fn pulp_layer(pulp: &Pulp, repository: &str, digest: &str) -> Vec<u8> {
+    support::archives::pulp_blob(pulp, repository, digest)
+}
+
+/// The sha256 of `bytes` decompressed by the system's `gzip` or `zstd`, not the code that
+/// compressed them.
+fn system_decompress(tool: &str, bytes: &[u8]) -> String {
+    let file = work_dir("decompress").join("layer");
+    std::fs::write(&file, bytes).expect("write");
+    let out = Command::new(tool).arg("-dc").arg(&file).output().expect("run the decompressor");
+    assert!(out.status.success(), "{tool} -dc: {}", String::from_utf8_lossy(&out.stderr));
+    sha256(&out.stdout)
 }
 
 #[test]
-fn gzipped_docker_save_pushes_with_compress_gzip() {
+fn gzipped_docker_save_pushes_with_compress_zstd() {
     let pulp = Pulp::from_env();
     let registries = Registries::from_env();
     let name = "fixtures/origin-story:windows-amd64-1.13.0";
@@ -121,32 +154,32 @@ fn gzipped_docker_save_pushes_with_compress_gzip() {
     let creds = login(&pulp);
     // The foreign layers lost their marks: pushed as ordinary layers only when that is accepted.
     let refused =
-        waybill(&["push", "--compress", "gzip", &path, &destination], &with_login(&creds)).expect(3);
+        waybill(&["push", "--compress", "zstd", &path, &destination], &with_login(&creds)).expect(3);
     assert!(refused.stderr.contains("may have lost their marks"), "{}", refused.stderr);
     let run = waybill(
-        &["push", "--compress", "gzip", "--accept-lost-foreign-marks", &path, &destination],
+        &["push", "--compress", "zstd", "--accept-lost-foreign-marks", &path, &destination],
         &with_login(&creds),
     )
     .expect(0);
     assert!(
-        run.stderr.contains("gzip compression: 7 layer(s) gzip'd, which changes their digests"),
+        run.stderr.contains("zstd compression: 7 layer(s) compressed, which changes their digests"),
         "{}",
         run.stderr
     );
     let raw = pull_back_and_check(&pulp, &repository, "w");
+    let manifest: Value = serde_json::from_slice(&raw).expect("manifest");
+    assert_eq!(
+        manifest["mediaType"], "application/vnd.oci.image.manifest.v1+json",
+        "Docker has no zstd type"
+    );
     let layers = manifest_layers(&raw);
     assert_eq!(layers.len(), 7);
     for (layer, diff_id) in layers.iter().zip(diff_ids(fixture)) {
-        assert_eq!(layer["mediaType"], DOCKER_GZIP);
+        assert_eq!(layer["mediaType"], "application/vnd.oci.image.layer.v1.tar+zstd");
         let digest = layer["digest"].as_str().expect("digest");
-        assert_ne!(digest, diff_id, "a gzip'd layer has a new digest");
-        // The system gunzip of what Pulp serves gives back the layer: its diff ID holds.
-        let blob = support::archives::pulp_blob(&pulp, &repository, digest);
-        let file = dir.join("layer.gz");
-        std::fs::write(&file, &blob).expect("write");
-        let out = Command::new("gzip").arg("-dc").arg(&file).output().expect("gunzip");
-        assert!(out.status.success());
-        assert_eq!(sha256(&out.stdout), diff_id);
+        assert_ne!(digest, diff_id, "a compressed layer has a new digest");
+        // The system zstd reads what Pulp serves back into the layer: its diff ID holds.
+        assert_eq!(system_decompress("zstd", &pulp_layer(&pulp, &repository, digest)), diff_id);
     }
 }
 
@@ -265,13 +298,18 @@ fn foreign_layers_with_their_blobs_push_with_the_flag_and_keep_urls() {
     for (i, layer) in layers.iter().enumerate() {
         let fixture_layer = &fixture["layers"][i];
         if i < 2 {
+            // Foreign layers are never compressed again: their digests stay the publisher's.
             assert_eq!(layer["mediaType"], DOCKER_FOREIGN);
             assert_eq!(layer["digest"].as_str(), Some(expected_foreign[i].as_str()));
             assert_eq!(layer["size"], fixture_layer["size"]);
             assert_eq!(layer["urls"], fixture_layer["urls"], "urls kept");
         } else {
-            assert_eq!(layer["mediaType"], DOCKER_TAR);
-            assert_eq!(layer["digest"], fixture_layer["diffId"]);
+            assert_eq!(layer["mediaType"], DOCKER_GZIP, "the plain layers are gzip'd");
+            let digest = layer["digest"].as_str().expect("digest");
+            assert_eq!(
+                system_decompress("gzip", &pulp_layer(&pulp, &repository, digest)),
+                fixture_layer["diffId"]
+            );
         }
     }
 }

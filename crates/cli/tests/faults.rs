@@ -68,8 +68,8 @@ impl Transfer {
 
     /// The image as the registry holds it (straight from it, not through the relay): the
     /// manifest with skopeo, every blob with curl, each hashed and sized here. Returns the
-    /// manifest's digest and its blobs' digests, config first.
-    fn read_back(&self) -> (String, Vec<String>) {
+    /// manifest's digest and its blobs' digests and bytes, config first.
+    fn read_back(&self) -> (String, Vec<(String, Vec<u8>)>) {
         let registries = Registries::from_env();
         let raw = skopeo_raw(&format!("{}/{}:v1", registries.strict(), self.repository), None);
         let manifest: Value = serde_json::from_slice(&raw).expect("manifest JSON");
@@ -86,7 +86,7 @@ impl Transfer {
                 let bytes = std::fs::read(&out).expect("read the blob");
                 assert_eq!(sha256(&bytes), digest, "blob read back");
                 assert_eq!(bytes.len() as u64, descriptor["size"].as_u64().expect("size"), "{digest}");
-                digest.to_owned()
+                (digest.to_owned(), bytes)
             })
             .collect();
         (sha256(&raw), digests)
@@ -97,23 +97,29 @@ impl Transfer {
         let fixture = registries.fixture(FIXTURE);
         let (manifest, blobs) = self.read_back();
         assert_eq!(manifest, fixture["manifest"]["digest"].as_str().expect("digest"));
-        assert_eq!(blobs, support::fixture_blobs(fixture));
+        let digests: Vec<String> = blobs.into_iter().map(|(digest, _)| digest).collect();
+        assert_eq!(digests, support::fixture_blobs(fixture));
     }
 
     fn assert_pushed_whole(&self) {
         let registries = Registries::from_env();
         let fixture = registries.fixture(FIXTURE);
         let (manifest, blobs) = self.read_back();
-        // skopeo saves the layers uncompressed: pushed as stored, their digests are the diff IDs.
-        let mut expected = vec![fixture["config"]["digest"].as_str().expect("config").to_owned()];
-        expected.extend(
-            fixture["layers"]
-                .as_array()
-                .expect("layers")
-                .iter()
-                .map(|l| l["diffId"].as_str().expect("diffId").to_owned()),
-        );
-        assert_eq!(blobs, expected);
+        // skopeo saves the layers uncompressed; they go up gzip'd (the default), so their blobs
+        // are new, and each gunzips to its diff ID.
+        let (config, layers) = blobs.split_first().expect("the config");
+        assert_eq!(config.0, fixture["config"]["digest"].as_str().expect("config"));
+        let diff_ids: Vec<&str> = fixture["layers"]
+            .as_array()
+            .expect("layers")
+            .iter()
+            .map(|l| l["diffId"].as_str().expect("diffId"))
+            .collect();
+        assert_eq!(layers.len(), diff_ids.len());
+        for ((digest, bytes), diff_id) in layers.iter().zip(diff_ids) {
+            assert_ne!(digest, diff_id, "a gzip'd layer");
+            assert_eq!(sha256(&gunzip(bytes)), diff_id, "{digest} gunzips to its diff ID");
+        }
         assert!(
             self.run.stdout.contains(&manifest),
             "the printed digest is the stored one: {}",
@@ -147,6 +153,28 @@ impl Transfer {
     }
 }
 
+/// `gzip -dc` of `bytes`: the system's gunzip, not the one that wrote them.
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let file = support::archives::work_dir("faults-gunzip").join("layer.gz");
+    std::fs::write(&file, bytes).expect("write the layer");
+    let out = std::process::Command::new("gzip").arg("-dc").arg(&file).output().expect("run gzip");
+    assert!(out.status.success(), "gzip -dc: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+/// Whether the blob a request finalises (`…?digest=…`) is one the push compressed: neither the
+/// config nor a layer as the archive stores it.
+fn finalises_a_compressed_layer(line: &str) -> bool {
+    let registries = Registries::from_env();
+    let fixture = registries.fixture(FIXTURE);
+    let mut known = support::fixture_blobs(fixture);
+    let diff_ids = fixture["layers"].as_array().expect("layers").iter();
+    known.extend(diff_ids.map(|l| l["diffId"].as_str().expect("diffId").to_owned()));
+    let Some((_, digest)) = line.split_once("digest=") else { return false };
+    let digest = digest.split([' ', '&']).next().unwrap_or_default().replace("%3A", ":");
+    digest.starts_with("sha256:") && !known.contains(&digest)
+}
+
 /// The docker archive of the fixture, written once per test binary.
 fn archive() -> PathBuf {
     static ARCHIVE: OnceLock<PathBuf> = OnceLock::new();
@@ -174,7 +202,9 @@ fn copy_sends_a_blob_put_answered_500_again() {
 #[test]
 fn push_sends_a_blob_put_answered_500_again() {
     let transfer = Transfer::push(once(BLOB_PUT, 500, None), &[]).succeeded();
-    transfer.resent_after();
+    let (put, _) = transfer.resent_after();
+    // skopeo's archive holds the layers first: the faulted PUT finalises a layer gzip'd on the way.
+    assert!(finalises_a_compressed_layer(&put.line), "{}", put.line);
     transfer.assert_pushed_whole();
 }
 
@@ -223,10 +253,15 @@ fn copy_resumes_after_a_connection_broken_mid_chunk_waiting_first() {
 }
 
 #[test]
-fn push_resumes_after_a_connection_broken_mid_chunk_waiting_first() {
+fn push_resumes_a_compressed_layer_after_a_connection_broken_mid_chunk_waiting_first() {
     let transfer = Transfer::push(Fault::DropPatchBeforeForwarding(2), &[]).succeeded();
     let waited = asked_for_the_range_after(&transfer);
     assert!(waited >= Duration::from_millis(500), "asked after {waited:?}");
+    // The upload broken off was a layer being gzip'd: the first blob finalised after the fault.
+    let seen = transfer.relay.seen();
+    let dropped = seen.iter().position(|s| s.faulted).expect("a PATCH was dropped");
+    let finalised = seen[dropped..].iter().find(|s| s.line.starts_with("PUT ") && s.line.contains("digest="));
+    assert!(finalises_a_compressed_layer(&finalised.expect("a blob PUT").line), "{seen:#?}");
     transfer.assert_pushed_whole();
 }
 
@@ -243,8 +278,10 @@ fn push_fails_clearly_when_a_blob_put_keeps_failing_after_one_retry() {
         &[],
     );
     transfer.assert_failed_without_manifest("answered 500");
-    // One blob failed twice (sent once more, not hammered) and the push stopped there.
+    // One blob failed twice (sent once more, not hammered) and the push stopped there: a layer
+    // being gzip'd, whose upload never finalised.
     let (put, _) = transfer.resent_after();
+    assert!(finalises_a_compressed_layer(&put.line), "{}", put.line);
     let sends = transfer.relay.requests().iter().filter(|r| **r == put.line).count();
     assert_eq!(sends, 2, "{:#?}", transfer.relay.requests());
 }

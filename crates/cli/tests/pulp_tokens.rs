@@ -46,8 +46,12 @@ fn a_push_outlives_its_pulp_token_and_goes_on() {
     let destination = format!("{}/{repository}:v1", relay.host());
     let login = [("WAYBILL_USERNAME", pulp.user.as_str()), ("WAYBILL_PASSWORD", pulp.password.as_str())];
     let run =
-        waybill(&["push", "--chunk-size", "4KiB", &archive.display().to_string(), &destination], &login)
-            .expect(0);
+        // As stored, so that the layers are read back by their diff IDs.
+        waybill(
+            &["push", "--compress", "none", "--chunk-size", "4KiB", &archive.display().to_string(), &destination],
+            &login,
+        )
+        .expect(0);
 
     let seen = relay.seen();
     let at = seen.iter().position(|s| s.faulted).expect("a PATCH was held");

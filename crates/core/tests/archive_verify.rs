@@ -14,12 +14,14 @@ mod support;
 use std::io::Read as _;
 
 use support::*;
-use waybill_core::archive::build::{BlobOrigin, LayerCompression, build};
+use waybill_core::archive::build::{BlobOrigin, Top, build};
+use waybill_core::archive::compress::{Codec, InPlace, LayerCompression};
 use waybill_core::archive::push::{absent_foreign, check_policy};
 use waybill_core::archive::report::ArchiveReport;
 use waybill_core::archive::verify::{BlobStatus, ImageVerification, verify};
 use waybill_core::archive::{Archive, OpenOptions, Presence};
 use waybill_core::digest::Digest;
+use waybill_core::digest::Verified;
 use waybill_core::manifest::Manifest;
 use waybill_core::media::{self, Compression};
 use waybill_core::policy::BlobRole;
@@ -231,9 +233,10 @@ fn building_a_docker_save_manifest_as_stored() {
     let archive = open(bytes);
     let image = &archive.images()[0];
     let checks = verify_all(&archive);
-    let pushed = block_on(build(&archive, image, &checks[0], LayerCompression::None, &|_| {})).unwrap();
-    assert_eq!(pushed.top.media_type(), media::DOCKER_MANIFEST_V2);
-    let Manifest::Image(m) = pushed.top.manifest() else { panic!("not an image manifest") };
+    let pushed = build(image, &checks[0], LayerCompression::None).unwrap();
+    let top = pushed.top.ready().expect("nothing to compress: ready before any upload");
+    assert_eq!(top.media_type(), media::DOCKER_MANIFEST_V2);
+    let Manifest::Image(m) = top.manifest() else { panic!("not an image manifest") };
     assert_eq!(m.config.media_type, media::DOCKER_CONFIG);
     // The foreign layer keeps its LayerSources descriptor: type, digest, size, urls.
     assert_eq!(m.layers[0].media_type, media::DOCKER_FOREIGN_LAYER);
@@ -243,40 +246,73 @@ fn building_a_docker_save_manifest_as_stored() {
     assert_eq!(m.layers[1].media_type, media::DOCKER_LAYER_TAR);
     assert_eq!((&m.layers[1].digest, m.layers[1].size), (&sha256(&layers[1]), layers[1].len() as u64));
     // Pushed bytes are the document's bytes, whose digest is the manifest's identity.
-    assert_eq!(pushed.top.digest(), &sha256(pushed.top.bytes()));
+    assert_eq!(top.digest(), &sha256(top.bytes()));
     assert_eq!(pushed.blobs.len(), 3);
     assert!(matches!(pushed.blobs[1].origin, BlobOrigin::Urls(ref urls) if urls.len() == 1));
     assert!(pushed.notes.is_empty());
 }
 
 #[test]
-fn building_with_compress_gzip_changes_layer_digests_and_says_so() {
-    let layers = vec![layer_tar("a", 200_000), layer_tar("b", 3000)];
-    let archive = open(docker_save(&[SavedImage::new(&["x/y:1"], layers.clone())]));
-    let image = &archive.images()[0];
-    let checks = verify_all(&archive);
-    let pushed = block_on(build(&archive, image, &checks[0], LayerCompression::Gzip, &|_| {})).unwrap();
-    let Manifest::Image(m) = pushed.top.manifest() else { panic!("not an image manifest") };
-    assert_eq!(pushed.notes.len(), 1);
-    assert!(pushed.notes[0].contains("changes their digests"), "{}", pushed.notes[0]);
-    for (i, tar) in layers.iter().enumerate() {
-        assert_eq!(m.layers[i].media_type, media::DOCKER_LAYER_GZIP);
-        assert_ne!(m.layers[i].digest, sha256(tar));
-        // The bytes the upload will send: produced by the upload source, checked here against the
-        // manifest by an independent hash and an independent gunzip.
-        let BlobOrigin::Gzip(stored) = &pushed.blobs[i + 1].origin else { panic!("not gzip'd") };
-        let sent = block_on(read_gzip_source(&archive, stored));
-        assert_eq!(sha256(&sent), m.layers[i].digest);
-        assert_eq!(sent.len() as u64, m.layers[i].size);
-        let mut back = Vec::new();
-        flate2::read::GzDecoder::new(&sent[..]).read_to_end(&mut back).unwrap();
-        assert_eq!(&back, tar);
+fn compressed_layers_are_written_into_the_manifest_once_uploaded() {
+    for (compression, media_type) in
+        [(LayerCompression::Gzip, media::DOCKER_LAYER_GZIP), (LayerCompression::Zstd, media::OCI_LAYER_ZSTD)]
+    {
+        let layers = vec![layer_tar("a", 2_500_000), layer_tar("b", 3000)];
+        let archive = open(docker_save(&[SavedImage::new(&["x/y:1"], layers.clone())]));
+        let image = &archive.images()[0];
+        let checks = verify_all(&archive);
+        let pushed = build(image, &checks[0], compression).unwrap();
+        assert!(matches!(pushed.top, Top::Pending { .. }), "the digests are learned by the uploads");
+        // What the uploads send: produced by the upload source, hashed and decompressed here
+        // independently.
+        let mut made = Vec::new();
+        for (i, tar) in layers.iter().enumerate() {
+            let blob = &pushed.blobs[i + 1];
+            assert_eq!(blob.descriptor.digest, sha256(tar), "named by its diff ID until uploaded");
+            let BlobOrigin::Compressed(stored, codec) = &blob.origin else { panic!("not compressed") };
+            let sent = block_on(read_compressed_source(&archive, stored, *codec));
+            assert_eq!(&decompress(*codec, &sent), tar);
+            let verified = Verified { digest: sha256(&sent), size: sent.len() as u64 };
+            made.push((blob.descriptor.digest.clone(), verified));
+        }
+        let top = pushed.top_with(&made).unwrap();
+        let Manifest::Image(m) = top.manifest() else { panic!("not an image manifest") };
+        for (i, (_, verified)) in made.iter().enumerate() {
+            assert_eq!(m.layers[i].media_type, media_type);
+            assert_eq!((&m.layers[i].digest, m.layers[i].size), (&verified.digest, verified.size));
+        }
+        if compression == LayerCompression::Zstd {
+            assert_eq!(top.media_type(), media::OCI_MANIFEST, "Docker has no zstd layer type");
+        }
+        assert_eq!(top.digest(), &sha256(top.bytes()));
+        // A layer the uploads did not report is an error, never a manifest naming a diff ID.
+        assert!(pushed.top_with(&made[..1]).is_err());
     }
 }
 
-async fn read_gzip_source(archive: &Archive<Vec<u8>>, stored: &waybill_core::archive::Stored) -> Vec<u8> {
-    use waybill_core::archive::blob_source::{GzippedBytes, Producer};
-    let mut producer = GzippedBytes::new(archive, stored.clone());
+fn decompress(codec: Codec, data: &[u8]) -> Vec<u8> {
+    let mut back = Vec::new();
+    match codec {
+        Codec::Gzip => {
+            flate2::read::MultiGzDecoder::new(data).read_to_end(&mut back).unwrap();
+        }
+        Codec::Zstd => {
+            let mut rest = data;
+            while !rest.is_empty() {
+                ruzstd::decoding::StreamingDecoder::new(&mut rest).unwrap().read_to_end(&mut back).unwrap();
+            }
+        }
+    }
+    back
+}
+
+async fn read_compressed_source(
+    archive: &Archive<Vec<u8>>,
+    stored: &waybill_core::archive::Stored,
+    codec: Codec,
+) -> Vec<u8> {
+    use waybill_core::archive::blob_source::{CompressedBytes, Producer};
+    let mut producer = CompressedBytes::new(archive, stored.clone(), codec, &InPlace, &|_| {});
     let mut out = Vec::new();
     loop {
         let piece = producer.produce(64 * 1024).await.unwrap();

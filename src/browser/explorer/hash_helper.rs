@@ -17,14 +17,13 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use futures_channel::oneshot;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use waybill_core::digest::{Algorithm, Digest, Hasher};
 use waybill_core::layers::ContentHasher;
 use web_sys::{MessageEvent, Worker};
 
 use super::protocol::{FromExplorer, ToExplorer};
-use crate::browser::protocol::{decode, encode};
+use crate::browser::protocol::{attach_bytes, bytes_of, decode, encode};
 use crate::browser::spawn::{self, Spawned};
 
 /// Bytes per message to the helper.
@@ -32,9 +31,6 @@ pub const PIECE: usize = 2 * 1024 * 1024;
 
 /// Bytes posted to the helper and not yet hashed, at most (before the reader waits).
 pub const IN_FLIGHT: u64 = 6 * 1024 * 1024;
-
-/// The field of a [`ToExplorer::HashBytes`] message that carries the bytes.
-const BYTES_FIELD: &str = "bytes";
 
 /// One hashing job, as this side follows it.
 #[derive(Default)]
@@ -64,10 +60,7 @@ impl Shared {
     /// Posts `message`, with `bytes` (a view of a whole buffer, which is transferred).
     fn post(&self, message: &ToExplorer, bytes: Option<js_sys::Uint8Array>) {
         let Ok(value) = encode(message, None) else { return };
-        let bytes = bytes.map(|view| {
-            let _ = js_sys::Reflect::set(&value, &JsValue::from_str(BYTES_FIELD), &view);
-            view.buffer()
-        });
+        let bytes = bytes.map(|view| attach_bytes(&value, &view));
         if self.ready.get() {
             send(&self.spawned.worker, &value, bytes.as_ref());
         } else {
@@ -266,11 +259,6 @@ impl Pacer {
     }
 }
 
-/// The `bytes` view a message carries.
-fn bytes_of(data: &JsValue) -> Option<js_sys::Uint8Array> {
-    js_sys::Reflect::get(data, &JsValue::from_str(BYTES_FIELD)).ok()?.dyn_into::<js_sys::Uint8Array>().ok()
-}
-
 /// The helper's side: the layers it is hashing for the explorer worker that started it.
 #[derive(Default)]
 pub struct Hashing {
@@ -298,8 +286,7 @@ impl Hashing {
         let Ok(answer) = encode(&FromExplorer::HashTaken { id, bytes: len as u64 }, None) else { return };
         let posted = match view {
             Some(view) => {
-                let _ = js_sys::Reflect::set(&answer, &JsValue::from_str(BYTES_FIELD), &view);
-                scope.post_message_with_transfer(&answer, &js_sys::Array::of1(&view.buffer()))
+                scope.post_message_with_transfer(&answer, &js_sys::Array::of1(&attach_bytes(&answer, &view)))
             }
             None => scope.post_message(&answer),
         };

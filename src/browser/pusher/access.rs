@@ -24,6 +24,7 @@ use waybill_core::media::Compression;
 use waybill_core::registry::{BlobSource, Error, SourceChunk};
 use web_sys::Blob;
 
+use super::compressors::Compressors;
 use super::protocol::{FileRequest, FromPusher};
 use crate::browser::chunk::BlobChunk;
 use crate::browser::file_source::FileSource;
@@ -42,6 +43,8 @@ pub struct BrowserAccess {
     pub reply: HashReply,
     /// The facts the hashing gave, kept to explain a failed verification.
     pub facts: RefCell<Option<Facts>>,
+    /// What compresses layers on the way.
+    pub compressors: Rc<Compressors>,
 }
 
 /// A stored blob's upload source: slices of the file, or bytes decompressed by the core.
@@ -62,7 +65,7 @@ impl BlobSource for AccessSource<'_> {
         }
     }
 
-    fn size(&self) -> u64 {
+    fn size(&self) -> Option<u64> {
         match self {
             AccessSource::Slices(s) => s.size(),
             AccessSource::Through(s) => s.size(),
@@ -93,6 +96,7 @@ impl BlobSource for AccessSource<'_> {
 
 impl ArchiveAccess<FileSource> for BrowserAccess {
     type Chunk = BlobChunk;
+    type Compressor = Compressors;
     type Source<'s>
         = AccessSource<'s>
     where
@@ -124,6 +128,10 @@ impl ArchiveAccess<FileSource> for BrowserAccess {
         };
         *self.facts.borrow_mut() = Some(facts.clone());
         Ok(facts)
+    }
+
+    fn compressor(&self) -> &Compressors {
+        &self.compressors
     }
 
     fn stored<'s>(

@@ -8,10 +8,12 @@
 //!   `copy`, all through the fetch transport and Waybill's proxy.
 //! * [`access`] — how a push reaches the dropped file: hashed by the page's hashing workers,
 //!   uploaded as `Blob` slices of the same file.
+//! * [`compressors`] — sibling push workers that compress a push's layers on every core.
 //! * [`client`] — the page's side: starts the worker, relays its events, and answers its
 //!   requests for hashes with the hashing-worker pool.
 
 pub mod access;
 pub mod client;
+pub mod compressors;
 pub mod protocol;
 pub mod worker;

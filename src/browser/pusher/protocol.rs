@@ -16,6 +16,7 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
+use waybill_core::archive::compress::{Codec, LayerCompression};
 use waybill_core::archive::marks::LostMarks;
 use waybill_core::archive::push::AbsentForeign;
 use waybill_core::archive::report::ArchiveReport;
@@ -52,6 +53,8 @@ pub struct PushSettings {
     pub fetch_foreign: bool,
     /// The user acknowledged that the archive lost the foreign-layer marks: push it as it is.
     pub accept_lost_marks: bool,
+    /// How uncompressed docker-save layers are pushed (gzip by default, as docker push does).
+    pub compress: LayerCompression,
     /// Preferred upload chunk size in bytes.
     pub chunk_size: u64,
 }
@@ -132,6 +135,14 @@ pub enum ToPusher {
     /// Stop the running push or copy: nothing more is sent but the `DELETE`s of open upload
     /// sessions, and no manifest is pushed.
     Cancel,
+    /// To a compression helper (a push worker started by another): compress the block the
+    /// message's bytes hold.
+    CompressBlock {
+        /// Which block, in the answer.
+        id: u32,
+        /// With what.
+        codec: Codec,
+    },
 }
 
 /// What the foreign-layer policy says about one image of an archive, before anything is sent.
@@ -172,6 +183,15 @@ pub enum FromPusher {
     NeedHashes {
         /// The files, in archive order.
         files: Vec<FileRequest>,
+    },
+    /// From a compression helper: block `id`, compressed, is the message's bytes.
+    BlockCompressed {
+        /// Which block.
+        id: u32,
+        /// CRC-32 of its input.
+        crc: u32,
+        /// Length of its input.
+        len: u64,
     },
     /// Verifying in the push worker itself (compressed archives): bytes done and to do.
     Verifying {

@@ -8,7 +8,6 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use waybill_core::archive::build::LayerCompression;
 use waybill_core::archive::marks::lost_marks;
 use waybill_core::archive::push::{
     PushError, PushEvent, PushOptions, absent_foreign, check_policy, push_with,
@@ -28,6 +27,7 @@ use waybill_core::transport::{Method, Request};
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::access::{BrowserAccess, HashReply};
+use super::compressors::{Compressors, compress_for_parent};
 use super::protocol::{
     CopySettings, Endpoint, Failure, FromPusher, ImagePolicy, Platforms, PushSettings, Side, ToPusher,
 };
@@ -49,6 +49,8 @@ struct State {
     reply: HashReply,
     cancel: RefCell<Option<Cancel>>,
     busy: Cell<bool>,
+    /// The helpers that compress layers, shared by every push of this worker.
+    compressors: Rc<Compressors>,
 }
 
 /// The worker's main loop: listens for [`ToPusher`] messages and answers with [`FromPusher`]
@@ -64,6 +66,7 @@ pub fn serve() -> Result<(), JsValue> {
     });
     let state = Rc::new(State::default());
     let handler_post = post.clone();
+    let handler_scope = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let (message, blob) = match decode::<ToPusher>(&event.data()) {
             Ok(decoded) => decoded,
@@ -83,6 +86,9 @@ pub fn serve() -> Result<(), JsValue> {
                 if let Some(cancel) = state.cancel.borrow().as_ref() {
                     cancel.cancel();
                 }
+            }
+            ToPusher::CompressBlock { id, codec } => {
+                compress_for_parent(&handler_scope, id, codec, &event.data())
             }
             ToPusher::Open => {
                 wasm_bindgen_futures::spawn_local(exclusive(state.clone(), post.clone(), async move {
@@ -194,19 +200,23 @@ async fn push(
         Ok(client) => client,
         Err(message) => return failed(message),
     };
-    let access =
-        BrowserAccess { file, post: post.clone(), reply: state.reply.clone(), facts: RefCell::new(None) };
+    let access = BrowserAccess {
+        file,
+        post: post.clone(),
+        reply: state.reply.clone(),
+        facts: RefCell::new(None),
+        compressors: state.compressors.clone(),
+    };
     let options = PushOptions {
         allow_foreign_layers: settings.allow_foreign_layers,
         fetch_foreign: settings.fetch_foreign,
         accept_lost_marks: settings.accept_lost_marks,
-        compress: LayerCompression::None,
+        compress: settings.compress,
         chunk: chunk_policy(&target.api_host, settings.chunk_size),
         ..PushOptions::default()
     };
     let events = |event: PushEvent<'_>| match event {
         PushEvent::Verifying { done, total } => post(&FromPusher::Verifying { done, total }),
-        PushEvent::Compressing { .. } => {}
         PushEvent::Copy(event) => post(&copy_event(event)),
     };
     let result = push_with(

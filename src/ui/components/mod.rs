@@ -13,6 +13,7 @@ pub mod drop_zone;
 pub mod file_preview;
 pub mod files_panel;
 pub mod foreign_panel;
+pub mod layer_compression;
 pub mod layer_table;
 pub mod login_form;
 pub mod marks_panel;

@@ -182,6 +182,10 @@ fn BlobLine(blob: BlobRow, transfer: Transfer) -> impl IntoView {
                                     None => "✓ uploaded".to_owned(),
                                 },
                                 BlobOutcome::UploadedFromUrls => "✓ fetched from its urls and uploaded".to_owned(),
+                                BlobOutcome::Compressed => match meaningful_rate(size, at - started) {
+                                    Some(mb) => format!("✓ compressed and uploaded · {}", format_rate(mb)),
+                                    None => "✓ compressed and uploaded".to_owned(),
+                                },
                             };
                             view! { <span class="verdict ok" data-testid="blob-outcome">{text}</span> }.into_any()
                         }

@@ -13,6 +13,7 @@ use crate::browser::pusher::client::{Event, Pusher};
 use crate::browser::pusher::protocol::{Failure, FromPusher, ImagePolicy, PushSettings, Side};
 use leptos::prelude::*;
 use waybill_core::archive::ImageFormat;
+use waybill_core::archive::compress::LayerCompression;
 use waybill_core::archive::report::{ArchiveReport, ImageReport, ManifestReport};
 use waybill_core::media::Compression;
 use waybill_core::reference::Reference;
@@ -24,6 +25,7 @@ use crate::ui::components::breakable::Breakable;
 use crate::ui::components::chunk_size::{ChunkSize, DEFAULT_CHUNK_MIB};
 use crate::ui::components::drop_zone::DropZone;
 use crate::ui::components::foreign_panel::{ForeignKind, ForeignPanel};
+use crate::ui::components::layer_compression::LayerCompressionSelect;
 use crate::ui::components::layer_table::{LayerTable, LayerView};
 use crate::ui::components::login_form::SignInPrompt;
 use crate::ui::components::marks_panel::LostMarksPanel;
@@ -61,6 +63,8 @@ struct PushControls {
     fetch: RwSignal<bool>,
     /// "I understand: push these layers as ordinary layers" (an archive that lost the marks).
     accept_lost_marks: RwSignal<bool>,
+    /// How plain docker-save layers go up.
+    compress: RwSignal<LayerCompression>,
     chunk_mib: RwSignal<u64>,
     fields: RwSignal<session::TargetFields>,
     /// The target registry asked for a login: its sign-in form opens with its words.
@@ -79,6 +83,7 @@ pub fn UploadPage() -> impl IntoView {
     let allow = RwSignal::new(false);
     let fetch = RwSignal::new(false);
     let accept_lost_marks = RwSignal::new(false);
+    let compress = RwSignal::new(LayerCompression::default());
     let chunk_mib = RwSignal::new(DEFAULT_CHUNK_MIB);
     let fields = RwSignal::new(session::remembered_target("upload").unwrap_or_default());
     let transfer = Transfer::new();
@@ -145,6 +150,7 @@ pub fn UploadPage() -> impl IntoView {
             allow_foreign_layers: allow.get_untracked(),
             fetch_foreign: fetch.get_untracked(),
             accept_lost_marks: accept_lost_marks.get_untracked(),
+            compress: compress.get_untracked(),
             chunk_size: chunk_mib.get_untracked() * 1024 * 1024,
         };
         target.set(Some(Target::of(&reference)));
@@ -162,6 +168,7 @@ pub fn UploadPage() -> impl IntoView {
         allow,
         fetch,
         accept_lost_marks,
+        compress,
         chunk_mib,
         fields,
         prompt,
@@ -300,6 +307,7 @@ fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> i
         allow,
         fetch,
         accept_lost_marks,
+        compress,
         chunk_mib,
         fields,
         prompt,
@@ -308,6 +316,16 @@ fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> i
         push,
         cancel,
     } = controls;
+    // Plain docker-save layers: what compression applies to (foreign ones keep their bytes).
+    let plain_layers = if img.format == ImageFormat::DockerSave {
+        img.manifests
+            .iter()
+            .flat_map(|m| &m.layers)
+            .filter(|l| !l.foreign && l.compression == Compression::None)
+            .count()
+    } else {
+        0
+    };
     let foreign_bytes: u64 =
         img.manifests.iter().flat_map(|m| &m.layers).filter(|l| l.foreign).map(|l| l.size).sum();
     let several = img.manifests.len() > 1;
@@ -365,6 +383,7 @@ fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> i
                         "Fetch missing foreign layers from their urls (https, through the proxy if it permits the host)"
                     </label>
                 })}
+                {(plain_layers > 0).then(|| view! { <LayerCompressionSelect compress layers=plain_layers /> })}
                 <ChunkSize id="chunk-size" chunk_mib />
             </div>
         </section>

@@ -3,6 +3,7 @@
 // suites fail — never skip — when Pulp is not running.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createGunzip } from 'node:zlib';
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { ROOT, startServe } from './server.mjs';
@@ -115,4 +116,20 @@ export async function pullBackAndCheck({ base, auth, repository, reference, cred
     if (actual !== d.digest) throw new Error(`blob ${d.digest} hashes to ${actual}`);
   }
   return { raw, manifest };
+}
+
+/** The sha256 of a gzip'd blob as Node's gunzip (not the code that compressed it) inflates it,
+ *  streamed from the registry: a layer's diff ID. */
+export async function gunzippedDigest({ base, auth, repository, digest }) {
+  const headers = auth ? { Authorization: auth } : {};
+  let res = await fetch(`${base}/v2/${repository}/blobs/${digest}`, { headers, redirect: 'manual' });
+  if (res.status >= 300 && res.status < 400) res = await fetch(new URL(res.headers.get('location'), base));
+  if (!res.ok) throw new Error(`GET blob ${digest} answered ${res.status}`);
+  const gunzip = createGunzip();
+  const hash = createHash('sha256');
+  const done = (async () => { for await (const chunk of gunzip) hash.update(chunk); })();
+  for await (const chunk of res.body) if (!gunzip.write(chunk)) await new Promise((r) => gunzip.once('drain', r));
+  gunzip.end();
+  await done;
+  return `sha256:${hash.digest('hex')}`;
 }

@@ -40,6 +40,11 @@ export async function pickFile(page, file) {
   await page.getByTestId('archive').waitFor({ timeout: 120_000 });
 }
 
+/** Chooses how Upload pushes plain docker-save layers: "gzip" (the default), "zstd" or "none". */
+export async function chooseCompression(page, value) {
+  await page.getByTestId('layer-compression').selectOption(value);
+}
+
 /** Fills the target form of `form` ("upload" or "copy"). */
 export async function fillTarget(page, form, { registry, repository, tag }) {
   await page.fill(`#${form}-target-registry`, registry);

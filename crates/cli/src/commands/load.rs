@@ -12,6 +12,7 @@ use super::Context;
 use crate::archive_arg::{Target, classify, open_archive};
 use crate::archive_push_args::ArchivePushArgs;
 use crate::args::RegistryArgs;
+use crate::compressor::Cores;
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::pulp_summary::{in_pulp, json, landed, render};
@@ -59,7 +60,8 @@ pub async fn run(args: LoadArgs) -> Outcome {
             eprintln!("loading {}:{}", target.repository.as_deref().unwrap_or("."), target.tag);
         }
     };
-    let tags = load(&archive, &dst.client, dst.reference.repository(), &options, &events).await;
+    let repository = dst.reference.repository();
+    let tags = load(&archive, &dst.client, repository, &options, &Cores::available(), &events).await;
     let report = SyncReport { source: path.display().to_string(), destination: dst.reference.name(), tags };
     let pulp = in_pulp(&dst.client, &landed(&report.tags, None)).await;
     if args.json {

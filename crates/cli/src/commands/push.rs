@@ -12,6 +12,7 @@ use super::copy::report_lines;
 use crate::archive_arg::{Target, classify, open_archive};
 use crate::archive_push_args::ArchivePushArgs;
 use crate::args::RegistryArgs;
+use crate::compressor::Cores;
 use crate::failure::{Failure, Outcome};
 use crate::open::open;
 use crate::progress::Progress;
@@ -65,18 +66,16 @@ pub async fn run(args: PushArgs) -> Outcome {
             enter("verify", total);
             progress.set_position(done);
         }
-        PushEvent::Compressing { done } => {
-            enter("gzip", 0);
-            progress.set_position(done);
-        }
         PushEvent::Copy(CopyEvent::Planned { bytes, .. }) => enter("push", bytes),
         PushEvent::Copy(CopyEvent::BlobProgress { digest, done, .. }) => progress.blob(digest, done),
         PushEvent::Copy(CopyEvent::BlobDone { digest, size, .. }) => progress.blob(digest, size),
         PushEvent::Copy(CopyEvent::BlobStarted { .. } | CopyEvent::ManifestPushed { .. }) => {}
     };
     let reference = dst.reference.reference();
+    let repository = dst.reference.repository();
     let result =
-        push(&archive, image, &dst.client, dst.reference.repository(), &reference, &options, &events).await;
+        push(&archive, image, &dst.client, repository, &reference, &options, &Cores::available(), &events)
+            .await;
     progress.finish();
     let report = match result {
         Err(refused @ PushError::Rejected(_)) => {

@@ -85,7 +85,6 @@ pub async fn run(args: SyncArgs) -> Outcome {
             concurrency: args.concurrency,
             foreign_mirrors,
             in_flight: BlobsInFlight::with_upload_slots(args.concurrency),
-            ..CopyOptions::default()
         },
         jobs: usize::from(args.jobs),
         companions: !args.no_referrers,

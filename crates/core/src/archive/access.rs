@@ -11,6 +11,7 @@
 use std::marker::PhantomData;
 
 use super::blob_source::{ArchiveSource, StoredBytes};
+use super::compress::BlockCompressor;
 use super::model::Stored;
 use super::open::Archive;
 use super::source::RandomAccess;
@@ -23,6 +24,8 @@ use crate::registry::{BlobSource, ChunkBytes};
 pub trait ArchiveAccess<R: RandomAccess> {
     /// The transport's upload handle.
     type Chunk: ChunkBytes;
+    /// What compresses layers on the way (the shell's cores or workers).
+    type Compressor: BlockCompressor;
     /// What a stored blob is uploaded from.
     type Source<'s>: BlobSource<Chunk = Self::Chunk>
     where
@@ -44,6 +47,9 @@ pub trait ArchiveAccess<R: RandomAccess> {
         Ok(verify::hash_files(archive, files, progress).await)
     }
 
+    /// What compresses layers on the way.
+    fn compressor(&self) -> &Self::Compressor;
+
     /// The source of a stored blob that verification passed, given what hashing its file gave.
     fn stored<'s>(
         &'s self,
@@ -55,30 +61,33 @@ pub trait ArchiveAccess<R: RandomAccess> {
 }
 
 /// Hashes and uploads through the archive's own reads: every chunk uploaded is hashed again on
-/// its way out, and the upload is finalised only if those bytes match.
+/// its way out, and the upload is finalised only if those bytes match. Layers are compressed by
+/// `K`.
 #[derive(Debug)]
-pub struct ThroughArchive<C>(PhantomData<C>);
+pub struct ThroughArchive<C, K> {
+    compressor: K,
+    chunk: PhantomData<C>,
+}
 
-impl<C> ThroughArchive<C> {
-    /// The access for chunks of type `C`.
-    pub fn new() -> ThroughArchive<C> {
-        ThroughArchive(PhantomData)
+impl<C, K> ThroughArchive<C, K> {
+    /// The access for chunks of type `C`, compressing with `compressor`.
+    pub fn new(compressor: K) -> ThroughArchive<C, K> {
+        ThroughArchive { compressor, chunk: PhantomData }
     }
 }
 
-impl<C> Default for ThroughArchive<C> {
-    fn default() -> ThroughArchive<C> {
-        ThroughArchive::new()
-    }
-}
-
-impl<R: RandomAccess, C: ChunkBytes> ArchiveAccess<R> for ThroughArchive<C> {
+impl<R: RandomAccess, C: ChunkBytes, K: BlockCompressor> ArchiveAccess<R> for ThroughArchive<C, K> {
     type Chunk = C;
+    type Compressor = K;
     type Source<'s>
         = ArchiveSource<StoredBytes<'s, R>, C>
     where
         Self: 's,
         R: 's;
+
+    fn compressor(&self) -> &K {
+        &self.compressor
+    }
 
     fn stored<'s>(
         &'s self,

@@ -1,16 +1,17 @@
 //! Archive blobs as sources for the registry module's upload engine
 //! ([`BlobSource`](crate::registry::BlobSource)): a stored file as is, or an uncompressed layer
-//! gzip'd on the fly (when compression is asked for). Like the engine's own
+//! compressed on the fly (when compression is asked for). Like the engine's own
 //! [`StreamSource`](crate::registry::StreamSource), each is a [`Windowed`] source — it keeps the
 //! last chunks in a rewind window, so that a failed chunk can be resent from the registry's
-//! `Range` — and it hashes what it serves, so the upload is finalised only if the bytes sent match
-//! the digest in the manifest.
+//! `Range` — and it hashes what it serves: a stored file's upload is finalised only if the bytes
+//! sent match the digest in the manifest; a compressed layer's digest is what was sent, and the
+//! manifest is written with it afterwards.
 
-use super::gzip::{DeterministicGzip, PIECE};
+use super::compress::{BLOCK, BlockCompressor, Codec, Framing};
 use super::model::Stored;
 use super::open::Archive;
 use super::source::{MAX_READ, RandomAccess};
-use crate::digest::{Digest, Verified, Verifier};
+use crate::digest::{Algorithm, Digest, Hasher, Verified, Verifier};
 use crate::registry::source::{Fill, Windowed};
 use crate::registry::{ChunkBytes, Error};
 
@@ -56,36 +57,72 @@ impl<R: RandomAccess> Producer for StoredBytes<'_, R> {
     }
 }
 
-/// A stored uncompressed file, gzip'd deterministically as it is read.
-#[derive(Debug)]
-pub struct GzippedBytes<'a, R> {
+/// A stored uncompressed file, compressed block by block ([`super::compress`]) as it is read:
+/// the blob is made while it is uploaded, and its digest learned at the end.
+pub struct CompressedBytes<'a, R, K> {
     file: StoredBytes<'a, R>,
-    encoder: Option<DeterministicGzip>,
+    compressor: &'a K,
+    codec: Codec,
+    /// `None` once the stream's last bytes are out.
+    framing: Option<Framing>,
+    /// Compressed bytes not handed out yet.
     carry: Vec<u8>,
+    /// Told how many bytes of the file were read, as they are: a made blob's progress.
+    read: &'a dyn Fn(u64),
 }
 
-impl<'a, R> GzippedBytes<'a, R> {
-    /// The gzip of `stored`, from the start.
-    pub fn new(archive: &'a Archive<R>, stored: Stored) -> GzippedBytes<'a, R> {
-        GzippedBytes {
+impl<R, K> std::fmt::Debug for CompressedBytes<'_, R, K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompressedBytes")
+            .field("codec", &self.codec)
+            .field("read", &self.file.position)
+            .finish()
+    }
+}
+
+impl<'a, R, K> CompressedBytes<'a, R, K> {
+    /// `stored` in `codec`, from the start, its blocks compressed by `compressor`.
+    pub fn new(
+        archive: &'a Archive<R>,
+        stored: Stored,
+        codec: Codec,
+        compressor: &'a K,
+        read: &'a dyn Fn(u64),
+    ) -> CompressedBytes<'a, R, K> {
+        let (framing, header) = Framing::start(codec);
+        CompressedBytes {
             file: StoredBytes::new(archive, stored),
-            encoder: Some(DeterministicGzip::new()),
-            carry: Vec::new(),
+            compressor,
+            codec,
+            framing: Some(framing),
+            carry: header,
+            read,
         }
     }
 }
 
-impl<R: RandomAccess> Producer for GzippedBytes<'_, R> {
+impl<R: RandomAccess, K: BlockCompressor> Producer for CompressedBytes<'_, R, K> {
     async fn produce(&mut self, want: usize) -> Result<Vec<u8>, String> {
-        while self.carry.len() < want {
-            let Some(encoder) = self.encoder.as_mut() else { break };
-            let input = self.file.produce(PIECE).await?;
-            if input.is_empty() {
-                if let Some(encoder) = self.encoder.take() {
-                    self.carry.extend(encoder.finish());
+        while self.carry.len() < want && self.framing.is_some() {
+            let mut blocks = Vec::with_capacity(self.compressor.batch());
+            while blocks.len() < self.compressor.batch().max(1) {
+                let block = self.file.produce(BLOCK).await?;
+                if block.is_empty() {
+                    break;
                 }
-            } else {
-                self.carry.extend(encoder.update(&input));
+                blocks.push(block);
+            }
+            (self.read)(self.file.position);
+            if blocks.is_empty() {
+                let end = self.framing.take().map(Framing::end).unwrap_or_default();
+                self.carry.extend(end);
+                break;
+            }
+            let compressed = self.compressor.compress(self.codec, blocks).await?;
+            if let Some(framing) = self.framing.as_mut() {
+                for block in &compressed {
+                    framing.append(block, &mut self.carry);
+                }
             }
         }
         let rest = self.carry.split_off(want.min(self.carry.len()));
@@ -101,7 +138,17 @@ pub type ArchiveSource<P, C> = Windowed<Produced<P>, C>;
 #[derive(Debug)]
 pub struct Produced<P> {
     producer: P,
-    verifier: Option<Verifier>,
+    /// `None` once proven.
+    proof: Option<Proof>,
+}
+
+/// How an [`ArchiveSource`] proves its bytes.
+#[derive(Debug)]
+enum Proof {
+    /// A stored blob: the bytes must hash to the manifest's digest and size.
+    Expected(Verifier),
+    /// A blob made on the way (a compressed layer): its digest is what the bytes hash to.
+    Learned(Hasher, u64),
 }
 
 impl<P, C> std::fmt::Debug for Windowed<Produced<P>, C> {
@@ -114,8 +161,15 @@ impl<P, C> std::fmt::Debug for Windowed<Produced<P>, C> {
 impl<P: Producer, C: ChunkBytes> Windowed<Produced<P>, C> {
     /// A source of `size` bytes that must hash to `digest`.
     pub fn new(producer: P, digest: Digest, size: u64) -> ArchiveSource<P, C> {
-        let verifier = Some(Verifier::new(digest.clone(), Some(size)));
-        Windowed::with_fill(Produced { producer, verifier }, digest, size)
+        let proof = Some(Proof::Expected(Verifier::new(digest.clone(), Some(size))));
+        Windowed::with_fill(Produced { producer, proof }, digest, Some(size))
+    }
+
+    /// A blob made while it is read (a layer compressed on the way): its size and digest are
+    /// learned at the end. `made_from` names it in errors until then.
+    pub fn made(producer: P, made_from: Digest) -> ArchiveSource<P, C> {
+        let proof = Some(Proof::Learned(Hasher::new(Algorithm::Sha256), 0));
+        Windowed::with_fill(Produced { producer, proof }, made_from, None)
     }
 }
 
@@ -124,20 +178,35 @@ fn fail(digest: &Digest, message: String) -> Error {
 }
 
 impl<P: Producer> Fill for Produced<P> {
-    async fn fill(&mut self, digest: &Digest, offset: u64, want: usize, size: u64) -> Result<Vec<u8>, Error> {
+    async fn fill(
+        &mut self,
+        digest: &Digest,
+        offset: u64,
+        want: usize,
+        size: Option<u64>,
+    ) -> Result<Vec<u8>, Error> {
         let bytes = self.producer.produce(want).await.map_err(|m| fail(digest, m))?;
-        if bytes.len() < want {
-            return Err(fail(
-                digest,
-                format!(
-                    "the archive gave {} bytes where {want} were expected (byte {offset} of {size}): did the \
-                     file change since it was verified?",
-                    bytes.len(),
-                ),
-            ));
-        }
-        if let Some(verifier) = self.verifier.as_mut() {
-            verifier.update(&bytes)?;
+        match self.proof.as_mut() {
+            Some(Proof::Expected(verifier)) => {
+                if bytes.len() < want {
+                    return Err(fail(
+                        digest,
+                        format!(
+                            "the archive gave {} bytes where {want} were expected (byte {offset} of {}): did \
+                             the file change since it was verified?",
+                            bytes.len(),
+                            size.unwrap_or_default(),
+                        ),
+                    ));
+                }
+                verifier.update(&bytes)?;
+            }
+            // Fewer bytes than asked for: the made blob's end.
+            Some(Proof::Learned(hasher, len)) => {
+                hasher.update(&bytes);
+                *len += bytes.len() as u64;
+            }
+            None => return Err(fail(digest, "read after it was finished".into())),
         }
         Ok(bytes)
     }
@@ -148,19 +217,23 @@ impl<P: Producer> Fill for Produced<P> {
         )
     }
 
-    async fn prove(&mut self, digest: &Digest, size: u64) -> Result<Verified, Error> {
-        // Anything more from the producer is past the declared size.
+    async fn prove(&mut self, digest: &Digest, size: Option<u64>) -> Result<Verified, Error> {
+        // Anything more from the producer is past the end.
         let extra = self.producer.produce(1).await.map_err(|m| fail(digest, m))?;
-        let verifier = self.verifier.take().ok_or_else(|| fail(digest, "finished twice".into()))?;
         if !extra.is_empty() {
             return Err(fail(
                 digest,
                 format!(
-                    "the blob is longer than the {size} bytes the manifest declares: did the archive change \
-                     since it was verified?"
+                    "the blob is longer than the {} bytes the manifest declares: did the archive change since \
+                     it was verified?",
+                    size.unwrap_or_default()
                 ),
             ));
         }
-        Ok(verifier.finish()?)
+        match self.proof.take() {
+            Some(Proof::Expected(verifier)) => Ok(verifier.finish()?),
+            Some(Proof::Learned(hasher, size)) => Ok(Verified { digest: hasher.finalize(), size }),
+            None => Err(fail(digest, "finished twice".into())),
+        }
     }
 }

@@ -5,41 +5,29 @@
 //! A docker-save image has no manifest, so one is built from what the archive holds: each layer
 //! as stored — an uncompressed tar becomes `application/vnd.docker.image.rootfs.diff.tar` with its
 //! diff ID as digest, a gzip'd one `…diff.tar.gzip` — and each foreign layer with the media type,
-//! digest, size and `urls` of its `LayerSources` descriptor. With gzip compression asked for, uncompressed
-//! layers are gzip'd deterministically ([`super::gzip`]), which gives them new digests; the
-//! build says so. A zstd layer (no Docker media type exists for it) makes the manifest an OCI one.
+//! digest, size and `urls` of its `LayerSources` descriptor. With compression asked for (gzip by
+//! default, as `docker push` and skopeo do), uncompressed layers are compressed while they are
+//! uploaded ([`super::compress`]), which gives them new digests, learned only then: such a
+//! manifest is [`Top::Pending`] until the uploads say what the layers became. A zstd layer (no
+//! Docker media type exists for it) makes the manifest an OCI one.
 
-use serde::Serialize;
-
+use super::compress::{Codec, LayerCompression};
 use super::error::ArchiveError;
-use super::gzip::{DeterministicGzip, PIECE};
 use super::model::{ArchiveImage, ArchiveLayer, ArchiveManifest, ImageFormat, Presence, Stored};
-use super::open::Archive;
-use super::source::RandomAccess;
 use super::verify::ImageVerification;
-use crate::digest::{Algorithm, Digest, Hasher};
+use crate::digest::{Digest, Verified};
 use crate::manifest::{Descriptor, ImageManifest, Manifest, ManifestDocument};
 use crate::media::{self, Compression};
 use crate::policy::BlobRole;
-
-/// How to store uncompressed docker-save layers in the pushed image.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LayerCompression {
-    /// As stored: plain tars stay plain (digest = diff ID).
-    #[default]
-    None,
-    /// gzip'd deterministically (new digests).
-    Gzip,
-}
 
 /// Where a blob to push comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BlobOrigin {
     /// The stored file, byte for byte.
     Stored(Stored),
-    /// The stored uncompressed tar, gzip'd while it is uploaded.
-    Gzip(Stored),
+    /// The stored uncompressed tar, compressed while it is uploaded. Its descriptor names the
+    /// layer's diff ID and uncompressed size until then.
+    Compressed(Stored, Codec),
     /// Not in the archive: a foreign layer, downloaded from its `urls` while it is uploaded.
     Urls(Vec<String>),
 }
@@ -61,11 +49,76 @@ pub struct PushImage {
     /// Image manifests to push by digest before `top` (the entries of an index).
     pub children: Vec<ManifestDocument>,
     /// The manifest pushed under the destination tag.
-    pub top: ManifestDocument,
+    pub top: Top,
     /// Every distinct blob, configs first, then layers in order.
     pub blobs: Vec<PushBlob>,
     /// What the user should know about how the image was built.
     pub notes: Vec<String>,
+}
+
+/// The manifest pushed under the destination tag.
+#[derive(Clone, Debug)]
+pub enum Top {
+    /// Known before anything is sent.
+    Ready(ManifestDocument),
+    /// Written once the layers compressed on the way are uploaded: its descriptors for them
+    /// name the diff ID and uncompressed size until [`PushImage::top_with`] puts in what the
+    /// uploads proved.
+    Pending {
+        /// The manifest, with those stand-ins.
+        manifest: ImageManifest,
+        /// What is written for it.
+        image: String,
+    },
+}
+
+impl Top {
+    /// The manifest's bytes and digest, when known before anything is sent.
+    pub fn ready(&self) -> Option<&ManifestDocument> {
+        match self {
+            Top::Ready(document) => Some(document),
+            Top::Pending { .. } => None,
+        }
+    }
+}
+
+impl PushImage {
+    /// The manifest to push under the destination tag, given what each layer compressed on the
+    /// way became (keyed by the diff ID it was made from).
+    pub fn top_with(&self, made: &[(Digest, Verified)]) -> Result<ManifestDocument, BuildError> {
+        let (manifest, image) = match &self.top {
+            Top::Ready(document) => return Ok(document.clone()),
+            Top::Pending { manifest, image } => (manifest, image),
+        };
+        let mut manifest = manifest.clone();
+        for blob in &self.blobs {
+            let BlobOrigin::Compressed(..) = blob.origin else { continue };
+            let from = &blob.descriptor.digest;
+            let (_, became) = made.iter().find(|(f, _)| f == from).ok_or_else(|| BuildError::Invalid {
+                image: image.clone(),
+                message: format!("the layer made from {from} was not uploaded"),
+            })?;
+            for layer in manifest.layers.iter_mut().filter(|l| l.digest == *from) {
+                layer.digest = became.digest.clone();
+                layer.size = became.size;
+            }
+        }
+        document(image, &manifest)
+    }
+}
+
+/// What the user is told of layers compressed on the way: their new digests.
+pub fn compressed_note(codec: Codec, made: &[(Digest, Verified)]) -> Option<String> {
+    let pairs: Vec<String> = made.iter().map(|(from, to)| format!("{from} → {}", to.digest)).collect();
+    (!pairs.is_empty()).then(|| {
+        format!(
+            "{} compression: {} layer(s) compressed, which changes their digests (the diff IDs in the config \
+             stay): {}",
+            codec.as_str(),
+            pairs.len(),
+            pairs.join(", ")
+        )
+    })
 }
 
 /// Why a push image could not be built.
@@ -122,13 +175,11 @@ fn image_manifest(media_type: &str, config: Descriptor, layers: Vec<Descriptor>)
 }
 
 /// Builds what to push for `image`, which `verification` (from [`super::verify::verify`]) must
-/// cover and pass. `progress` is told bytes compressed so far (gzip compression only).
-pub async fn build<R: RandomAccess>(
-    archive: &Archive<R>,
+/// cover and pass. Reads nothing: what a compressed layer becomes is learned while it is sent.
+pub fn build(
     image: &ArchiveImage,
     verification: &ImageVerification,
     compress: LayerCompression,
-    progress: &dyn Fn(u64),
 ) -> Result<PushImage, BuildError> {
     let mut blobs: Vec<PushBlob> = Vec::new();
     let mut notes = Vec::new();
@@ -155,12 +206,18 @@ pub async fn build<R: RandomAccess>(
                 add(PushBlob { descriptor, role: BlobRole::Layer, origin: origin_as_stored(layer) });
             }
         }
-        if compress == LayerCompression::Gzip {
-            notes.push(
-                "gzip compression applies to docker-save images only: this OCI image is pushed as stored, \
-                 byte for byte"
-                    .to_owned(),
-            );
+        if let Some(codec) = compress.codec()
+            && image
+                .manifests
+                .iter()
+                .flat_map(|m| &m.layers)
+                .any(|l| stored_compression(l) == Some(Compression::None))
+        {
+            notes.push(format!(
+                "{} compression applies to docker-save images only: this OCI image is pushed as stored, byte for \
+                 byte",
+                codec.as_str()
+            ));
         }
         let children = match top.manifest() {
             Manifest::Index(_) => {
@@ -168,7 +225,7 @@ pub async fn build<R: RandomAccess>(
             }
             _ => Vec::new(),
         };
-        return Ok(PushImage { children, top, blobs, notes });
+        return Ok(PushImage { children, top: Top::Ready(top), blobs, notes });
     }
 
     let [manifest] = image.manifests.as_slice() else {
@@ -182,12 +239,16 @@ pub async fn build<R: RandomAccess>(
         role: BlobRole::Config,
         origin: BlobOrigin::Stored(manifest.config.stored.clone()),
     });
-    let zstd = manifest
-        .layers
-        .iter()
-        .any(|l| l.declared.is_none() && stored_compression(l) == Some(Compression::Zstd));
+    let made = |l: &ArchiveLayer| match stored_compression(l) {
+        Some(Compression::None) if l.declared.is_none() => compress.codec(),
+        _ => None,
+    };
+    let zstd = manifest.layers.iter().any(|l| {
+        l.declared.is_none() && stored_compression(l) == Some(Compression::Zstd)
+            || made(l) == Some(Codec::Zstd)
+    });
     let mut layers = Vec::with_capacity(manifest.layers.len());
-    let mut recompressed = Vec::new();
+    let mut pending = false;
     for (i, layer) in manifest.layers.iter().enumerate() {
         if let Some(declared) = &layer.declared {
             let mut descriptor = declared.clone();
@@ -205,29 +266,26 @@ pub async fn build<R: RandomAccess>(
             .get(i + 1)
             .and_then(|b| b.digest.clone())
             .ok_or_else(|| BuildError::NotVerified(layer.path.clone()))?;
-        let (descriptor, origin) = match (stored.compression, compress) {
-            (Compression::None, LayerCompression::Gzip) => {
-                let (gzip_digest, gzip_size) = gzip_digest(archive, &stored, progress).await?;
-                recompressed.push(format!("{digest} → {gzip_digest}"));
+        let (descriptor, origin) = match made(layer) {
+            Some(codec) => {
+                // Stands in for the compressed blob until its upload says what it is.
+                pending = true;
+                let compression = match codec {
+                    Codec::Gzip => Compression::Gzip,
+                    Codec::Zstd => Compression::Zstd,
+                };
                 (
-                    Descriptor::new(layer_type(Compression::Gzip, zstd), gzip_digest, gzip_size),
-                    BlobOrigin::Gzip(stored),
+                    Descriptor::new(layer_type(compression, zstd), digest, stored.size),
+                    BlobOrigin::Compressed(stored, codec),
                 )
             }
-            (compression, _) => (
-                Descriptor::new(layer_type(compression, zstd), digest, stored.size),
+            None => (
+                Descriptor::new(layer_type(stored.compression, zstd), digest, stored.size),
                 BlobOrigin::Stored(stored),
             ),
         };
         layers.push(descriptor.clone());
         add(PushBlob { descriptor, role: BlobRole::Layer, origin });
-    }
-    if !recompressed.is_empty() {
-        notes.push(format!(
-            "gzip compression: {} layer(s) gzip'd, which changes their digests (the diff IDs in the config stay): {}",
-            recompressed.len(),
-            recompressed.join(", ")
-        ));
     }
     let (manifest_type, config) = if zstd {
         notes.push(
@@ -243,10 +301,20 @@ pub async fn build<R: RandomAccess>(
         blob.descriptor = config.clone();
     }
     let built = image_manifest(manifest_type, config, layers);
-    let invalid = |message: String| BuildError::Invalid { image: image.label(), message };
-    let bytes = serde_json::to_vec_pretty(&built).map_err(|e| invalid(e.to_string()))?;
-    let top = ManifestDocument::parse(bytes, Some(manifest_type)).map_err(|e| invalid(e.to_string()))?;
+    let top = if pending {
+        Top::Pending { manifest: built, image: image.label() }
+    } else {
+        Top::Ready(document(&image.label(), &built)?)
+    };
     Ok(PushImage { children: Vec::new(), top, blobs, notes })
+}
+
+/// The exact bytes of a built manifest, read back as the parser reads any manifest.
+fn document(image: &str, built: &ImageManifest) -> Result<ManifestDocument, BuildError> {
+    let invalid = |message: String| BuildError::Invalid { image: image.to_owned(), message };
+    let bytes = serde_json::to_vec_pretty(built).map_err(|e| invalid(e.to_string()))?;
+    let media_type = built.media_type.as_deref();
+    ManifestDocument::parse(bytes, media_type).map_err(|e| invalid(e.to_string()))
 }
 
 fn stored_compression(layer: &ArchiveLayer) -> Option<Compression> {
@@ -269,28 +337,4 @@ fn origin_as_stored(layer: &ArchiveLayer) -> BlobOrigin {
         (Some(stored), Presence::Present) => BlobOrigin::Stored(stored.clone()),
         _ => BlobOrigin::Urls(layer.declared.as_ref().map(|d| d.urls.clone()).unwrap_or_default()),
     }
-}
-
-/// The digest and size of the deterministic gzip of a stored file: one pass, nothing kept.
-async fn gzip_digest<R: RandomAccess>(
-    archive: &Archive<R>,
-    stored: &Stored,
-    progress: &dyn Fn(u64),
-) -> Result<(Digest, u64), ArchiveError> {
-    let mut encoder = DeterministicGzip::new();
-    let mut hasher = Hasher::new(Algorithm::Sha256);
-    let mut size = 0u64;
-    let mut offset = 0u64;
-    while offset < stored.size {
-        let chunk = archive.read_stored(stored, offset, PIECE).await?;
-        let out = encoder.update(&chunk);
-        hasher.update(&out);
-        size += out.len() as u64;
-        offset += chunk.len() as u64;
-        progress(offset);
-    }
-    let out = encoder.finish();
-    hasher.update(&out);
-    size += out.len() as u64;
-    Ok((hasher.finalize(), size))
 }

@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 
 use super::ArchiveImage;
+use super::compress::BlockCompressor;
 use super::open::Archive;
 use super::push::{PushError, PushEvent, PushOptions, push};
 use super::source::RandomAccess;
@@ -66,12 +67,14 @@ pub fn targets(images: &[ArchiveImage]) -> (Vec<LoadTarget>, Vec<usize>) {
 }
 
 /// Pushes every target to `dest` on `client`, one after the other, each image verified first by
-/// the push itself. A refused or failed image is reported and the others still go.
-pub async fn load<R: RandomAccess, T: Transport>(
+/// the push itself, layers compressed by `compressor`. A refused or failed image is reported and
+/// the others still go.
+pub async fn load<R: RandomAccess, T: Transport, K: BlockCompressor>(
     archive: &Archive<R>,
     client: &Client<T>,
     dest: &str,
     options: &PushOptions,
+    compressor: &K,
     events: &dyn Fn(&LoadTarget, PushEvent<'_>),
 ) -> Vec<TagResult>
 where
@@ -87,8 +90,9 @@ where
             None => dest.to_owned(),
         };
         let shown = format!("{repository}:{}", target.tag);
+        let target_events = |e: PushEvent<'_>| events(target, e);
         let pushed =
-            push(archive, image, client, &repository, &target.tag, options, &|e| events(target, e)).await;
+            push(archive, image, client, &repository, &target.tag, options, compressor, &target_events).await;
         let platforms =
             image.manifests.iter().filter(|m| m.attests.is_none()).map(|m| m.platform.to_string());
         let (digest, outcome, reason) = match pushed {

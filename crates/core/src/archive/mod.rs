@@ -13,11 +13,11 @@
 pub mod access;
 pub mod blob_source;
 pub mod build;
+pub mod compress;
 pub mod decompressed;
 pub mod docker;
 mod error;
 pub mod files;
-pub mod gzip;
 pub mod index;
 pub mod inflate;
 pub mod layout_writer;

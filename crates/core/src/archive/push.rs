@@ -16,21 +16,22 @@
 use serde::{Deserialize, Serialize};
 
 use super::access::{ArchiveAccess, ThroughArchive};
-use super::blob_source::{ArchiveSource, GzippedBytes};
-use super::build::{self, BlobOrigin, BuildError, LayerCompression, PushBlob, PushImage};
+use super::blob_source::{ArchiveSource, CompressedBytes};
+use super::build::{self, BlobOrigin, BuildError, PushBlob, PushImage, Top};
+use super::compress::{BlockCompressor, LayerCompression};
 use super::error::ArchiveError;
 use super::marks::{self, LostMarks};
 use super::model::{ArchiveImage, Presence};
 use super::open::Archive;
 use super::source::RandomAccess;
 use super::verify;
-use crate::digest::Digest;
-use crate::manifest::ManifestDocument;
+use crate::digest::{Digest, Verified};
+use crate::manifest::{Descriptor, Manifest, ManifestDocument};
 use crate::policy::{self, Rejection};
 use crate::registry::foreign::{check_foreign_url, fetch_foreign};
 use crate::registry::foreign_mirror::ForeignMirrors;
 use crate::registry::in_flight::BlobsInFlight;
-use crate::registry::move_blobs::move_blobs;
+use crate::registry::move_blobs::{Moved, Planned, move_blobs};
 use crate::registry::upload::ChunkPolicy;
 use crate::registry::{
     BlobOutcome, BlobSource, ChunkBytes, Client, CopyEvent, CopyReport, Error, StreamSource,
@@ -49,7 +50,7 @@ pub struct PushOptions {
     /// Push a Windows image whose archive lost the foreign-layer marks ([`marks`]) as it is.
     /// `allow_foreign_layers` accepts that too.
     pub accept_lost_marks: bool,
-    /// How to store uncompressed docker-save layers.
+    /// How to store uncompressed docker-save layers (gzip, as docker push and skopeo do).
     pub compress: LayerCompression,
     /// Upload chunk sizing.
     pub chunk: ChunkPolicy,
@@ -77,11 +78,6 @@ pub enum PushEvent<'a> {
         done: u64,
         /// Total.
         total: u64,
-    },
-    /// Compressing layers to learn their digests (`--compress gzip`): bytes read.
-    Compressing {
-        /// Done.
-        done: u64,
     },
     /// Uploading, in the registry module's words.
     Copy(CopyEvent<'a>),
@@ -188,20 +184,23 @@ pub fn absent_foreign(image: &ArchiveImage) -> Vec<AbsentForeign> {
 }
 
 /// Pushes `image` from `archive` to `repository` on `client`, under `reference` (a tag, or the
-/// manifest's digest), reading and hashing through the archive itself.
-pub async fn push<R: RandomAccess, T: Transport>(
+/// manifest's digest), reading and hashing through the archive itself, layers compressed by
+/// `compressor`.
+#[allow(clippy::too_many_arguments)] // the push's inputs, each of a different kind
+pub async fn push<R: RandomAccess, T: Transport, K: BlockCompressor>(
     archive: &Archive<R>,
     image: &ArchiveImage,
     client: &Client<T>,
     repository: &str,
     reference: &str,
     options: &PushOptions,
+    compressor: &K,
     events: &dyn Fn(PushEvent<'_>),
 ) -> Result<CopyReport, PushError>
 where
     T::Chunk: ChunkBytes,
 {
-    let access = ThroughArchive::<T::Chunk>::new();
+    let access = ThroughArchive::<T::Chunk, _>::new(compressor);
     push_with(archive, image, &access, client, repository, reference, options, events).await
 }
 
@@ -260,17 +259,10 @@ where
     }
 
     // 4: the manifests, built or taken once.
-    let compressing = |done| events(PushEvent::Compressing { done });
-    let pushed: PushImage =
-        build::build(archive, image, verification, options.compress, &compressing).await?;
+    let pushed: PushImage = build::build(image, verification, options.compress)?;
     warnings.extend(pushed.notes.iter().cloned());
-    if let Ok(wanted) = reference.parse::<Digest>()
-        && wanted != *pushed.top.digest()
-    {
-        return Err(PushError::DigestTarget {
-            wanted: reference.to_owned(),
-            actual: pushed.top.digest().clone(),
-        });
+    if let Some(top) = pushed.top.ready() {
+        check_target(reference, top)?;
     }
 
     // 5: the blobs fetched from urls first (a URL that fails then stops the push before anything
@@ -278,14 +270,22 @@ where
     let mut blobs: Vec<&PushBlob> = pushed.blobs.iter().collect();
     blobs.sort_by_key(|b| match &b.origin {
         BlobOrigin::Urls(_) => None,
-        BlobOrigin::Stored(s) | BlobOrigin::Gzip(s) => Some(s.offset),
+        BlobOrigin::Stored(s) | BlobOrigin::Compressed(s, _) => Some(s.offset),
     });
     events(PushEvent::Copy(CopyEvent::Planned {
         blobs: blobs.len(),
         bytes: blobs.iter().map(|b| b.descriptor.size).sum(),
     }));
     let copy_events = |event: CopyEvent<'_>| events(PushEvent::Copy(event));
-    let planned = blobs.iter().map(|b| (&b.descriptor, *b));
+    let in_place = forms_in_place(client, repository, reference, &pushed).await;
+    let planned = blobs.iter().map(|b| {
+        let made = matches!(b.origin, BlobOrigin::Compressed(..));
+        match in_place.iter().find(|(from, _)| made && *from == b.descriptor.digest) {
+            // Asked for first, like any blob; compressed and uploaded only if it is not there.
+            Some((_, there)) => (Planned { descriptor: there, made: false }, *b),
+            None => (Planned { descriptor: &b.descriptor, made }, *b),
+        }
+    });
     let upload = |blob| transfer(archive, access, &facts, client, repository, blob, options, events);
     // One at a time, in archive order.
     let outcomes =
@@ -293,23 +293,79 @@ where
             .await
             .map_err(|f| PushError::Blob { digest: f.digest, source: f.source })?;
 
-    // 6: the manifests, exact bytes, children by digest first.
+    // 6: the manifests, exact bytes, children by digest first; the top one written now, when
+    // its compressed layers' digests were learned by their uploads.
+    let made: Vec<(Digest, Verified)> = blobs
+        .iter()
+        .zip(&outcomes)
+        .filter(|(b, _)| matches!(b.origin, BlobOrigin::Compressed(..)))
+        .map(|(b, (digest, size, _))| {
+            (b.descriptor.digest.clone(), Verified { digest: digest.clone(), size: *size })
+        })
+        .collect();
+    if let Some(codec) = options.compress.codec() {
+        warnings.extend(build::compressed_note(codec, &made));
+    }
+    let top = pushed.top_with(&made)?;
+    check_target(reference, &top)?;
     let mut manifests = Vec::new();
     for child in &pushed.children {
         let digest = child.digest().to_string();
         put(client, repository, &digest, child, events).await?;
         manifests.push(child.digest().clone());
     }
-    put(client, repository, reference, &pushed.top, events).await?;
-    manifests.push(pushed.top.digest().clone());
+    put(client, repository, reference, &top, events).await?;
+    manifests.push(top.digest().clone());
     Ok(CopyReport {
-        digest: pushed.top.digest().clone(),
-        media_type: pushed.top.media_type().to_owned(),
+        digest: top.digest().clone(),
+        media_type: top.media_type().to_owned(),
         blobs: outcomes,
         manifests,
         platforms: Vec::new(),
         warnings,
     })
+}
+
+/// Compressed forms of the image's layers the destination already has, by the diff ID each is
+/// made from: the layers of the manifest under `reference`, when that manifest is of this image
+/// (the same config, so the same diff IDs, position by position) and in the same codec. Reusing
+/// them is what lets a second push send nothing: without them, a layer's compressed digest is
+/// known only by compressing it again. Anything else there (nothing, another image, an error)
+/// means nothing to reuse.
+async fn forms_in_place<T: Transport>(
+    client: &Client<T>,
+    repository: &str,
+    reference: &str,
+    pushed: &PushImage,
+) -> Vec<(Digest, Descriptor)>
+where
+    T::Chunk: ChunkBytes,
+{
+    let Top::Pending { manifest: ours, .. } = &pushed.top else { return Vec::new() };
+    let Ok(fetched) = client.get_manifest(repository, reference).await else { return Vec::new() };
+    let Ok(document) = ManifestDocument::parse(fetched.bytes, fetched.media_type.as_deref()) else {
+        return Vec::new();
+    };
+    let Manifest::Image(there) = document.manifest() else { return Vec::new() };
+    if there.config.digest != ours.config.digest || there.layers.len() != ours.layers.len() {
+        return Vec::new();
+    }
+    ours.layers
+        .iter()
+        .zip(&there.layers)
+        .filter(|(o, t)| o.media_type == t.media_type && t.urls.is_empty())
+        .map(|(o, t)| (o.digest.clone(), t.clone()))
+        .collect()
+}
+
+/// A destination named by digest must be the manifest pushed.
+fn check_target(reference: &str, top: &ManifestDocument) -> Result<(), PushError> {
+    match reference.parse::<Digest>() {
+        Ok(wanted) if wanted != *top.digest() => {
+            Err(PushError::DigestTarget { wanted: reference.to_owned(), actual: top.digest().clone() })
+        }
+        _ => Ok(()),
+    }
 }
 
 async fn put<T: Transport>(
@@ -341,7 +397,7 @@ async fn transfer<R: RandomAccess, T: Transport, A: ArchiveAccess<R, Chunk = T::
     blob: &PushBlob,
     options: &PushOptions,
     events: &dyn Fn(PushEvent<'_>),
-) -> Result<BlobOutcome, Error>
+) -> Result<Moved, Error>
 where
     T::Chunk: ChunkBytes,
 {
@@ -354,13 +410,15 @@ where
             let file_facts = facts.get(&stored.offset).and_then(|f| f.as_ref().ok());
             let source = access.stored(archive, stored, d, file_facts);
             upload(client, repository, source, options.chunk, &progress).await?;
-            Ok(BlobOutcome::Uploaded)
+            Ok(BlobOutcome::Uploaded.into())
         }
-        BlobOrigin::Gzip(stored) => {
-            let source: ArchiveSource<_, T::Chunk> =
-                ArchiveSource::new(GzippedBytes::new(archive, stored.clone()), d.digest.clone(), d.size);
-            upload(client, repository, source, options.chunk, &progress).await?;
-            Ok(BlobOutcome::Uploaded)
+        BlobOrigin::Compressed(stored, codec) => {
+            // Progress is the layer's bytes read: the compressed size is known only at the end.
+            let producer =
+                CompressedBytes::new(archive, stored.clone(), *codec, access.compressor(), &progress);
+            let source: ArchiveSource<_, T::Chunk> = ArchiveSource::made(producer, d.digest.clone());
+            let made = upload(client, repository, source, options.chunk, &|_| {}).await?;
+            Ok(Moved { outcome: BlobOutcome::Compressed, made: Some(made) })
         }
         BlobOrigin::Urls(urls) => {
             // The download starts before the upload session, so that an unreachable URL leaves
@@ -370,7 +428,7 @@ where
                 fetch_foreign(client.transport(), &options.foreign_mirrors, urls, &d.digest, d.size).await?;
             let source: StreamSource<T::Body, T::Chunk> = StreamSource::new(stream, d.digest.clone(), d.size);
             upload(client, repository, source, options.chunk, &progress).await?;
-            Ok(BlobOutcome::UploadedFromUrls)
+            Ok(BlobOutcome::UploadedFromUrls.into())
         }
     }
 }
@@ -384,11 +442,10 @@ async fn upload<T: Transport, S: BlobSource<Chunk = T::Chunk>>(
     mut source: S,
     chunk: ChunkPolicy,
     progress: &dyn Fn(u64),
-) -> Result<(), Error>
+) -> Result<Verified, Error>
 where
     T::Chunk: ChunkBytes,
 {
     let session = client.start_upload(repository).await?;
-    client.upload_blob(repository, session, &mut source, chunk, progress).await?;
-    Ok(())
+    client.upload_blob(repository, session, &mut source, chunk, progress).await
 }

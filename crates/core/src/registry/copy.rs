@@ -18,7 +18,7 @@ use super::errors::Error;
 use super::foreign::fetch_foreign;
 use super::foreign_mirror::ForeignMirrors;
 use super::in_flight::BlobsInFlight;
-use super::move_blobs::move_blobs;
+use super::move_blobs::{Moved, Planned, move_blobs};
 use super::push::Mount;
 use super::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images};
 use super::source::{ChunkBytes, StreamSource};
@@ -81,6 +81,8 @@ pub enum BlobOutcome {
     Uploaded,
     /// A foreign layer the source registry lacked, fetched from its `urls` and uploaded.
     UploadedFromUrls,
+    /// An archive's uncompressed layer, compressed while it was uploaded.
+    Compressed,
 }
 
 /// Progress of a copy, for the shells to draw.
@@ -168,7 +170,7 @@ impl CopyReport {
             match outcome {
                 BlobOutcome::AlreadyPresent => tally.already_present += 1,
                 BlobOutcome::Mounted => tally.mounted += 1,
-                BlobOutcome::Uploaded | BlobOutcome::UploadedFromUrls => {
+                BlobOutcome::Uploaded | BlobOutcome::UploadedFromUrls | BlobOutcome::Compressed => {
                     tally.uploaded += 1;
                     tally.uploaded_bytes += size;
                     if outcome == BlobOutcome::UploadedFromUrls {
@@ -268,8 +270,9 @@ where
         });
     }
 
-    let planned = blobs.iter().map(|b| (&b.descriptor, b));
-    let upload = |blob| transfer(&src, &dst, blob, options, events);
+    let planned = blobs.iter().map(|b| (Planned::from(&b.descriptor), b));
+    let (src, dst) = (&src, &dst);
+    let upload = |blob| async move { transfer(src, dst, blob, options, events).await.map(Moved::from) };
     let outcomes = move_blobs(
         dst.client,
         dst.repository,
@@ -286,11 +289,11 @@ where
     if pushes_index {
         for image in &images {
             let reference = image.document.digest().to_string();
-            push_manifest(&dst, &reference, &image.document, events).await?;
+            push_manifest(dst, &reference, &image.document, events).await?;
             manifests.push(image.document.digest().clone());
         }
     }
-    push_manifest(&dst, dst.reference, pushed_top, events).await?;
+    push_manifest(dst, dst.reference, pushed_top, events).await?;
     manifests.push(pushed_top.digest().clone());
     Ok(CopyReport {
         digest: pushed_top.digest().clone(),

@@ -112,11 +112,11 @@ where
         let digest = source.digest().clone();
         let scope = Scope::push(repository);
         let chunk_size = policy.chunk_size(session.limits);
-        if size <= chunk_size {
+        if let Some(size) = size.filter(|size| *size <= chunk_size) {
             // Small enough to hold: verify first, then one PUT with the body.
             let piece = if size == 0 { None } else { Some(source.read(0, size).await?) };
             let verified = source.finish().await?;
-            let url = with_digest(&session.location, &digest);
+            let url = with_digest(&session.location, &verified.digest);
             let request = Request::new(Method::Put, url.as_str())
                 .header("Content-Type", "application/octet-stream")
                 .header("Content-Length", size.to_string())
@@ -125,19 +125,25 @@ where
             if response.status != 201 {
                 return Err(self.fail(Method::Put, &url, response).await);
             }
-            check_created_digest(Method::Put, &url, &response, &digest)?;
+            check_created_digest(Method::Put, &url, &response, &verified.digest)?;
             progress(size);
             return Ok(verified);
         }
+        // The next read's length: a chunk, or what is left of a blob of known size.
+        let want = |offset: u64| size.map_or(chunk_size, |size| chunk_size.min(size - offset));
         let mut offset = 0;
         let mut failures = 0;
         // The next chunk, read while the previous one was on the wire.
         let mut ahead: Option<SourceChunk<T::Chunk>> = None;
-        while offset < size {
+        while size.is_none_or(|size| offset < size) {
             let piece = match ahead.take() {
                 Some(piece) => piece,
-                None => source.read(offset, chunk_size.min(size - offset)).await?,
+                None => source.read(offset, want(offset)).await?,
             };
+            if piece.len == 0 {
+                // A made blob's end (a blob of known size never gives an empty read before it).
+                break;
+            }
             let end = offset + piece.len;
             let url = session.location.clone();
             let request = Request::new(Method::Patch, url.as_str())
@@ -147,7 +153,11 @@ where
                 .body(Body::Chunk(piece.data));
             // Download and upload overlap: the next chunk is read while this one is sent.
             let read_ahead = async {
-                if end < size { Some(source.read(end, chunk_size.min(size - end)).await) } else { None }
+                if size.is_none_or(|size| end < size) {
+                    Some(source.read(end, want(end)).await)
+                } else {
+                    None
+                }
             };
             let (sent, next) = join(self.send(request, &scope), read_ahead).await;
             let next = next.transpose()?;
@@ -220,13 +230,13 @@ where
             progress(offset);
         }
         let verified = source.finish().await?;
-        let url = with_digest(&session.location, &digest);
+        let url = with_digest(&session.location, &verified.digest);
         let request = Request::new(Method::Put, url.as_str()).header("Content-Length", "0");
         let response = self.send(request, &scope).await?;
         if response.status != 201 {
             return Err(self.fail(Method::Put, &url, response).await);
         }
-        check_created_digest(Method::Put, &url, &response, &digest)?;
+        check_created_digest(Method::Put, &url, &response, &verified.digest)?;
         Ok(verified)
     }
 

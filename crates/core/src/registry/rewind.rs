@@ -52,11 +52,12 @@ impl<C> RewindWindow<C> {
 }
 
 impl<C: ChunkBytes> RewindWindow<C> {
-    /// Decides what a read of up to `len` bytes at `offset` of a blob of `size` bytes needs;
+    /// Decides what a read of up to `len` bytes at `offset` of a blob of `size` bytes (unknown:
+    /// made on the way) needs;
     /// `None` when the window cannot serve it (before what it holds, or past its position).
     /// Before a fresh read the oldest chunk is let go, so that no more than `capacity` are held
     /// once the new one is kept.
-    pub(crate) fn next(&mut self, offset: u64, len: u64, size: u64) -> Option<Next<C>> {
+    pub(crate) fn next(&mut self, offset: u64, len: u64, size: Option<u64>) -> Option<Next<C>> {
         if offset < self.position {
             let (start, chunk) =
                 self.kept.iter().find(|(start, chunk)| *start <= offset && offset < start + chunk.len)?;
@@ -69,7 +70,7 @@ impl<C: ChunkBytes> RewindWindow<C> {
         if offset > self.position {
             return None;
         }
-        let want = usize::try_from(len.min(size - offset)).ok()?;
+        let want = usize::try_from(size.map_or(len, |size| len.min(size - offset))).ok()?;
         if self.kept.len() >= self.capacity {
             self.kept.pop_front();
         }
@@ -101,14 +102,14 @@ mod tests {
     }
 
     fn fresh(window: &mut RewindWindow<Vec<u8>>, offset: u64, len: u64, size: u64) -> usize {
-        match window.next(offset, len, size) {
+        match window.next(offset, len, Some(size)) {
             Some(Next::Fresh(want)) => want,
             other => panic!("a read at {offset} should be fresh: {other:?}"),
         }
     }
 
     fn held(window: &mut RewindWindow<Vec<u8>>, offset: u64) -> Vec<u8> {
-        match window.next(offset, 100, 100) {
+        match window.next(offset, 100, Some(100)) {
             Some(Next::Held(chunk)) => {
                 assert_eq!(chunk.len, chunk.data.len() as u64);
                 chunk.data
@@ -128,8 +129,8 @@ mod tests {
         // The first chunk was let go before the second was read.
         assert_eq!(w.floor(), 10);
         w.keep((10..20).collect());
-        assert!(w.next(9, 10, 25).is_none(), "before the window");
-        assert!(w.next(21, 10, 25).is_none(), "past the position");
+        assert!(w.next(9, 10, Some(25)).is_none(), "before the window");
+        assert!(w.next(21, 10, Some(25)).is_none(), "past the position");
         // The last read is cut at the blob's end.
         assert_eq!(fresh(&mut w, 20, 10, 25), 5);
         w.keep((20..25).collect());
@@ -149,6 +150,6 @@ mod tests {
         assert_eq!(held(&mut w, 10), (10..20).collect::<Vec<u8>>());
         fresh(&mut w, 20, 10, 100);
         assert_eq!(w.floor(), 10);
-        assert!(w.next(3, 10, 100).is_none());
+        assert!(w.next(3, 10, Some(100)).is_none());
     }
 }

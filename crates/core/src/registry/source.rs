@@ -49,11 +49,14 @@ pub trait BlobSource {
     /// The transport's upload handle.
     type Chunk;
 
-    /// The blob's digest (what the upload is finalised with).
+    /// The blob's digest; for a blob made while it is read (a layer compressed on the way),
+    /// the digest of what it is made from, which errors name. The upload is finalised with the
+    /// digest [`BlobSource::finish`] proves.
     fn digest(&self) -> &Digest;
 
-    /// The blob's size in bytes.
-    fn size(&self) -> u64;
+    /// The blob's size in bytes; `None` for a blob made while it is read, which ends when a
+    /// read at its end returns no bytes.
+    fn size(&self) -> Option<u64>;
 
     /// Up to `len` bytes at `offset`. Reads move forward through the blob; after a failed chunk
     /// the uploader may go back, but never before [`BlobSource::rewind_floor`]. A read at the
@@ -64,8 +67,8 @@ pub trait BlobSource {
     /// The earliest offset [`BlobSource::read`] can still serve.
     fn rewind_floor(&self) -> u64;
 
-    /// Once every byte has been read: proof that they match the digest and size. An error here
-    /// means the upload must not be finalised.
+    /// Once every byte has been read: proof that they match the digest and size (for a made
+    /// blob: what they are). An error here means the upload must not be finalised.
     async fn finish(&mut self) -> Result<Verified, Error>;
 }
 
@@ -81,15 +84,21 @@ const KEPT_CHUNKS: usize = 2;
 #[allow(async_fn_in_trait)] // not Send, like every future in the core
 pub trait Fill {
     /// Exactly the next `want` bytes, which start at `offset` of the blob `digest` of `size`
-    /// bytes; an error when fewer came.
-    async fn fill(&mut self, digest: &Digest, offset: u64, want: usize, size: u64) -> Result<Vec<u8>, Error>;
+    /// bytes; an error when fewer came. Of a blob of unknown size, fewer means its end.
+    async fn fill(
+        &mut self,
+        digest: &Digest,
+        offset: u64,
+        want: usize,
+        size: Option<u64>,
+    ) -> Result<Vec<u8>, Error>;
 
     /// What to say when the upload asks for `offset`, but only `floor..position` are held.
     fn cannot_seek(&self, offset: u64, floor: u64, position: u64) -> String;
 
     /// Once every byte was handed out: the proof that they are the blob (anything still
     /// coming is past the declared size, which the proof refuses).
-    async fn prove(&mut self, digest: &Digest, size: u64) -> Result<Verified, Error>;
+    async fn prove(&mut self, digest: &Digest, size: Option<u64>) -> Result<Verified, Error>;
 }
 
 /// A [`BlobSource`] read once, front to back, through a rewind window: what every streaming
@@ -98,14 +107,15 @@ pub trait Fill {
 pub struct Windowed<F, C> {
     fill: F,
     digest: Digest,
-    size: u64,
+    size: Option<u64>,
     /// The last chunks handed out: what a resume can resend.
     window: RewindWindow<C>,
 }
 
 impl<F, C> Windowed<F, C> {
-    /// A source of `size` bytes that must be the blob `digest`, its fresh bytes from `fill`.
-    pub(crate) fn with_fill(fill: F, digest: Digest, size: u64) -> Windowed<F, C> {
+    /// A source of `size` bytes (unknown: made on the way) that must be the blob `digest`, its
+    /// fresh bytes from `fill`.
+    pub(crate) fn with_fill(fill: F, digest: Digest, size: Option<u64>) -> Windowed<F, C> {
         Windowed { fill, digest, size, window: RewindWindow::new(KEPT_CHUNKS) }
     }
 
@@ -123,7 +133,7 @@ impl<F: Fill, C: ChunkBytes> BlobSource for Windowed<F, C> {
         &self.digest
     }
 
-    fn size(&self) -> u64 {
+    fn size(&self) -> Option<u64> {
         self.size
     }
 
@@ -146,10 +156,10 @@ impl<F: Fill, C: ChunkBytes> BlobSource for Windowed<F, C> {
 
     async fn finish(&mut self) -> Result<Verified, Error> {
         let position = self.window.position();
-        if position < self.size {
+        if let Some(size) = self.size.filter(|size| position < *size) {
             return Err(Error::Source {
                 digest: self.digest.clone(),
-                message: format!("finished after {position} of {} bytes were read", self.size),
+                message: format!("finished after {position} of {size} bytes were read"),
             });
         }
         let proof = self.fill.prove(&self.digest, self.size).await;
@@ -174,12 +184,18 @@ pub struct Download<B> {
 impl<B: ResponseBody, C: ChunkBytes> Windowed<Download<B>, C> {
     /// A source over a blob download of `size` bytes.
     pub fn new(stream: BlobStream<B>, digest: Digest, size: u64) -> StreamSource<B, C> {
-        Windowed::with_fill(Download { stream, carry: Vec::new(), buffer: C::buffer }, digest, size)
+        Windowed::with_fill(Download { stream, carry: Vec::new(), buffer: C::buffer }, digest, Some(size))
     }
 }
 
 impl<B: ResponseBody> Fill for Download<B> {
-    async fn fill(&mut self, digest: &Digest, offset: u64, want: usize, size: u64) -> Result<Vec<u8>, Error> {
+    async fn fill(
+        &mut self,
+        digest: &Digest,
+        offset: u64,
+        want: usize,
+        size: Option<u64>,
+    ) -> Result<Vec<u8>, Error> {
         let mut bytes = (self.buffer)(want.max(self.carry.len()));
         bytes.append(&mut self.carry);
         while bytes.len() < want {
@@ -194,7 +210,11 @@ impl<B: ResponseBody> Fill for Download<B> {
         if bytes.len() < want {
             return Err(Error::Source {
                 digest: digest.clone(),
-                message: format!("the download ended after {} of {size} bytes", offset + bytes.len() as u64),
+                message: format!(
+                    "the download ended after {} of {} bytes",
+                    offset + bytes.len() as u64,
+                    size.unwrap_or_default()
+                ),
             });
         }
         Ok(bytes)
@@ -207,7 +227,7 @@ impl<B: ResponseBody> Fill for Download<B> {
         )
     }
 
-    async fn prove(&mut self, digest: &Digest, _size: u64) -> Result<Verified, Error> {
+    async fn prove(&mut self, digest: &Digest, _size: Option<u64>) -> Result<Verified, Error> {
         // Anything still arriving is past the declared size: the verifier reports the overrun.
         while self.stream.next().await?.is_some() {}
         self.stream.verified().cloned().ok_or_else(|| Error::Source {
