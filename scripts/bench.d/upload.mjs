@@ -8,13 +8,14 @@
 // end the size of every WebAssembly.Memory (Runtime.queryObjects; a wasm memory never shrinks, so
 // its final size is its peak).
 //
-// usage: node upload.mjs ORIGIN REGISTRY_HOST REPOSITORY ARCHIVE CHUNK_MIB
+// usage: node upload.mjs ORIGIN REGISTRY_HOST REPOSITORY ARCHIVE CHUNK_MIB COMPRESSION
+// (COMPRESSION: the Layer compression choice, gzip, zstd or none)
 // Prints one JSON object on stdout.
 import { launch } from '../../tests/e2e/lib/browser.mjs';
-import { fillTarget, pickFile, runEnds } from '../../tests/e2e/lib/upload.mjs';
+import { chooseCompression, fillTarget, pickFile, runEnds } from '../../tests/e2e/lib/upload.mjs';
 import { watchTab } from './tab-memory.mjs';
 
-const [origin, registry, repository, archive, chunkMib] = process.argv.slice(2);
+const [origin, registry, repository, archive, chunkMib, compression] = process.argv.slice(2);
 const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 const errors = [];
@@ -25,6 +26,7 @@ await page.goto(`${origin}/#/upload`);
 await pickFile(page, archive);
 await fillTarget(page, 'upload', { registry, repository, tag: 'bench' });
 await page.selectOption('#chunk-size', String(chunkMib));
+await chooseCompression(page, compression);
 const tab = await watchTab(browser);
 // Marks on the page's clock: the click on Push, the first upload progress (verification ends
 // where the uploads begin: the page shows their progress from then on), and the end of the run.

@@ -20,7 +20,7 @@ impl BlockCompressor for Cores {
     /// Two blocks a core: a core that finishes early takes the next without waiting for the
     /// others.
     fn batch(&self) -> usize {
-        self.cores * 2
+        self.cores
     }
 
     async fn compress(&self, codec: Codec, blocks: Vec<Vec<u8>>) -> Result<Vec<Block>, String> {

@@ -315,11 +315,11 @@ async fn read_compressed_source(
     let mut producer = CompressedBytes::new(archive, stored.clone(), codec, &InPlace, &|_| {});
     let mut out = Vec::new();
     loop {
-        let piece = producer.produce(64 * 1024).await.unwrap();
-        if piece.is_empty() {
+        let before = out.len();
+        producer.produce(64 * 1024, &mut out).await.unwrap();
+        if out.len() == before {
             return out;
         }
-        out.extend(piece);
     }
 }
 

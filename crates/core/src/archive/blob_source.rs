@@ -18,8 +18,10 @@ use crate::registry::{ChunkBytes, Error};
 /// Where a blob's bytes come from, in order.
 #[allow(async_fn_in_trait)] // not Send, like every future in the core
 pub trait Producer {
-    /// The next `want` bytes (fewer only at the end of the blob).
-    async fn produce(&mut self, want: usize) -> Result<Vec<u8>, String>;
+    /// Appends the next `want` bytes to `out` (fewer only at the end of the blob). `out` is the
+    /// chunk buffer the shell handed out ([`ChunkBytes::buffer`]): filled in place, it goes
+    /// back to the shell once sent, instead of a fresh allocation per chunk.
+    async fn produce(&mut self, want: usize, out: &mut Vec<u8>) -> Result<(), String>;
 }
 
 /// A stored file's bytes.
@@ -38,10 +40,10 @@ impl<'a, R> StoredBytes<'a, R> {
 }
 
 impl<R: RandomAccess> Producer for StoredBytes<'_, R> {
-    async fn produce(&mut self, want: usize) -> Result<Vec<u8>, String> {
-        let mut out = Vec::new();
-        while out.len() < want && self.position < self.stored.size {
-            let take = (want - out.len()).min(MAX_READ);
+    async fn produce(&mut self, want: usize, out: &mut Vec<u8>) -> Result<(), String> {
+        let goal = out.len() + want;
+        while out.len() < goal && self.position < self.stored.size {
+            let take = (goal - out.len()).min(MAX_READ);
             let chunk = self
                 .archive
                 .read_stored(&self.stored, self.position, take)
@@ -53,7 +55,7 @@ impl<R: RandomAccess> Producer for StoredBytes<'_, R> {
             self.position += chunk.len() as u64;
             out.extend_from_slice(&chunk);
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -102,31 +104,41 @@ impl<'a, R, K> CompressedBytes<'a, R, K> {
 }
 
 impl<R: RandomAccess, K: BlockCompressor> Producer for CompressedBytes<'_, R, K> {
-    async fn produce(&mut self, want: usize) -> Result<Vec<u8>, String> {
-        while self.carry.len() < want && self.framing.is_some() {
+    async fn produce(&mut self, want: usize, out: &mut Vec<u8>) -> Result<(), String> {
+        // Straight into `out`; only what overflows it waits in `carry` (a batch at most).
+        let goal = out.len() + want;
+        let from_carry = want.min(self.carry.len());
+        out.extend(self.carry.drain(..from_carry));
+        while out.len() < goal && self.framing.is_some() {
             let mut blocks = Vec::with_capacity(self.compressor.batch());
             while blocks.len() < self.compressor.batch().max(1) {
-                let block = self.file.produce(BLOCK).await?;
+                let mut block = Vec::with_capacity(BLOCK);
+                self.file.produce(BLOCK, &mut block).await?;
                 if block.is_empty() {
                     break;
                 }
                 blocks.push(block);
             }
             (self.read)(self.file.position);
+            let mut compressed = Vec::new();
             if blocks.is_empty() {
-                let end = self.framing.take().map(Framing::end).unwrap_or_default();
-                self.carry.extend(end);
-                break;
-            }
-            let compressed = self.compressor.compress(self.codec, blocks).await?;
-            if let Some(framing) = self.framing.as_mut() {
-                for block in &compressed {
-                    framing.append(block, &mut self.carry);
+                compressed.extend(self.framing.take().map(Framing::end));
+            } else {
+                let done = self.compressor.compress(self.codec, blocks).await?;
+                if let Some(framing) = self.framing.as_mut() {
+                    for block in &done {
+                        framing.append(block);
+                    }
                 }
+                compressed.extend(done.into_iter().map(|b| b.bytes));
+            }
+            for bytes in compressed {
+                let fits = (goal - out.len().min(goal)).min(bytes.len());
+                out.extend_from_slice(&bytes[..fits]);
+                self.carry.extend_from_slice(&bytes[fits..]);
             }
         }
-        let rest = self.carry.split_off(want.min(self.carry.len()));
-        Ok(std::mem::replace(&mut self.carry, rest))
+        Ok(())
     }
 }
 
@@ -140,6 +152,8 @@ pub struct Produced<P> {
     producer: P,
     /// `None` once proven.
     proof: Option<Proof>,
+    /// Where each chunk's buffer comes from: the transport chunk type's [`ChunkBytes::buffer`].
+    buffer: fn(usize) -> Vec<u8>,
 }
 
 /// How an [`ArchiveSource`] proves its bytes.
@@ -162,14 +176,14 @@ impl<P: Producer, C: ChunkBytes> Windowed<Produced<P>, C> {
     /// A source of `size` bytes that must hash to `digest`.
     pub fn new(producer: P, digest: Digest, size: u64) -> ArchiveSource<P, C> {
         let proof = Some(Proof::Expected(Verifier::new(digest.clone(), Some(size))));
-        Windowed::with_fill(Produced { producer, proof }, digest, Some(size))
+        Windowed::with_fill(Produced { producer, proof, buffer: C::buffer }, digest, Some(size))
     }
 
     /// A blob made while it is read (a layer compressed on the way): its size and digest are
     /// learned at the end. `made_from` names it in errors until then.
     pub fn made(producer: P, made_from: Digest) -> ArchiveSource<P, C> {
         let proof = Some(Proof::Learned(Hasher::new(Algorithm::Sha256), 0));
-        Windowed::with_fill(Produced { producer, proof }, made_from, None)
+        Windowed::with_fill(Produced { producer, proof, buffer: C::buffer }, made_from, None)
     }
 }
 
@@ -185,7 +199,8 @@ impl<P: Producer> Fill for Produced<P> {
         want: usize,
         size: Option<u64>,
     ) -> Result<Vec<u8>, Error> {
-        let bytes = self.producer.produce(want).await.map_err(|m| fail(digest, m))?;
+        let mut bytes = (self.buffer)(want);
+        self.producer.produce(want, &mut bytes).await.map_err(|m| fail(digest, m))?;
         match self.proof.as_mut() {
             Some(Proof::Expected(verifier)) => {
                 if bytes.len() < want {
@@ -219,7 +234,8 @@ impl<P: Producer> Fill for Produced<P> {
 
     async fn prove(&mut self, digest: &Digest, size: Option<u64>) -> Result<Verified, Error> {
         // Anything more from the producer is past the end.
-        let extra = self.producer.produce(1).await.map_err(|m| fail(digest, m))?;
+        let mut extra = Vec::new();
+        self.producer.produce(1, &mut extra).await.map_err(|m| fail(digest, m))?;
         if !extra.is_empty() {
             return Err(fail(
                 digest,

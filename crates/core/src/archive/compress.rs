@@ -182,12 +182,12 @@ impl Framing {
         (Framing { codec, crc: 0, len: 0, blocks: 0 }, header)
     }
 
-    /// Appends `block` (the next in input order) to `out`.
-    pub fn append(&mut self, block: &Block, out: &mut Vec<u8>) {
+    /// Counts `block` (the next in input order) into the stream; its bytes follow the previous
+    /// block's.
+    pub fn append(&mut self, block: &Block) {
         self.crc = zlib_rs::crc32::crc32_combine(self.crc, block.crc, block.len);
         self.len += block.len;
         self.blocks += 1;
-        out.extend_from_slice(&block.bytes);
     }
 
     /// The stream's last bytes.
@@ -216,7 +216,9 @@ mod tests {
     fn compress(codec: Codec, data: &[u8], block: usize) -> Vec<u8> {
         let (mut framing, mut out) = Framing::start(codec);
         for piece in data.chunks(block) {
-            framing.append(&compress_block(codec, piece), &mut out);
+            let compressed = compress_block(codec, piece);
+            framing.append(&compressed);
+            out.extend_from_slice(&compressed.bytes);
         }
         out.extend(framing.end());
         out
