@@ -1,7 +1,8 @@
 //! `waybill load <ARCHIVE> <DEST>` into the real distribution, archives written by skopeo: a
 //! docker-save of three images of three repositories (DEST becomes a prefix), one image saved
 //! under two tags of one repository (DEST is the repository), an OCI layout with two refs
-//! (digests kept, read back with skopeo), and a truncated archive that sends nothing.
+//! (digests kept, read back with skopeo), a truncated archive that sends nothing, and a bundle
+//! whose last image has a corrupted layer, which sends nothing either (not the images before it).
 
 mod support;
 use std::process::Command;
@@ -22,10 +23,9 @@ fn report(stdout: &str) -> Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
 }
 
-#[test]
-fn a_docker_save_of_three_repositories_loads_under_a_prefix() {
+/// A docker-save of three images of three repositories (plain, multi, attested), merged by GNU tar.
+fn three_repositories(dir: &std::path::Path) -> std::path::PathBuf {
     let registries = Registries::from_env();
-    let dir = work_dir("load-three");
     let parts: Vec<_> = ["fixtures/plain:v1", "fixtures/multi:v1", "fixtures/attested:v1"]
         .iter()
         .enumerate()
@@ -37,6 +37,13 @@ fn a_docker_save_of_three_repositories_loads_under_a_prefix() {
         .collect();
     let archive = dir.join("three.tar");
     merge_docker_archives(&parts.iter().map(|p| p.as_path()).collect::<Vec<_>>(), &archive);
+    archive
+}
+
+#[test]
+fn a_docker_save_of_three_repositories_loads_under_a_prefix() {
+    let registries = Registries::from_env();
+    let archive = three_repositories(&work_dir("load-three"));
     let prefix = unique("load");
     let dest = format!("{}/{prefix}", registries.strict());
     let run = waybill(&["load", &archive.display().to_string(), &dest, "--json"], &[]).expect(0);
@@ -93,6 +100,50 @@ fn an_oci_layout_with_two_refs_keeps_its_digests() {
         let saved = Command::new("skopeo").args(["inspect", "--raw", &layout_ref]).output().unwrap();
         assert!(saved.status.success(), "skopeo inspect {layout_ref}");
         assert_eq!(skopeo_raw(&format!("{dest}:{reference}"), None), saved.stdout, "{reference}");
+    }
+}
+
+/// Flips one byte in the middle of the archive's last layer file (`<hex>.tar`), found by walking
+/// the tar headers.
+fn corrupt_last_layer(archive: &std::path::Path) {
+    let mut bytes = std::fs::read(archive).expect("read the archive");
+    let (mut at, mut last) = (0, None);
+    while at + 512 <= bytes.len() && bytes[at..at + 512].iter().any(|b| *b != 0) {
+        let field = |range: std::ops::Range<usize>| {
+            String::from_utf8_lossy(&bytes[at + range.start..at + range.end])
+                .trim_matches(['\0', ' '])
+                .to_owned()
+        };
+        let size = usize::from_str_radix(&field(124..136), 8).expect("an octal size");
+        if field(0..100).ends_with(".tar") && size > 0 {
+            last = Some((at + 512, size));
+        }
+        at += 512 + size.div_ceil(512) * 512;
+    }
+    let (start, size) = last.expect("a layer file");
+    bytes[start + size / 2] ^= 0xff;
+    std::fs::write(archive, bytes).expect("write the archive");
+}
+
+#[test]
+fn a_bundle_with_one_corrupted_layer_sends_nothing() {
+    let registries = Registries::from_env();
+    let archive = three_repositories(&work_dir("load-corrupt"));
+    corrupt_last_layer(&archive);
+    let prefix = unique("load");
+    let dest = format!("{}/{prefix}", registries.strict());
+    let run = waybill(&["load", &archive.display().to_string(), &dest, "--json"], &[]).expect(1);
+    let summary = report(&run.stdout);
+    let tags = summary["tags"].as_array().expect("tags");
+    assert_eq!(tags.len(), 3, "{summary}");
+    for tag in tags {
+        assert_eq!(tag["outcome"], "failed", "{summary}");
+        let reason = tag["reason"].as_str().expect("a reason");
+        assert!(reason.contains("nothing was loaded") && reason.contains("failed verification"), "{reason}");
+    }
+    for name in ["plain", "multi", "attested"] {
+        let url = format!("{}/v2/{prefix}/fixtures/{name}/tags/list", registries.strict_url);
+        assert_eq!(support::curl_status(&[&url]), "404", "{name}: nothing reached the registry");
     }
 }
 

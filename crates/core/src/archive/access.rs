@@ -103,3 +103,54 @@ impl<R: RandomAccess, C: ChunkBytes, K: BlockCompressor> ArchiveAccess<R> for Th
         )
     }
 }
+
+/// Another access whose hashing was already done: the files of several images verified in one
+/// pass before any is pushed ([`super::load`]), each push then judged on those facts instead
+/// of reading its files again.
+#[derive(Debug)]
+pub struct Prehashed<A> {
+    /// The access that reads and uploads.
+    pub inner: A,
+    /// What hashing every file gave.
+    pub facts: Facts,
+}
+
+impl<R: RandomAccess, A: ArchiveAccess<R>> ArchiveAccess<R> for Prehashed<A> {
+    type Chunk = A::Chunk;
+    type Compressor = A::Compressor;
+    type Source<'s>
+        = A::Source<'s>
+    where
+        Self: 's,
+        R: 's;
+
+    async fn hash(
+        &self,
+        _archive: &Archive<R>,
+        files: &[FileToHash],
+        _progress: &dyn Fn(u64, u64),
+    ) -> Result<Facts, String> {
+        let facts = files
+            .iter()
+            .map(|f| {
+                let fact = self.facts.get(&f.stored.offset).cloned();
+                (f.stored.offset, fact.unwrap_or_else(|| Err(format!("{} was not hashed", f.stored.path))))
+            })
+            .collect();
+        Ok(facts)
+    }
+
+    fn compressor(&self) -> &A::Compressor {
+        self.inner.compressor()
+    }
+
+    fn stored<'s>(
+        &'s self,
+        archive: &'s Archive<R>,
+        stored: &Stored,
+        descriptor: &Descriptor,
+        facts: Option<&FileFacts>,
+    ) -> A::Source<'s> {
+        self.inner.stored(archive, stored, descriptor, facts)
+    }
+}

@@ -8,14 +8,19 @@
 //!   repository, and at `DEST/repo:tag` when they come from several (DEST is then a prefix), so
 //!   that two repositories' `latest` never overwrite each other;
 //! * an image saved with no tag at all is reported, not guessed at.
+//!
+//! Every image to load is verified before the first is pushed, in one pass over the archive: a
+//! bundle with one corrupted blob sends nothing at all, rather than the images before it.
 
 use std::collections::BTreeSet;
 
 use super::ArchiveImage;
+use super::access::{Prehashed, ThroughArchive};
 use super::compress::BlockCompressor;
 use super::open::Archive;
-use super::push::{PushError, PushEvent, PushOptions, push};
+use super::push::{PushError, PushEvent, PushOptions, push_with};
 use super::source::RandomAccess;
+use super::verify;
 use crate::policy;
 use crate::reference::Reference;
 use crate::registry::sync::{TagOutcome, TagResult};
@@ -66,9 +71,9 @@ pub fn targets(images: &[ArchiveImage]) -> (Vec<LoadTarget>, Vec<usize>) {
     (targets, untagged)
 }
 
-/// Pushes every target to `dest` on `client`, one after the other, each image verified first by
-/// the push itself, layers compressed by `compressor`. A refused or failed image is reported and
-/// the others still go.
+/// Pushes every target to `dest` on `client`, one after the other, layers compressed by
+/// `compressor`, once every image to push has verified (else none is pushed, each reported as
+/// failed with what was wrong). A refused or failed image is reported and the others still go.
 pub async fn load<R: RandomAccess, T: Transport, K: BlockCompressor>(
     archive: &Archive<R>,
     client: &Client<T>,
@@ -82,6 +87,16 @@ where
 {
     let images = archive.images();
     let (targets, untagged) = targets(images);
+    let chosen: Vec<&ArchiveImage> = images
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| targets.iter().any(|t| t.image == *i))
+        .map(|(_, im)| im)
+        .collect();
+    let facts = verify::hash_files(archive, &verify::files_to_hash(&chosen), &|_, _| {}).await;
+    let failures: Vec<String> = verify::judge(&chosen, &facts).iter().flat_map(|v| v.failures()).collect();
+    // The pushes use those hashes instead of reading every file again.
+    let access = Prehashed { inner: ThroughArchive::<T::Chunk, _>::new(compressor), facts };
     let mut results = Vec::new();
     for target in &targets {
         let image = &images[target.image];
@@ -90,9 +105,24 @@ where
             None => dest.to_owned(),
         };
         let shown = format!("{repository}:{}", target.tag);
+        if !failures.is_empty() {
+            results.push(TagResult {
+                tag: shown,
+                digest: None,
+                outcome: TagOutcome::Failed,
+                reason: Some(format!(
+                    "nothing was loaded: the archive failed verification: {}",
+                    failures.join("; ")
+                )),
+                platforms: Vec::new(),
+                companions: Vec::new(),
+            });
+            continue;
+        }
         let target_events = |e: PushEvent<'_>| events(target, e);
         let pushed =
-            push(archive, image, client, &repository, &target.tag, options, compressor, &target_events).await;
+            push_with(archive, image, &access, client, &repository, &target.tag, options, &target_events)
+                .await;
         let platforms =
             image.manifests.iter().filter(|m| m.attests.is_none()).map(|m| m.platform.to_string());
         let (digest, outcome, reason) = match pushed {
