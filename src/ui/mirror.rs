@@ -80,22 +80,25 @@ impl Run {
         self.phase.with(|p| *p == RunPhase::Running)
     }
 
-    /// Folds one event of the core's sync in.
+    /// Folds one event of the core's sync in. (`try_` throughout: a page left mid-run has disposed
+    /// of its signals, and the run's last events must then fall on nothing rather than panic.)
     pub fn handle(&self, event: &SyncEvent<'_>) {
         match *event {
             SyncEvent::Chosen { .. } => {}
             SyncEvent::Copy { tag, event } => self.copy_event(tag, &event),
-            SyncEvent::TagDone(result) => self.tags.update(|tags| {
-                let entry = tags.entry(result.tag.clone()).or_default();
-                entry.partial.clear();
-                entry.result = Some(result.clone());
-            }),
+            SyncEvent::TagDone(result) => {
+                self.tags.try_update(|tags| {
+                    let entry = tags.entry(result.tag.clone()).or_default();
+                    entry.partial.clear();
+                    entry.result = Some(result.clone());
+                });
+            }
         }
     }
 
     fn copy_event(&self, tag: &str, event: &CopyEvent<'_>) {
         let mut sent = 0;
-        self.tags.update(|tags| {
+        self.tags.try_update(|tags| {
             let entry = tags.entry(tag.to_owned()).or_default();
             match *event {
                 CopyEvent::Planned { bytes, .. } => entry.planned = bytes,
@@ -114,7 +117,7 @@ impl Run {
             }
         });
         if sent > 0 {
-            self.sent.update(|s| *s += sent);
+            self.sent.try_update(|s| *s += sent);
         }
     }
 

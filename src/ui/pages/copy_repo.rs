@@ -198,6 +198,10 @@ pub fn CopyRepoPage(
         });
     };
     let stop = move |_: leptos::ev::MouseEvent| cancel.with_value(|c| c.iter().for_each(Cancel::cancel));
+    // Leaving the page stops the run: nothing would show it any more.
+    on_cleanup(move || {
+        cancel.try_with_value(|c| c.iter().for_each(Cancel::cancel));
+    });
     let retry = Callback::new(move |()| list());
     let reread_all = Callback::new(move |()| {
         previews.set(HashMap::new());
