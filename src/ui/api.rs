@@ -25,6 +25,7 @@ use crate::ui::problems::{
 use crate::ui::session;
 
 pub mod audit;
+pub mod mirror;
 
 /// Configs larger than this are not image configs worth showing.
 const CONFIG_LIMIT: usize = 16 * 1024 * 1024;
@@ -198,7 +199,15 @@ fn client_for(reference: &Reference) -> Result<Client<FetchTransport>, Problem> 
 /// The core's client for the registry API of `api_host`, through this page's proxy, with this
 /// tab's login for `registry` (the host as written in references).
 fn client_at(api_host: &str, registry: &str) -> Result<Client<FetchTransport>, Problem> {
-    let transport = FetchTransport::new(&session::proxy_origin());
+    client_with(FetchTransport::new(&session::proxy_origin()), api_host, registry)
+}
+
+/// [`client_at`] over `transport` (one a `Cancel` stops, for a long run).
+fn client_with(
+    transport: FetchTransport,
+    api_host: &str,
+    registry: &str,
+) -> Result<Client<FetchTransport>, Problem> {
     let base = transport.registry_base(api_host);
     let credentials =
         session::login_for(registry).map(|Login { username, password }| Credentials::new(username, password));

@@ -35,7 +35,7 @@ pub fn App() -> impl IntoView {
             {move || match route.get() {
                 Route::Inspect { reference, platform } => view! { <InspectPage reference platform /> }.into_any(),
                 // Upload, Copy, Diff and Audit live in a module of their own, loaded on first use.
-                Route::Upload | Route::Copy { .. } | Route::Diff { .. } | Route::Audit { .. } => {
+                Route::Upload | Route::Copy { .. } | Route::CopyRepository { .. } | Route::Diff { .. } | Route::Audit { .. } => {
                     view! { <TransferHost /> }.into_any()
                 }
                 Route::NotFound(path) => view! {

@@ -11,6 +11,7 @@ pub mod app;
 pub mod components;
 pub mod explore;
 pub mod lazy;
+pub mod mirror;
 pub mod pages;
 pub mod problems;
 pub mod route;

@@ -11,6 +11,9 @@ pub enum Route {
     /// Copy an image from one registry to another, `source` and `target` prefilled, foreign
     /// layers allowed from the start when `allow_foreign` (the audit's suggested copy).
     Copy { source: String, target: String, allow_foreign: bool },
+    /// Copy the tags of repository `source` that `include` and `exclude` choose into repository
+    /// `target` (`#/copy?mode=repository&…`): Copy's repository mode.
+    CopyRepository { source: String, target: String, include: String, exclude: String, allow_foreign: bool },
     /// The foreign blobs a Pulp lacks, `pulp` (its API origin) prefilled.
     Audit { pulp: String },
     /// What differs between images `a` and `b`.
@@ -33,6 +36,13 @@ impl Route {
         match path.trim_end_matches('/') {
             "" | "/inspect" => Route::Inspect { reference: param("ref"), platform: param("platform") },
             "/upload" => Route::Upload,
+            "/copy" if param("mode") == "repository" => Route::CopyRepository {
+                source: param("from"),
+                target: param("to"),
+                include: param("include"),
+                exclude: param("exclude"),
+                allow_foreign: param("allow_foreign") == "1",
+            },
             "/copy" => Route::Copy {
                 source: param("from"),
                 target: param("to"),
@@ -76,6 +86,27 @@ pub fn copy_hash(source: &str, target: &str, allow_foreign: bool) -> String {
     format!("#/copy?{}", query.finish())
 }
 
+/// The hash that opens Copy's repository mode with its fields filled in (empty ones left out).
+pub fn copy_repository_hash(
+    source: &str,
+    target: &str,
+    include: &str,
+    exclude: &str,
+    allow_foreign: bool,
+) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("mode", "repository");
+    for (key, value) in [("from", source), ("to", target), ("include", include), ("exclude", exclude)] {
+        if !value.trim().is_empty() {
+            query.append_pair(key, value.trim());
+        }
+    }
+    if allow_foreign {
+        query.append_pair("allow_foreign", "1");
+    }
+    format!("#/copy?{}", query.finish())
+}
+
 /// Opens Diff on `a` and `b` (a reload or a shared link lands on the same view).
 pub fn go_diff(a: &str, b: &str) {
     if let Some(window) = web_sys::window() {
@@ -88,7 +119,7 @@ pub fn section(route: &Route) -> &'static str {
     match route {
         Route::Inspect { .. } => "inspect",
         Route::Upload => "upload",
-        Route::Copy { .. } => "copy",
+        Route::Copy { .. } | Route::CopyRepository { .. } => "copy",
         Route::Diff { .. } => "diff",
         Route::Audit { .. } => "audit",
         Route::NotFound(_) => "",
@@ -143,6 +174,29 @@ mod tests {
                 b: "127.0.0.1:5001/fixtures/explorer-diff:v2".into()
             }
         );
+    }
+
+    #[test]
+    fn copy_repository_round_trips() {
+        let hash = copy_repository_hash(
+            "127.0.0.1:5001/team/app",
+            "127.0.0.1:24817/mirror/app",
+            "v1.* latest",
+            "",
+            true,
+        );
+        assert_eq!(
+            Route::from_hash(&hash),
+            Route::CopyRepository {
+                source: "127.0.0.1:5001/team/app".into(),
+                target: "127.0.0.1:24817/mirror/app".into(),
+                include: "v1.* latest".into(),
+                exclude: String::new(),
+                allow_foreign: true,
+            }
+        );
+        assert_eq!(copy_repository_hash("", "", "", "", false), "#/copy?mode=repository");
+        assert_eq!(section(&Route::from_hash("#/copy?mode=repository")), "copy");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::ui::components::files_panel::FilesPanel;
 use crate::ui::lazy::API;
 use crate::ui::pages::audit::AuditPage;
 use crate::ui::pages::copy::CopyPage;
+use crate::ui::pages::copy_repo::CopyRepoPage;
 use crate::ui::pages::diff::DiffPage;
 use crate::ui::pages::upload::UploadPage;
 use crate::ui::route::Route;
@@ -75,6 +76,9 @@ fn TransferPage() -> impl IntoView {
         Route::Upload => view! { <UploadPage /> }.into_any(),
         Route::Copy { source, target, allow_foreign } => {
             view! { <CopyPage source target allow_foreign /> }.into_any()
+        }
+        Route::CopyRepository { source, target, include, exclude, allow_foreign } => {
+            view! { <CopyRepoPage source target include exclude allow_foreign /> }.into_any()
         }
         Route::Audit { pulp } => view! { <AuditPage pulp /> }.into_any(),
         Route::Diff { a, b } => view! { <DiffPage a b /> }.into_any(),

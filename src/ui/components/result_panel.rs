@@ -118,7 +118,7 @@ fn version_number(href: &str) -> Option<&str> {
 /// What Pulp made of the push: the distribution (its pull command and base path), the repository
 /// and its latest version, and the pulp-cli commands that show them.
 #[component]
-fn InPulp(links: PulpLinks, target: Target) -> impl IntoView {
+pub fn InPulp(links: PulpLinks, target: Target) -> impl IntoView {
     let repository_cli = format!("pulp container repository show --name {}", links.name);
     let distribution = links.base_path.clone().map(|base_path| {
         let pull = format!("docker pull {}/{base_path}:{}", target.registry, target.tag);

@@ -15,6 +15,7 @@ use waybill_core::reference::Reference;
 
 use crate::ui::api::{self, Inspection};
 use crate::ui::components::chunk_size::{ChunkSize, DEFAULT_CHUNK_MIB};
+use crate::ui::components::copy_modes::CopyModes;
 use crate::ui::components::copy_platforms::{CopyPlatforms, platforms_for};
 use crate::ui::components::foreign_panel::{ForeignKind, ForeignPanel};
 use crate::ui::components::layer_table::{LayerTable, LayerView};
@@ -143,6 +144,7 @@ pub fn CopyPage(source: String, target: String, allow_foreign: bool) -> impl Int
 
     view! {
         <h1>"Copy"</h1>
+        <CopyModes whole=false />
         <p class="lead">
             "Copy an image from one registry to another — into Pulp, for instance — through your browser: the manifest "
             "and every blob stream through Waybill's proxy, verified on the way, with the same foreign-layer policy as "

@@ -28,6 +28,7 @@ pub(crate) mod rewind;
 pub mod save;
 pub mod source;
 pub mod sync;
+pub mod sync_preview;
 pub mod tag_filter;
 pub mod tags;
 pub mod upload;

@@ -147,8 +147,7 @@ where
     T::Chunk: ChunkBytes,
 {
     let listed = src.client.list_tags(src.repository, None).await.map_err(SyncError::Source)?;
-    let chosen: Vec<&String> =
-        listed.iter().filter(|t| companion_subject(t).is_none() && options.filter.admits(t)).collect();
+    let chosen: Vec<&String> = listed.iter().filter(|t| options.filter.chooses(t)).collect();
     if chosen.is_empty() {
         let sample: Vec<&str> = listed.iter().take(5).map(String::as_str).collect();
         return Err(SyncError::NothingMatched {

@@ -19,6 +19,12 @@ impl TagFilter {
         (self.include.is_empty() || self.include.iter().any(|p| matches(p, tag)))
             && !self.exclude.iter().any(|p| matches(p, tag))
     }
+
+    /// Whether a mirror takes `tag` on its own: admitted, and not a companion (those travel
+    /// with the image they belong to, never chosen by the patterns).
+    pub fn chooses(&self, tag: &str) -> bool {
+        companion_subject(tag).is_none() && self.admits(tag)
+    }
 }
 
 /// The suffixes cosign gives its tags (`sha256-<hex>.sig`); the bare `sha256-<hex>` is the OCI

@@ -40,6 +40,17 @@ where
     /// Every tag of `repository`, in the registry's order, each once. `page_size` asks for pages
     /// of that many (`?n=`); `None` lets the registry choose.
     pub async fn list_tags(&self, repository: &str, page_size: Option<u32>) -> Result<Vec<String>, Error> {
+        self.list_tags_paged(repository, page_size, &mut |_| {}).await
+    }
+
+    /// [`Client::list_tags`], telling `on_page` each page's new tags as the page arrives (checked
+    /// like the rest), so that a page can show a long listing before its last page.
+    pub async fn list_tags_paged(
+        &self,
+        repository: &str,
+        page_size: Option<u32>,
+        on_page: &mut dyn FnMut(&[String]),
+    ) -> Result<Vec<String>, Error> {
         let mut url = self.url(&format!("/v2/{repository}/tags/list"));
         if let Some(n) = page_size {
             url.query_pairs_mut().append_pair("n", &n.to_string());
@@ -67,6 +78,7 @@ where
             if page.name != repository {
                 return Err(protocol(format!("the tag list is for {:?}, not {repository:?}", page.name)));
             }
+            let known = tags.len();
             for tag in page.tags.unwrap_or_default() {
                 if !Reference::is_tag(&tag) {
                     return Err(protocol(format!("{tag:?} is not a valid tag")));
@@ -78,6 +90,7 @@ where
                     return Err(protocol(format!("the repository lists more than {MAX_TAGS} tags")));
                 }
             }
+            on_page(&tags[known..]);
             let Some(next) = next else { return Ok(tags) };
             let next = resolve_location(&url, Some(&next))
                 .map_err(|e| protocol(format!("the next page's Link is not usable: {e}")))?;

@@ -1,0 +1,145 @@
+//! The repository copy's I/O: the core's tag listing, per-tag preview and `sync` (the one
+//! `waybill sync` runs), driven through the browser's fetch transport and the proxy. The page
+//! gets values, events and [`Problem`]s; what to copy, what to refuse and what is up to date is
+//! decided in the core only.
+
+use waybill_core::reference::Reference;
+use waybill_core::registry::in_flight::BlobsInFlight;
+use waybill_core::registry::sync::{RepoAt, SyncEvent, SyncOptions, SyncReport, sync};
+use waybill_core::registry::sync_preview::{TagPreview, preview_tag};
+use waybill_core::registry::tag_filter::TagFilter;
+use waybill_core::registry::upload::ChunkPolicy;
+use waybill_core::registry::{Client, CopyOptions, ImageError, PlatformChoice};
+
+use super::{client_with, typed_reference};
+use crate::browser::fetch::{Cancel, FetchTransport};
+use crate::ui::problems::{Problem, ProblemKind, RepositoryKnown, problem, reference_problem};
+use crate::ui::session;
+
+/// Tags copied at the same time and blobs uploaded at the same time, all tags together: the
+/// CLI's defaults (`waybill sync --jobs 4 --concurrency 2`), which keep a mirror's memory small.
+const JOBS: usize = 4;
+const UPLOADS: usize = 2;
+/// The chunk size of uploads (the Copy page's default).
+const CHUNK_SIZE: u64 = 8 * 1024 * 1024;
+
+/// A repository as typed: `registry/repository`, a pasted `http(s)://` dropped. A tag or digest
+/// is refused, as `waybill sync` refuses it: the tags are chosen by the patterns.
+pub fn repository(text: &str) -> Result<Reference, Problem> {
+    let typed = typed_reference(text);
+    let reference = Reference::parse(typed).map_err(|e| reference_problem(&e))?;
+    if reference.tag().is_some() || reference.digest().is_some() {
+        return Err(Problem {
+            kind: ProblemKind::BadReference,
+            title: format!("{typed} names an image, not a repository"),
+            detail: String::new(),
+            hint: "Write the repository alone (e.g. registry:5000/team/app) and choose its tags with the filters."
+                .into(),
+        });
+    }
+    Ok(reference)
+}
+
+/// The patterns typed in a filter field, one per word (commas or blanks between them).
+pub fn patterns(typed: &str) -> Vec<String> {
+    typed.split([',', ' ', '\t', '\n']).filter(|p| !p.is_empty()).map(str::to_owned).collect()
+}
+
+/// The tag filter of the typed include and exclude fields (the syntax of `waybill sync`'s).
+pub fn filter(include: &str, exclude: &str) -> TagFilter {
+    TagFilter { include: patterns(include), exclude: patterns(exclude) }
+}
+
+/// Every tag of `source`, `on_page` told each page's tags as the page arrives.
+pub async fn list_tags(
+    source: &Reference,
+    on_page: &mut dyn FnMut(&[String]),
+) -> Result<Vec<String>, Problem> {
+    let client = client(source, None)?;
+    client
+        .list_tags_paged(source.repository(), Some(100), on_page)
+        .await
+        .map_err(|e| problem(&ImageError::Registry(e), source, RepositoryKnown::Unsure))
+}
+
+/// What a mirror would do with `tag` of `source`, the destination asked too when there is one.
+pub async fn preview(
+    source: &Reference,
+    destination: Option<&Reference>,
+    tag: &str,
+) -> Result<TagPreview, String> {
+    let src = client(source, None).map_err(|p| p.title)?;
+    let dst = destination.map(|d| client(d, None)).transpose().map_err(|p| p.title)?;
+    let dst_at =
+        dst.as_ref().zip(destination).map(|(client, d)| RepoAt { client, repository: d.repository() });
+    preview_tag(&RepoAt { client: &src, repository: source.repository() }, dst_at.as_ref(), tag)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Mirrors the tags of `source` that `filter` chooses into `destination`, companions along, every
+/// platform; `cancel` stops it (the tags not finished end as failed, saying so).
+pub async fn mirror(
+    source: &Reference,
+    destination: &Reference,
+    filter: TagFilter,
+    allow_foreign_layers: bool,
+    cancel: &Cancel,
+    events: &dyn Fn(SyncEvent<'_>),
+) -> Result<SyncReport, String> {
+    let src = client(source, Some(cancel)).map_err(|p| p.title)?;
+    let dst = client(destination, Some(cancel)).map_err(|p| p.title)?;
+    let options = SyncOptions {
+        filter,
+        copy: CopyOptions {
+            allow_foreign_layers,
+            platforms: PlatformChoice::All,
+            chunk: ChunkPolicy::for_host(destination.api_host(), CHUNK_SIZE),
+            concurrency: UPLOADS,
+            in_flight: BlobsInFlight::with_upload_slots(UPLOADS),
+            ..CopyOptions::default()
+        },
+        jobs: JOBS,
+        companions: true,
+    };
+    let names = (source.name(), destination.name());
+    sync(
+        RepoAt { client: &src, repository: source.repository() },
+        RepoAt { client: &dst, repository: destination.repository() },
+        (&names.0, &names.1),
+        &options,
+        events,
+    )
+    .await
+    .map_err(|e| e.to_string())
+}
+
+/// The core's client for the registry of `reference`, with this tab's login for it, stopped by
+/// `cancel` when given.
+fn client(reference: &Reference, cancel: Option<&Cancel>) -> Result<Client<FetchTransport>, Problem> {
+    let mut transport = FetchTransport::new(&session::proxy_origin());
+    if let Some(cancel) = cancel {
+        transport = transport.with_cancel(cancel.clone());
+    }
+    client_with(transport, reference.api_host(), reference.registry())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_are_words() {
+        assert_eq!(patterns(" v1.*, latest\tltsc*"), ["v1.*", "latest", "ltsc*"]);
+        assert!(patterns(" , ").is_empty());
+        assert!(filter("", "*-rc").admits("1.0") && !filter("", "*-rc").admits("1.0-rc"));
+    }
+
+    #[test]
+    fn repositories_not_images() {
+        assert_eq!(repository("http://127.0.0.1:5001/team/app/").unwrap().repository(), "team/app");
+        assert!(repository("127.0.0.1:5001/team/app:1.0").is_err());
+        assert!(repository("127.0.0.1:5001/team/app@sha256:0000").is_err());
+        assert!(repository("").is_err());
+    }
+}

@@ -1,0 +1,422 @@
+//! Copy, repository mode (`#/copy?mode=repository&from=…&to=…&include=…&exclude=…`): every chosen
+//! tag of a repository copied into another repository, as `waybill sync` mirrors — the core's
+//! listing, preview and sync through the proxy (`api::mirror`), nothing decided here. A tag
+//! refused for its foreign layers is shown as refused and the others still go; a second run
+//! finds them up to date and sends nothing.
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use waybill_core::reference::Reference;
+use waybill_core::registry::sync::TagOutcome;
+
+use crate::browser::fetch::Cancel;
+use crate::ui::api::mirror::{self, filter, list_tags, preview, repository};
+use crate::ui::api::{self, PulpAnswer};
+use crate::ui::components::copy_modes::CopyModes;
+use crate::ui::components::login_form::LoginForm;
+use crate::ui::components::mirror_tags::{MirrorTags, Preview};
+use crate::ui::components::problem::ProblemPanel;
+use crate::ui::components::progress::{eta, format_rate, meaningful_rate};
+use crate::ui::components::result_panel::{InPulp, Target};
+use crate::ui::components::target_form::target_reference;
+use crate::ui::components::text_field::TextField;
+use crate::ui::mirror::{Run, RunPhase};
+use crate::ui::problems::{Problem, ProblemKind};
+use crate::ui::route::copy_repository_hash;
+use crate::ui::session::{self, TargetFields};
+use waybill_core::size::human;
+
+#[derive(Clone, PartialEq)]
+enum Listing {
+    Nothing,
+    Reading,
+    Failed(Problem),
+    Done,
+}
+
+/// The destination typed: `registry/repository` as a reference (the core's clients want one; the
+/// tag is never used, each tag keeps its name).
+fn destination_of(registry: &str, repository: &str) -> Result<Reference, String> {
+    let fields = TargetFields {
+        registry: registry.to_owned(),
+        repository: repository.to_owned(),
+        tag: "latest".into(),
+    };
+    target_reference(&fields).map_err(|e| e.replace(", the repository and the tag", " and the repository"))
+}
+
+/// The page, prefilled from the route.
+#[component]
+pub fn CopyRepoPage(
+    source: String,
+    target: String,
+    include: String,
+    exclude: String,
+    allow_foreign: bool,
+) -> impl IntoView {
+    let source_text = RwSignal::new(source.clone());
+    let include = RwSignal::new(include);
+    let exclude = RwSignal::new(exclude);
+    let allow = RwSignal::new(allow_foreign);
+    let remembered = session::remembered_target("mirror").unwrap_or_default();
+    let linked = repository(&target).ok();
+    let dest_registry =
+        RwSignal::new(linked.as_ref().map_or(remembered.registry, |r| r.registry().to_owned()));
+    let dest_repository =
+        RwSignal::new(linked.as_ref().map_or(remembered.repository, |r| r.repository().to_owned()));
+    Effect::new(move |_| {
+        let fields = TargetFields {
+            registry: dest_registry.get(),
+            repository: dest_repository.get(),
+            tag: String::new(),
+        };
+        session::remember_target("mirror", &fields);
+    });
+    let destination = Memo::new(move |_| destination_of(&dest_registry.get(), &dest_repository.get()));
+    let dest_ok = Signal::derive(move || destination.with(|d| d.as_ref().ok().cloned()));
+    let dest_name = Signal::derive(move || dest_ok.get().map(|d| d.name()));
+
+    let listed_from = RwSignal::new(None::<Reference>);
+    let listed = RwSignal::new(Vec::<String>::new());
+    let listing = RwSignal::new(Listing::Nothing);
+    let attempt = RwSignal::new(0_u32);
+    let previews = RwSignal::new(HashMap::<String, Preview>::new());
+    // Bumped to read every preview again (after a run: the destination changed).
+    let reread = RwSignal::new(0_u32);
+    let chosen = Memo::new(move |_| {
+        let filter = filter(&include.get(), &exclude.get());
+        listed.with(|tags| tags.iter().filter(|t| filter.chooses(t)).cloned().collect::<Vec<_>>())
+    });
+    let run = Run::new();
+    let cancel = StoredValue::new_local(None::<Cancel>);
+
+    let list = move || {
+        let Ok(source) = repository(&source_text.get_untracked()) else { return };
+        let generation = attempt.get_untracked() + 1;
+        attempt.set(generation);
+        listed_from.set(Some(source.clone()));
+        listed.set(Vec::new());
+        previews.set(HashMap::new());
+        listing.set(Listing::Reading);
+        run.phase.set(RunPhase::Idle);
+        leptos::task::spawn_local(async move {
+            // Each page shows as it arrives: a repository of thousands of tags is long to list.
+            let mut on_page = |page: &[String]| {
+                if attempt.try_get_untracked() == Some(generation) {
+                    listed.try_update(|l| l.extend_from_slice(page));
+                }
+            };
+            let result = list_tags(&source, &mut on_page).await;
+            if attempt.try_get_untracked() != Some(generation) {
+                return;
+            }
+            listing.try_set(match result {
+                Ok(_) => Listing::Done,
+                Err(problem) => Listing::Failed(problem),
+            });
+        });
+    };
+    if !source.trim().is_empty() {
+        list();
+    }
+    // Each chosen tag is read once per listing and destination (a filter typed later reads only
+    // the tags it adds).
+    Effect::new(move |last: Option<Option<Reference>>| {
+        let dest = dest_ok.get();
+        reread.track();
+        if last.is_some_and(|last| last != dest) {
+            previews.set(HashMap::new());
+        }
+        let Some(source) = listed_from.get() else { return dest };
+        let fresh: Vec<String> = chosen.with(|tags| {
+            previews.with_untracked(|p| tags.iter().filter(|t| !p.contains_key(*t)).cloned().collect())
+        });
+        if fresh.is_empty() {
+            return dest;
+        }
+        previews.update(|p| p.extend(fresh.iter().map(|t| (t.clone(), Preview::Reading))));
+        let generation = attempt.get_untracked();
+        for tag in fresh {
+            let (source, target) = (source.clone(), dest.clone());
+            leptos::task::spawn_local(async move {
+                let read = match preview(&source, target.as_ref(), &tag).await {
+                    Ok(p) => Preview::Ready(p),
+                    Err(why) => Preview::Failed(why),
+                };
+                if attempt.try_get_untracked() == Some(generation)
+                    && dest_ok.try_get_untracked().flatten() == target
+                {
+                    previews.try_update(|p| p.insert(tag, read));
+                }
+            });
+        }
+        dest
+    });
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        // The view is a link: a reload or a shared URL lists the same tags. Same link, same
+        // hash: no navigation, so list here.
+        let hash = copy_repository_hash(
+            source_text.get_untracked().trim(),
+            &dest_name.get_untracked().unwrap_or_default(),
+            &include.get_untracked(),
+            &exclude.get_untracked(),
+            allow.get_untracked(),
+        );
+        let location = web_sys::window().map(|w| w.location());
+        match location {
+            Some(l) if l.hash().ok().as_deref() != Some(hash.as_str()) => {
+                let _ = l.set_hash(&hash);
+            }
+            _ => list(),
+        }
+    };
+    let start = move || {
+        let (Some(source), Some(dest)) = (listed_from.get_untracked(), dest_ok.get_untracked()) else {
+            return;
+        };
+        let Ok(stop) = Cancel::new() else { return };
+        cancel.set_value(Some(stop.clone()));
+        run.begin();
+        let tag_filter = filter(&include.get_untracked(), &exclude.get_untracked());
+        let allow_foreign = allow.get_untracked();
+        leptos::task::spawn_local(async move {
+            let events = move |event: waybill_core::registry::sync::SyncEvent<'_>| run.handle(&event);
+            let result = mirror::mirror(&source, &dest, tag_filter, allow_foreign, &stop, &events).await;
+            run.phase.try_set(match result {
+                Ok(report) => RunPhase::Done { report: report.into(), cancelled: stop.is_cancelled() },
+                Err(why) => RunPhase::Failed(why),
+            });
+            // What the destination has now.
+            if stop.is_cancelled() || attempt.try_get_untracked().is_none() {
+                return;
+            }
+            previews.try_set(HashMap::new());
+            reread.try_update(|n| *n += 1);
+        });
+    };
+    let stop = move |_: leptos::ev::MouseEvent| cancel.with_value(|c| c.iter().for_each(Cancel::cancel));
+    // Leaving the page stops the run: nothing would show it any more.
+    on_cleanup(move || {
+        cancel.try_with_value(|c| c.iter().for_each(Cancel::cancel));
+    });
+    let retry = Callback::new(move |()| list());
+    let reread_all = Callback::new(move |()| {
+        previews.set(HashMap::new());
+        reread.update(|n| *n += 1);
+    });
+    let source_ok = move || source_text.with(|t| repository(t).is_ok());
+
+    view! {
+        <h1>"Copy"</h1>
+        <CopyModes whole=true />
+        <p class="lead">
+            "Copy every tag of a repository — or the ones the filters choose — into another repository, each tag "
+            "keeping its name: the same copy as one image, tag after tag, with signatures and other companions along."
+        </p>
+        <form class="panel" on:submit=submit aria-label="Source repository" data-testid="mirror-form">
+            <div class="row">
+                <div class="grow">
+                    <TextField id="mirror-source" label="Source repository" placeholder="e.g. registry:5000/team/app"
+                        value=source_text hint="A registry and repository, without a tag: its tags are listed below." />
+                </div>
+            </div>
+            <div class="row">
+                <div class="grow">
+                    <TextField id="mirror-include" label="Tags to include" placeholder="e.g. 1.* latest" value=include
+                        hint="Patterns with * ? [a-z], separated by commas or spaces. Empty: every tag." />
+                </div>
+                <div class="grow">
+                    <TextField id="mirror-exclude" label="Tags to leave out" placeholder="e.g. *-rc*" value=exclude
+                        hint="Tags matching these are left out, even when included." />
+                </div>
+            </div>
+            <div class="row">
+                <button type="submit" data-testid="list-tags" disabled=move || !source_ok()>"List tags"</button>
+            </div>
+        </form>
+        <fieldset class="panel target" data-testid="mirror-target">
+            <legend>"Copy to"</legend>
+            <div class="row">
+                <div class="grow">
+                    <TextField id="mirror-target-registry" label="Registry" placeholder="e.g. pulp.example:24817"
+                        value=dest_registry hint="Pulp's API origin or any registry: host:port" />
+                </div>
+                <div class="grow">
+                    <TextField id="mirror-target-repository" label="Repository" placeholder="e.g. team/app"
+                        value=dest_repository hint="Each tag keeps its name there." />
+                </div>
+            </div>
+            {move || match destination.get() {
+                Ok(d) => view! { <p class="hint">"Copies to "<code data-testid="mirror-target-name">{d.name()}</code>" through Waybill's proxy."</p> }.into_any(),
+                Err(why) => view! { <p class="hint">{why}</p> }.into_any(),
+            }}
+            // A login typed after the previews were read (the destination refused them) reads them again.
+            {move || dest_ok.get().map(|d| view! { <LoginForm host=d.registry().to_owned() open=false on_saved=reread_all action="Use this login" /> })}
+        </fieldset>
+        {move || match listing.get() {
+            Listing::Nothing => ().into_any(),
+            Listing::Failed(problem) => {
+                let host = listed_from.get_untracked().filter(|_| problem.kind.login_may_help()).map(|r| r.registry().to_owned());
+                let open = problem.kind == ProblemKind::Unauthorised;
+                view! {
+                    <ProblemPanel problem />
+                    {host.map(|host| view! { <LoginForm host open on_saved=retry /> })}
+                }.into_any()
+            }
+            Listing::Reading | Listing::Done => view! {
+                <section class="panel" aria-labelledby="mirror-tags-heading">
+                    <h2 id="mirror-tags-heading">{move || tags_heading(&listing.get(), listed.with(Vec::len), chosen.with(Vec::len))}</h2>
+                    <MirrorTags tags=chosen.into() previews run destination=dest_name />
+                </section>
+                <RunPanel chosen=chosen.into() previews allow run dest_ok start stop />
+            }.into_any(),
+        }}
+        <RunSummary run destination=dest_ok />
+    }
+}
+
+fn tags_heading(listing: &Listing, listed: usize, chosen: usize) -> String {
+    let noun = |n: usize| if n == 1 { "tag" } else { "tags" };
+    match listing {
+        Listing::Reading => format!("Listing tags… {listed} so far, {chosen} chosen"),
+        _ => format!("{chosen} of {listed} {} chosen", noun(listed)),
+    }
+}
+
+/// The toggle, the button, the overall progress and Cancel.
+#[component]
+fn RunPanel(
+    chosen: Signal<Vec<String>>,
+    previews: RwSignal<HashMap<String, Preview>>,
+    allow: RwSignal<bool>,
+    run: Run,
+    dest_ok: Signal<Option<Reference>>,
+    start: impl Fn() + Clone + Send + Sync + 'static,
+    stop: impl Fn(leptos::ev::MouseEvent) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let foreign_tags = move || {
+        let tags = chosen.get();
+        previews.with(|p| {
+            tags.iter()
+                .filter(|t| matches!(p.get(*t), Some(Preview::Ready(r)) if r.foreign_layers > 0))
+                .count()
+        })
+    };
+    let ready = move || dest_ok.with(Option::is_some) && chosen.with(|c| !c.is_empty());
+    view! {
+        <section class="panel" aria-labelledby="mirror-run-heading" data-testid="mirror-run-panel">
+            <h2 id="mirror-run-heading">"Copy the tags"</h2>
+            <div class="row">
+                <button type="button" data-testid="mirror-run" disabled=move || run.running() || !ready()
+                    on:click=move |_| start()>
+                    {move || match chosen.with(Vec::len) { 1 => "Copy 1 tag".to_owned(), n => format!("Copy {n} tags") }}
+                </button>
+                {move || run.running().then(|| {
+                    let stop = stop.clone();
+                    view! { <button type="button" class="secondary" data-testid="mirror-cancel" on:click=stop>"Cancel"</button> }
+                })}
+                <span class="hint">{move || {
+                    if dest_ok.with(Option::is_none) { "Fill in where to copy to first.".to_owned() }
+                    else if chosen.with(Vec::is_empty) { "No tag is chosen: change the filters.".to_owned() }
+                    else { "Blobs stream through your browser, verified on the way; tags already there are skipped.".to_owned() }
+                }}</span>
+            </div>
+            <label class="checkbox">
+                <input type="checkbox" data-testid="mirror-allow-foreign" prop:checked=move || allow.get()
+                    on:change=move |ev| allow.set(event_target_checked(&ev)) />
+                "Allow foreign layers: upload their blobs and keep their urls"
+            </label>
+            <p class="hint" data-testid="mirror-foreign-hint">{move || match (foreign_tags(), allow.get()) {
+                (0, _) => "Foreign (non-distributable) layers are a legacy of old Windows base images. A tag with any is refused unless this is ticked; the other tags still go.".to_owned(),
+                (n, false) => format!("{n} chosen {} foreign layers: without this, {} refused and the other tags still go.",
+                    if n == 1 { "tag has" } else { "tags have" }, if n == 1 { "it is" } else { "they are" }),
+                (n, true) => format!("{n} chosen {} foreign layers: {} blobs go to the destination too, as Pulp needs them.",
+                    if n == 1 { "tag has" } else { "tags have" }, if n == 1 { "its" } else { "their" }),
+            }}</p>
+            <Overall run />
+        </section>
+    }
+}
+
+/// Bytes, rate and time left over every tag, while it runs.
+#[component]
+fn Overall(run: Run) -> impl IntoView {
+    move || {
+        run.running().then(|| {
+            let (done, planned) = run.totals();
+            let tags_done = run.tags.with(|t| t.values().filter(|b| b.result.is_some()).count());
+            let rate = meaningful_rate(run.sent.get(), run.elapsed_ms());
+            let speed = rate.map(|r| format!(" · {} · {}", format_rate(r), eta(planned.saturating_sub(done), r)));
+            view! {
+                <div class="overall" data-testid="mirror-progress" aria-live="polite">
+                    <progress max=planned.max(1) value=done aria-label="Copy progress, every tag"></progress>
+                    <span>{format!("{tags_done} tags done · {} of {}{}", human(done), human(planned), speed.unwrap_or_default())}</span>
+                </div>
+            }
+        })
+    }
+}
+
+/// The run's end: counts per outcome and, for Pulp, where the tags are.
+#[component]
+fn RunSummary(run: Run, destination: Signal<Option<Reference>>) -> impl IntoView {
+    move || match run.phase.get() {
+        RunPhase::Idle | RunPhase::Running => ().into_any(),
+        RunPhase::Failed(why) => view! {
+            <div class="notice bad" role="alert" data-testid="mirror-failed"><p>{why}</p></div>
+        }
+        .into_any(),
+        RunPhase::Done { report, cancelled } => {
+            let count = |o: TagOutcome| report.tags.iter().filter(|t| t.outcome == o).count();
+            let (copied, current, refused, failed) = (
+                count(TagOutcome::Copied),
+                count(TagOutcome::UpToDate),
+                count(TagOutcome::Refused),
+                count(TagOutcome::Failed),
+            );
+            let ok = refused == 0 && failed == 0;
+            let landed = report
+                .tags
+                .iter()
+                .find(|t| matches!(t.outcome, TagOutcome::Copied | TagOutcome::UpToDate))
+                .map(|t| t.tag.clone());
+            let target = destination.get_untracked().zip(landed).map(|(d, tag)| Target {
+                registry: d.registry().to_owned(),
+                api_host: d.api_host().to_owned(),
+                repository: d.repository().to_owned(),
+                tag,
+            });
+            view! {
+                <div class=if ok { "notice ok" } else { "notice warn" } role="status" data-testid="mirror-result">
+                    <h2>{if cancelled { "Cancelled".to_owned() } else { format!("Copied into {}", report.destination) }}</h2>
+                    <p data-testid="mirror-counts">{format!(
+                        "{copied} copied, {current} already up to date, {refused} refused, {failed} failed — each tag's line above says more."
+                    )}</p>
+                    {target.map(|target| view! { <PulpPlace target /> })}
+                </div>
+            }.into_any()
+        }
+    }
+}
+
+/// Where the tags are in Pulp, when the destination is a Pulp whose REST API the proxy reads
+/// (otherwise nothing: any other registry has no such place to show).
+#[component]
+fn PulpPlace(target: Target) -> impl IntoView {
+    let asked = target.clone();
+    let answer = LocalResource::new(move || {
+        let t = asked.clone();
+        async move { api::pulp_links(&t.api_host, &t.registry, &t.repository).await }
+    });
+    view! {
+        <Suspense fallback=|| ()>
+            {move || answer.get().and_then(|a| match a {
+                PulpAnswer::Links(links) => Some(view! { <h3>"In Pulp"</h3><InPulp links target=target.clone() /> }),
+                PulpAnswer::Unavailable(_) => None,
+            })}
+        </Suspense>
+    }
+}
