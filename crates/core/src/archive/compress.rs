@@ -84,11 +84,17 @@ pub struct Block {
 pub fn compress_block(codec: Codec, data: &[u8]) -> Block {
     match codec {
         Codec::Gzip => Block { bytes: deflate_flushed(data), crc: crc32(0, data), len: data.len() as u64 },
-        Codec::Zstd => Block {
-            bytes: ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest),
-            crc: 0,
-            len: data.len() as u64,
-        },
+        Codec::Zstd => {
+            use ruzstd::encoding::{CompressionLevel, compress_to_vec};
+            let compressed = compress_to_vec(data, CompressionLevel::Fastest);
+            // Never more than raw blocks take: a frame of them is a few bytes over the input.
+            let bytes = if compressed.len() > data.len() {
+                compress_to_vec(data, CompressionLevel::Uncompressed)
+            } else {
+                compressed
+            };
+            Block { bytes, crc: 0, len: data.len() as u64 }
+        }
     }
 }
 
@@ -102,11 +108,16 @@ const PROBE: usize = 64 * 1024;
 const WORTH_IT: usize = 98;
 
 /// Raw deflate of `data`, ended by a sync flush (not final: more blocks may follow); stored
-/// (level 0) when a probe of its start does not shrink.
+/// (level 0) when a probe of its start does not shrink, or when deflating grew it (fixed Huffman
+/// codes make noise 5% larger): a block never takes more than stored blocks do, a few bytes per
+/// 64 KiB over its input, which is what a shell sizes its buffers for.
 fn deflate_flushed(data: &[u8]) -> Vec<u8> {
     let probe = &data[..data.len().min(PROBE)];
-    let stored = data.len() > PROBE && deflate_at(GZIP_LEVEL, probe).len() * 100 >= probe.len() * WORTH_IT;
-    deflate_at(if stored { 0 } else { GZIP_LEVEL }, data)
+    if data.len() > PROBE && deflate_at(GZIP_LEVEL, probe).len() * 100 >= probe.len() * WORTH_IT {
+        return deflate_at(0, data);
+    }
+    let compressed = deflate_at(GZIP_LEVEL, data);
+    if compressed.len() > data.len() { deflate_at(0, data) } else { compressed }
 }
 
 fn deflate_at(level: u32, data: &[u8]) -> Vec<u8> {
@@ -291,11 +302,19 @@ mod tests {
         );
         assert!(block.bytes.len() >= random.len());
         assert_eq!(block.crc, crc32(0, &random));
+        let zstd = compress_block(Codec::Zstd, &random);
+        assert!(zstd.bytes.len() <= random.len() + random.len() / 1024 + 64, "{}", zstd.bytes.len());
         // Noise after a compressible start is still compressed (the probe decides for the block).
         let text = |len: usize| -> Vec<u8> { (0..len).map(|i| b"the quick brown fox "[i % 20]).collect() };
         let mut mixed = text(PROBE);
         mixed.extend(noise(BLOCK - PROBE));
-        assert_ne!(compress_block(Codec::Gzip, &mixed).bytes, deflate_at(0, &mixed));
+        let stored = deflate_at(0, &mixed);
+        let deflated = compress_block(Codec::Gzip, &mixed).bytes;
+        assert!(deflated.len() <= stored.len(), "never more than stored blocks");
+        let mut mostly_text = text(BLOCK - PROBE);
+        mostly_text.splice(0..0, noise(PROBE / 2));
+        mostly_text.splice(0..0, text(PROBE));
+        assert!(compress_block(Codec::Gzip, &mostly_text).bytes.len() < BLOCK / 4, "compressed, not stored");
         assert!(compress_block(Codec::Gzip, &text(BLOCK)).bytes.len() < BLOCK / 10);
     }
 }
