@@ -28,16 +28,6 @@ pub fn exit_for(tags: &[TagResult], retry: &str) -> Outcome {
     Ok(())
 }
 
-/// The outcome in words.
-pub fn outcome_word(outcome: TagOutcome) -> &'static str {
-    match outcome {
-        TagOutcome::Copied => "copied",
-        TagOutcome::UpToDate => "up to date",
-        TagOutcome::Refused => "refused",
-        TagOutcome::Failed => "failed",
-    }
-}
-
 /// The table: one line per tag, then why each refused or failed tag did not arrive, then counts.
 pub fn table(report: &SyncReport) -> String {
     let mut out = format!("{} -> {}\n", report.source, report.destination);
@@ -51,11 +41,11 @@ pub fn table(report: &SyncReport) -> String {
             let joiner = if extra.is_empty() { "" } else { "; " };
             extra = format!("{extra}{joiner}+ {}", t.companions.join(", "));
         }
-        out.push_str(&format!("{:width$}  {short:19}  {:10}  {extra}\n", t.tag, outcome_word(t.outcome)));
+        out.push_str(&format!("{:width$}  {short:19}  {:10}  {extra}\n", t.tag, t.outcome.words()));
     }
     for t in report.tags.iter().filter(|t| t.reason.is_some()) {
         let reason = t.reason.as_deref().unwrap_or_default();
-        out.push_str(&format!("{} {}: {reason}\n", t.tag, outcome_word(t.outcome)));
+        out.push_str(&format!("{} {}: {reason}\n", t.tag, t.outcome.words()));
     }
     let count = |o| report.tags.iter().filter(|t| t.outcome == o).count();
     out.push_str(&format!(

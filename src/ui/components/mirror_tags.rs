@@ -77,7 +77,7 @@ fn TagRow(
     view! {
         <tr data-testid="mirror-tag" data-tag=tag.clone()
             data-foreign=move || ready().map(|p| p.foreign_layers.to_string())
-            data-state=move || outcome().map(|r| outcome_word(r.outcome).to_owned())>
+            data-state=move || outcome().map(|r| r.outcome.words().to_owned())>
             <td data-label="Tag"><code><Breakable text=tag.clone() /></code></td>
             <td data-label="Digest">{cell(|p| {
                 let digest = p.digest.to_string();
@@ -120,16 +120,6 @@ fn TagRow(
     }
 }
 
-/// What happened to one tag, in a person's words.
-pub fn outcome_word(outcome: TagOutcome) -> &'static str {
-    match outcome {
-        TagOutcome::Copied => "copied",
-        TagOutcome::UpToDate => "up to date",
-        TagOutcome::Refused => "refused",
-        TagOutcome::Failed => "failed",
-    }
-}
-
 /// A finished tag: its outcome, why when it did not land, the pull command when it did, and the
 /// companions that came along.
 #[component]
@@ -145,7 +135,7 @@ fn Outcome(result: TagResult, destination: Option<String>) -> impl IntoView {
         .map(|(name, digest)| format!("docker pull {name}@{digest}"));
     let refused = result.outcome == TagOutcome::Refused;
     view! {
-        <span class=class data-testid="mirror-state">{outcome_word(result.outcome)}</span>
+        <span class=class data-testid="mirror-state">{result.outcome.words()}</span>
         {result.reason.clone().map(|why| view! { <p class="hint wrap" data-testid="mirror-reason">{why}</p> })}
         {refused.then(|| view! {
             <p class="hint">"It has foreign layers: tick “Allow foreign layers” and copy again to send it too."</p>

@@ -15,7 +15,7 @@ use crate::args::{
 use crate::failure::{Failure, Outcome};
 use crate::open::open_pair;
 use crate::pulp_summary::{in_pulp, json, landed, render};
-use crate::tag_summary::{exit_for, outcome_word, table};
+use crate::tag_summary::{exit_for, table};
 
 /// Arguments of `waybill sync`.
 #[derive(clap::Args, Debug)]
@@ -95,7 +95,7 @@ pub async fn run(args: SyncArgs) -> Outcome {
             eprintln!("mirroring {chosen} of {listed} tags");
         }
         SyncEvent::TagDone(result) if terminal => {
-            eprintln!("{}: {}", result.tag, outcome_word(result.outcome))
+            eprintln!("{}: {}", result.tag, result.outcome.words())
         }
         _ => {}
     };

@@ -63,6 +63,18 @@ pub enum TagOutcome {
     Failed,
 }
 
+impl TagOutcome {
+    /// The outcome in words, as every shell prints it.
+    pub fn words(self) -> &'static str {
+        match self {
+            TagOutcome::Copied => "copied",
+            TagOutcome::UpToDate => "up to date",
+            TagOutcome::Refused => "refused",
+            TagOutcome::Failed => "failed",
+        }
+    }
+}
+
 /// One tag's line in the summary (the `--json` field names are relied on by scripts).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TagResult {
