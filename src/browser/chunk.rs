@@ -22,11 +22,16 @@ impl BlobChunk {
 
 impl ChunkBytes for BlobChunk {
     fn from_vec(bytes: Vec<u8>) -> BlobChunk {
-        let parts = Array::of1(&Uint8Array::from(bytes.as_slice()));
+        // SAFETY: the view into wasm memory is read only by `new Blob`, which copies it at once;
+        // nothing allocates in wasm memory (which could move it) before that. A copy into a fresh
+        // `Uint8Array` first left an 8 MiB `ArrayBuffer` per chunk for the collector: 95 MiB of
+        // them during a 1 GiB gzip'd push.
+        let view = unsafe { Uint8Array::view(&bytes) };
+        let parts = Array::of1(&view);
         // `new Blob([bytes])` throws only for parts that are not buffers, blobs or strings.
-        BlobChunk(
-            Blob::new_with_u8_array_sequence(&parts).expect("a Blob can always be made of a Uint8Array"),
-        )
+        let blob = Blob::new_with_u8_array_sequence(&parts).expect("a Blob can always be made of a Uint8Array");
+        drop(bytes);
+        BlobChunk(blob)
     }
 
     fn tail(&self, start: usize) -> BlobChunk {
