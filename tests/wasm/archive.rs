@@ -22,6 +22,7 @@ use waybill_app::browser::protocol::HashJob;
 use waybill_app::browser::pusher::client::{Event, Pusher};
 use waybill_app::browser::pusher::protocol::{Endpoint, FromPusher, PushSettings};
 use waybill_app::browser::slice_source::SliceSource;
+use waybill_core::archive::compress::LayerCompression;
 use waybill_core::archive::{Archive, OpenOptions, Presence};
 use waybill_core::digest::{Digest, Verified};
 use waybill_core::media::Compression;
@@ -181,6 +182,8 @@ async fn the_push_worker_opens_verifies_and_pushes() {
         allow_foreign_layers: false,
         fetch_foreign: false,
         accept_lost_marks: false,
+        // As stored: the layers go up as `Blob` slices of the file, whose digests this test checks.
+        compress: LayerCompression::None,
         chunk_size: 8 << 20,
     };
     pusher.push(0, target, settings);
