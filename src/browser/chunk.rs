@@ -29,7 +29,8 @@ impl ChunkBytes for BlobChunk {
         let view = unsafe { Uint8Array::view(&bytes) };
         let parts = Array::of1(&view);
         // `new Blob([bytes])` throws only for parts that are not buffers, blobs or strings.
-        let blob = Blob::new_with_u8_array_sequence(&parts).expect("a Blob can always be made of a Uint8Array");
+        let blob =
+            Blob::new_with_u8_array_sequence(&parts).expect("a Blob can always be made of a Uint8Array");
         drop(bytes);
         BlobChunk(blob)
     }
