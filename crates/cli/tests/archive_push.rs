@@ -6,7 +6,6 @@
 //! output exported; a missing server fails the test with how to start it.
 
 mod support;
-use std::process::Command;
 
 use serde_json::Value;
 use support::archives::{
@@ -120,14 +119,9 @@ fn pulp_layer(pulp: &Pulp, repository: &str, digest: &str) -> Vec<u8> {
     support::archives::pulp_blob(pulp, repository, digest)
 }
 
-/// The sha256 of `bytes` decompressed by the system's `gzip` or `zstd`, not the code that
-/// compressed them.
+/// The sha256 of `bytes` decompressed by the system's `gzip` or `zstd`: a layer's diff ID.
 fn system_decompress(tool: &str, bytes: &[u8]) -> String {
-    let file = work_dir("decompress").join("layer");
-    std::fs::write(&file, bytes).expect("write");
-    let out = Command::new(tool).arg("-dc").arg(&file).output().expect("run the decompressor");
-    assert!(out.status.success(), "{tool} -dc: {}", String::from_utf8_lossy(&out.stderr));
-    sha256(&out.stdout)
+    sha256(&support::archives::system_decompress(tool, bytes))
 }
 
 #[test]

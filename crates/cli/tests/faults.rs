@@ -118,7 +118,11 @@ impl Transfer {
         assert_eq!(layers.len(), diff_ids.len());
         for ((digest, bytes), diff_id) in layers.iter().zip(diff_ids) {
             assert_ne!(digest, diff_id, "a gzip'd layer");
-            assert_eq!(sha256(&gunzip(bytes)), diff_id, "{digest} gunzips to its diff ID");
+            assert_eq!(
+                sha256(&support::archives::system_decompress("gzip", bytes)),
+                diff_id,
+                "{digest} gunzips to its diff ID"
+            );
         }
         assert!(
             self.run.stdout.contains(&manifest),
@@ -151,15 +155,6 @@ impl Transfer {
             .unwrap_or_else(|| panic!("{} was not sent again: {:#?}", seen[at].line, self.relay.requests()));
         (seen[at].clone(), again.at - seen[at].at)
     }
-}
-
-/// `gzip -dc` of `bytes`: the system's gunzip, not the one that wrote them.
-fn gunzip(bytes: &[u8]) -> Vec<u8> {
-    let file = support::archives::work_dir("faults-gunzip").join("layer.gz");
-    std::fs::write(&file, bytes).expect("write the layer");
-    let out = std::process::Command::new("gzip").arg("-dc").arg(&file).output().expect("run gzip");
-    assert!(out.status.success(), "gzip -dc: {}", String::from_utf8_lossy(&out.stderr));
-    out.stdout
 }
 
 /// Whether the blob a request finalises (`…?digest=…`) is one the push compressed: neither the

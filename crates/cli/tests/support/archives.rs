@@ -15,6 +15,16 @@ use serde_json::Value;
 use super::{Pulp, Registries, curl, sha256, skopeo_raw};
 
 /// A fresh directory under Cargo's per-target temp dir.
+/// `bytes` decompressed by the system's `gzip` or `zstd` (`-dc`), not by the code that
+/// compressed them.
+pub fn system_decompress(tool: &str, bytes: &[u8]) -> Vec<u8> {
+    let file = work_dir("decompress").join("blob");
+    std::fs::write(&file, bytes).expect("write the blob");
+    let out = Command::new(tool).arg("-dc").arg(&file).output().expect("run the decompressor");
+    assert!(out.status.success(), "{tool} -dc: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
 pub fn work_dir(name: &str) -> PathBuf {
     let nanos =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
