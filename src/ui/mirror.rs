@@ -1,4 +1,4 @@
-//! One repository copy as the page shows it: the core's sync events folded into per-tag and
+//! One repository copy (or one bundle's push, row by row) as the page shows it: the core's sync events folded into per-tag and
 //! overall progress (bytes, MB/s, time left) and, at the end, the core's report.
 
 use std::collections::HashMap;
@@ -85,21 +85,25 @@ impl Run {
     pub fn handle(&self, event: &SyncEvent<'_>) {
         match *event {
             SyncEvent::Chosen { .. } => {}
-            SyncEvent::Copy { tag, event } => self.copy_event(tag, &event),
-            SyncEvent::TagDone(result) => {
-                self.tags.try_update(|tags| {
-                    let entry = tags.entry(result.tag.clone()).or_default();
-                    entry.partial.clear();
-                    entry.result = Some(result.clone());
-                });
-            }
+            SyncEvent::Copy { tag, event } => self.step(tag, &event),
+            SyncEvent::TagDone(result) => self.finish(&result.tag, result),
         }
     }
 
-    fn copy_event(&self, tag: &str, event: &CopyEvent<'_>) {
+    /// Marks the row `key` finished with `result`.
+    pub fn finish(&self, key: &str, result: &TagResult) {
+        self.tags.try_update(|tags| {
+            let entry = tags.entry(key.to_owned()).or_default();
+            entry.partial.clear();
+            entry.result = Some(result.clone());
+        });
+    }
+
+    /// Folds one copy step of the row `key` in.
+    pub fn step(&self, key: &str, event: &CopyEvent<'_>) {
         let mut sent = 0;
         self.tags.try_update(|tags| {
-            let entry = tags.entry(tag.to_owned()).or_default();
+            let entry = tags.entry(key.to_owned()).or_default();
             match *event {
                 CopyEvent::Planned { bytes, .. } => entry.planned = bytes,
                 CopyEvent::BlobProgress { digest, done, .. } => {

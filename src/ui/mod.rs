@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod app;
+pub mod bundle;
 pub mod components;
 pub mod explore;
 pub mod lazy;

@@ -194,7 +194,12 @@ impl Transfer {
             FromPusher::Failed { failure } => {
                 self.phase.try_set(Phase::Failed(failure.clone()));
             }
-            FromPusher::Ready | FromPusher::Opened { .. } | FromPusher::BlockCompressed { .. } => {}
+            FromPusher::Ready
+            | FromPusher::Opened { .. }
+            | FromPusher::BlockCompressed { .. }
+            | FromPusher::LoadStep { .. }
+            | FromPusher::Loaded { .. }
+            | FromPusher::LoadDone { .. } => {}
         }
     }
 

@@ -158,7 +158,7 @@ async fn the_push_worker_opens_verifies_and_pushes() {
     pusher.open(blob);
     let report = loop {
         match events.next().await.unwrap() {
-            Event::Message(FromPusher::Opened { report, policy }) => {
+            Event::Message(FromPusher::Opened { report, policy, .. }) => {
                 assert!(policy[0].rejections.is_empty() && policy[0].absent_foreign.is_empty());
                 break report;
             }

@@ -5,6 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use waybill_core::archive::load::LoadTarget;
 use waybill_core::archive::verify::FileFacts;
 use web_sys::{Blob, MessageEvent};
 
@@ -88,6 +89,11 @@ impl Pusher {
     /// Pushes image `image` of the opened archive.
     pub fn push(&self, image: usize, target: Endpoint, settings: PushSettings) {
         self.send(ToPusher::Push { image, target, settings }, None);
+    }
+
+    /// Pushes several images of the opened archive (a bundle).
+    pub fn load(&self, targets: Vec<LoadTarget>, target: Endpoint, settings: PushSettings) {
+        self.send(ToPusher::Load { targets, target, settings }, None);
     }
 
     /// Copies between registries.

@@ -11,12 +11,17 @@
 //!   ─ Hashes { facts } ───────────────────→     hashing workers hash the file's ranges)
 //!                                          ← Verifying / Planned / Blob… / ManifestPushed …
 //!                                          ← Done { report }   or Failed { failure }
-//!   ─ Copy { source, target, … } ─────────→   (the same events)
+//!   ─ Load { targets, target, settings } ─→   (a bundle: several images, verified together)
+//!                                          ← NeedHashes / Verifying, then per image
+//!                                            LoadStep { index, event } … Loaded { index, result }
+//!                                          ← LoadDone { results }
+//!   ─ Copy { source, target, … } ─────────→   (the same events as a push)
 //!   ─ Cancel ─────────────────────────────→
 //! ```
 
 use serde::{Deserialize, Serialize};
 use waybill_core::archive::compress::{Codec, LayerCompression};
+use waybill_core::archive::load::LoadTarget;
 use waybill_core::archive::marks::LostMarks;
 use waybill_core::archive::push::AbsentForeign;
 use waybill_core::archive::report::ArchiveReport;
@@ -24,7 +29,8 @@ use waybill_core::archive::verify::{FileFacts, ImageVerification};
 use waybill_core::digest::Digest;
 use waybill_core::media::Compression;
 use waybill_core::policy::Rejection;
-use waybill_core::registry::{BlobOutcome, CopyReport};
+use waybill_core::registry::sync::TagResult;
+use waybill_core::registry::{BlobOutcome, CopyEvent, CopyReport};
 
 use crate::browser::protocol::Login;
 
@@ -117,6 +123,16 @@ pub enum ToPusher {
         /// How.
         settings: PushSettings,
     },
+    /// Push several images of the opened archive (a bundle), all verified before the first is
+    /// sent, each under its own tag.
+    Load {
+        /// Which images, under which repository (below the target's, its prefix) and tag.
+        targets: Vec<LoadTarget>,
+        /// The registry, and the repository or prefix (its `reference` is unused).
+        target: Endpoint,
+        /// How.
+        settings: PushSettings,
+    },
     /// Copy an image from one registry to another.
     Copy {
         /// From.
@@ -178,6 +194,10 @@ pub enum FromPusher {
         report: ArchiveReport,
         /// The policy per image, in the report's order.
         policy: Vec<ImagePolicy>,
+        /// Where a load of every image would put each ([`waybill_core::archive::load::targets`]).
+        targets: Vec<LoadTarget>,
+        /// The images saved without a tag (a load needs one given).
+        untagged: Vec<usize>,
     },
     /// Hash these files of the archive (the policy passed; nothing was sent yet).
     NeedHashes {
@@ -239,6 +259,27 @@ pub enum FromPusher {
         /// Its digest.
         digest: Digest,
     },
+    /// A step of one bundle image's push: `event` is one of the single push's messages.
+    LoadStep {
+        /// Which target of the [`ToPusher::Load`].
+        index: usize,
+        /// What happened.
+        event: Box<FromPusher>,
+    },
+    /// One bundle image is finished: pushed, refused or failed.
+    Loaded {
+        /// Which target.
+        index: usize,
+        /// How it ended.
+        result: TagResult,
+    },
+    /// The bundle is finished (every target has its result, cancelled ones failed).
+    LoadDone {
+        /// In the targets' order.
+        results: Vec<TagResult>,
+        /// Stopped by a cancel.
+        cancelled: bool,
+    },
     /// The push or copy is complete.
     Done {
         /// What it did.
@@ -296,4 +337,44 @@ pub enum Failure {
         /// What happened.
         message: String,
     },
+}
+
+impl FromPusher {
+    /// A copy step, as the page hears it.
+    pub fn from_copy_event(event: CopyEvent<'_>) -> FromPusher {
+        match event {
+            CopyEvent::Planned { blobs, bytes } => FromPusher::Planned { blobs, bytes },
+            CopyEvent::BlobStarted { digest, size } => {
+                FromPusher::BlobStarted { digest: digest.clone(), size }
+            }
+            CopyEvent::BlobProgress { digest, done, total } => {
+                FromPusher::BlobProgress { digest: digest.clone(), done, total }
+            }
+            CopyEvent::BlobDone { digest, size, outcome } => {
+                FromPusher::BlobDone { digest: digest.clone(), size, outcome }
+            }
+            CopyEvent::ManifestPushed { reference, digest } => {
+                FromPusher::ManifestPushed { reference: reference.to_owned(), digest: digest.clone() }
+            }
+        }
+    }
+
+    /// The copy step this message reports, if it reports one (the page folds a bundle's steps
+    /// into the repository copy's per-tag progress).
+    pub fn as_copy_event(&self) -> Option<CopyEvent<'_>> {
+        Some(match self {
+            FromPusher::Planned { blobs, bytes } => CopyEvent::Planned { blobs: *blobs, bytes: *bytes },
+            FromPusher::BlobStarted { digest, size } => CopyEvent::BlobStarted { digest, size: *size },
+            FromPusher::BlobProgress { digest, done, total } => {
+                CopyEvent::BlobProgress { digest, done: *done, total: *total }
+            }
+            FromPusher::BlobDone { digest, size, outcome } => {
+                CopyEvent::BlobDone { digest, size: *size, outcome: *outcome }
+            }
+            FromPusher::ManifestPushed { reference, digest } => {
+                CopyEvent::ManifestPushed { reference, digest }
+            }
+            _ => return None,
+        })
+    }
 }

@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+use waybill_core::archive::load::{LoadEvent, LoadTarget, load, targets};
 use waybill_core::archive::marks::lost_marks;
 use waybill_core::archive::push::{
     PushError, PushEvent, PushOptions, absent_foreign, check_policy, push_with,
@@ -101,6 +102,12 @@ pub fn serve() -> Result<(), JsValue> {
                     post(&message);
                 }));
             }
+            ToPusher::Load { targets, target, settings } => {
+                wasm_bindgen_futures::spawn_local(exclusive(state.clone(), post.clone(), async move {
+                    let message = load_bundle(&state, &targets, &target, settings, &post).await;
+                    post(&message);
+                }));
+            }
             ToPusher::Copy { source, target, settings } => {
                 wasm_bindgen_futures::spawn_local(exclusive(state.clone(), post.clone(), async move {
                     let message = run_copy(&state, &source, &target, &settings, &post).await;
@@ -135,6 +142,7 @@ async fn open(state: &State, blob: Option<Blob>, post: &Post) {
     match Archive::open(FileSource::new(file.clone()), OpenOptions::default()).await {
         Ok(archive) => {
             let report = ArchiveReport::new(&archive);
+            let (targets, untagged) = targets(archive.images());
             let policy = archive
                 .images()
                 .iter()
@@ -146,7 +154,7 @@ async fn open(state: &State, blob: Option<Blob>, post: &Post) {
                 .collect();
             *state.archive.borrow_mut() = Some(Rc::new(archive));
             *state.file.borrow_mut() = Some(file);
-            post(&FromPusher::Opened { report, policy });
+            post(&FromPusher::Opened { report, policy, targets, untagged });
         }
         Err(e) => post(&failed(e.to_string())),
     }
@@ -200,24 +208,11 @@ async fn push(
         Ok(client) => client,
         Err(message) => return failed(message),
     };
-    let access = BrowserAccess {
-        file,
-        post: post.clone(),
-        reply: state.reply.clone(),
-        facts: RefCell::new(None),
-        compressors: state.compressors.clone(),
-    };
-    let options = PushOptions {
-        allow_foreign_layers: settings.allow_foreign_layers,
-        fetch_foreign: settings.fetch_foreign,
-        accept_lost_marks: settings.accept_lost_marks,
-        compress: settings.compress,
-        chunk: chunk_policy(&target.api_host, settings.chunk_size),
-        ..PushOptions::default()
-    };
+    let access = access(state, file, post);
+    let options = push_options(target, settings);
     let events = |event: PushEvent<'_>| match event {
         PushEvent::Verifying { done, total } => post(&FromPusher::Verifying { done, total }),
-        PushEvent::Copy(event) => post(&copy_event(event)),
+        PushEvent::Copy(event) => post(&FromPusher::from_copy_event(event)),
     };
     let result = push_with(
         &archive,
@@ -247,6 +242,66 @@ async fn push(
             FromPusher::Failed { failure }
         }
     }
+}
+
+/// The access of a push to the opened `file`.
+fn access(state: &State, file: Blob, post: &Post) -> BrowserAccess {
+    BrowserAccess {
+        file,
+        post: post.clone(),
+        reply: state.reply.clone(),
+        facts: RefCell::new(None),
+        compressors: state.compressors.clone(),
+    }
+}
+
+fn push_options(target: &Endpoint, settings: PushSettings) -> PushOptions {
+    PushOptions {
+        allow_foreign_layers: settings.allow_foreign_layers,
+        fetch_foreign: settings.fetch_foreign,
+        accept_lost_marks: settings.accept_lost_marks,
+        compress: settings.compress,
+        chunk: chunk_policy(&target.api_host, settings.chunk_size),
+        ..PushOptions::default()
+    }
+}
+
+/// Pushes `targets` of the opened archive with the core's [`load`]: every image verified first,
+/// then each pushed, refused or failed on its own, each step told to the page with its target's
+/// index.
+async fn load_bundle(
+    state: &State,
+    targets: &[LoadTarget],
+    target: &Endpoint,
+    settings: PushSettings,
+    post: &Post,
+) -> FromPusher {
+    let (Some(archive), Some(file)) = (state.archive.borrow().clone(), state.file.borrow().clone()) else {
+        return failed("no archive is open: drop a file first");
+    };
+    let (cancel, transport) = match arm(state, &target.proxy_origin) {
+        Ok(armed) => armed,
+        Err(message) => return failed(message),
+    };
+    let client = match client(target, transport, &cancel) {
+        Ok(client) => client,
+        Err(message) => return failed(message),
+    };
+    let index = |t: &LoadTarget| targets.iter().position(|x| std::ptr::eq(x, t)).unwrap_or(usize::MAX);
+    let events = |event: LoadEvent<'_>| match event {
+        LoadEvent::Verifying { done, total } => post(&FromPusher::Verifying { done, total }),
+        LoadEvent::Push(t, PushEvent::Copy(event)) => post(&FromPusher::LoadStep {
+            index: index(t),
+            event: Box::new(FromPusher::from_copy_event(event)),
+        }),
+        // Every file was hashed before the first push: a push verifies nothing more.
+        LoadEvent::Push(_, PushEvent::Verifying { .. }) => {}
+        LoadEvent::Done(t, result) => post(&FromPusher::Loaded { index: index(t), result: result.clone() }),
+    };
+    let access = access(state, file, post);
+    let options = push_options(target, settings);
+    let results = load(&archive, targets, &access, &client, &target.repository, &options, &events).await;
+    FromPusher::LoadDone { results, cancelled: cancel.is_cancelled() }
 }
 
 async fn run_copy(
@@ -282,7 +337,7 @@ async fn run_copy(
         chunk: chunk_policy(&target.api_host, settings.chunk_size),
         ..CopyOptions::default()
     };
-    let events = |event: CopyEvent<'_>| post(&copy_event(event));
+    let events = |event: CopyEvent<'_>| post(&FromPusher::from_copy_event(event));
     let from = ImageAt { client: &src, repository: &source.repository, reference: &source.reference };
     let to = ImageAt { client: &dst, repository: &target.repository, reference: &target.reference };
     match copy(from, to, &options, &events).await {
@@ -328,21 +383,5 @@ async fn looks_like_pulp(client: &Client<FetchTransport>) -> bool {
     match client.send(request, &Scope::none()).await {
         Ok(response) => response.header("Correlation-ID").is_some(),
         Err(_) => false,
-    }
-}
-
-fn copy_event(event: CopyEvent<'_>) -> FromPusher {
-    match event {
-        CopyEvent::Planned { blobs, bytes } => FromPusher::Planned { blobs, bytes },
-        CopyEvent::BlobStarted { digest, size } => FromPusher::BlobStarted { digest: digest.clone(), size },
-        CopyEvent::BlobProgress { digest, done, total } => {
-            FromPusher::BlobProgress { digest: digest.clone(), done, total }
-        }
-        CopyEvent::BlobDone { digest, size, outcome } => {
-            FromPusher::BlobDone { digest: digest.clone(), size, outcome }
-        }
-        CopyEvent::ManifestPushed { reference, digest } => {
-            FromPusher::ManifestPushed { reference: reference.to_owned(), digest: digest.clone() }
-        }
     }
 }

@@ -11,7 +11,7 @@ use waybill_core::size::human;
 
 use crate::ui::components::breakable::Breakable;
 use crate::ui::components::digest::CopyButton;
-use crate::ui::components::progress::percent;
+use crate::ui::components::progress::{eta, format_rate, meaningful_rate, percent};
 use crate::ui::mirror::{Run, TagBytes};
 
 /// A tag's preview, as it arrives.
@@ -101,22 +101,54 @@ fn TagRow(
                 Some(DestinationState::Different) => view! { <span class="badge urls">"different"</span> }.into_any(),
             })}</td>
             <td data-label="Result" data-testid="mirror-outcome">
-                {move || match (bytes.get(), run.running()) {
-                    (Some(TagBytes { result: Some(result), .. }), _) => {
-                        view! { <Outcome result destination=destination.get() /> }.into_any()
-                    }
-                    (Some(b), true) => {
-                        let (done, planned) = (b.done(), b.planned);
-                        view! {
-                            <progress max=planned.max(1) value=done aria-label=label.clone()></progress>
-                            <span class="hint">{format!(" {}% of {}", percent(done, planned), human(planned))}</span>
-                        }.into_any()
-                    }
-                    (None, true) => view! { <span class="hint">"waiting"</span> }.into_any(),
-                    _ => ().into_any(),
-                }}
+                <RowProgress bytes=bytes.into() run destination label />
             </td>
         </tr>
+    }
+}
+
+/// One row's part of a run: waiting, its progress, then its [`Outcome`]. `label` names the
+/// progress bar.
+#[component]
+pub fn RowProgress(
+    bytes: Signal<Option<TagBytes>>,
+    run: Run,
+    destination: Signal<Option<String>>,
+    label: String,
+) -> impl IntoView {
+    move || match (bytes.get(), run.running()) {
+        (Some(TagBytes { result: Some(result), .. }), _) => {
+            view! { <Outcome result destination=destination.get() /> }.into_any()
+        }
+        (Some(b), true) => {
+            let (done, planned) = (b.done(), b.planned);
+            view! {
+                <progress max=planned.max(1) value=done aria-label=label.clone()></progress>
+                <span class="hint">{format!(" {}% of {}", percent(done, planned), human(planned))}</span>
+            }
+            .into_any()
+        }
+        (None, true) => view! { <span class="hint">"waiting"</span> }.into_any(),
+        _ => ().into_any(),
+    }
+}
+
+/// Bytes, rate and time left over every row (`what`: "tags", "images"), while it runs.
+#[component]
+pub fn Overall(run: Run, what: &'static str) -> impl IntoView {
+    move || {
+        run.running().then(|| {
+            let (done, planned) = run.totals();
+            let rows_done = run.tags.with(|t| t.values().filter(|b| b.result.is_some()).count());
+            let rate = meaningful_rate(run.sent.get(), run.elapsed_ms());
+            let speed = rate.map(|r| format!(" · {} · {}", format_rate(r), eta(planned.saturating_sub(done), r)));
+            view! {
+                <div class="overall" data-testid="mirror-progress" aria-live="polite">
+                    <progress max=planned.max(1) value=done aria-label=format!("Progress, every one of the {what}")></progress>
+                    <span>{format!("{rows_done} {what} done · {} of {}{}", human(done), human(planned), speed.unwrap_or_default())}</span>
+                </div>
+            }
+        })
     }
 }
 
@@ -138,7 +170,7 @@ fn Outcome(result: TagResult, destination: Option<String>) -> impl IntoView {
         <span class=class data-testid="mirror-state">{result.outcome.words()}</span>
         {result.reason.clone().map(|why| view! { <p class="hint wrap" data-testid="mirror-reason">{why}</p> })}
         {refused.then(|| view! {
-            <p class="hint">"It has foreign layers: tick “Allow foreign layers” and copy again to send it too."</p>
+            <p class="hint">"Tick what the reason names (“Allow foreign layers”, or the acknowledgement of lost marks) and run it again to send it too."</p>
         })}
         {pull.map(|pull| view! {
             <p class="pull"><code data-testid="mirror-pull"><Breakable text=pull.clone() /></code>" "<CopyButton text=pull what="pull command" /></p>

@@ -18,16 +18,34 @@ pub fn registry_host(typed: &str) -> String {
 
 /// The reference the fields name, or why they do not name one.
 pub fn target_reference(fields: &TargetFields) -> Result<Reference, String> {
+    let tag = fields.tag.trim();
+    if tag.is_empty() {
+        return Err("fill in the registry, the repository and the tag".to_owned());
+    }
+    parse_target(fields, &format!(":{tag}"))
+}
+
+/// The repository the fields name, their tag left aside (a bundle's destination, each image
+/// under its own tag), or why they do not name one.
+pub fn target_repository(fields: &TargetFields) -> Result<Reference, String> {
+    parse_target(fields, "")
+}
+
+fn parse_target(fields: &TargetFields, tag: &str) -> Result<Reference, String> {
     let registry = registry_host(&fields.registry);
     let repository = fields.repository.trim().trim_matches('/');
-    let tag = fields.tag.trim();
-    if registry.is_empty() || repository.is_empty() || tag.is_empty() {
-        return Err("fill in the registry, the repository and the tag".to_owned());
+    if registry.is_empty() || repository.is_empty() {
+        let what = if tag.is_empty() {
+            "the registry and the repository"
+        } else {
+            "the registry, the repository and the tag"
+        };
+        return Err(format!("fill in {what}"));
     }
     if registry.contains('/') {
         return Err(format!("{registry} is not a registry host: write host or host:port"));
     }
-    let text = format!("{registry}/{repository}:{tag}");
+    let text = format!("{registry}/{repository}{tag}");
     let reference = Reference::parse(&text).map_err(|e| format!("{text} is not an image reference: {e}"))?;
     // A registry that looks like a repository path component would be taken for Docker Hub.
     if reference.registry() != registry {
@@ -45,7 +63,11 @@ pub fn TargetForm(
     fields: RwSignal<TargetFields>,
     #[prop(into)] legend: String,
     prompt: RwSignal<Option<SignInPrompt>>,
+    /// With a tag field (a bundle's images keep their own tags: none then).
+    #[prop(default = true)]
+    tag: bool,
 ) -> impl IntoView {
+    let parse = move |f: &TargetFields| if tag { target_reference(f) } else { target_repository(f) };
     Effect::new(move |_| fields.with(|f| session::remember_target(page, f)));
     let id = move |what: &str| format!("{page}-target-{what}");
     let input = move |what: &'static str,
@@ -65,18 +87,18 @@ pub fn TargetForm(
             </div>
         }
     };
-    let host = Memo::new(move |_| target_reference(&fields.get()).ok().map(|r| r.registry().to_owned()));
+    let host = Memo::new(move |_| parse(&fields.get()).ok().map(|r| r.registry().to_owned()));
     view! {
         <fieldset class="panel target" data-testid=format!("{page}-target")>
             <legend>{legend}</legend>
             <div class="row">
                 {input("registry", "Registry", "Pulp's API origin or any registry: host:port", |f| f.registry.clone(), |f, v| f.registry = v)}
                 {input("repository", "Repository", "e.g. team/app", |f| f.repository.clone(), |f, v| f.repository = v)}
-                {input("tag", "Tag", "e.g. 1.0", |f| f.tag.clone(), |f, v| f.tag = v)}
+                {tag.then(|| input("tag", "Tag", "e.g. 1.0", |f| f.tag.clone(), |f, v| f.tag = v))}
             </div>
-            {move || match target_reference(&fields.get()) {
+            {move || match parse(&fields.get()) {
                 Ok(reference) => view! {
-                    <p class="hint">"Pushes to " <code data-testid="target-ref">{reference.familiar()}</code>
+                    <p class="hint">{if tag { "Pushes to " } else { "Pushes under " }} <code data-testid="target-ref">{reference.familiar()}</code>
                         " through Waybill's proxy (" <code>{format!("/r/{}/…", reference.api_host())}</code> ")."</p>
                 }.into_any(),
                 Err(why) => view! { <p class="hint" data-testid="target-problem">{why}</p> }.into_any(),
@@ -117,5 +139,8 @@ mod tests {
         // "pulp" alone would be a Docker Hub path component, not a registry.
         assert!(target_reference(&fields("pulp", "a", "b")).is_err());
         assert!(target_reference(&fields("127.0.0.1:5000", "A b", "v1")).is_err());
+        assert!(target_reference(&fields("127.0.0.1:5000", "a", "")).is_err());
+        let r = target_repository(&fields("127.0.0.1:5000", "mirror/", "")).unwrap();
+        assert_eq!((r.repository(), r.tag()), ("mirror", None));
     }
 }

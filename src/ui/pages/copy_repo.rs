@@ -15,9 +15,8 @@ use crate::ui::api::mirror::{self, filter, list_tags, preview, repository};
 use crate::ui::api::{self, PulpAnswer};
 use crate::ui::components::copy_modes::CopyModes;
 use crate::ui::components::login_form::LoginForm;
-use crate::ui::components::mirror_tags::{MirrorTags, Preview};
+use crate::ui::components::mirror_tags::{MirrorTags, Overall, Preview};
 use crate::ui::components::problem::ProblemPanel;
-use crate::ui::components::progress::{eta, format_rate, meaningful_rate};
 use crate::ui::components::result_panel::{InPulp, Target};
 use crate::ui::components::target_form::target_reference;
 use crate::ui::components::text_field::TextField;
@@ -25,7 +24,6 @@ use crate::ui::mirror::{Run, RunPhase};
 use crate::ui::problems::{Problem, ProblemKind};
 use crate::ui::route::copy_repository_hash;
 use crate::ui::session::{self, TargetFields};
-use waybill_core::size::human;
 
 #[derive(Clone, PartialEq)]
 enum Listing {
@@ -336,27 +334,8 @@ fn RunPanel(
                 (n, true) => format!("{n} chosen {} foreign layers: {} blobs go to the destination too, as Pulp needs them.",
                     if n == 1 { "tag has" } else { "tags have" }, if n == 1 { "its" } else { "their" }),
             }}</p>
-            <Overall run />
+            <Overall run what="tags" />
         </section>
-    }
-}
-
-/// Bytes, rate and time left over every tag, while it runs.
-#[component]
-fn Overall(run: Run) -> impl IntoView {
-    move || {
-        run.running().then(|| {
-            let (done, planned) = run.totals();
-            let tags_done = run.tags.with(|t| t.values().filter(|b| b.result.is_some()).count());
-            let rate = meaningful_rate(run.sent.get(), run.elapsed_ms());
-            let speed = rate.map(|r| format!(" · {} · {}", format_rate(r), eta(planned.saturating_sub(done), r)));
-            view! {
-                <div class="overall" data-testid="mirror-progress" aria-live="polite">
-                    <progress max=planned.max(1) value=done aria-label="Copy progress, every tag"></progress>
-                    <span>{format!("{tags_done} tags done · {} of {}{}", human(done), human(planned), speed.unwrap_or_default())}</span>
-                </div>
-            }
-        })
     }
 }
 

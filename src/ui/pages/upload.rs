@@ -20,8 +20,10 @@ use waybill_core::reference::Reference;
 use waybill_core::size::human;
 use web_sys::{Blob, File};
 
+use crate::ui::bundle::{Bundle, Row};
 use crate::ui::components::archive_files::ArchiveFiles;
 use crate::ui::components::breakable::Breakable;
+use crate::ui::components::bundle_push::{BundleControls, BundlePush, image_label, plain_layers};
 use crate::ui::components::chunk_size::{ChunkSize, DEFAULT_CHUNK_MIB};
 use crate::ui::components::drop_zone::DropZone;
 use crate::ui::components::foreign_panel::{ForeignKind, ForeignPanel};
@@ -31,7 +33,7 @@ use crate::ui::components::login_form::SignInPrompt;
 use crate::ui::components::marks_panel::LostMarksPanel;
 use crate::ui::components::rejection_panel::{AbsentPanel, RejectionPanel};
 use crate::ui::components::result_panel::Target;
-use crate::ui::components::target_form::{TargetForm, target_reference};
+use crate::ui::components::target_form::{TargetForm, target_reference, target_repository};
 use crate::ui::components::transfer_history::TransferHistory;
 use crate::ui::components::transfer_panel::TransferPanel;
 use crate::ui::session;
@@ -52,6 +54,8 @@ struct Archive {
     size: u64,
     report: ArchiveReport,
     policy: Vec<ImagePolicy>,
+    /// Every image and tag, for a bundle's push.
+    rows: Vec<Row>,
 }
 
 /// The page's push settings and actions, handed down to the archive and image views as one.
@@ -73,6 +77,9 @@ struct PushControls {
     target: Signal<Option<Target>>,
     push: Callback<()>,
     cancel: Callback<()>,
+    /// A bundle's push (archives of several images).
+    bundle: Bundle,
+    push_bundle: Callback<()>,
 }
 
 /// The Upload page.
@@ -87,6 +94,7 @@ pub fn UploadPage() -> impl IntoView {
     let chunk_mib = RwSignal::new(DEFAULT_CHUNK_MIB);
     let fields = RwSignal::new(session::remembered_target("upload").unwrap_or_default());
     let transfer = Transfer::new();
+    let bundle = Bundle::new();
     let target = RwSignal::new(None::<Target>);
     let pusher = StoredValue::new_local(None::<Pusher>);
     // The dropped file, for the Files view (the explorer worker opens it again, itself).
@@ -104,10 +112,14 @@ pub fn UploadPage() -> impl IntoView {
     let on_event = move |event: Event| {
         let opening = matches!(opened.try_get_untracked(), Some(Opened::Opening { .. }));
         match (&event, opened.try_get_untracked()) {
-            (Event::Message(FromPusher::Opened { report, policy }), Some(Opened::Opening { name, size })) => {
+            (
+                Event::Message(FromPusher::Opened { report, policy, targets, untagged }),
+                Some(Opened::Opening { name, size }),
+            ) => {
                 prefill(fields, report);
                 image.try_set(0);
-                let archive = Archive { name, size, report: report.clone(), policy: policy.clone() };
+                let rows = Row::all(targets, untagged);
+                let archive = Archive { name, size, report: report.clone(), policy: policy.clone(), rows };
                 opened.try_set(Opened::Ready(Arc::new(archive)));
             }
             (Event::Message(FromPusher::Failed { failure }), Some(Opened::Opening { name, .. })) => {
@@ -120,6 +132,7 @@ pub fn UploadPage() -> impl IntoView {
             (Event::Crashed(message), Some(Opened::Opening { name, .. })) => {
                 opened.try_set(Opened::Failed { name, message: message.clone() });
             }
+            _ if !opening && bundle.running() => bundle.handle(&event),
             _ if !opening => transfer.handle(&event),
             _ => {}
         }
@@ -143,22 +156,39 @@ pub fn UploadPage() -> impl IntoView {
             Err(message) => opened.set(Opened::Failed { name: "the file".into(), message }),
         }
     };
+    let settings = move || PushSettings {
+        allow_foreign_layers: allow.get_untracked(),
+        fetch_foreign: fetch.get_untracked(),
+        accept_lost_marks: accept_lost_marks.get_untracked(),
+        compress: compress.get_untracked(),
+        chunk_size: chunk_mib.get_untracked() * 1024 * 1024,
+    };
     let push = Callback::new(move |()| {
         let Ok(reference) = target_reference(&fields.get_untracked()) else { return };
         let endpoint = session::endpoint(&reference);
-        let settings = PushSettings {
-            allow_foreign_layers: allow.get_untracked(),
-            fetch_foreign: fetch.get_untracked(),
-            accept_lost_marks: accept_lost_marks.get_untracked(),
-            compress: compress.get_untracked(),
-            chunk_size: chunk_mib.get_untracked() * 1024 * 1024,
-        };
+        let settings = settings();
         target.set(Some(Target::of(&reference)));
         prompt.set(None);
         transfer.begin();
         pusher.with_value(|p| {
             if let Some(p) = p {
                 p.push(image.get_untracked(), endpoint, settings);
+            }
+        });
+    });
+    let push_bundle = Callback::new(move |()| {
+        let (Opened::Ready(archive), Ok(destination)) =
+            (opened.get_untracked(), target_repository(&fields.get_untracked()))
+        else {
+            return;
+        };
+        let chosen: Vec<usize> =
+            (0..archive.rows.len()).filter(|&i| archive.rows[i].ticked.get_untracked()).collect();
+        let targets = bundle.begin(&archive.rows, &chosen, &archive.name, &destination.name());
+        prompt.set(None);
+        pusher.with_value(|p| {
+            if let Some(p) = p {
+                p.load(targets, session::endpoint(&destination), settings());
             }
         });
     });
@@ -176,6 +206,8 @@ pub fn UploadPage() -> impl IntoView {
         target: target.into(),
         push,
         cancel,
+        bundle,
+        push_bundle,
     };
 
     view! {
@@ -253,7 +285,7 @@ fn ArchiveView(
                 <div class="notice warn"><ul>{report.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul></div>
             })}
             <fieldset class="images">
-                <legend>{if several { "Images in the archive: pick the one to push" } else { "Image in the archive" }}</legend>
+                <legend>{if several { "Images in the archive: pick one to see its layers and files" } else { "Image in the archive" }}</legend>
                 {images.into_iter().enumerate().map(|(i, img)| view! {
                     <label class="checkbox image-choice" data-testid="image-choice">
                         <input type="radio" name="archive-image" prop:checked=move || image.get() == i
@@ -263,11 +295,27 @@ fn ArchiveView(
                 }).collect_view()}
             </fieldset>
         </section>
+        {several.then(|| {
+            let bundle_controls = BundleControls {
+                allow: controls.allow,
+                fetch: controls.fetch,
+                accept_lost_marks: controls.accept_lost_marks,
+                compress: controls.compress,
+                fields: controls.fields,
+                prompt: controls.prompt,
+                push: controls.push_bundle,
+                cancel: controls.cancel,
+            };
+            view! {
+                <BundlePush images=archive.report.images.clone() policy=archive.policy.clone()
+                    rows=archive.rows.clone() bundle=controls.bundle controls=bundle_controls />
+            }
+        })}
         {move || current().map(|(img, policy)| {
             let layers = img.manifests.first().map_or(0, |m| m.layers.len());
             let index = image.get();
             view! {
-                <ImageView img policy controls />
+                <ImageView img policy controls alone=!several />
                 {(layers > 0).then(|| view! { <ArchiveFiles file image=index layers /> })}
             }
         })}
@@ -288,21 +336,10 @@ fn foreign_kind(img: &ImageReport) -> ForeignKind {
     )
 }
 
-fn image_label(img: &ImageReport) -> String {
-    let names = if img.names.is_empty() { "untagged".to_owned() } else { img.names.join(", ") };
-    let platforms: Vec<String> = img.manifests.iter().map(ManifestReport::title).collect();
-    let layers = img.manifests.iter().map(|m| m.layers.len()).sum::<usize>();
-    format!(
-        "{names} — {} · {layers} layer{} · {}{}",
-        platforms.join(", "),
-        if layers == 1 { "" } else { "s" },
-        human(img.total_size),
-        if img.foreign_count > 0 { format!(" · {} foreign", img.foreign_count) } else { String::new() }
-    )
-}
-
+/// One image's warnings, foreign layers and layer tables; and, when it is the archive's only
+/// image (`alone`), where and how to push it.
 #[component]
-fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> impl IntoView {
+fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls, alone: bool) -> impl IntoView {
     let PushControls {
         allow,
         fetch,
@@ -315,17 +352,9 @@ fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> i
         target,
         push,
         cancel,
+        ..
     } = controls;
-    // Plain docker-save layers: what compression applies to (foreign ones keep their bytes).
-    let plain_layers = if img.format == ImageFormat::DockerSave {
-        img.manifests
-            .iter()
-            .flat_map(|m| &m.layers)
-            .filter(|l| !l.foreign && l.compression == Compression::None)
-            .count()
-    } else {
-        0
-    };
+    let plain_layers = plain_layers(&img);
     let foreign_bytes: u64 =
         img.manifests.iter().flat_map(|m| &m.layers).filter(|l| l.foreign).map(|l| l.size).sum();
     let several = img.manifests.len() > 1;
@@ -349,6 +378,7 @@ fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> i
             let heading = several.then(|| view! { <h2 class="platform-heading">{m.heading()}</h2> });
             view! { {heading} <LayerTable layers=LayerView::from_archive(&m.layers, allow.get()) /> }
         }).collect_view()}
+        {alone.then(|| view! {
         <TargetForm page="upload" fields legend="Push to" prompt />
         <section class="panel" aria-labelledby="push-heading">
             <h2 id="push-heading">"Push"</h2>
@@ -389,6 +419,7 @@ fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls) -> i
         </section>
         {move || (transfer.phase.get() != Phase::Idle).then(|| view! {
             <TransferPanel transfer verb="Push" target on_cancel=cancel allow fetch />
+        })}
         })}
     }
 }

@@ -4,8 +4,8 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
-use waybill_core::archive::load::{LoadTarget, load};
-use waybill_core::archive::push::PushEvent;
+use waybill_core::archive::access::ThroughArchive;
+use waybill_core::archive::load::{LoadEvent, load, targets, unnamed};
 use waybill_core::registry::sync::SyncReport;
 
 use super::Context;
@@ -55,13 +55,19 @@ pub async fn run(args: LoadArgs) -> Outcome {
     let options = args.push.options(foreign_mirrors);
     let terminal = std::io::stderr().is_terminal();
     let started = std::cell::Cell::new(usize::MAX);
-    let events = |target: &LoadTarget, _: PushEvent<'_>| {
-        if terminal && started.replace(target.image) != target.image {
+    let events = |event: LoadEvent<'_>| {
+        if let LoadEvent::Push(target, _) = event
+            && terminal
+            && started.replace(target.image) != target.image
+        {
             eprintln!("loading {}:{}", target.repository.as_deref().unwrap_or("."), target.tag);
         }
     };
     let repository = dst.reference.repository();
-    let tags = load(&archive, &dst.client, repository, &options, &Cores::available(), &events).await;
+    let (chosen, untagged) = targets(archive.images());
+    let access = ThroughArchive::new(Cores::available());
+    let mut tags = load(&archive, &chosen, &access, &dst.client, repository, &options, &events).await;
+    tags.extend(unnamed(archive.images(), &untagged));
     let report = SyncReport { source: path.display().to_string(), destination: dst.reference.name(), tags };
     let pulp = in_pulp(&dst.client, &landed(&report.tags, None)).await;
     if args.json {

@@ -108,14 +108,14 @@ impl<R: RandomAccess, C: ChunkBytes, K: BlockCompressor> ArchiveAccess<R> for Th
 /// pass before any is pushed ([`super::load`]), each push then judged on those facts instead
 /// of reading its files again.
 #[derive(Debug)]
-pub struct Prehashed<A> {
+pub struct Prehashed<'a, A> {
     /// The access that reads and uploads.
-    pub inner: A,
+    pub inner: &'a A,
     /// What hashing every file gave.
     pub facts: Facts,
 }
 
-impl<R: RandomAccess, A: ArchiveAccess<R>> ArchiveAccess<R> for Prehashed<A> {
+impl<R: RandomAccess, A: ArchiveAccess<R>> ArchiveAccess<R> for Prehashed<'_, A> {
     type Chunk = A::Chunk;
     type Compressor = A::Compressor;
     type Source<'s>

@@ -9,26 +9,29 @@
 //!   that two repositories' `latest` never overwrite each other;
 //! * an image saved with no tag at all is reported, not guessed at.
 //!
+//! The shell may change the targets (the browser's table ticks and renames them) before loading.
+//!
 //! Every image to load is verified before the first is pushed, in one pass over the archive: a
 //! bundle with one corrupted blob sends nothing at all, rather than the images before it.
 
 use std::collections::BTreeSet;
 
+use serde::{Deserialize, Serialize};
+
 use super::ArchiveImage;
-use super::access::{Prehashed, ThroughArchive};
-use super::compress::BlockCompressor;
+use super::access::{ArchiveAccess, Prehashed};
 use super::open::Archive;
 use super::push::{PushError, PushEvent, PushOptions, push_with};
 use super::source::RandomAccess;
-use super::verify;
+use super::verify::{self, Facts};
 use crate::policy;
 use crate::reference::Reference;
+use crate::registry::Client;
 use crate::registry::sync::{TagOutcome, TagResult};
-use crate::registry::{ChunkBytes, Client};
 use crate::transport::Transport;
 
 /// One push of a load: an image of the archive, where, and under which tag.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadTarget {
     /// The image's position in the archive's list.
     pub image: usize,
@@ -71,88 +74,113 @@ pub fn targets(images: &[ArchiveImage]) -> (Vec<LoadTarget>, Vec<usize>) {
     (targets, untagged)
 }
 
-/// Pushes every target to `dest` on `client`, one after the other, layers compressed by
-/// `compressor`, once every image to push has verified (else none is pushed, each reported as
-/// failed with what was wrong). A refused or failed image is reported and the others still go.
-pub async fn load<R: RandomAccess, T: Transport, K: BlockCompressor>(
+/// What a load tells its shell as it goes.
+#[derive(Clone, Copy, Debug)]
+pub enum LoadEvent<'a> {
+    /// Hashing every file the targets use (bytes done, bytes in all), before anything is sent.
+    Verifying {
+        /// Done.
+        done: u64,
+        /// In all.
+        total: u64,
+    },
+    /// A step of one target's push.
+    Push(&'a LoadTarget, PushEvent<'a>),
+    /// A target is finished: pushed, refused or failed.
+    Done(&'a LoadTarget, &'a TagResult),
+}
+
+/// Pushes each of `targets` to `dest` on `client` (the repository, or the prefix of targets that
+/// name a repository), one after the other, through `access`, once every image they use has
+/// verified (else none is pushed, each reported as failed with what was wrong). A refused or
+/// failed image is reported and the others still go.
+pub async fn load<R: RandomAccess, A: ArchiveAccess<R>, T: Transport<Chunk = A::Chunk>>(
     archive: &Archive<R>,
+    targets: &[LoadTarget],
+    access: &A,
     client: &Client<T>,
     dest: &str,
     options: &PushOptions,
-    compressor: &K,
-    events: &dyn Fn(&LoadTarget, PushEvent<'_>),
-) -> Vec<TagResult>
-where
-    T::Chunk: ChunkBytes,
-{
+    events: &dyn Fn(LoadEvent<'_>),
+) -> Vec<TagResult> {
     let images = archive.images();
-    let (targets, untagged) = targets(images);
     let chosen: Vec<&ArchiveImage> = images
         .iter()
         .enumerate()
         .filter(|(i, _)| targets.iter().any(|t| t.image == *i))
         .map(|(_, im)| im)
         .collect();
-    let facts = verify::hash_files(archive, &verify::files_to_hash(&chosen), &|_, _| {}).await;
-    let failures: Vec<String> = verify::judge(&chosen, &facts).iter().flat_map(|v| v.failures()).collect();
+    let progress = |done, total| events(LoadEvent::Verifying { done, total });
+    let (failures, facts) = match access.hash(archive, &verify::files_to_hash(&chosen), &progress).await {
+        Ok(facts) => {
+            let failures = verify::judge(&chosen, &facts).iter().flat_map(|v| v.failures()).collect();
+            (failures, facts)
+        }
+        Err(why) => (vec![format!("the files could not be hashed: {why}")], Facts::default()),
+    };
     // The pushes use those hashes instead of reading every file again.
-    let access = Prehashed { inner: ThroughArchive::<T::Chunk, _>::new(compressor), facts };
+    let access = Prehashed { inner: access, facts };
     let mut results = Vec::new();
-    for target in &targets {
-        let image = &images[target.image];
+    for target in targets {
+        let Some(image) = images.get(target.image) else { continue };
         let repository = match &target.repository {
             Some(path) => format!("{dest}/{path}"),
             None => dest.to_owned(),
         };
         let shown = format!("{repository}:{}", target.tag);
-        if !failures.is_empty() {
-            results.push(TagResult {
+        let result = if failures.is_empty() {
+            let target_events = |e: PushEvent<'_>| events(LoadEvent::Push(target, e));
+            let pushed =
+                push_with(archive, image, &access, client, &repository, &target.tag, options, &target_events)
+                    .await;
+            let platforms =
+                image.manifests.iter().filter(|m| m.attests.is_none()).map(|m| m.platform.to_string());
+            let (digest, outcome, reason) = match pushed {
+                Ok(report) => (Some(report.digest), TagOutcome::Copied, None),
+                Err(PushError::Rejected(rejections)) => {
+                    (None, TagOutcome::Refused, Some(policy::refusal_brief(&rejections)))
+                }
+                Err(PushError::MarksLost(lost)) => (None, TagOutcome::Refused, Some(lost.describe())),
+                Err(other) => (None, TagOutcome::Failed, Some(other.to_string())),
+            };
+            TagResult {
                 tag: shown,
-                digest: None,
-                outcome: TagOutcome::Failed,
-                reason: Some(format!(
-                    "nothing was loaded: the archive failed verification: {}",
-                    failures.join("; ")
-                )),
-                platforms: Vec::new(),
+                digest,
+                outcome,
+                reason,
+                platforms: if image.manifests.len() > 1 { platforms.collect() } else { Vec::new() },
                 companions: Vec::new(),
-            });
-            continue;
-        }
-        let target_events = |e: PushEvent<'_>| events(target, e);
-        let pushed =
-            push_with(archive, image, &access, client, &repository, &target.tag, options, &target_events)
-                .await;
-        let platforms =
-            image.manifests.iter().filter(|m| m.attests.is_none()).map(|m| m.platform.to_string());
-        let (digest, outcome, reason) = match pushed {
-            Ok(report) => (Some(report.digest), TagOutcome::Copied, None),
-            Err(PushError::Rejected(rejections)) => {
-                (None, TagOutcome::Refused, Some(policy::refusal_brief(&rejections)))
             }
-            Err(PushError::MarksLost(lost)) => (None, TagOutcome::Refused, Some(lost.describe())),
-            Err(other) => (None, TagOutcome::Failed, Some(other.to_string())),
+        } else {
+            failed(
+                shown,
+                format!("nothing was loaded: the archive failed verification: {}", failures.join("; ")),
+            )
         };
-        results.push(TagResult {
-            tag: shown,
-            digest,
-            outcome,
-            reason,
-            platforms: if image.manifests.len() > 1 { platforms.collect() } else { Vec::new() },
-            companions: Vec::new(),
-        });
-    }
-    for i in untagged {
-        results.push(TagResult {
-            tag: images[i].label(),
-            digest: None,
-            outcome: TagOutcome::Failed,
-            reason: Some("saved without a tag, so it has no name to load it under".into()),
-            platforms: Vec::new(),
-            companions: Vec::new(),
-        });
+        events(LoadEvent::Done(target, &result));
+        results.push(result);
     }
     results
+}
+
+/// The reports of images saved with no tag (the second half of [`targets`]).
+pub fn unnamed(images: &[ArchiveImage], untagged: &[usize]) -> Vec<TagResult> {
+    untagged
+        .iter()
+        .filter_map(|&i| images.get(i))
+        .map(|image| failed(image.label(), "saved without a tag, so it has no name to load it under".into()))
+        .collect()
+}
+
+fn failed(tag: String, reason: String) -> TagResult {
+    TagResult {
+        tag,
+        digest: None,
+        outcome: TagOutcome::Failed,
+        reason: Some(reason),
+        platforms: Vec::new(),
+        companions: Vec::new(),
+    }
 }
 
 #[cfg(test)]
