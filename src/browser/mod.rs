@@ -6,6 +6,7 @@
 //! * [`blob`] — reads a `Blob` (a dropped `File`) one slice at a time.
 //! * [`byob`] — reads a byte stream (a fetch body, a `Blob`'s stream) into one reused buffer.
 //! * [`chunk`] — `Blob`s as the core's upload chunks.
+//! * [`download`] — "Download as archive": an archive written to disk as it is made.
 //! * [`file_source`] — a dropped file as the core archive reader's random-access source.
 //! * [`slice_source`] — a verified range of a dropped file as an upload source of `Blob` slices.
 //! * [`protocol`] — the messages between the page and a hashing worker.
@@ -21,6 +22,7 @@
 pub mod blob;
 pub mod byob;
 pub mod chunk;
+pub mod download;
 pub mod explorer;
 pub mod fetch;
 pub mod file_source;

@@ -14,20 +14,13 @@
 //   (lib/checks.mjs); screenshots copy-repo-<width>-<theme>.png in target/e2e/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { launch, failOnPageErrors, screenshot } from './lib/browser.mjs';
-import { registryEnv } from './lib/registry.mjs';
+import { ACCEPT, copyWithin, ok, putBlob, registryEnv } from './lib/registry.mjs';
 import { pullBackAndCheck, pulpEnv, sha256, skopeoRaw, startServeWith } from './lib/pulp.mjs';
 import { workDir } from './lib/archives.mjs';
 import { signIn } from './lib/upload.mjs';
 import { assertFits, checkPage } from './lib/checks.mjs';
 
-const ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
 
 let serve, browser, reg, pulp, creds;
 const stamp = Date.now();
@@ -60,41 +53,6 @@ after(async () => {
   await browser?.close();
   await serve?.stop();
 });
-
-/** `res`, or an error naming what was asked and what the registry said. */
-async function ok(res, what) {
-  if (!res.ok) throw new Error(`${what} answered ${res.status}: ${await res.text()}`);
-  return res;
-}
-
-/** Copies `from:ref` to `to:tag` inside one distribution registry: blobs mounted, manifests as they are. */
-async function copyWithin(base, from, ref, to, tag) {
-  const res = await ok(await fetch(`${base}/v2/${from}/manifests/${ref}`, { headers: { Accept: ACCEPT } }), `GET ${from}:${ref}`);
-  const bytes = Buffer.from(await res.arrayBuffer());
-  const doc = JSON.parse(bytes.toString('utf8'));
-  if (doc.manifests) {
-    for (const child of doc.manifests) await copyWithin(base, from, child.digest, to, child.digest);
-  } else {
-    for (const blob of [doc.config, ...doc.layers]) {
-      const url = `${base}/v2/${to}/blobs/uploads/?mount=${blob.digest}&from=${from}`;
-      const mounted = await ok(await fetch(url, { method: 'POST' }), `mount ${blob.digest}`);
-      assert.equal(mounted.status, 201, `${blob.digest} mounted from ${from}`);
-    }
-  }
-  await ok(await fetch(`${base}/v2/${to}/manifests/${tag}`, {
-    method: 'PUT', headers: { 'Content-Type': res.headers.get('content-type') }, body: bytes,
-  }), `PUT ${to}:${tag}`);
-}
-
-/** Uploads `bytes` as a blob of `repository` (monolithic: POST, then PUT with the digest). */
-async function putBlob(base, repository, bytes) {
-  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  const started = await ok(await fetch(`${base}/v2/${repository}/blobs/uploads/`, { method: 'POST' }), 'POST upload');
-  const location = new URL(started.headers.get('location'), base);
-  location.searchParams.set('digest', digest);
-  await ok(await fetch(location, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: bytes }), 'PUT blob');
-  return { digest, size: bytes.length };
-}
 
 /** A cosign-style signature of `subject` in `repository`: tag `sha256-<hex>.sig`. */
 async function signature(base, repository, subject) {

@@ -1,17 +1,19 @@
-//! The repository copy's I/O: the core's tag listing, per-tag preview and `sync` (the one
-//! `waybill sync` runs), driven through the browser's fetch transport and the proxy. The page
-//! gets values, events and [`Problem`]s; what to copy, what to refuse and what is up to date is
+//! The repository copy's I/O: the core's tag listing, per-tag preview, `sync` (the one
+//! `waybill sync` runs) and `save` (the one `waybill save` runs, written to the user's disk),
+//! driven through the browser's fetch transport and the proxy. The page gets values, events and [`Problem`]s; what to copy, what to refuse and what is up to date is
 //! decided in the core only.
 
 use waybill_core::reference::Reference;
 use waybill_core::registry::in_flight::BlobsInFlight;
-use waybill_core::registry::sync::{RepoAt, SyncEvent, SyncOptions, SyncReport, sync};
+use waybill_core::registry::save::{SaveError, SaveOptions, SaveSource, save};
+use waybill_core::registry::sync::{RepoAt, SyncEvent, SyncOptions, SyncReport, TagResult, sync};
 use waybill_core::registry::sync_preview::{TagPreview, preview_tag};
 use waybill_core::registry::tag_filter::TagFilter;
 use waybill_core::registry::upload::ChunkPolicy;
 use waybill_core::registry::{Client, CopyOptions, ImageError, PlatformChoice};
 
 use super::{client_with, typed_reference};
+use crate::browser::download::ArchiveOut;
 use crate::browser::fetch::{Cancel, FetchTransport};
 use crate::ui::problems::{Problem, ProblemKind, RepositoryKnown, problem, reference_problem};
 use crate::ui::session;
@@ -112,6 +114,80 @@ pub async fn mirror(
     )
     .await
     .map_err(|e| e.to_string())
+}
+
+/// An archive written to the user's disk.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Downloaded {
+    /// The file's suggested name.
+    pub name: String,
+    /// Its size.
+    pub bytes: u64,
+    /// Per tag: saved, refused (left out) or failed.
+    pub tags: Vec<TagResult>,
+}
+
+/// Why a download failed: what went wrong, and the tags' results when they were judged.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DownloadFailed {
+    /// What went wrong, and what became of the file.
+    pub message: String,
+    /// Per tag, when the tags were read (every one refused or failed: nothing to save).
+    pub tags: Vec<TagResult>,
+}
+
+/// Writes `tags` of `source` into one OCI-layout archive on the user's disk, as `waybill save`
+/// does (the same bytes for the same tags), foreign blobs included when `allow_foreign_layers`;
+/// `written` is told the bytes written so far. Call from a click: where the browser has a save
+/// picker it opens first. Every blob is verified as it is written; a failure marks the file
+/// failed (see [`crate::browser::download`]).
+pub async fn download(
+    source: &Reference,
+    mut tags: Vec<String>,
+    allow_foreign_layers: bool,
+    cancel: &Cancel,
+    written: impl Fn(u64) + 'static,
+) -> Result<Downloaded, DownloadFailed> {
+    let failed = |message: String| DownloadFailed { message, tags: Vec::new() };
+    let name = archive_name(source, &tags);
+    let mut out = ArchiveOut::start(&name, written).await.map_err(failed)?;
+    let src = match client(source, Some(cancel)) {
+        Ok(src) => src,
+        Err(problem) => {
+            out.fail(&problem.title).await;
+            return Err(failed(problem.title));
+        }
+    };
+    // Sorted, as `waybill save` sorts them: the same tags give the same archive.
+    tags.sort();
+    let full_name = source.name();
+    let sources = [SaveSource { client: &src, repository: source.repository(), name: &full_name, tags }];
+    let options = SaveOptions { allow_foreign_layers, ..SaveOptions::default() };
+    let saved = save(&sources, &options, &mut out).await;
+    match saved {
+        Ok(tags) => match out.finish().await {
+            Ok(bytes) => Ok(Downloaded { name, bytes, tags }),
+            Err(why) => Err(failed(why)),
+        },
+        Err(error) => {
+            let why = if cancel.is_cancelled() { "cancelled".to_owned() } else { error.to_string() };
+            out.fail(&why).await;
+            let tags = match error {
+                SaveError::Nothing(tags) => tags,
+                _ => Vec::new(),
+            };
+            Err(DownloadFailed { message: format!("{why}: the file is marked failed, not an archive"), tags })
+        }
+    }
+}
+
+/// `app-v1.tar` for one tag, `app-3-tags.tar` for several.
+fn archive_name(source: &Reference, tags: &[String]) -> String {
+    let repository = source.repository().rsplit('/').next().unwrap_or("images");
+    match tags {
+        [one] => format!("{repository}-{one}.tar"),
+        several => format!("{repository}-{}-tags.tar", several.len()),
+    }
 }
 
 /// The core's client for the registry of `reference`, with this tab's login for it, stopped by

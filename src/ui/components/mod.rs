@@ -11,6 +11,7 @@ pub mod copy_modes;
 pub mod copy_platforms;
 pub mod diff_view;
 pub mod digest;
+pub mod download_archive;
 pub mod drop_zone;
 pub mod file_preview;
 pub mod files_panel;

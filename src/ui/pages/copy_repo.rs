@@ -14,6 +14,7 @@ use crate::browser::fetch::Cancel;
 use crate::ui::api::mirror::{self, filter, list_tags, preview, repository};
 use crate::ui::api::{self, PulpAnswer};
 use crate::ui::components::copy_modes::CopyModes;
+use crate::ui::components::download_archive::DownloadArchive;
 use crate::ui::components::login_form::LoginForm;
 use crate::ui::components::mirror_tags::{MirrorTags, Overall, Preview};
 use crate::ui::components::problem::ProblemPanel;
@@ -270,6 +271,7 @@ pub fn CopyRepoPage(
                     <MirrorTags tags=chosen.into() previews run destination=dest_name />
                 </section>
                 <RunPanel chosen=chosen.into() previews allow run dest_ok start stop />
+                <DownloadArchive source=listed_from.into() chosen=chosen.into() allow />
             }.into_any(),
         }}
         <RunSummary run destination=dest_ok />

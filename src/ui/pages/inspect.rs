@@ -23,6 +23,7 @@ use crate::ui::components::summary::Summary;
 use crate::ui::components::verify_panel::VerifyPanel;
 use crate::ui::lazy::FilesHost;
 use crate::ui::problems::{Problem, ProblemKind};
+use crate::ui::route::copy_repository_hash;
 use crate::ui::session;
 use crate::ui::verify::Verification;
 
@@ -144,7 +145,19 @@ fn Loaded(inspection: Arc<Inspection>, platform: String, allow_foreign: RwSignal
             .into_any()
         }
     };
-    view! { {picker} {body} }
+    // Saved by tag (a digest has no name to load it under): Copy's repository mode, that tag
+    // chosen, where the download runs.
+    let name = inspection.reference.name();
+    let download = inspection.reference.tag().map(str::to_owned).map(|tag| {
+        let href = move || copy_repository_hash(&name, "", &tag, "", allow_foreign.get());
+        view! {
+            <p class="hint" data-testid="download-offer">
+                <a href=href data-testid="download-link">"Download as archive…"</a>
+                " — this tag in an OCI-layout archive, as "<code>"waybill save"</code>" writes it, for an air gap."
+            </p>
+        }
+    });
+    view! { {picker} {download} {body} }
 }
 
 /// One image: summary, foreign-layer panel, verify, layers, config, raw documents.

@@ -43,7 +43,7 @@ pub struct SaveArgs {
 struct FileSink(BufWriter<File>);
 
 impl LayoutSink for FileSink {
-    fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
         self.0.write_all(bytes).map_err(|e| e.to_string())
     }
 }

@@ -25,10 +25,13 @@ use crate::manifest::{Descriptor, Manifest};
 use crate::policy;
 use crate::transport::Transport;
 
-/// Where the archive's bytes go (the CLI: a file; the browser: a stream to disk).
+/// Where the archive's bytes go (the CLI: a file; the browser: a stream to disk). Each write is
+/// awaited before the next bytes are fetched, so a slow disk slows the download instead of
+/// filling memory.
+#[allow(async_fn_in_trait)] // not Send, like every future in the core
 pub trait LayoutSink {
     /// Appends bytes.
-    fn write(&mut self, bytes: &[u8]) -> Result<(), String>;
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), String>;
 }
 
 /// Tags of one repository to save.
@@ -79,10 +82,10 @@ enum Content {
 
 /// Saves the tags of `sources` into `sink`, returning one result per tag (refused and failed tags
 /// are left out of the archive).
-pub async fn save<T: Transport>(
+pub async fn save<T: Transport, S: LayoutSink>(
     sources: &[SaveSource<'_, T>],
     options: &SaveOptions,
-    sink: &mut dyn LayoutSink,
+    sink: &mut S,
 ) -> Result<Vec<TagResult>, SaveError>
 where
     T::Chunk: ChunkBytes,
@@ -184,52 +187,55 @@ where
     ))
 }
 
-async fn write_layout<T: Transport>(
+async fn write_layout<T: Transport, S: LayoutSink>(
     sources: &[SaveSource<'_, T>],
     blobs: &BTreeMap<Digest, Content>,
     saved: &[SavedTag],
     mirrors: &ForeignMirrors,
-    sink: &mut dyn LayoutSink,
+    sink: &mut S,
 ) -> Result<(), SaveError>
 where
     T::Chunk: ChunkBytes,
 {
-    let mut write = |bytes: &[u8]| sink.write(bytes).map_err(SaveError::Write);
-    write(&dir_header("blobs/"))?;
-    write(&dir_header("blobs/sha256/"))?;
+    write(sink, &dir_header("blobs/")).await?;
+    write(sink, &dir_header("blobs/sha256/")).await?;
     for (digest, content) in blobs {
         if digest.algorithm() != Algorithm::Sha256 {
             return Err(SaveError::Write(format!("{digest}: only sha256 blobs are saved")));
         }
         match content {
             Content::Bytes(bytes) => {
-                write(&file_header(&blob_path(digest), bytes.len() as u64))?;
-                write(bytes)?;
-                write(&vec![0; padding(bytes.len() as u64)])?;
+                write(sink, &file_header(&blob_path(digest), bytes.len() as u64)).await?;
+                write(sink, bytes).await?;
+                write(sink, &vec![0; padding(bytes.len() as u64)]).await?;
             }
             Content::Blob { source, descriptor } => {
-                write(&file_header(&blob_path(digest), descriptor.size))?;
-                stream_blob(&sources[*source], descriptor, mirrors, &mut write).await?;
-                write(&vec![0; padding(descriptor.size)])?;
+                write(sink, &file_header(&blob_path(digest), descriptor.size)).await?;
+                stream_blob(&sources[*source], descriptor, mirrors, sink).await?;
+                write(sink, &vec![0; padding(descriptor.size)]).await?;
             }
         }
     }
     let index = index_json(saved);
     for (path, bytes) in [("index.json", index.as_slice()), ("oci-layout", OCI_LAYOUT)] {
-        write(&file_header(path, bytes.len() as u64))?;
-        write(bytes)?;
-        write(&vec![0; padding(bytes.len() as u64)])?;
+        write(sink, &file_header(path, bytes.len() as u64)).await?;
+        write(sink, bytes).await?;
+        write(sink, &vec![0; padding(bytes.len() as u64)]).await?;
     }
-    write(&END)
+    write(sink, &END).await
+}
+
+async fn write<S: LayoutSink>(sink: &mut S, bytes: &[u8]) -> Result<(), SaveError> {
+    sink.write(bytes).await.map_err(SaveError::Write)
 }
 
 /// Streams one blob into the sink, from the registry or else (a foreign layer it lacks) from its
 /// `urls`; the stream's verifier fails it on a wrong digest or size.
-async fn stream_blob<T: Transport>(
+async fn stream_blob<T: Transport, S: LayoutSink>(
     source: &SaveSource<'_, T>,
     descriptor: &Descriptor,
     mirrors: &ForeignMirrors,
-    write: &mut dyn FnMut(&[u8]) -> Result<(), SaveError>,
+    sink: &mut S,
 ) -> Result<(), SaveError>
 where
     T::Chunk: ChunkBytes,
@@ -246,7 +252,7 @@ where
         Err(error) => return Err(failed(error)),
     };
     while let Some(chunk) = stream.next().await.map_err(failed)? {
-        write(&chunk)?;
+        write(sink, &chunk).await?;
     }
     Ok(())
 }

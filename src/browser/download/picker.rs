@@ -1,0 +1,66 @@
+//! The save picker (`window.showSaveFilePicker`, the File System Access API) and the writable
+//! stream of the file chosen. Called through `Reflect`: web-sys has these only as unstable APIs.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::JsValue;
+
+use super::call;
+
+/// Whether this browser has the save picker.
+pub fn available() -> bool {
+    web_sys::window()
+        .and_then(|w| Reflect::get(&w, &JsValue::from_str("showSaveFilePicker")).ok())
+        .is_some_and(|f| f.is_function())
+}
+
+/// The file the user chose, open for writing.
+pub struct PickedFile {
+    writable: JsValue,
+}
+
+impl PickedFile {
+    /// Asks where to save `name` (a tar archive), and opens the file chosen.
+    pub async fn choose(name: &str) -> Result<PickedFile, String> {
+        let window = web_sys::window().ok_or("no window")?;
+        let options = Object::new();
+        let accept = Object::new();
+        let _ = Reflect::set(&accept, &"application/x-tar".into(), &Array::of1(&".tar".into()));
+        let kind = Object::new();
+        let _ = Reflect::set(&kind, &"description".into(), &"OCI image-layout archive".into());
+        let _ = Reflect::set(&kind, &"accept".into(), &accept);
+        let _ = Reflect::set(&options, &"suggestedName".into(), &name.into());
+        let _ = Reflect::set(&options, &"types".into(), &Array::of1(&kind));
+        let handle = call(&window, "showSaveFilePicker", &[options.into()])
+            .await
+            .map_err(|e| format!("no file was chosen: {e}"))?;
+        let writable = call(&handle, "createWritable", &[])
+            .await
+            .map_err(|e| format!("the browser cannot write that file: {e}"))?;
+        Ok(PickedFile { writable })
+    }
+
+    /// Appends `bytes`, once the browser has taken the previous ones.
+    pub async fn write(&self, bytes: &[u8]) -> Result<(), String> {
+        let array = Uint8Array::from(bytes);
+        call(&self.writable, "write", &[array.into()])
+            .await
+            .map(drop)
+            .map_err(|e| format!("writing the file: {e}"))
+    }
+
+    /// Closes the file: its bytes are in place under the chosen name.
+    pub async fn close(self) -> Result<(), String> {
+        call(&self.writable, "close", &[]).await.map(drop).map_err(|e| format!("closing the file: {e}"))
+    }
+
+    /// Replaces what was written with a note saying the download failed and why: a reader of
+    /// the file (tar, skopeo, `waybill load`) refuses it at once, and a person sees why.
+    pub async fn fail(self, why: &str) {
+        let note = format!(
+            "Waybill: this download FAILED and is not an image archive.\n{why}\nStart it again from Waybill.\n"
+        );
+        let _ = call(&self.writable, "truncate", &[JsValue::from(0)]).await;
+        let _ = call(&self.writable, "write", &[JsValue::from_str(&note)]).await;
+        let _ = call(&self.writable, "close", &[]).await;
+    }
+}
