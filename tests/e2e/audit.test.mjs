@@ -146,3 +146,33 @@ test("Pulp's sync drops the foreign blobs: the audit names them, its copy link m
   // the missing blobs it asks for. Anything else fails.
   assert.deepEqual(errors.filter((e) => !/status of (401 \(Unauthorized\)|404 \(Not Found\))$/.test(e)), []);
 });
+
+test('the audit says which repository it reads, and Cancel stops it with nothing shown', async () => {
+  const name = `audit-e2e-${stamp}`;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${serve.origin}/#/audit?${new URLSearchParams({ pulp: pulp.host })}`);
+  await page.getByTestId('audit-form').waitFor({ timeout: 60_000 });
+  await signIn(page, pulp.host, pulp.PULP_USER, pulp.PULP_PASSWORD);
+  await page.fill('#audit-only', name);
+  // The repository's first registry read is held in the browser, so that the audit is caught
+  // while it reads that repository.
+  let held;
+  const reached = new Promise((resolve) => {
+    page.route('**/v2/**', (route) => {
+      held = route;
+      resolve();
+    });
+  });
+  await page.getByTestId('run-audit').click();
+  await reached;
+  assert.equal(await page.getByTestId('audit-running').innerText(),
+    `Reading repository 1 of 1: ${name} — its tags and foreign layers…`);
+  const stopped = page.waitForEvent('requestfailed', (r) => r.url().includes('/v2/'));
+  await page.getByTestId('audit-cancel').click();
+  await page.getByTestId('audit-cancelled').waitFor();
+  await stopped;
+  await held.continue().catch(() => {});
+  assert.equal(await page.getByTestId('audit-summary').count(), 0, 'no report for a cancelled audit');
+  assert.equal(await page.getByTestId('audit-running').count(), 0);
+  await page.close();
+});

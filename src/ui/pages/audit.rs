@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use waybill_core::registry::pulp_audit::AuditReport;
+use waybill_core::registry::pulp_audit::{AuditProgress, AuditReport};
 
+use crate::browser::fetch::Cancel;
 use crate::ui::api::audit::audit;
 use crate::ui::components::audit_report::AuditReportView;
 use crate::ui::components::login_form::LoginForm;
@@ -19,6 +20,7 @@ use crate::ui::problems::{Problem, ProblemKind};
 enum State {
     Nothing,
     Running(String),
+    Cancelled(String),
     Failed(String, Problem),
     Done(String, Arc<AuditReport>),
 }
@@ -31,6 +33,9 @@ pub fn AuditPage(pulp: String) -> impl IntoView {
     let upstream = RwSignal::new(String::new());
     let state = RwSignal::new(State::Nothing);
     let attempt = RwSignal::new(0_u32);
+    // Repositories read, of how many, and the one being read.
+    let progress = RwSignal::new(None::<(usize, usize, String)>);
+    let cancel = StoredValue::new_local(None::<Cancel>);
     // A Pulp host: no path, no blank (what the proxy routes and the login is kept for).
     let host = Memo::new(move |_| {
         let host = registry_host(&origin.get());
@@ -39,12 +44,20 @@ pub fn AuditPage(pulp: String) -> impl IntoView {
 
     let run = move || {
         let Some(host) = host.get_untracked() else { return };
+        let Ok(stop) = Cancel::new() else { return };
+        cancel.set_value(Some(stop.clone()));
         let generation = attempt.get_untracked() + 1;
         attempt.set(generation);
+        progress.set(None);
         state.set(State::Running(host.clone()));
         let patterns = only.get_untracked();
         leptos::task::spawn_local(async move {
-            let result = audit(&host, &patterns).await;
+            let told = move |p: AuditProgress<'_>| {
+                if attempt.try_get_untracked() == Some(generation) {
+                    progress.try_set(Some((p.done, p.total, p.name.to_owned())));
+                }
+            };
+            let result = audit(&host, &patterns, &stop, &told).await;
             // A newer run (or another page) took over meanwhile.
             if attempt.try_get_untracked() != Some(generation) {
                 return;
@@ -65,6 +78,18 @@ pub fn AuditPage(pulp: String) -> impl IntoView {
         }
     });
     let running = move || matches!(state.get(), State::Running(_));
+    let stop = move |_| {
+        cancel.with_value(|c| c.iter().for_each(Cancel::cancel));
+        if let State::Running(host) = state.get_untracked() {
+            // The run's answer, when it comes, falls on a newer generation and is dropped.
+            attempt.update(|n| *n += 1);
+            state.set(State::Cancelled(host));
+        }
+    };
+    // Leaving the page stops the audit: nothing would show it any more.
+    on_cleanup(move || {
+        cancel.try_with_value(|c| c.iter().for_each(Cancel::cancel));
+    });
 
     view! {
         <h1>"Audit"</h1>
@@ -101,9 +126,23 @@ pub fn AuditPage(pulp: String) -> impl IntoView {
         {move || match state.get() {
             State::Nothing => ().into_any(),
             State::Running(host) => view! {
-                <p class="loading" aria-live="polite" data-testid="audit-running">
-                    {format!("Reading {host}'s repositories, their tags and foreign layers…")}
-                </p>
+                <div class="row">
+                    <p class="loading" aria-live="polite" data-testid="audit-running">
+                        {move || match progress.get() {
+                            None => format!("Listing {host}'s container repositories…"),
+                            Some((done, total, name)) => format!(
+                                "Reading repository {} of {total}: {name} — its tags and foreign layers…", done + 1
+                            ),
+                        }}
+                    </p>
+                    <button type="button" class="secondary" data-testid="audit-cancel" on:click=stop>"Cancel"</button>
+                </div>
+                {move || progress.get().map(|(done, total, _)| view! {
+                    <progress max=total.max(1) value=done aria-label="Repositories read"></progress>
+                })}
+            }.into_any(),
+            State::Cancelled(host) => view! {
+                <p class="hint" role="status" data-testid="audit-cancelled">{format!("The audit of {host} was cancelled: nothing was changed. Run it again to see its report.")}</p>
             }.into_any(),
             State::Failed(_, problem) => view! { <ProblemPanel problem /> }.into_any(),
             State::Done(host, report) => view! {

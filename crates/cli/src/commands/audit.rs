@@ -1,11 +1,12 @@
 //! `waybill audit PULP-URL`: the manifests in Pulp whose foreign layers' blobs Pulp lacks (what
 //! Pulp's own sync leaves out), and the tags whose pull would fail with "blob unknown".
 
+use std::io::IsTerminal as _;
 use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use waybill_core::registry::Client;
-use waybill_core::registry::pulp_audit::{AuditReport, audit};
+use waybill_core::registry::pulp_audit::{AuditProgress, AuditReport, audit};
 use waybill_core::registry::tag_filter::matches;
 use waybill_core::size::human;
 
@@ -42,7 +43,18 @@ pub async fn run(args: AuditArgs) -> Outcome {
         .with_credentials(credentials)
         .with_clock(clock);
     let wanted = |name: &str| args.repository.is_empty() || args.repository.iter().any(|p| matches(p, name));
-    let report = audit(&client, &wanted).await.map_err(|e| Failure::error(e.to_string()))?;
+    // A Pulp of hundreds of repositories takes a while: say where it is, on a terminal only.
+    let terminal = std::io::stderr().is_terminal();
+    let progress = |p: AuditProgress<'_>| {
+        if terminal {
+            eprint!("\rreading repository {} of {}: {}\x1b[K", p.done + 1, p.total, p.name);
+        }
+    };
+    let report = audit(&client, &wanted, &progress).await;
+    if terminal {
+        eprint!("\r\x1b[K");
+    }
+    let report = report.map_err(|e| Failure::error(e.to_string()))?;
     if args.json {
         let json = serde_json::to_string_pretty(&report).map_err(|e| Failure::error(e.to_string()))?;
         println!("{json}");

@@ -103,19 +103,35 @@ impl AuditedRepository {
     }
 }
 
+/// Where an audit is: before it reads a repository, which one of how many.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuditProgress<'a> {
+    /// Repositories already read.
+    pub done: usize,
+    /// Repositories to read in all (the ones admitted by name).
+    pub total: usize,
+    /// The one it reads now.
+    pub name: &'a str,
+}
+
 /// Audits the Pulp behind `client` (its REST API and its registry API, one login for both): the
-/// repositories `wanted` admits by name.
+/// repositories `wanted` admits by name, `progress` told before each is read.
 pub async fn audit<T: Transport>(
     client: &Client<T>,
     wanted: &dyn Fn(&str) -> bool,
+    progress: &dyn Fn(AuditProgress<'_>),
 ) -> Result<AuditReport, PulpApiError>
 where
     T::Chunk: Clone,
 {
     let mut report = AuditReport::default();
     let mut missing_everywhere: BTreeMap<(String, Digest), u64> = BTreeMap::new();
-    for repository in list_repositories(client).await?.into_iter().filter(|r| wanted(&r.name)) {
-        let audited = audit_repository(client, &repository).await;
+    let repositories: Vec<PulpRepository> =
+        list_repositories(client).await?.into_iter().filter(|r| wanted(&r.name)).collect();
+    let total = repositories.len();
+    for (done, repository) in repositories.iter().enumerate() {
+        progress(AuditProgress { done, total, name: &repository.name });
+        let audited = audit_repository(client, repository).await;
         for manifest in &audited.manifests {
             for blob in &manifest.missing {
                 missing_everywhere.insert((audited.name.clone(), blob.digest.clone()), blob.size);
