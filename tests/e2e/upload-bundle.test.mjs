@@ -11,15 +11,16 @@
 // - With it, all three land; each is read back with skopeo and every blob hashed.
 // - A bundle with one blob corrupted sends nothing at all (no upload POST, no manifest PUT, counted
 //   on the page's and its workers' requests), and every row says it failed verification.
+// - An OCI layout of two refs, written by skopeo, lands under the ref names.
 // - The bundle list at 1280 and 390 px, light and dark (lib/checks.mjs): screenshots
 //   upload-bundle-<width>-<theme>.png in target/e2e/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { launch, failOnPageErrors } from './lib/browser.mjs';
-import { registryEnv } from './lib/registry.mjs';
+import { ACCEPT, registryEnv } from './lib/registry.mjs';
 import { pullBackAndCheck, skopeoRaw, sha256, startServeWith } from './lib/pulp.mjs';
 import { corruptMember, workDir } from './lib/archives.mjs';
 import { waybillBin } from './lib/server.mjs';
@@ -89,6 +90,12 @@ async function pushAll(page) {
   return rows(page);
 }
 
+/** Whether the registry has `repository:tag` (a HEAD on its API, independently of Waybill). */
+async function present(repository, tag) {
+  const res = await fetch(`${reg.REGISTRY_FOREIGN_URL}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: ACCEPT } });
+  return res.status === 200;
+}
+
 /** The manifest digest of `repository:tag` in the registry (skopeo's raw bytes, hashed). */
 function digestAt(repository, tag) {
   return sha256(skopeoRaw(`${reg.host}/${repository}:${tag}`));
@@ -114,9 +121,9 @@ test('the bundle lists three images; ticked ones land, renamed, the foreign one 
   assert.equal(all[windows].state, 'refused', JSON.stringify(all[windows]));
   assert.match(all[windows].reason, /foreign/);
   assert.equal(digestAt(`${prefix}/fixtures/plain`, 'renamed'), reg.fixtures.images[FIXTURES[0]].manifest.digest);
-  assert.throws(() => digestAt(`${prefix}/fixtures/plain`, 'v1'), 'the old tag name is not used');
-  assert.throws(() => digestAt(`${prefix}/fixtures/multi`, 'v1'), 'the unticked image is not in the registry');
-  assert.throws(() => digestAt(`${prefix}/${WINDOWS}`, 'windows-amd64-1.13.0'), 'the refused image is not in the registry');
+  assert.equal(await present(`${prefix}/fixtures/plain`, 'v1'), false, 'the old tag name is not used');
+  assert.equal(await present(`${prefix}/fixtures/multi`, 'v1'), false, 'the unticked image is not in the registry');
+  assert.equal(await present(`${prefix}/${WINDOWS}`, 'windows-amd64-1.13.0'), false, 'the refused image is not in the registry');
   assert.match(await page.getByTestId('bundle-counts').innerText(), /^1 pushed, 1 refused, 0 failed/);
   assert.deepEqual(errors, []);
   await page.close();
@@ -152,7 +159,30 @@ test('a bundle with one corrupted blob sends nothing, and every row says why', a
     assert.match(row.reason, /failed verification/);
   }
   assert.deepEqual(sent, [], 'no upload started and no manifest pushed');
-  for (const f of FIXTURES) assert.throws(() => digestAt(`${prefix}/${f.split(':')[0]}`, f.split(':')[1]));
+  for (const f of FIXTURES) assert.equal(await present(`${prefix}/${f.split(':')[0]}`, f.split(':')[1]), false, `${f} is not in the registry`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('an OCI layout with two refs written by skopeo: each lands under its ref name', async () => {
+  // skopeo copies each image into one layout directory under its own ref name (converting its
+  // manifest to OCI, so the layout's index.json says what the digests are); GNU tar packs it.
+  const layout = path.join(dir, 'layout');
+  const refs = { one: FIXTURES[0], two: FIXTURES[1] };
+  for (const [ref, fixture] of Object.entries(refs)) {
+    execFileSync('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${reg.host}/${fixture}`, `oci:${layout}:${ref}`],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+  const archive = path.join(dir, 'layout.tar');
+  execFileSync('tar', ['-cf', archive, '-C', layout, '.']);
+  const index = JSON.parse(readFileSync(path.join(layout, 'index.json'), 'utf8'));
+  const digestOf = (ref) => index.manifests.find((m) => m.annotations['org.opencontainers.image.ref.name'] === ref).digest;
+
+  const prefix = `bundle-e2e/layout-${stamp}`;
+  const { page, errors } = await dropped(archive, prefix);
+  const all = await pushAll(page);
+  assert.deepEqual(all.map((r) => [r.tag, r.state]).sort(), [['one', 'copied'], ['two', 'copied']]);
+  for (const ref of Object.keys(refs)) assert.equal(digestAt(prefix, ref), digestOf(ref), `${ref} keeps the layout's digest`);
   assert.deepEqual(errors, []);
   await page.close();
 });
