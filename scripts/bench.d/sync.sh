@@ -12,47 +12,16 @@ set -euo pipefail
 WAYBILL_LOG_TAG=bench-sync
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=scripts/bench.d/sync-source.sh
+. "$(dirname "$0")/sync-source.sh"
 cd "$WAYBILL_ROOT"
 
-TAGS=${WAYBILL_BENCH_TAGS:-8}
-BASE=${WAYBILL_BENCH_BASE_MIB:-400}
-TOP=${WAYBILL_BENCH_TAG_MIB:-25}
 B=$(state_dir bench/sync)
-need_apt skopeo
-
-scripts/registry up
-eval "$(scripts/registry env)"
-SRC=${REGISTRY_FOREIGN_URL#http://}
-DST=${REGISTRY_STRICT_URL#http://}
-REPO=bench-sync-$TAGS-$BASE-$TOP/app
-if ! curl -sf -o /dev/null -I -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
-  "$REGISTRY_FOREIGN_URL/v2/$REPO/manifests/v$((TAGS - 1))"; then
-  log "seed $TAGS tags into $SRC/$REPO (once)"
-  python3 scripts/bench.d/sync_images.py --registry "$REGISTRY_FOREIGN_URL" --repository "$REPO" \
-    --work-dir "$B/work" --tags "$TAGS" --base-mib "$BASE" --tag-mib "$TOP" >&2
-  rm -rf "$B/work"
-fi
+sync_source "$B"
 log "build waybill (release)"
 cargo build --release --locked -p waybill >&2
 WAYBILL=$WAYBILL_TARGET/release/waybill
-MIB=$((BASE + TAGS * TOP))
 run_id=$(date +%s)-$$
-
-# Runs a command under GNU time; prints "wall cpu maxrss_kib" on stdout.
-measure() {
-  local out=$B/time.out
-  /usr/bin/time -f '%e %U %S %M' -o "$out" "$@" >/dev/null 2>"$B/last.err" || { cat "$B/last.err" >&2; die "$* failed"; }
-  awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$out"
-}
-# skopeo's blob-info cache would mount blobs from an earlier run; each run gets a fresh one
-# (as root the cache is system-wide, so skopeo runs as nobody with a throwaway HOME).
-SKOPEO_HOME=$B/skopeo-home
-fresh_skopeo_home() {
-  rm -rf "$SKOPEO_HOME"
-  mkdir -p "$SKOPEO_HOME"
-  chown nobody "$SKOPEO_HOME"
-}
-SKOPEO=(runuser -u nobody -- env HOME="$SKOPEO_HOME" XDG_RUNTIME_DIR="$SKOPEO_HOME" skopeo)
 
 fresh_skopeo_home
 read -r sw sc _ < <(measure "${SKOPEO[@]}" sync --src docker --dest docker --src-tls-verify=false \
@@ -66,8 +35,6 @@ read -r dw dc _ < <(measure "${SKOPEO[@]}" sync --src docker --dest dir --src-tl
 read -r vw vc vr < <(measure "$WAYBILL" save "$SRC/$REPO" -o "$B/bundle.tar")
 rm -rf "$B/dir" "$B/bundle.tar"
 
-per_gib() { awk -v c="$1" -v m="$MIB" 'BEGIN { printf "%.2f", c / (m / 1024) }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "sync of $TAGS tags (${MIB} MiB, one shared base layer) $SRC -> $DST, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "  skopeo sync (docker->docker):  ${sw} s, $(per_gib "$sc") CPU s/GiB"
 echo "  waybill sync:                  ${ww} s, $(per_gib "$wc") CPU s/GiB, peak RSS $((wr / 1024)) MiB  ratio $(ratio "$ww" "$sw") (target <= 1.0)"
