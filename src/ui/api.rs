@@ -11,12 +11,12 @@ use crate::browser::time::unix_seconds;
 use waybill_core::config::ImageConfig;
 use waybill_core::digest::Digest;
 use waybill_core::manifest::{Descriptor, Manifest, ManifestDocument, Platform};
+use waybill_core::manifest_report::InspectReport;
 use waybill_core::platform::PlatformSpec;
 use waybill_core::reference::Reference;
 use waybill_core::registry::{
     Client, Credentials, ImageError, PlatformChoice, Scope, fetch_document, resolve_images,
 };
-use waybill_core::report::InspectReport;
 use waybill_core::transport::{Method, Request};
 
 use crate::ui::problems::{

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use waybill_core::manifest::title;
-use waybill_core::report::{InspectReport, ManifestKind};
+use waybill_core::manifest_report::{InspectReport, ManifestKind};
 use waybill_core::size::human;
 
 /// The report as text, ending with a newline.

@@ -13,6 +13,7 @@ pub mod digest;
 mod json;
 pub mod layers;
 pub mod manifest;
+pub mod manifest_report;
 pub mod media;
 pub mod platform;
 pub mod policy;
@@ -20,7 +21,6 @@ pub mod proxy;
 pub mod reference;
 pub mod registry;
 pub mod remedy;
-pub mod report;
 pub mod size;
 pub mod transport;
 

@@ -15,8 +15,8 @@ use waybill_core::digest::Digest;
 use waybill_core::manifest::{
     ATTESTATION_MANIFEST, Descriptor, REFERENCE_DIGEST, REFERENCE_TYPE, left_behind,
 };
+use waybill_core::manifest_report::InspectReport;
 use waybill_core::platform::{PlatformError, PlatformSpec, available, select};
-use waybill_core::report::InspectReport;
 
 fn spec(s: &str) -> PlatformSpec {
     PlatformSpec::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))

@@ -11,10 +11,10 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use support::manifests::{ARTIFACT, OCI_NONDIST, PORTAINER, SIGNALS, document, image};
 use waybill_core::digest::Digest;
 use waybill_core::manifest::Descriptor;
+use waybill_core::manifest_report::InspectReport;
 use waybill_core::media::{self, Compression, Family, LayerKind, Role, classify, lookup};
 use waybill_core::policy::{self, BlobRole, pulp_verdict};
 use waybill_core::remedy::Remedy;
-use waybill_core::report::InspectReport;
 use waybill_core::size::human;
 
 const FOREIGN: &str = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";

@@ -13,10 +13,10 @@ use sha2::Digest as _;
 use support::fuzzing::{apply, json_value, mutation, splice};
 use support::manifests::ALL_MANIFESTS;
 use waybill_core::manifest::{Manifest, ManifestDocument};
+use waybill_core::manifest_report::InspectReport;
 use waybill_core::media;
 use waybill_core::platform::{PlatformSpec, select as select_platform};
 use waybill_core::policy;
-use waybill_core::report::InspectReport;
 
 const CONTENT_TYPES: &[Option<&str>] = &[
     None,

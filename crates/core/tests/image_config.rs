@@ -11,7 +11,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use support::manifests::{PORTAINER, PORTAINER_CONFIG, document, image};
 use waybill_core::config::{AlignmentError, ConfigError, ImageConfig};
 use waybill_core::digest::Digest;
-use waybill_core::report::InspectReport;
+use waybill_core::manifest_report::InspectReport;
 
 const EMPTY_GZ: &str = "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4";
 

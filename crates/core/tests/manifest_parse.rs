@@ -13,8 +13,8 @@ use waybill_core::digest::Digest;
 use waybill_core::manifest::{
     Descriptor, MAX_JSON_DEPTH, MAX_MANIFEST_SIZE, Manifest, ManifestDocument, ManifestError, Platform,
 };
+use waybill_core::manifest_report::{InspectReport, ManifestKind};
 use waybill_core::media;
-use waybill_core::report::{InspectReport, ManifestKind};
 
 const EMPTY_GZ: &str = "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4";
 const CONFIG: &str = r#"{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4","size":32}"#;

@@ -4,8 +4,8 @@
 //! what it is, never as a Windows image (issue 16).
 
 use leptos::prelude::*;
+use waybill_core::manifest_report::InspectReport;
 use waybill_core::media::DOCKER_FOREIGN_LAYER;
-use waybill_core::report::InspectReport;
 use waybill_core::size::human;
 
 /// What the panel says the image is: its platform (`os[(version)]/arch`, when known) and the

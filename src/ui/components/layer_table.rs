@@ -6,9 +6,9 @@ use leptos::prelude::*;
 use waybill_core::archive::Presence;
 use waybill_core::archive::report::LayerRow as ArchiveLayer;
 use waybill_core::digest::Digest;
+use waybill_core::manifest_report::LayerReport;
 use waybill_core::media::{Compression, LayerKind};
 use waybill_core::policy::pulp_verdict;
-use waybill_core::report::LayerReport;
 use waybill_core::size::human;
 
 use crate::ui::components::blob_status::BlobStatus;

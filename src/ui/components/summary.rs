@@ -1,7 +1,7 @@
 //! The figures at the top of a report: what it is, how big, how much of it is foreign.
 
 use leptos::prelude::*;
-use waybill_core::report::InspectReport;
+use waybill_core::manifest_report::InspectReport;
 use waybill_core::size::human;
 
 /// Manifest identity, totals and warnings.

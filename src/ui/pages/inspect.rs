@@ -7,8 +7,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use waybill_core::digest::Digest;
 use waybill_core::manifest::{Manifest, ManifestDocument};
+use waybill_core::manifest_report::InspectReport;
 use waybill_core::reference::Reference;
-use waybill_core::report::InspectReport;
 
 use crate::ui::api::{self, ImageView, Inspection};
 use crate::ui::components::config_view::ConfigView;

@@ -5,8 +5,8 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use waybill_core::manifest::ManifestDocument;
+use waybill_core::manifest_report::InspectReport;
 use waybill_core::registry::inspect;
-use waybill_core::report::InspectReport;
 
 use super::Context;
 use crate::archive_arg::{Target, classify};

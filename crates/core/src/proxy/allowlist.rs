@@ -5,9 +5,9 @@
 //! Entries without a port mean HTTPS on 443; a `host:port` entry admits exactly that port.
 
 use super::address::AddressAllowance;
-use super::config::{ConfigError, DEFAULT_ALLOWED_HOSTS, DEFAULT_REDIRECT_HOSTS, ProxyConfig};
 use super::host::{Authority, Host};
 use super::origin::{Scheme, UpstreamOrigin};
+use super::proxy_config::{ConfigError, DEFAULT_ALLOWED_HOSTS, DEFAULT_REDIRECT_HOSTS, ProxyConfig};
 
 /// A host and port, as an allowlist entry names them.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use url::Url;
 use crate::challenge::{format_challenges, parse_challenges};
 
 use super::origin::UpstreamOrigin;
-use super::policy::ProxyPolicy;
+use super::proxy_policy::ProxyPolicy;
 use super::realms::{LearnedRealms, RealmKey};
 use super::route::{is_pulp_api_path, is_registry_path};
 
@@ -54,9 +54,9 @@ pub(crate) fn rewrite_challenges(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proxy::config::ProxyConfig;
     use crate::proxy::host::Host;
     use crate::proxy::origin::Scheme;
+    use crate::proxy::proxy_config::ProxyConfig;
 
     fn policy() -> ProxyPolicy {
         ProxyPolicy::new(ProxyConfig {

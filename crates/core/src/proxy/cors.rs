@@ -7,7 +7,7 @@
 
 use url::Url;
 
-use super::config::ConfigError;
+use super::proxy_config::ConfigError;
 
 /// Methods the app uses against registries.
 pub const ALLOWED_METHODS: &str = "GET, HEAD, POST, PATCH, PUT, DELETE";

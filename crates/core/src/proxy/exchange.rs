@@ -19,7 +19,7 @@ use super::cors::{CorsPolicy, OriginVerdict};
 use super::error::ProxyError;
 use super::headers::{carries_body, confinement_headers, forward_request_headers};
 use super::origin::UpstreamOrigin;
-use super::policy::ProxyPolicy;
+use super::proxy_policy::ProxyPolicy;
 use super::realms::LearnedRealms;
 use super::redirect::Hops;
 
@@ -230,7 +230,7 @@ fn finish(answer: &mut Answer) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proxy::config::ProxyConfig;
+    use crate::proxy::proxy_config::ProxyConfig;
 
     fn policy() -> ProxyPolicy {
         ProxyPolicy::new(ProxyConfig {

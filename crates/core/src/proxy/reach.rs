@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::policy::ProxyPolicy;
+use super::proxy_policy::ProxyPolicy;
 
 /// Where the app asks.
 pub const REACH_PATH: &str = "/api/reach";

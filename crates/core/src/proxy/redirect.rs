@@ -11,7 +11,7 @@ use url::Url;
 
 use super::error::ProxyError;
 use super::origin::{Scheme, UpstreamOrigin};
-use super::policy::ProxyPolicy;
+use super::proxy_policy::ProxyPolicy;
 use super::route::Target;
 
 /// One hop the proxy may take.
@@ -131,7 +131,7 @@ impl ProxyPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proxy::config::ProxyConfig;
+    use crate::proxy::proxy_config::ProxyConfig;
 
     fn local() -> ProxyPolicy {
         ProxyPolicy::new(ProxyConfig {

@@ -11,7 +11,7 @@ use url::Url;
 use super::challenge_realm::rewrite_challenges;
 use super::headers::{connection_tokens, is_dropped_response_header};
 use super::origin::UpstreamOrigin;
-use super::policy::ProxyPolicy;
+use super::proxy_policy::ProxyPolicy;
 use super::realms::LearnedRealms;
 use super::route::is_registry_path;
 
@@ -73,7 +73,7 @@ impl ProxyPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proxy::config::ProxyConfig;
+    use crate::proxy::proxy_config::ProxyConfig;
 
     fn local() -> ProxyPolicy {
         ProxyPolicy::new(ProxyConfig {

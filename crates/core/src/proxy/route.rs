@@ -5,7 +5,7 @@ use url::Url;
 use super::error::ProxyError;
 use super::host::Authority;
 use super::origin::{ROUTE_PREFIX, UpstreamOrigin};
-use super::policy::{ProxyPolicy, spelled_as};
+use super::proxy_policy::{ProxyPolicy, spelled_as};
 use super::realms::{LearnedRealms, RealmKey};
 
 /// What kind of upstream endpoint a route reaches.
@@ -146,8 +146,8 @@ fn path_only(path_and_query: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proxy::config::ProxyConfig;
     use crate::proxy::origin::Scheme;
+    use crate::proxy::proxy_config::ProxyConfig;
 
     fn policy(f: impl FnOnce(&mut ProxyConfig)) -> ProxyPolicy {
         let mut c = ProxyConfig { default_hosts: false, ..ProxyConfig::default() };

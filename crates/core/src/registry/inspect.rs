@@ -8,8 +8,8 @@ use super::client::Client;
 use super::resolve::{ImageError, fetch_document};
 use crate::config::ImageConfig;
 use crate::manifest::Manifest;
+use crate::manifest_report::InspectReport;
 use crate::platform::{self, PlatformSpec};
-use crate::report::InspectReport;
 use crate::transport::Transport;
 
 /// Configs larger than this are not read (no image config is anywhere near it); the report then
