@@ -8,6 +8,7 @@
 pub mod archive;
 pub mod challenge;
 pub mod config;
+pub mod descriptor;
 pub mod diffid;
 pub mod digest;
 mod json;

@@ -8,8 +8,10 @@
 
 pub mod auth;
 pub mod body;
+pub mod chunk;
 pub mod client;
 pub mod copy;
+pub mod copy_event;
 pub mod errors;
 pub mod foreign;
 pub mod foreign_mirror;
@@ -35,12 +37,14 @@ pub mod upload;
 pub mod verify;
 
 pub use auth::{BasicHeaderError, Credentials, Scope};
+pub use chunk::{ChunkBytes, SourceChunk};
 pub use client::Client;
-pub use copy::{BlobOutcome, BlobTally, CopyEvent, CopyOptions, CopyReport, ImageAt, copy};
+pub use copy::{BlobTally, CopyOptions, CopyReport, ImageAt, copy};
+pub use copy_event::{BlobOutcome, CopyEvent};
 pub use errors::{Error, RegistryError};
 pub use inspect::inspect;
 pub use pull::{BlobStream, FetchedManifest};
 pub use push::{Mount, UploadSession};
 pub use resolve::{ImageError, PlatformChoice, ResolvedImage, fetch_document, resolve_images};
-pub use source::{BlobSource, ChunkBytes, SourceChunk, StreamSource};
+pub use source::{BlobSource, StreamSource};
 pub use verify::{BlobCheck, BlobStatus, ImageCheck, VerifyEvent, VerifyOptions, VerifyReport, verify};

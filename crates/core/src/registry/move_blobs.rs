@@ -10,7 +10,7 @@ use futures_util::{StreamExt as _, TryStreamExt as _};
 
 use super::auth::Scope;
 use super::client::Client;
-use super::copy::{BlobOutcome, CopyEvent};
+use super::copy_event::{BlobOutcome, CopyEvent};
 use super::errors::Error;
 use super::in_flight::BlobsInFlight;
 use crate::digest::{Digest, Verified};

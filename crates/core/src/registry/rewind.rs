@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 
-use super::source::{ChunkBytes, SourceChunk};
+use super::chunk::{ChunkBytes, SourceChunk};
 
 /// What a read at some offset needs, as the window sees it.
 #[derive(Debug)]

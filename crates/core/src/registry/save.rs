@@ -10,12 +10,12 @@
 
 use std::collections::BTreeMap;
 
+use super::chunk::ChunkBytes;
 use super::client::Client;
 use super::errors::Error;
 use super::foreign::fetch_foreign;
 use super::foreign_mirror::ForeignMirrors;
 use super::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images};
-use super::source::ChunkBytes;
 use super::sync::{TagOutcome, TagResult};
 use crate::archive::layout_writer::{
     END, OCI_LAYOUT, SavedTag, blob_path, dir_header, file_header, index_json, padding,

@@ -15,33 +15,12 @@
 //! every source read front to back (the archive's `ArchiveSource` too): each such source only
 //! says, as a [`Fill`], where its fresh bytes come from and how they are proven.
 
+use super::chunk::{ChunkBytes, SourceChunk};
 use super::errors::Error;
 use super::pull::BlobStream;
 use super::rewind::{Next, RewindWindow};
 use crate::digest::{Digest, Verified};
 use crate::transport::ResponseBody;
-
-/// A transport chunk type the core can build from bytes it holds and cut again on a resume.
-pub trait ChunkBytes: Clone {
-    /// Wraps bytes (natively without copying them).
-    fn from_vec(bytes: Vec<u8>) -> Self;
-    /// An empty buffer for at least `capacity` bytes, to be filled and handed to
-    /// [`ChunkBytes::from_vec`]: a shell may give out one that a chunk already sent gave back.
-    fn buffer(capacity: usize) -> Vec<u8> {
-        Vec::with_capacity(capacity)
-    }
-    /// The part from `start` to the end (cheap: a view, not a copy, where the type allows).
-    fn tail(&self, start: usize) -> Self;
-}
-
-/// One piece of a blob, ready to send.
-#[derive(Clone, Debug)]
-pub struct SourceChunk<C> {
-    /// The transport's handle for the bytes.
-    pub data: C,
-    /// How many bytes it holds.
-    pub len: u64,
-}
 
 /// A blob's bytes, served by range for an upload.
 #[allow(async_fn_in_trait)] // not Send on purpose, like the transport

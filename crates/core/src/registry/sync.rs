@@ -16,12 +16,13 @@
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
+use super::chunk::ChunkBytes;
 use super::client::Client;
-use super::copy::{CopyEvent, CopyOptions, ImageAt, copy};
+use super::copy::{CopyOptions, ImageAt, copy};
+use super::copy_event::CopyEvent;
 use super::errors::Error;
 use super::referrers::{OCI_INDEX, tag_schema_index, tag_schema_tag};
 use super::resolve::{ImageError, PlatformChoice};
-use super::source::ChunkBytes;
 use super::tag_filter::{TagFilter, companion_subject};
 use crate::digest::Digest;
 use crate::manifest::{Descriptor, Manifest, ManifestDocument};
