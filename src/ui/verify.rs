@@ -1,9 +1,10 @@
 //! Verifying an image's blobs in the hashing workers: one job per blob, a state signal per
-//! blob for the page, and the summary the user can copy.
+//! blob for the page, and the report the user can copy.
 //!
 //! The page decides what to verify and how (the blob list, whether foreign layers may come from
-//! their urls, whether to check diff_ids); the workers download and hash; the comparison of a
-//! layer's diff ID with the config's `rootfs.diff_ids` is made here, where the config is.
+//! their urls, whether to check diff_ids); the workers download and hash; the core judges what
+//! they found ([`judge_blob`], the one `waybill verify` uses), so the report is the core's
+//! `VerifyReport`, the JSON of `waybill verify --json`.
 
 use std::sync::Arc;
 
@@ -12,9 +13,11 @@ use crate::browser::time::now_ms;
 use leptos::prelude::*;
 use serde::Serialize;
 use waybill_core::digest::Digest;
-use waybill_core::manifest::Descriptor;
+use waybill_core::manifest::{Descriptor, ManifestDocument};
 use waybill_core::media::classify;
+use waybill_core::policy::BlobRole;
 use waybill_core::reference::Reference;
+use waybill_core::registry::{BlobCheck, Fetched, ImageCheck, VerifyReport, judge_blob};
 
 use crate::ui::api::{ImageView, verify_job};
 use crate::ui::session;
@@ -62,49 +65,32 @@ pub enum BlobState {
     Done(Checked),
 }
 
-/// A finished blob: the worker's outcome and the diff_id comparison.
+/// A finished blob: the worker's outcome and the core's check of it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Checked {
     /// What the worker found.
     pub outcome: Outcome,
-    /// The diff_id comparison.
-    pub diff: DiffCheck,
-}
-
-/// The layer's diff ID against the config's.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DiffCheck {
-    /// Not asked for (or not a layer, or the blob failed).
-    NotChecked,
-    /// Computed and equal to the config's.
-    Matches(Digest),
-    /// Computed and different.
-    Differs {
-        /// The config's.
-        expected: Digest,
-        /// The content's.
-        actual: Digest,
-    },
-    /// Computed, but the config lists none at this position.
-    Unlisted(Digest),
-    /// The content could not be decompressed.
-    Failed(String),
+    /// What the core made of it.
+    pub check: BlobCheck,
 }
 
 impl Checked {
     /// Digest, size and (when checked) diff_id all good.
     pub fn ok(&self) -> bool {
-        matches!(self.outcome.verdict, Verdict::Verified { .. })
-            && !matches!(self.diff, DiffCheck::Differs { .. } | DiffCheck::Failed(_))
+        self.check.ok()
     }
 }
 
 /// The blobs of one image and their verification.
 #[derive(Clone)]
 pub struct Verification {
-    reference: Reference,
+    /// The top manifest (the index, for an image of one): its digest and media type.
+    top: (Digest, String),
     manifest: Digest,
+    reference: Reference,
     platform: Option<String>,
+    /// Problems with the image as a whole (config unreadable, diff_ids count off).
+    problems: Arc<Vec<String>>,
     /// The blobs: config first, then the layers.
     pub targets: Arc<Vec<Target>>,
     /// One state per target.
@@ -138,12 +124,23 @@ pub struct Totals {
 }
 
 impl Verification {
-    /// The blobs of `image`, nothing verified yet.
-    pub fn new(reference: &Reference, image: &ImageView, allow_foreign: RwSignal<bool>) -> Verification {
+    /// The blobs of `image` (under the top manifest `top`), nothing verified yet.
+    pub fn new(
+        reference: &Reference,
+        top: &ManifestDocument,
+        image: &ImageView,
+        allow_foreign: RwSignal<bool>,
+    ) -> Verification {
+        let top = (top.digest().clone(), top.media_type().to_owned());
         let waybill_core::manifest::Manifest::Image(manifest) = image.document.manifest() else {
-            return Verification::empty(reference, image, allow_foreign);
+            return Verification::empty(reference, top, image, allow_foreign);
         };
         let diff_ids = image.config.as_ref().ok().map(|(c, _)| c.rootfs.diff_ids.clone());
+        // As `waybill verify` says of the image as a whole.
+        let problems = match &image.config {
+            Ok((config, _)) => config.check_layer_count(manifest.layers.len()).err().map(|e| e.to_string()),
+            Err(why) => Some(format!("config unreadable: {why}")),
+        };
         let mut targets = vec![Target {
             role: Role::Config,
             descriptor: manifest.config.clone(),
@@ -158,9 +155,11 @@ impl Verification {
         }));
         let states = targets.iter().map(|_| RwSignal::new(BlobState::Idle)).collect();
         Verification {
+            top,
             reference: reference.clone(),
             manifest: image.document.digest().clone(),
             platform: image.platform.as_ref().map(ToString::to_string),
+            problems: Arc::new(problems.into_iter().collect()),
             jobs: StoredValue::new(vec![None; targets.len()]),
             targets: Arc::new(targets),
             states: Arc::new(states),
@@ -170,11 +169,18 @@ impl Verification {
         }
     }
 
-    fn empty(reference: &Reference, image: &ImageView, allow_foreign: RwSignal<bool>) -> Verification {
+    fn empty(
+        reference: &Reference,
+        top: (Digest, String),
+        image: &ImageView,
+        allow_foreign: RwSignal<bool>,
+    ) -> Verification {
         Verification {
+            top,
             reference: reference.clone(),
             manifest: image.document.digest().clone(),
             platform: None,
+            problems: Arc::new(Vec::new()),
             targets: Arc::new(Vec::new()),
             states: Arc::new(Vec::new()),
             jobs: StoredValue::new(Vec::new()),
@@ -216,7 +222,7 @@ impl Verification {
                 *slot = Some(id);
             }
         });
-        let expected = target.expected_diff_id.clone();
+        let target = target.clone();
         let jobs = self.jobs;
         leptos::task::spawn_local(async move {
             let outcome = submitted.outcome().await;
@@ -225,8 +231,8 @@ impl Verification {
                     *slot = None;
                 }
             });
-            let diff = compare_diff_id(&outcome.verdict, expected);
-            state.try_set(BlobState::Done(Checked { outcome, diff }));
+            let check = judge(&target, &outcome);
+            state.try_set(BlobState::Done(Checked { outcome, check }));
         });
     }
 
@@ -272,125 +278,64 @@ impl Verification {
         t
     }
 
-    /// The summary as pretty JSON (untracked: read when the user copies it).
+    /// The report as pretty JSON, the one `waybill verify --json` prints (untracked: read when
+    /// the user copies it). Blobs not verified yet are `not_run`.
     pub fn summary_json(&self) -> String {
-        let blobs: Vec<BlobSummary> = self
+        let blobs = self
             .targets
             .iter()
             .zip(self.states.iter())
-            .map(|(target, state)| BlobSummary::new(target, &state.get_untracked()))
+            .map(|(target, state)| match state.get_untracked() {
+                BlobState::Done(checked) => checked.check,
+                BlobState::Idle => not_run(target, "not verified: press Verify"),
+                BlobState::Queued | BlobState::Running { .. } => not_run(target, "still being verified"),
+            })
             .collect();
-        let summary = Summary {
-            reference: self.reference.familiar(),
-            manifest: self.manifest.clone(),
+        let image = ImageCheck {
+            digest: self.manifest.clone(),
             platform: self.platform.clone(),
-            diff_ids_checked: self.diff_ids.get_untracked(),
-            foreign_urls_allowed: self.allow_foreign.get_untracked(),
-            ok: blobs.iter().all(|b| b.status == "verified"),
             blobs,
+            problems: self.problems.to_vec(),
         };
-        serde_json::to_string_pretty(&summary).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        let report = VerifyReport::new(self.top.0.clone(), self.top.1.clone(), vec![image]);
+        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
 }
 
-fn compare_diff_id(verdict: &Verdict, expected: Option<Digest>) -> DiffCheck {
-    let Verdict::Verified { diff_id: Some(found) } = verdict else { return DiffCheck::NotChecked };
-    match (found, expected) {
-        (Err(why), _) => DiffCheck::Failed(why.clone()),
-        (Ok(found), Some(expected)) if found.digest == expected => DiffCheck::Matches(expected),
-        (Ok(found), Some(expected)) => DiffCheck::Differs { expected, actual: found.digest.clone() },
-        (Ok(found), None) => DiffCheck::Unlisted(found.digest.clone()),
-    }
+/// What the core makes of a worker's `outcome` for `target`.
+fn judge(target: &Target, outcome: &Outcome) -> BlobCheck {
+    let fetched = match &outcome.verdict {
+        Verdict::Verified { diff_id } => Fetched::Verified {
+            diff_id: diff_id
+                .as_ref()
+                .map(|found| found.as_ref().map(|f| (f.digest.clone(), f.compression)).map_err(Clone::clone)),
+        },
+        Verdict::Mismatch { actual, .. } => Fetched::Mismatch { actual: actual.clone() },
+        Verdict::Failed { message } => Fetched::Failed(message.clone()),
+        Verdict::NotFetched { message } => Fetched::NotFetched(message.clone()),
+        Verdict::Cancelled => Fetched::NotRun("cancelled".into()),
+    };
+    let mut check =
+        judge_blob(&target.descriptor, target.role.blob_role(), target.expected_diff_id.clone(), fetched);
+    check.source = Some(outcome.source.clone()).filter(|s| !s.is_empty());
+    check
 }
 
-/// The copyable summary. Field names are part of what users script against: add, never rename.
-#[derive(Serialize)]
-struct Summary {
-    reference: String,
-    manifest: Digest,
-    platform: Option<String>,
-    diff_ids_checked: bool,
-    foreign_urls_allowed: bool,
-    ok: bool,
-    blobs: Vec<BlobSummary>,
+fn not_run(target: &Target, why: &str) -> BlobCheck {
+    judge_blob(
+        &target.descriptor,
+        target.role.blob_role(),
+        target.expected_diff_id.clone(),
+        Fetched::NotRun(why.into()),
+    )
 }
 
-#[derive(Serialize)]
-struct BlobSummary {
-    #[serde(flatten)]
-    role: Role,
-    digest: Digest,
-    size: u64,
-    media_type: String,
-    foreign: bool,
-    /// verified, mismatch, failed, not_fetched, cancelled, not_run, running
-    status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    actual_digest: Option<Digest>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expected_diff_id: Option<Digest>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    diff_id: Option<Digest>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    source: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    seconds: Option<f64>,
-}
-
-impl BlobSummary {
-    fn new(target: &Target, state: &BlobState) -> BlobSummary {
-        let mut s = BlobSummary {
-            role: target.role,
-            digest: target.descriptor.digest.clone(),
-            size: target.descriptor.size,
-            media_type: target.descriptor.media_type.clone(),
-            foreign: target.foreign,
-            status: "not_run",
-            actual_digest: None,
-            expected_diff_id: target.expected_diff_id.clone(),
-            diff_id: None,
-            message: None,
-            source: None,
-            seconds: None,
-        };
-        let BlobState::Done(checked) = state else {
-            if !matches!(state, BlobState::Idle) {
-                s.status = "running";
-            }
-            return s;
-        };
-        s.source = Some(checked.outcome.source.clone()).filter(|x| !x.is_empty());
-        s.seconds = Some((checked.outcome.millis / 10.0).round() / 100.0);
-        s.status = match &checked.outcome.verdict {
-            Verdict::Verified { .. } => "verified",
-            Verdict::Mismatch { actual, .. } => {
-                s.actual_digest = Some(actual.clone());
-                "mismatch"
-            }
-            Verdict::Failed { message } => {
-                s.message = Some(message.clone());
-                "failed"
-            }
-            Verdict::NotFetched { message } => {
-                s.message = Some(message.clone());
-                "not_fetched"
-            }
-            Verdict::Cancelled => "cancelled",
-        };
-        match &checked.diff {
-            DiffCheck::NotChecked => {}
-            DiffCheck::Matches(d) | DiffCheck::Unlisted(d) => s.diff_id = Some(d.clone()),
-            DiffCheck::Differs { actual, .. } => {
-                s.diff_id = Some(actual.clone());
-                s.status = "diff_id_mismatch";
-            }
-            DiffCheck::Failed(why) => {
-                s.message = Some(why.clone());
-                s.status = "diff_id_failed";
-            }
+impl Role {
+    /// Config or layer, as the core's report says.
+    fn blob_role(self) -> BlobRole {
+        match self {
+            Role::Config => BlobRole::Config,
+            Role::Layer(_) => BlobRole::Layer,
         }
-        s
     }
 }

@@ -1,13 +1,15 @@
 // Verify in the browser: every blob of the origin-story image is downloaded through the proxy from
 // the real registry and hashed in the app's Web Workers. Then one blob file in the registry's
 // storage is corrupted (and restored afterwards): verify must fail exactly that blob, naming the
-// digest the manifest expects and the one the bytes really have.
+// digest the manifest expects and the one the bytes really have. The page's JSON report is the
+// core's VerifyReport: the same document `waybill verify --json` prints for the same image.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { launch, screenshot, failOnPageErrors } from './lib/browser.mjs';
-import { startServe } from './lib/server.mjs';
+import { startServe, waybillBin } from './lib/server.mjs';
 import { blobFile, registryEnv, serveConfig } from './lib/registry.mjs';
 
 let serve, browser, reg, image, ref;
@@ -46,17 +48,23 @@ test('every blob verifies, digests and diff_ids, hashed in workers', async () =>
 
   const summary = await verifyAll(page, { diffIds: true });
   assert.equal(summary.ok, true, JSON.stringify(summary, null, 1));
-  assert.equal(summary.manifest, image.manifest.digest);
+  assert.equal(summary.digest, image.manifest.digest);
+  const blobs = summary.images[0].blobs;
   assert.deepEqual(
-    summary.blobs.map((b) => [b.digest, b.status]),
+    blobs.map((b) => [b.digest, b.status.status]),
     [image.config, ...image.layers].map((b) => [b.digest, 'verified']),
   );
   // The diff_ids the workers computed are the ones the generator wrote in the config.
-  assert.deepEqual(summary.blobs.slice(1).map((b) => b.diff_id), image.layers.map((l) => l.diffId));
+  assert.deepEqual(blobs.slice(1).map((b) => b.diff_id), image.layers.map((l) => l.diffId));
   // Foreign layers came from the registry (it has them), not from their urls.
-  for (const blob of summary.blobs.filter((b) => b.foreign)) {
+  for (const blob of blobs.filter((b) => b.foreign)) {
     assert.match(blob.source, new RegExp(`/r/${reg.host}/v2/.*/blobs/${blob.digest}$`));
   }
+  // One verify for every shell: the CLI's report of the same image, field for field (the page
+  // also says where it read each blob).
+  const cli = JSON.parse(execFileSync(waybillBin(), ['verify', ref, '--json'], { encoding: 'utf8' }));
+  for (const blob of blobs) delete blob.source;
+  assert.deepEqual(summary, cli);
   assert.equal(await page.locator('[data-testid=blob-result][data-ok=true]').count(), 8);
   assert.match(await page.getByTestId('verify-overall').innerText(), /all 8 blobs verified/);
   assert.ok(workers.length >= 1, 'hashing ran in Web Workers');
@@ -78,8 +86,9 @@ test('a corrupted blob in the registry fails verification, for that blob only, w
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const summary = await verifyAll(page, { diffIds: false });
     assert.equal(summary.ok, false);
-    const failed = summary.blobs.filter((b) => b.status !== 'verified');
-    assert.deepEqual(failed.map((b) => [b.digest, b.status, b.actual_digest]), [[victim.digest, 'mismatch', actual]]);
+    const failed = summary.images[0].blobs.filter((b) => b.status.status !== 'verified');
+    assert.deepEqual(failed.map((b) => [b.digest, b.status.status, b.actual_digest]), [[victim.digest, 'failed', actual]]);
+    assert.match(failed[0].status.detail, new RegExp(`hash to ${actual}`));
 
     const row = page.locator(`[data-testid=layer-row][data-digest="${victim.digest}"]`);
     assert.match(await row.innerText(), /✗ digest mismatch/);
@@ -122,7 +131,7 @@ test('a foreign layer the registry lacks: not fetched by default, and its urls o
   assert.match(await row.innerText(), /Allow foreign layers/);
   const summary = JSON.parse(await page.getByTestId('summary-json').textContent());
   assert.deepEqual(
-    summary.blobs.filter((b) => b.status !== 'verified').map((b) => [b.digest, b.status]),
+    summary.images[0].blobs.filter((b) => b.status.status !== 'verified').map((b) => [b.digest, b.status.status]),
     [[missing, 'not_fetched']],
   );
 

@@ -5,7 +5,8 @@ use crate::browser::protocol::Verdict;
 use leptos::prelude::*;
 
 use crate::ui::components::progress::{eta, format_rate, meaningful_rate, percent};
-use crate::ui::verify::{BlobState, DiffCheck, Verification};
+use crate::ui::verify::{BlobState, Verification};
+use waybill_core::registry::DiffIdCheck;
 
 /// The verification cell of target `index` of `verification`; `label` names the blob for
 /// screen readers ("layer 3", "the config").
@@ -50,22 +51,22 @@ pub fn BlobStatus(verification: Verification, index: usize, label: String) -> im
                 None => format!("{:.2} s", elapsed / 1000.0),
             };
             let again = button("Verify again");
-            let body = match (&checked.outcome.verdict, &checked.diff) {
-                (Verdict::Verified { .. }, DiffCheck::Differs { expected, actual }) => view! {
+            let body = match (&checked.outcome.verdict, &checked.check.diff_id_check()) {
+                (Verdict::Verified { .. }, DiffIdCheck::Differs { expected, actual }) => view! {
                     <span class="verdict bad">"✗ diff_id mismatch"</span>
                     <dl class="digests">
                         <dt>"config"</dt><dd><code class="wrap">{expected.to_string()}</code></dd>
                         <dt>"content"</dt><dd><code class="wrap">{actual.to_string()}</code></dd>
                     </dl>
                 }.into_any(),
-                (Verdict::Verified { .. }, DiffCheck::Failed(why)) => view! {
+                (Verdict::Verified { .. }, DiffIdCheck::Failed(why)) => view! {
                     <span class="verdict bad">"✗ digest ok, content unreadable"</span>
                     <span class="exact">{why.clone()}</span>
                 }.into_any(),
                 (Verdict::Verified { .. }, diff) => {
                     let note = match diff {
-                        DiffCheck::Matches(_) => " · diff_id ✓",
-                        DiffCheck::Unlisted(_) => " · diff_id not in config",
+                        DiffIdCheck::Matches(_) => " · diff_id ✓",
+                        DiffIdCheck::Unlisted(_) => " · diff_id not in config",
                         _ => "",
                     };
                     view! {

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use waybill_core::config::ImageConfig;
 use waybill_core::manifest::Descriptor;
 
-use crate::ui::verify::{BlobState, DiffCheck, Verification};
+use crate::ui::verify::{BlobState, Verification};
+use waybill_core::registry::DiffIdCheck;
 
 /// The config panel.
 #[component]
@@ -98,15 +99,15 @@ fn diff_cell(state: &BlobState) -> AnyView {
     let BlobState::Done(checked) = state else {
         return view! { <span class="hint">"verify with “also check diff_ids”"</span> }.into_any();
     };
-    match &checked.diff {
-        DiffCheck::NotChecked => view! { <span class="hint">"not checked"</span> }.into_any(),
-        DiffCheck::Matches(_) => view! { <span class="verdict ok">"✓ matches"</span> }.into_any(),
-        DiffCheck::Unlisted(actual) => view! {
+    match &checked.check.diff_id_check() {
+        DiffIdCheck::NotChecked => view! { <span class="hint">"not checked"</span> }.into_any(),
+        DiffIdCheck::Matches(_) => view! { <span class="verdict ok">"✓ matches"</span> }.into_any(),
+        DiffIdCheck::Unlisted(actual) => view! {
             <span class="verdict warn">"content hashes to " <code class="wrap">{actual.to_string()}</code></span>
         }.into_any(),
-        DiffCheck::Differs { actual, .. } => view! {
+        DiffIdCheck::Differs { actual, .. } => view! {
             <span class="verdict bad">"✗ content hashes to " <code class="wrap">{actual.to_string()}</code></span>
         }.into_any(),
-        DiffCheck::Failed(why) => view! { <span class="verdict bad">{format!("✗ {why}")}</span> }.into_any(),
+        DiffIdCheck::Failed(why) => view! { <span class="verdict bad">{format!("✗ {why}")}</span> }.into_any(),
     }
 }

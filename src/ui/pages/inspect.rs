@@ -122,6 +122,7 @@ fn Loaded(inspection: Arc<Inspection>, platform: String, allow_foreign: RwSignal
         Some(image) => view! {
             <ImageResult
                 reference=inspection.reference.clone()
+                top=inspection.top.clone()
                 image=image.clone()
                 top_raw=top_raw
                 registry_digest=inspection.registry_digest.clone()
@@ -164,13 +165,14 @@ fn Loaded(inspection: Arc<Inspection>, platform: String, allow_foreign: RwSignal
 #[component]
 fn ImageResult(
     reference: Reference,
+    top: ManifestDocument,
     image: Arc<ImageView>,
     top_raw: RawDocument,
     registry_digest: Option<Digest>,
     nested: bool,
     allow_foreign: RwSignal<bool>,
 ) -> impl IntoView {
-    let verification = Verification::new(&reference, &image, allow_foreign);
+    let verification = Verification::new(&reference, &top, &image, allow_foreign);
     // Leaving the image (another reference, another platform) stops its downloads.
     let stop = verification.clone();
     on_cleanup(move || stop.cancel());

@@ -106,6 +106,7 @@ fn report_text(name: &str, report: &VerifyReport) -> String {
                 BlobStatus::NotFetched(why) => {
                     ("skipped", format!(": {why} (--allow-foreign-layers fetches it)"))
                 }
+                BlobStatus::NotRun(why) => ("not run", format!(": {why}")),
             };
             let role = format!("{:?}", blob.role).to_lowercase();
             let foreign = if blob.foreign { " FOREIGN" } else { "" };

@@ -47,4 +47,7 @@ pub use pull::{BlobStream, FetchedManifest};
 pub use push::{Mount, UploadSession};
 pub use resolve::{ImageError, PlatformChoice, ResolvedImage, fetch_document, resolve_images};
 pub use source::{BlobSource, StreamSource};
-pub use verify::{BlobCheck, BlobStatus, ImageCheck, VerifyEvent, VerifyOptions, VerifyReport, verify};
+pub use verify::{
+    BlobCheck, BlobStatus, DiffIdCheck, Fetched, ImageCheck, VerifyEvent, VerifyOptions, VerifyReport,
+    judge_blob, verify,
+};
