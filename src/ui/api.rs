@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::browser::explorer::protocol::ImageAt;
 use crate::browser::fetch::FetchTransport;
-use crate::browser::protocol::{Job, Login, Source};
+use crate::browser::protocol::{Job, Source};
 use crate::browser::time::unix_seconds;
 use waybill_core::config::ImageConfig;
 use waybill_core::digest::Digest;
@@ -26,6 +26,15 @@ use crate::ui::session;
 
 pub mod audit;
 pub mod mirror;
+pub mod workers;
+
+// What the pages use of the browser's plumbing besides the push worker: cancelling a run, the
+// clock progress is timed with, a login, a hashing worker's verdict, and which way a download
+// is written.
+pub use crate::browser::download::has_picker;
+pub use crate::browser::fetch::Cancel;
+pub use crate::browser::protocol::{Login, Verdict};
+pub use crate::browser::time::now_ms;
 
 /// Configs larger than this are not image configs worth showing.
 const CONFIG_LIMIT: usize = 16 * 1024 * 1024;

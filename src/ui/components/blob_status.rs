@@ -1,7 +1,7 @@
 //! One blob's verification, in its table row: a Verify button, then a progress bar with rate and
 //! time left, then ✓ or ✗ with the digests.
 
-use crate::browser::protocol::Verdict;
+use crate::ui::api::Verdict;
 use leptos::prelude::*;
 
 use crate::ui::components::progress::{eta, format_rate, meaningful_rate, percent};

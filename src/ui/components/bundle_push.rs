@@ -13,7 +13,7 @@ use waybill_core::reference::Reference;
 use waybill_core::registry::sync::TagOutcome;
 use waybill_core::size::human;
 
-use crate::browser::pusher::protocol::ImagePolicy;
+use crate::ui::api::workers::ImagePolicy;
 use crate::ui::bundle::{Bundle, Row};
 use crate::ui::components::breakable::Breakable;
 use crate::ui::components::layer_compression::LayerCompressionSelect;

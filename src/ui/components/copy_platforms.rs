@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::browser::pusher::protocol::Platforms;
+use crate::ui::api::workers::Platforms;
 
 /// What ticking `chosen` out of the index's `offered` platforms copies; `None` while nothing is
 /// ticked. Every platform ticked is the whole index, digests unchanged.

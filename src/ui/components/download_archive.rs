@@ -9,8 +9,8 @@ use waybill_core::reference::Reference;
 use waybill_core::registry::sync::{TagOutcome, TagResult};
 use waybill_core::size::human;
 
-use crate::browser::download::has_picker;
-use crate::browser::fetch::Cancel;
+use crate::ui::api::Cancel;
+use crate::ui::api::has_picker;
 use crate::ui::api::mirror::{DownloadFailed, Downloaded, download};
 use crate::ui::components::breakable::Breakable;
 use crate::ui::components::progress::{format_rate, meaningful_rate};

@@ -1,7 +1,7 @@
 //! Signing in to one registry: kept in memory, or for this tab if the user ticks the box; never
 //! in localStorage, never in a link, and sent only to that registry (and its token service).
 
-use crate::browser::protocol::Login;
+use crate::ui::api::Login;
 use leptos::prelude::*;
 
 use crate::ui::session;

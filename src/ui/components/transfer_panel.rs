@@ -2,8 +2,8 @@
 //! then each blob's upload with its rate and time left, the overall figures, Cancel, and how it
 //! ended.
 
-use crate::browser::pusher::protocol::{Failure, Side};
-use crate::browser::time::now_ms;
+use crate::ui::api::now_ms;
+use crate::ui::api::workers::{Failure, Side};
 use leptos::prelude::*;
 use waybill_core::archive::verify::BlobStatus;
 use waybill_core::registry::BlobOutcome;

@@ -1,6 +1,6 @@
 //! Verify all: options, the overall progress, cancel, and the copyable summary.
 
-use crate::browser::time::now_ms;
+use crate::ui::api::now_ms;
 use leptos::prelude::*;
 use waybill_core::size::human;
 

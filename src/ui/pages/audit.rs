@@ -7,7 +7,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use waybill_core::registry::pulp_audit::{AuditProgress, AuditReport};
 
-use crate::browser::fetch::Cancel;
+use crate::ui::api::Cancel;
 use crate::ui::api::audit::audit;
 use crate::ui::components::audit_report::AuditReportView;
 use crate::ui::components::login_form::LoginForm;

@@ -5,9 +5,8 @@
 
 use std::sync::Arc;
 
-use crate::browser::pool::WORKER_DIR;
-use crate::browser::pusher::client::{Event, Pusher};
-use crate::browser::pusher::protocol::{CopySettings, Failure, Platforms, Side};
+use crate::ui::api::workers::{CopySettings, Failure, Platforms, Side};
+use crate::ui::api::workers::{Event, Pusher, start_pusher};
 use leptos::prelude::*;
 use waybill_core::manifest::Manifest;
 use waybill_core::policy;
@@ -120,7 +119,7 @@ pub fn CopyPage(source: String, target: String, allow_foreign: bool) -> impl Int
         prompt.set(None);
         transfer.begin();
         let worker = pusher.with_value(Clone::clone).or_else(|| {
-            match Pusher::start(WORKER_DIR, session::pool(), move |event| transfer.handle(&event)) {
+            match start_pusher(move |event| transfer.handle(&event)) {
                 Ok(worker) => {
                     pusher.set_value(Some(worker.clone()));
                     Some(worker)

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use waybill_core::reference::Reference;
 use waybill_core::registry::sync::TagOutcome;
 
-use crate::browser::fetch::Cancel;
+use crate::ui::api::Cancel;
 use crate::ui::api::mirror::{self, filter, list_tags, preview, repository};
 use crate::ui::api::{self, PulpAnswer};
 use crate::ui::components::copy_modes::CopyModes;

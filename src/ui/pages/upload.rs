@@ -8,9 +8,8 @@
 
 use std::sync::Arc;
 
-use crate::browser::pool::WORKER_DIR;
-use crate::browser::pusher::client::{Event, Pusher};
-use crate::browser::pusher::protocol::{Failure, FromPusher, ImagePolicy, PushSettings, Side};
+use crate::ui::api::workers::{Event, Pusher, start_pusher};
+use crate::ui::api::workers::{Failure, FromPusher, ImagePolicy, PushSettings, Side};
 use leptos::prelude::*;
 use waybill_core::archive::ImageFormat;
 use waybill_core::archive::compress::LayerCompression;
@@ -146,7 +145,7 @@ pub fn UploadPage() -> impl IntoView {
         opened.set(Opened::Opening { name, size });
         // A fresh worker per file: the previous one (and anything it was doing) ends here.
         pusher.set_value(None);
-        match Pusher::start(WORKER_DIR, session::pool(), on_event) {
+        match start_pusher(on_event) {
             Ok(worker) => {
                 let blob: Blob = file.into();
                 file_kept.set_value(Some(blob.clone()));
