@@ -199,7 +199,10 @@ impl Transfer {
             | FromPusher::BlockCompressed { .. }
             | FromPusher::LoadStep { .. }
             | FromPusher::Loaded { .. }
-            | FromPusher::LoadDone { .. } => {}
+            | FromPusher::LoadDone { .. }
+            | FromPusher::MirrorStep { .. }
+            | FromPusher::TagMirrored { .. }
+            | FromPusher::MirrorDone { .. } => {}
         }
     }
 

@@ -9,7 +9,7 @@
 //   Pulp with the source's digests (read back with skopeo), the signature with them.
 // - With it, the Windows tag lands too (every blob read back and hashed).
 // - A rerun finds every tag up to date and sends no upload (POST …/blobs/uploads/), counted on
-//   the page's own requests (the sync runs on the page).
+//   the page's requests, its push worker's included (the sync runs in the worker).
 // - The page at 1280 and 390 px, light and dark: axe, focus rings, no sideways scrolling
 //   (lib/checks.mjs); screenshots copy-repo-<width>-<theme>.png in target/e2e/.
 import { test, before, after } from 'node:test';
@@ -125,6 +125,7 @@ test('a repository into Pulp: the foreign tag refused then allowed, digests kept
   assert.equal(await allow.isChecked(), false);
   await page.getByTestId('mirror-run').click();
   assert.deepEqual(await outcomes(page), { attested: 'copied', multi: 'copied', plain: 'copied', windows: 'refused' });
+  assert.ok(uploads.length > 0, "the first run's uploads are counted: the push worker's requests are the page's");
   const refused = page.locator('[data-testid=mirror-tag][data-tag=windows]');
   assert.match(await refused.getByTestId('mirror-reason').innerText(), /foreign/);
   assert.equal(await inPulp(DEST, 'windows'), false, 'nothing of the refused tag in Pulp');

@@ -96,6 +96,17 @@ impl Pusher {
         self.send(ToPusher::Load { targets, target, settings }, None);
     }
 
+    /// Mirrors the tags of `source` that `include` and `exclude` choose into `target`.
+    pub fn mirror(
+        &self,
+        source: Endpoint,
+        target: Endpoint,
+        (include, exclude): (Vec<String>, Vec<String>),
+        allow_foreign_layers: bool,
+    ) {
+        self.send(ToPusher::Mirror { source, target, include, exclude, allow_foreign_layers }, None);
+    }
+
     /// Copies between registries.
     pub fn copy(&self, source: Endpoint, target: Endpoint, settings: CopySettings) {
         self.send(ToPusher::Copy { source, target, settings }, None);

@@ -16,6 +16,9 @@
 //!                                            LoadStep { index, event } … Loaded { index, result }
 //!                                          ← LoadDone { results }
 //!   ─ Copy { source, target, … } ─────────→   (the same events as a push)
+//!   ─ Mirror { source, target, … } ───────→   (a repository: the core's sync)
+//!                                          ← MirrorStep { tag, event } … TagMirrored { result }
+//!                                          ← MirrorDone { report }   or Failed
 //!   ─ Cancel ─────────────────────────────→
 //! ```
 
@@ -29,7 +32,7 @@ use waybill_core::archive::verify::{FileFacts, ImageVerification};
 use waybill_core::digest::Digest;
 use waybill_core::media::Compression;
 use waybill_core::policy::Rejection;
-use waybill_core::registry::sync::TagResult;
+use waybill_core::registry::sync::{SyncReport, TagResult};
 use waybill_core::registry::{BlobOutcome, CopyEvent, CopyReport};
 
 use crate::browser::protocol::Login;
@@ -132,6 +135,20 @@ pub enum ToPusher {
         target: Endpoint,
         /// How.
         settings: PushSettings,
+    },
+    /// Mirror the tags of a repository that the patterns choose into another, as `waybill sync`
+    /// does: every platform, companions along.
+    Mirror {
+        /// The source repository (its `reference` is unused).
+        source: Endpoint,
+        /// The destination repository (its `reference` is unused).
+        target: Endpoint,
+        /// Tag patterns to include (none: every tag).
+        include: Vec<String>,
+        /// Tag patterns to leave out.
+        exclude: Vec<String>,
+        /// Copy foreign layers' blobs instead of refusing their tags.
+        allow_foreign_layers: bool,
     },
     /// Copy an image from one registry to another.
     Copy {
@@ -277,6 +294,25 @@ pub enum FromPusher {
     LoadDone {
         /// In the targets' order.
         results: Vec<TagResult>,
+        /// Stopped by a cancel.
+        cancelled: bool,
+    },
+    /// A step of one tag's copy in a mirror: `event` is one of the single copy's messages.
+    MirrorStep {
+        /// The tag.
+        tag: String,
+        /// What happened.
+        event: Box<FromPusher>,
+    },
+    /// One tag of a mirror is finished.
+    TagMirrored {
+        /// How it ended.
+        result: TagResult,
+    },
+    /// The mirror is finished (cancelled: the tags not finished are failed, saying so).
+    MirrorDone {
+        /// Every chosen tag.
+        report: SyncReport,
         /// Stopped by a cancel.
         cancelled: bool,
     },

@@ -19,6 +19,9 @@ use waybill_core::archive::{Archive, OpenOptions};
 use waybill_core::platform::PlatformSpec;
 use waybill_core::registry::Scope;
 use waybill_core::registry::client::Sleep;
+use waybill_core::registry::in_flight::BlobsInFlight;
+use waybill_core::registry::sync::{RepoAt, SyncEvent, SyncOptions, sync};
+use waybill_core::registry::tag_filter::TagFilter;
 use waybill_core::registry::upload::ChunkPolicy;
 use waybill_core::registry::{
     Client, CopyEvent, CopyOptions, Credentials, ImageAt, ImageError, PlatformChoice, copy,
@@ -36,6 +39,13 @@ use crate::browser::fetch::{Cancel, FetchTransport, ROUTE_PREFIX};
 use crate::browser::file_source::FileSource;
 use crate::browser::protocol::{decode, encode};
 use crate::browser::time;
+
+/// Tags copied at the same time and blobs uploaded at the same time, all tags together, in a
+/// mirror: the CLI's defaults (`waybill sync --jobs 4 --concurrency 2`), which keep a mirror's
+/// memory small; and its chunk size (the Copy page's default).
+const MIRROR_JOBS: usize = 4;
+const MIRROR_UPLOADS: usize = 2;
+const MIRROR_CHUNK_SIZE: u64 = 8 * 1024 * 1024;
 
 /// The largest upload chunk the browser sends, whatever is asked: under the 100 MB request
 /// bodies Cloudflare accepts, so that pushes work through the Worker as well as `waybill serve`.
@@ -105,6 +115,14 @@ pub fn serve() -> Result<(), JsValue> {
             ToPusher::Load { targets, target, settings } => {
                 wasm_bindgen_futures::spawn_local(exclusive(state.clone(), post.clone(), async move {
                     let message = load_bundle(&state, &targets, &target, settings, &post).await;
+                    post(&message);
+                }));
+            }
+            ToPusher::Mirror { source, target, include, exclude, allow_foreign_layers } => {
+                wasm_bindgen_futures::spawn_local(exclusive(state.clone(), post.clone(), async move {
+                    let filter = TagFilter { include, exclude };
+                    let message =
+                        run_mirror(&state, &source, &target, filter, allow_foreign_layers, &post).await;
                     post(&message);
                 }));
             }
@@ -302,6 +320,58 @@ async fn load_bundle(
     let options = push_options(target, settings);
     let results = load(&archive, targets, &access, &client, &target.repository, &options, &events).await;
     FromPusher::LoadDone { results, cancelled: cancel.is_cancelled() }
+}
+
+/// Mirrors the tags `filter` chooses from `source` into `target` with the core's `sync`, as
+/// `waybill sync --jobs 4 --concurrency 2` does (every platform, companions along), each step
+/// told to the page with its tag.
+async fn run_mirror(
+    state: &State,
+    source: &Endpoint,
+    target: &Endpoint,
+    filter: TagFilter,
+    allow_foreign_layers: bool,
+    post: &Post,
+) -> FromPusher {
+    let (cancel, transport) = match arm(state, &target.proxy_origin) {
+        Ok(armed) => armed,
+        Err(message) => return failed(message),
+    };
+    let (src, dst) = match (client(source, transport.clone(), &cancel), client(target, transport, &cancel)) {
+        (Ok(src), Ok(dst)) => (src, dst),
+        (Err(message), _) | (_, Err(message)) => return failed(message),
+    };
+    let options = SyncOptions {
+        filter,
+        copy: CopyOptions {
+            allow_foreign_layers,
+            platforms: PlatformChoice::All,
+            chunk: chunk_policy(&target.api_host, MIRROR_CHUNK_SIZE),
+            concurrency: MIRROR_UPLOADS,
+            in_flight: BlobsInFlight::with_upload_slots(MIRROR_UPLOADS),
+            ..CopyOptions::default()
+        },
+        jobs: MIRROR_JOBS,
+        companions: true,
+    };
+    let events = |event: SyncEvent<'_>| match event {
+        SyncEvent::Chosen { .. } => {}
+        SyncEvent::Copy { tag, event } => post(&FromPusher::MirrorStep {
+            tag: tag.to_owned(),
+            event: Box::new(FromPusher::from_copy_event(event)),
+        }),
+        SyncEvent::TagDone(result) => post(&FromPusher::TagMirrored { result: result.clone() }),
+    };
+    let names = (
+        format!("{}/{}", source.api_host, source.repository),
+        format!("{}/{}", target.api_host, target.repository),
+    );
+    let from = RepoAt { client: &src, repository: &source.repository };
+    let to = RepoAt { client: &dst, repository: &target.repository };
+    match sync(from, to, (&names.0, &names.1), &options, &events).await {
+        Ok(report) => FromPusher::MirrorDone { report, cancelled: cancel.is_cancelled() },
+        Err(error) => failed(error.to_string()),
+    }
 }
 
 async fn run_copy(

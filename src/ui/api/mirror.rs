@@ -1,29 +1,21 @@
-//! The repository copy's I/O: the core's tag listing, per-tag preview, `sync` (the one
-//! `waybill sync` runs) and `save` (the one `waybill save` runs, written to the user's disk),
-//! driven through the browser's fetch transport and the proxy. The page gets values, events and [`Problem`]s; what to copy, what to refuse and what is up to date is
+//! The repository copy's I/O on the page: the core's tag listing, per-tag preview and `save` (the
+//! one `waybill save` runs, written to the user's disk), driven through the browser's fetch
+//! transport and the proxy. (The mirror itself, the core's `sync`, runs in a push worker:
+//! [`super::workers`].) The page gets values, events and [`Problem`]s; what to copy, what to refuse and what is up to date is
 //! decided in the core only.
 
 use waybill_core::reference::Reference;
-use waybill_core::registry::in_flight::BlobsInFlight;
 use waybill_core::registry::save::{SaveError, SaveOptions, SaveSource, save};
-use waybill_core::registry::sync::{RepoAt, SyncEvent, SyncOptions, SyncReport, TagResult, sync};
+use waybill_core::registry::sync::{RepoAt, TagResult};
 use waybill_core::registry::sync_preview::{TagPreview, preview_tag};
 use waybill_core::registry::tag_filter::TagFilter;
-use waybill_core::registry::upload::ChunkPolicy;
-use waybill_core::registry::{Client, CopyOptions, ImageError, PlatformChoice};
+use waybill_core::registry::{Client, ImageError};
 
 use super::{client_with, typed_reference};
 use crate::browser::download::ArchiveOut;
 use crate::browser::fetch::{Cancel, FetchTransport};
 use crate::ui::problems::{Problem, ProblemKind, RepositoryKnown, problem, reference_problem};
 use crate::ui::session;
-
-/// Tags copied at the same time and blobs uploaded at the same time, all tags together: the
-/// CLI's defaults (`waybill sync --jobs 4 --concurrency 2`), which keep a mirror's memory small.
-const JOBS: usize = 4;
-const UPLOADS: usize = 2;
-/// The chunk size of uploads (the Copy page's default).
-const CHUNK_SIZE: u64 = 8 * 1024 * 1024;
 
 /// A repository as typed: `registry/repository`, a pasted `http(s)://` dropped. A tag or digest
 /// is refused, as `waybill sync` refuses it: the tags are chosen by the patterns.
@@ -77,43 +69,6 @@ pub async fn preview(
     preview_tag(&RepoAt { client: &src, repository: source.repository() }, dst_at.as_ref(), tag)
         .await
         .map_err(|e| e.to_string())
-}
-
-/// Mirrors the tags of `source` that `filter` chooses into `destination`, companions along, every
-/// platform; `cancel` stops it (the tags not finished end as failed, saying so).
-pub async fn mirror(
-    source: &Reference,
-    destination: &Reference,
-    filter: TagFilter,
-    allow_foreign_layers: bool,
-    cancel: &Cancel,
-    events: &dyn Fn(SyncEvent<'_>),
-) -> Result<SyncReport, String> {
-    let src = client(source, Some(cancel)).map_err(|p| p.title)?;
-    let dst = client(destination, Some(cancel)).map_err(|p| p.title)?;
-    let options = SyncOptions {
-        filter,
-        copy: CopyOptions {
-            allow_foreign_layers,
-            platforms: PlatformChoice::All,
-            chunk: ChunkPolicy::for_host(destination.api_host(), CHUNK_SIZE),
-            concurrency: UPLOADS,
-            in_flight: BlobsInFlight::with_upload_slots(UPLOADS),
-            ..CopyOptions::default()
-        },
-        jobs: JOBS,
-        companions: true,
-    };
-    let names = (source.name(), destination.name());
-    sync(
-        RepoAt { client: &src, repository: source.repository() },
-        RepoAt { client: &dst, repository: destination.repository() },
-        (&names.0, &names.1),
-        &options,
-        events,
-    )
-    .await
-    .map_err(|e| e.to_string())
 }
 
 /// An archive written to the user's disk.

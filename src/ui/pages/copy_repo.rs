@@ -1,6 +1,7 @@
 //! Copy, repository mode (`#/copy?mode=repository&from=…&to=…&include=…&exclude=…`): every chosen
 //! tag of a repository copied into another repository, as `waybill sync` mirrors — the core's
-//! listing, preview and sync through the proxy (`api::mirror`), nothing decided here. A tag
+//! listing and preview through the proxy (`api::mirror`), its sync in a push worker, nothing
+//! decided here. A tag
 //! refused for its foreign layers is shown as refused and the others still go; a second run
 //! finds them up to date and sends nothing.
 
@@ -10,8 +11,8 @@ use leptos::prelude::*;
 use waybill_core::reference::Reference;
 use waybill_core::registry::sync::TagOutcome;
 
-use crate::ui::api::Cancel;
-use crate::ui::api::mirror::{self, filter, list_tags, preview, repository};
+use crate::ui::api::mirror::{filter, list_tags, patterns, preview, repository};
+use crate::ui::api::workers::{Event, Failure, FromPusher, Pusher, start_pusher};
 use crate::ui::api::{self, PulpAnswer};
 use crate::ui::components::copy_modes::CopyModes;
 use crate::ui::components::download_archive::DownloadArchive;
@@ -88,7 +89,9 @@ pub fn CopyRepoPage(
         listed.with(|tags| tags.iter().filter(|t| filter.chooses(t)).cloned().collect::<Vec<_>>())
     });
     let run = Run::new();
-    let cancel = StoredValue::new_local(None::<Cancel>);
+    // The mirror runs in a push worker of its own (hashing at full speed, the page left free);
+    // dropping it (a new run, leaving the page) ends it.
+    let pusher = StoredValue::new_local(None::<Pusher>);
 
     let list = move || {
         let Ok(source) = repository(&source_text.get_untracked()) else { return };
@@ -176,30 +179,58 @@ pub fn CopyRepoPage(
         let (Some(source), Some(dest)) = (listed_from.get_untracked(), dest_ok.get_untracked()) else {
             return;
         };
-        let Ok(stop) = Cancel::new() else { return };
-        cancel.set_value(Some(stop.clone()));
         run.begin();
-        let tag_filter = filter(&include.get_untracked(), &exclude.get_untracked());
-        let allow_foreign = allow.get_untracked();
-        leptos::task::spawn_local(async move {
-            let events = move |event: waybill_core::registry::sync::SyncEvent<'_>| run.handle(&event);
-            let result = mirror::mirror(&source, &dest, tag_filter, allow_foreign, &stop, &events).await;
-            run.phase.try_set(match result {
-                Ok(report) => RunPhase::Done { report: report.into(), cancelled: stop.is_cancelled() },
-                Err(why) => RunPhase::Failed(why),
-            });
+        let on_event = move |event: Event| {
+            let ended = match event {
+                Event::Message(FromPusher::MirrorStep { tag, event }) => {
+                    if let Some(step) = event.as_copy_event() {
+                        run.step(&tag, &step);
+                    }
+                    None
+                }
+                Event::Message(FromPusher::TagMirrored { result }) => {
+                    run.finish(&result.tag, &result);
+                    None
+                }
+                Event::Message(FromPusher::MirrorDone { report, cancelled }) => {
+                    Some(RunPhase::Done { report: report.into(), cancelled })
+                }
+                Event::Message(FromPusher::Failed { failure: Failure::Other { message } }) => {
+                    Some(RunPhase::Failed(message))
+                }
+                Event::Message(FromPusher::Failed { failure }) => {
+                    Some(RunPhase::Failed(format!("{failure:?}")))
+                }
+                Event::Crashed(message) => Some(RunPhase::Failed(message)),
+                _ => None,
+            };
+            let Some(phase) = ended else { return };
+            let done = matches!(phase, RunPhase::Done { cancelled: false, .. });
+            run.phase.try_set(phase);
             // What the destination has now.
-            if stop.is_cancelled() || attempt.try_get_untracked().is_none() {
-                return;
+            if done && attempt.try_get_untracked().is_some() {
+                previews.try_set(HashMap::new());
+                reread.try_update(|n| *n += 1);
             }
-            previews.try_set(HashMap::new());
-            reread.try_update(|n| *n += 1);
-        });
+        };
+        match start_pusher(on_event) {
+            Ok(worker) => {
+                let patterns = (patterns(&include.get_untracked()), patterns(&exclude.get_untracked()));
+                worker.mirror(
+                    session::endpoint(&source),
+                    session::endpoint(&dest),
+                    patterns,
+                    allow.get_untracked(),
+                );
+                pusher.set_value(Some(worker));
+            }
+            Err(message) => run.phase.set(RunPhase::Failed(message)),
+        }
     };
-    let stop = move |_: leptos::ev::MouseEvent| cancel.with_value(|c| c.iter().for_each(Cancel::cancel));
+    let stop = move |_: leptos::ev::MouseEvent| pusher.with_value(|p| p.iter().for_each(Pusher::cancel));
     // Leaving the page stops the run: nothing would show it any more.
     on_cleanup(move || {
-        cancel.try_with_value(|c| c.iter().for_each(Cancel::cancel));
+        pusher.try_with_value(|p| p.iter().for_each(Pusher::cancel));
     });
     let retry = Callback::new(move |()| list());
     let reread_all = Callback::new(move |()| {
