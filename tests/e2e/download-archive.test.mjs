@@ -14,10 +14,13 @@
 // of it into the registry gives the source's digests, and `skopeo inspect oci-archive:` reads
 // every OCI-typed tag (skopeo 1.9 finds no Docker-typed manifest in a layout's index). A blob the registry serves corrupted fails the download both ways: the picked file
 // then holds a note saying so, and the browser marks the streamed download failed.
-// Inspect offers the download for its tag. Screenshots download-archive-<width>-<theme>.png.
+// Inspect offers the download for its tag. A 512 MiB image downloads with the tab (page and
+// workers: JS heap, ArrayBuffers, wasm memories, sampled over DevTools) under 128 MiB.
+// Screenshots download-archive-<width>-<theme>.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
 import { readFileSync, writeFileSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { launch, failOnPageErrors } from './lib/browser.mjs';
@@ -26,6 +29,7 @@ import { sha256, skopeoRaw, startServeWith } from './lib/pulp.mjs';
 import { workDir } from './lib/archives.mjs';
 import { waybillBin } from './lib/server.mjs';
 import { checkPage } from './lib/checks.mjs';
+import { watchTab } from '../../scripts/bench.d/tab-memory.mjs';
 
 const TAGS = {
   plain: 'fixtures/plain:v1',
@@ -221,4 +225,45 @@ test('Inspect offers its tag for download, on Copy with that tag chosen', async 
   assert.equal(await page.getByTestId('mirror-tag').count(), 1);
   assert.equal(await page.getByTestId('download-archive').innerText(), 'Download 1 tag as archive');
   await page.close();
+});
+
+test('a 512 MiB image downloads with the tab under 128 MiB', async () => {
+  // One 512 MiB layer of AES-CTR keystream (incompressible, the same every run), pushed as it is.
+  const repository = `download-e2e/big-${stamp}`;
+  const base = reg.REGISTRY_FOREIGN_URL;
+  const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, 9), Buffer.alloc(16, 0));
+  const layer = await putBlob(base, repository, cipher.update(Buffer.alloc(512 << 20)));
+  const config = await putBlob(base, repository, Buffer.from(JSON.stringify({
+    architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] }, config: {},
+  })));
+  await ok(await fetch(`${base}/v2/${repository}/manifests/v1`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
+    body: JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
+    }),
+  }), 'PUT the big image');
+
+  const { page, errors, context } = await copyPage(repository, reg.host, pickerIntoOpfs);
+  await page.getByTestId('mirror-tag').first().waitFor();
+  const tab = await watchTab(browser);
+  await page.getByTestId('download-archive').click();
+  await page.getByTestId('download-done').waitFor({ timeout: 300_000 });
+  const { peak } = await tab.stop();
+  const wasm = peak.wasm.reduce((sum, m) => sum + m.bytes, 0);
+  const mib = (peak.sum + wasm) / (1 << 20);
+  console.log(`download of 512 MiB: the tab peaked at ${mib.toFixed(1)} MiB`);
+  assert.ok(mib < 128, `the tab peaked at ${mib.toFixed(1)} MiB (JS heap ${peak.js}, ArrayBuffers ${peak.backing}, wasm ${wasm})`);
+  const size = await page.evaluate(async (name) => {
+    const dir = await navigator.storage.getDirectory();
+    const bytes = (await (await dir.getFileHandle(name)).getFile()).size;
+    await dir.removeEntry(name);
+    return bytes;
+  }, `big-${stamp}-v1.tar`);
+  assert.ok(size > 512 << 20, `the archive holds the layer (${size} bytes)`);
+  assert.deepEqual(errors, []);
+  await context.close();
 });
