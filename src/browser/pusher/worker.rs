@@ -205,6 +205,33 @@ fn arm(state: &State, proxy_origin: &str) -> Result<(Cancel, FetchTransport), St
     Ok((cancel.clone(), FetchTransport::new(proxy_origin).with_cancel(cancel)))
 }
 
+/// Armed for a run to `target`: a fresh cancel handle, and a client for it that the cancel stops.
+fn armed(state: &State, target: &Endpoint) -> Result<(Cancel, Client<FetchTransport>), String> {
+    let (cancel, transport) = arm(state, &target.proxy_origin)?;
+    let client = client(target, transport, &cancel)?;
+    Ok((cancel, client))
+}
+
+/// Armed for a run from `source` to `target`: a fresh cancel handle, and a client for each.
+fn armed_pair(
+    state: &State,
+    source: &Endpoint,
+    target: &Endpoint,
+) -> Result<(Cancel, Client<FetchTransport>, Client<FetchTransport>), String> {
+    let (cancel, transport) = arm(state, &target.proxy_origin)?;
+    let src = client(source, transport.clone(), &cancel)?;
+    let dst = client(target, transport, &cancel)?;
+    Ok((cancel, src, dst))
+}
+
+/// The opened archive and its file.
+fn opened(state: &State) -> Result<(Rc<Archive<FileSource>>, Blob), String> {
+    match (state.archive.borrow().clone(), state.file.borrow().clone()) {
+        (Some(archive), Some(file)) => Ok((archive, file)),
+        _ => Err("no archive is open: drop a file first".to_owned()),
+    }
+}
+
 async fn push(
     state: &State,
     index: usize,
@@ -212,18 +239,15 @@ async fn push(
     settings: PushSettings,
     post: &Post,
 ) -> FromPusher {
-    let (Some(archive), Some(file)) = (state.archive.borrow().clone(), state.file.borrow().clone()) else {
-        return failed("no archive is open: drop a file first");
+    let (archive, file) = match opened(state) {
+        Ok(opened) => opened,
+        Err(message) => return failed(message),
     };
     let Some(image) = archive.images().get(index) else {
         return failed(format!("the archive has no image {index}"));
     };
-    let (cancel, transport) = match arm(state, &target.proxy_origin) {
+    let (cancel, client) = match armed(state, target) {
         Ok(armed) => armed,
-        Err(message) => return failed(message),
-    };
-    let client = match client(target, transport, &cancel) {
-        Ok(client) => client,
         Err(message) => return failed(message),
     };
     let access = access(state, file, post);
@@ -294,15 +318,12 @@ async fn load_bundle(
     settings: PushSettings,
     post: &Post,
 ) -> FromPusher {
-    let (Some(archive), Some(file)) = (state.archive.borrow().clone(), state.file.borrow().clone()) else {
-        return failed("no archive is open: drop a file first");
-    };
-    let (cancel, transport) = match arm(state, &target.proxy_origin) {
-        Ok(armed) => armed,
+    let (archive, file) = match opened(state) {
+        Ok(opened) => opened,
         Err(message) => return failed(message),
     };
-    let client = match client(target, transport, &cancel) {
-        Ok(client) => client,
+    let (cancel, client) = match armed(state, target) {
+        Ok(armed) => armed,
         Err(message) => return failed(message),
     };
     let index = |t: &LoadTarget| targets.iter().position(|x| std::ptr::eq(x, t)).unwrap_or(usize::MAX);
@@ -333,13 +354,9 @@ async fn run_mirror(
     allow_foreign_layers: bool,
     post: &Post,
 ) -> FromPusher {
-    let (cancel, transport) = match arm(state, &target.proxy_origin) {
+    let (cancel, src, dst) = match armed_pair(state, source, target) {
         Ok(armed) => armed,
         Err(message) => return failed(message),
-    };
-    let (src, dst) = match (client(source, transport.clone(), &cancel), client(target, transport, &cancel)) {
-        (Ok(src), Ok(dst)) => (src, dst),
-        (Err(message), _) | (_, Err(message)) => return failed(message),
     };
     let options = SyncOptions {
         filter,
@@ -393,13 +410,9 @@ async fn run_copy(
             Err(e) => return failed(e.to_string()),
         },
     };
-    let (cancel, transport) = match arm(state, &target.proxy_origin) {
+    let (cancel, src, dst) = match armed_pair(state, source, target) {
         Ok(armed) => armed,
         Err(message) => return failed(message),
-    };
-    let (src, dst) = match (client(source, transport.clone(), &cancel), client(target, transport, &cancel)) {
-        (Ok(src), Ok(dst)) => (src, dst),
-        (Err(message), _) | (_, Err(message)) => return failed(message),
     };
     let options = CopyOptions {
         allow_foreign_layers: settings.allow_foreign_layers,
