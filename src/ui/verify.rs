@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use serde::Serialize;
 use waybill_core::digest::Digest;
 use waybill_core::manifest::{Descriptor, ManifestDocument};
-use waybill_core::media::classify;
+use waybill_core::media::{classify, is_image_config};
 use waybill_core::policy::BlobRole;
 use waybill_core::reference::Reference;
 use waybill_core::registry::{BlobCheck, Fetched, ImageCheck, VerifyReport, judge_blob};
@@ -136,9 +136,11 @@ impl Verification {
             return Verification::empty(reference, top, image, allow_foreign);
         };
         let diff_ids = image.config.as_ref().ok().map(|(c, _)| c.rootfs.diff_ids.clone());
-        // As `waybill verify` says of the image as a whole.
+        // As `waybill verify` says of the image as a whole (an artifact's config is not an
+        // image config, and no problem).
         let problems = match &image.config {
             Ok((config, _)) => config.check_layer_count(manifest.layers.len()).err().map(|e| e.to_string()),
+            Err(_) if !is_image_config(&manifest.config.media_type) => None,
             Err(why) => Some(format!("config unreadable: {why}")),
         };
         let mut targets = vec![Target {

@@ -217,6 +217,26 @@ test('a blob served corrupted fails the download both ways: never a short archiv
   await streamed.context.close();
 });
 
+test('closing the save dialog without a file is no failure', async () => {
+  const declined = () => {
+    window.showSaveFilePicker = async () => { throw new DOMException('The user aborted a request.', 'AbortError'); };
+  };
+  const { page, errors, context } = await copyPage(SOURCE, reg.host, declined);
+  await page.getByTestId('mirror-tag').nth(3).waitFor();
+  const asked = page.waitForEvent('console', (m) => m.text() === 'asked');
+  await page.evaluate(() => {
+    const dismiss = window.showSaveFilePicker;
+    window.showSaveFilePicker = (...args) => { console.log('asked'); return dismiss(...args); };
+  });
+  await page.getByTestId('download-archive').click();
+  await asked;
+  await page.waitForFunction(() => !document.querySelector('[data-testid=download-archive]').disabled);
+  assert.equal(await page.getByTestId('download-failed').count(), 0, 'no failure shown');
+  assert.equal(await page.getByTestId('download-progress').count(), 0, 'nothing being written');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('Inspect offers its tag for download, on Copy with that tag chosen', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(`${serve.origin}/#/inspect?${new URLSearchParams({ ref: `${reg.host}/${SOURCE}:plain` })}`);

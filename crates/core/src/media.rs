@@ -245,6 +245,12 @@ pub struct LayerKind {
     pub known_media_type: bool,
 }
 
+/// Whether `media_type` is an image config's (Docker's or OCI's), which has `rootfs.diff_ids`; an
+/// artifact's config (a signature's, the empty descriptor) is not.
+pub fn is_image_config(media_type: &str) -> bool {
+    [DOCKER_CONFIG, OCI_CONFIG].iter().any(|t| essence(media_type).eq_ignore_ascii_case(t))
+}
+
 /// Classifies a layer (or any blob) descriptor. Pure: looks at the descriptor only.
 pub fn classify(d: &Descriptor) -> LayerKind {
     let info = lookup(&d.media_type);

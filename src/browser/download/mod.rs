@@ -47,13 +47,22 @@ pub struct ArchiveOut {
 impl ArchiveOut {
     /// Starts writing an archive named `name`: the save picker where the browser has one (call
     /// from a click), else a streamed download. `progress` is told the bytes written so far.
-    pub async fn start(name: &str, progress: impl Fn(u64) + 'static) -> Result<ArchiveOut, String> {
+    /// `None`: the user closed the save dialog without choosing a file.
+    pub async fn start(name: &str, progress: impl Fn(u64) + 'static) -> Result<Option<ArchiveOut>, String> {
         let to = if picker::available() {
-            Download::Picked(picker::PickedFile::choose(name).await?)
+            match picker::PickedFile::choose(name).await? {
+                Some(file) => Download::Picked(file),
+                None => return Ok(None),
+            }
         } else {
             Download::Streamed(streamed::StreamedDownload::start(name).await?)
         };
-        Ok(ArchiveOut { to, pending: Vec::with_capacity(CHUNK), written: 0, progress: Box::new(progress) })
+        Ok(Some(ArchiveOut {
+            to,
+            pending: Vec::with_capacity(CHUNK),
+            written: 0,
+            progress: Box::new(progress),
+        }))
     }
 
     async fn flush(&mut self) -> Result<(), String> {
@@ -106,11 +115,16 @@ impl LayoutSink for ArchiveOut {
 /// Calls `object.name(args…)` and awaits the promise it returns (the APIs web-sys has only as
 /// unstable ones, reached through `Reflect`).
 async fn call(object: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, String> {
+    call_raw(object, name, args).await.map_err(|e| describe(&e))
+}
+
+/// [`call`], its error the browser's own value (a `DOMException` to tell by its name).
+async fn call_raw(object: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
     let function: Function = Reflect::get(object, &name.into())
         .ok()
         .and_then(|f| f.dyn_into().ok())
-        .ok_or_else(|| format!("the browser has no {name}()"))?;
+        .ok_or_else(|| JsValue::from_str(&format!("the browser has no {name}()")))?;
     let array: Array = args.iter().collect();
-    let returned = function.apply(object, &array).map_err(|e| describe(&e))?;
-    JsFuture::from(Promise::resolve(&returned)).await.map_err(|e| describe(&e))
+    let returned = function.apply(object, &array)?;
+    JsFuture::from(Promise::resolve(&returned)).await
 }

@@ -4,7 +4,8 @@
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsValue;
 
-use super::call;
+use super::{call, call_raw};
+use crate::browser::fetch::describe;
 
 /// Whether this browser has the save picker.
 pub fn available() -> bool {
@@ -23,8 +24,9 @@ pub struct PickedFile {
 }
 
 impl PickedFile {
-    /// Asks where to save `name` (a tar archive), and opens the file chosen.
-    pub async fn choose(name: &str) -> Result<PickedFile, String> {
+    /// Asks where to save `name` (a tar archive), and opens the file chosen; `None` when the user
+    /// closed the dialog (the browser's `AbortError`), which is no failure.
+    pub async fn choose(name: &str) -> Result<Option<PickedFile>, String> {
         let window = web_sys::window().ok_or("no window")?;
         let options = Object::new();
         let accept = Object::new();
@@ -34,13 +36,20 @@ impl PickedFile {
         let _ = Reflect::set(&kind, &"accept".into(), &accept);
         let _ = Reflect::set(&options, &"suggestedName".into(), &name.into());
         let _ = Reflect::set(&options, &"types".into(), &Array::of1(&kind));
-        let handle = call(&window, "showSaveFilePicker", &[options.into()])
-            .await
-            .map_err(|e| format!("no file was chosen: {e}"))?;
+        let handle = match call_raw(&window, "showSaveFilePicker", &[options.into()]).await {
+            Ok(handle) => handle,
+            Err(e)
+                if Reflect::get(&e, &"name".into()).ok().and_then(|n| n.as_string()).as_deref()
+                    == Some("AbortError") =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(format!("the save dialog failed: {}", describe(&e))),
+        };
         let writable = call(&handle, "createWritable", &[])
             .await
             .map_err(|e| format!("the browser cannot write that file: {e}"))?;
-        Ok(PickedFile { writable, staging: Uint8Array::new_with_length(0) })
+        Ok(Some(PickedFile { writable, staging: Uint8Array::new_with_length(0) }))
     }
 
     /// Appends `bytes`, once the browser has taken the previous ones.

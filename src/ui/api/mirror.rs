@@ -95,17 +95,17 @@ pub struct DownloadFailed {
 /// does (the same bytes for the same tags), foreign blobs included when `allow_foreign_layers`;
 /// `written` is told the bytes written so far. Call from a click: where the browser has a save
 /// picker it opens first. Every blob is verified as it is written; a failure marks the file
-/// failed (see [`crate::browser::download`]).
+/// failed (see [`crate::browser::download`]). `None`: the user closed the save dialog.
 pub async fn download(
     source: &Reference,
     mut tags: Vec<String>,
     allow_foreign_layers: bool,
     cancel: &Cancel,
     written: impl Fn(u64) + 'static,
-) -> Result<Downloaded, DownloadFailed> {
+) -> Result<Option<Downloaded>, DownloadFailed> {
     let failed = |message: String| DownloadFailed { message, tags: Vec::new() };
     let name = archive_name(source, &tags);
-    let mut out = ArchiveOut::start(&name, written).await.map_err(failed)?;
+    let Some(mut out) = ArchiveOut::start(&name, written).await.map_err(failed)? else { return Ok(None) };
     let src = match client(source, Some(cancel)) {
         Ok(src) => src,
         Err(problem) => {
@@ -121,7 +121,7 @@ pub async fn download(
     let saved = save(&sources, &options, &mut out).await;
     match saved {
         Ok(tags) => match out.finish().await {
-            Ok(bytes) => Ok(Downloaded { name, bytes, tags }),
+            Ok(bytes) => Ok(Some(Downloaded { name, bytes, tags })),
             Err(why) => Err(failed(why)),
         },
         Err(error) => {

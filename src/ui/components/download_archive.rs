@@ -50,7 +50,9 @@ pub fn DownloadArchive(
             };
             let result = download(&source, tags, allow, &stop, progress).await;
             state.try_set(match result {
-                Ok(done) => State::Done(done),
+                Ok(Some(done)) => State::Done(done),
+                // The save dialog closed without a file: nothing happened.
+                Ok(None) => State::Idle,
                 Err(failed) => State::Failed(failed),
             });
         });

@@ -232,9 +232,7 @@ impl<R: RandomAccess> Walk<'_, R> {
     ) -> Result<ArchiveConfig, ArchiveError> {
         let path = blob_path(&descriptor.digest);
         let stored = self.locate(&path, || format!("the config of {manifest_path}")).await?;
-        let is_image_config =
-            matches!(media::essence(&descriptor.media_type), media::DOCKER_CONFIG | media::OCI_CONFIG);
-        let config = match is_image_config {
+        let config = match media::is_image_config(&descriptor.media_type) {
             true => Some(self.metadata.config(self.reader, self.index, &stored, &path).await?.config),
             false => None,
         };

@@ -14,7 +14,7 @@ use crate::config::ImageConfig;
 use crate::diffid::DiffIdHasher;
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
-use crate::media::{Compression, DOCKER_CONFIG, OCI_CONFIG, classify, essence};
+use crate::media::{Compression, classify, is_image_config};
 use crate::policy::BlobRole;
 use crate::transport::Transport;
 
@@ -383,13 +383,7 @@ where
     let verified = || judge_blob(d, BlobRole::Config, None, Fetched::Verified { diff_id: None });
     match bytes {
         // An artifact's config (or the empty descriptor): no diff_ids to compare.
-        Ok(_)
-            if ![DOCKER_CONFIG, OCI_CONFIG]
-                .iter()
-                .any(|t| essence(&d.media_type).eq_ignore_ascii_case(t)) =>
-        {
-            (verified(), Ok(None))
-        }
+        Ok(_) if !is_image_config(&d.media_type) => (verified(), Ok(None)),
         Ok(bytes) => {
             let config = ImageConfig::parse(&bytes)
                 .map(Some)
