@@ -81,9 +81,10 @@ impl Explorer {
         self.send(ToExplorer::Cancel { id }, None);
     }
 
-    /// Forgets job `id`'s listener: nothing more of it reaches the page (a view that went away).
+    /// Forgets job `id`: it stops, the worker lets go of what it listed, and nothing more of it
+    /// reaches the page (a view that went away, or a listing replaced).
     pub fn forget(&self, id: u32) {
-        self.cancel(id);
+        self.send(ToExplorer::Forget { id }, None);
         self.inner.listeners.borrow_mut().remove(&id);
     }
 

@@ -6,6 +6,7 @@
 //! * [`worker`] — what the worker does (runs inside it): opens the image (through the proxy, or a
 //!   dropped archive by `Blob.slice`), streams a layer's entries as they come out of the tar, the
 //!   merged view, one file's bytes, the diff of two images; cancels on request.
+//! * [`window`] — the rows of a listing a page draws (the worker holds the listing).
 //! * [`client`] — the page's side: starts the worker, sends it jobs, routes its answers.
 //! * [`hash_helper`] — a second explorer worker, started by the first, that hashes a layer's
 //!   bytes for its diff ID while the first inflates and lists them.
@@ -14,4 +15,5 @@ pub mod client;
 mod file_layer;
 pub mod hash_helper;
 pub mod protocol;
+mod window;
 pub mod worker;

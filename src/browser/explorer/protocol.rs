@@ -8,14 +8,20 @@
 //!                                              ← Opened { id, images }      or Failed
 //!   ─ Run { id, List { image, view } } ───────→
 //!                                              ← Reading { id, layer, layers } (each layer begun)
-//!                                              ← Entries { id, entries }       (as they come)
+//!                                              ← Counted { id, listed }        (as paths come)
 //!                                              ← Listed { id, entries }        or Failed / Cancelled
+//!   ─ Run { id2, Rows { listing: id, … } } ───→ (any time, also while it streams)
+//!                                              ← Rows { id2, listed, matching, rows }
 //!   ─ Run { id, Read { image, file, limit } } →
 //!                                              ← Read { id, … } + blob (the bytes)
 //!   ─ Run { id, Diff { a, b } } ──────────────→
 //!                                              ← Reading … ← Diffed { id, diff }
 //!   ─ Cancel { id } ──────────────────────────→
+//!   ─ Forget { id } ──────────────────────────→ (cancelled, and a listing's paths let go)
 //! ```
+//!
+//! A listing's paths stay in the worker: the page asks for the few it draws ([`Job::Rows`]).
+//! Sending every path to the page cost its thread more than the reading cost the worker's.
 
 use serde::{Deserialize, Serialize};
 use waybill_core::layers::Kind;
@@ -87,6 +93,17 @@ pub struct FileRow {
     pub content: Option<FileAt>,
 }
 
+/// How a listing's rows are ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// By path: a tree, children under their directory.
+    #[default]
+    Path,
+    /// Largest first: where the bytes are.
+    Size,
+}
+
 /// What to do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "job", rename_all = "snake_case")]
@@ -99,6 +116,17 @@ pub enum Job {
         image: ImageAt,
         /// Which view.
         view: View,
+    },
+    /// The first `limit` rows of a listing (running or ended) that match `search`, in `order`.
+    Rows {
+        /// The listing's job id.
+        listing: u32,
+        /// A piece of the path or a pattern (`core::layers::filter`); empty: every path.
+        search: String,
+        /// Which come first.
+        order: Order,
+        /// At most this many.
+        limit: usize,
     },
     /// One file's bytes: the first `limit` (a preview), or all of them (a download: the layer
     /// is then read to its end, so its digest and diff ID are checked).
@@ -132,6 +160,11 @@ pub enum ToExplorer {
     },
     /// Stop a job (its fetch aborted, its reading stopped between chunks).
     Cancel {
+        /// Which.
+        id: u32,
+    },
+    /// Stop a job, and let go of what it listed (its view went away).
+    Forget {
         /// Which.
         id: u32,
     },
@@ -170,12 +203,23 @@ pub enum FromExplorer {
         /// Of how many.
         layers: usize,
     },
-    /// Paths as they come.
-    Entries {
+    /// How many paths a running listing holds so far.
+    Counted {
         /// The job.
         id: u32,
-        /// The next ones.
-        entries: Vec<FileRow>,
+        /// Paths.
+        listed: u64,
+    },
+    /// Rows of a listing, as [`Job::Rows`] asked.
+    Rows {
+        /// The job.
+        id: u32,
+        /// Paths the listing holds.
+        listed: u64,
+        /// Of them, how many match.
+        matching: u64,
+        /// The first of those.
+        rows: Vec<FileRow>,
     },
     /// A listing ended.
     Listed {
@@ -235,7 +279,8 @@ impl FromExplorer {
             FromExplorer::Ready => None,
             FromExplorer::Opened { id, .. }
             | FromExplorer::Reading { id, .. }
-            | FromExplorer::Entries { id, .. }
+            | FromExplorer::Counted { id, .. }
+            | FromExplorer::Rows { id, .. }
             | FromExplorer::Listed { id, .. }
             | FromExplorer::Read { id, .. }
             | FromExplorer::Diffed { id, .. }
@@ -252,7 +297,7 @@ impl FromExplorer {
             self,
             FromExplorer::Ready
                 | FromExplorer::Reading { .. }
-                | FromExplorer::Entries { .. }
+                | FromExplorer::Counted { .. }
                 | FromExplorer::HashTaken { .. }
         )
     }

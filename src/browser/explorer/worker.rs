@@ -4,8 +4,9 @@
 //! tar reader emits them, the merged view, one file's bytes, the diff of two images.
 //!
 //! Nothing here parses a tar or merges layers: that is the core's, the same code as the CLI's.
-//! Memory is the core's bound (one chunk, one inflation step, one header) plus the batch of rows
-//! not yet posted; a file's bytes go into a `Blob` (JavaScript memory), never into one wasm vector.
+//! Memory is the core's bound (one chunk, one inflation step, one header) plus the rows of the
+//! listings a page shows (held here until it forgets them; it asks for the few it draws); a
+//! file's bytes go into a `Blob` (JavaScript memory), never into one wasm vector.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 use super::file_layer::stream_range;
 use super::hash_helper::{HashHelper, Hashing, Pacer};
 use super::protocol::{FileAt, FileRow, FromExplorer, ImageAt, Job, ToExplorer, View};
+use super::window::window;
 use crate::browser::fetch::{Cancel, FetchTransport, describe};
 use crate::browser::file_source::FileSource;
 use crate::browser::protocol::{decode, encode};
@@ -35,12 +37,12 @@ use crate::browser::time::{now_ms, unix_seconds};
 
 type Post = Rc<dyn Fn(&FromExplorer, Option<&Blob>)>;
 
-/// Rows posted at once, at most (and at least every [`ROWS_MS`] while a layer streams).
-const BATCH: usize = 10_000;
+/// How often a streaming listing's count is posted: each one has the page ask for the rows it
+/// draws again.
+const COUNT_MS: f64 = 250.0;
 
-/// How often rows are posted while a layer streams: each batch costs the page a redraw, and
-/// more often than this kept the page's thread busy for as long as a large layer was listed.
-const ROWS_MS: f64 = 250.0;
+/// A listing's rows, shared by the job that fills them and the `Rows` jobs that read them.
+type Rows = Rc<RefCell<Vec<FileRow>>>;
 
 #[derive(Default)]
 struct State {
@@ -48,6 +50,8 @@ struct State {
     /// The archive's file, when it is a plain tar: its layers are ranges of it.
     plain: RefCell<Option<Blob>>,
     jobs: RefCell<HashMap<u32, Cancel>>,
+    /// Each listing's rows, by its job id, until the page forgets it.
+    listings: RefCell<HashMap<u32, Rows>>,
     /// The hashing helper this worker started (`Err`: it could not, and layers are hashed here).
     helper: RefCell<Option<Result<HashHelper, String>>>,
     /// As the hashing helper: the layers being hashed for another explorer worker.
@@ -75,10 +79,10 @@ pub fn serve() -> Result<(), JsValue> {
             Err(e) => return web_sys::console::error_1(&JsValue::from_str(&e.to_string())),
         };
         match message {
-            ToExplorer::Cancel { id } => {
-                if let Some(cancel) = state.jobs.borrow().get(&id) {
-                    cancel.cancel();
-                }
+            ToExplorer::Cancel { id } => state.cancel(id),
+            ToExplorer::Forget { id } => {
+                state.cancel(id);
+                state.listings.borrow_mut().remove(&id);
             }
             ToExplorer::HashBytes { id } => state.hashing.take_bytes(&handler_scope, id, &event.data()),
             ToExplorer::HashEnd { id } => handler_post(&state.hashing.end(id), None),
@@ -113,6 +117,14 @@ pub fn serve() -> Result<(), JsValue> {
     Ok(())
 }
 
+impl State {
+    fn cancel(&self, id: u32) {
+        if let Some(cancel) = self.jobs.borrow().get(&id) {
+            cancel.cancel();
+        }
+    }
+}
+
 /// One job as it runs.
 struct Running<'a> {
     id: u32,
@@ -136,9 +148,19 @@ impl Running<'_> {
                 Ok(Some(FromExplorer::Opened { id, images }))
             }
             Job::List { image, view } => {
+                let rows = Rows::default();
+                // Held from the start: what a cancelled listing read is still shown.
+                state.listings.borrow_mut().insert(id, rows.clone());
                 let opened = self.open(state, &image).await?;
-                let entries = self.list(state, &opened, view).await.map_err(|e| e.to_string())?;
+                let entries = self.list(state, &opened, view, &rows).await.map_err(|e| e.to_string())?;
                 Ok(Some(FromExplorer::Listed { id, entries }))
+            }
+            Job::Rows { listing, search, order, limit } => {
+                let rows = state.listings.borrow().get(&listing).cloned();
+                let rows = rows.ok_or("that listing is gone: show the files again")?;
+                let rows = rows.borrow();
+                let (matching, rows_shown) = window(&rows, &search, order, limit);
+                Ok(Some(FromExplorer::Rows { id, listed: rows.len() as u64, matching, rows: rows_shown }))
             }
             Job::Read { image, file, limit } => {
                 let opened = self.open(state, &image).await?;
@@ -206,15 +228,15 @@ impl Running<'_> {
         Watched { layers: opened.layers(), plain, count: opened.image.layers.len(), job: self, pacer: None }
     }
 
-    /// Lists a view, posting rows as they come; the count listed.
-    async fn list(&self, state: &State, opened: &Opened, view: View) -> Result<u64, ExploreError> {
+    /// Lists a view into `rows`, posting the count as it grows; the count listed.
+    async fn list(&self, state: &State, opened: &Opened, view: View, rows: &Rows) -> Result<u64, ExploreError> {
         let source = self.watch(opened);
-        let mut batch = Batch { id: self.id, post: self.post, rows: Vec::new(), sent: 0, last: now_ms() };
+        let mut tally = Tally { id: self.id, post: self.post, rows, last: now_ms() };
         match view {
             View::Layer(n) => {
                 let mut visit = |event: Event<'_>| {
                     if let Event::Entry(entry) = event {
-                        batch.push(layer_row(entry, n));
+                        tally.push(layer_row(entry, n));
                     }
                     ControlFlow::Continue(())
                 };
@@ -238,12 +260,11 @@ impl Running<'_> {
                 // Held whole (a later layer may delete anything), then posted sorted.
                 let fs = views::merged_view(&source, &opened.image, false).await?;
                 for entry in fs.entries() {
-                    batch.push(merged_row(entry));
+                    tally.push(merged_row(entry));
                 }
             }
         }
-        batch.flush();
-        Ok(batch.sent)
+        Ok(rows.borrow().len() as u64)
     }
 
     /// One file's bytes (the first `limit` of them), gathered in a `Blob`; its size.
@@ -325,32 +346,27 @@ impl LayerSource for Watched<'_> {
     }
 }
 
-/// Rows on their way to the page: posted by the [`BATCH`], or when [`ROWS_MS`] passed, so a
-/// large layer's first entries show at once and the page is not flooded with messages.
-struct Batch<'a> {
+/// A listing's rows as they come, its count told to the page every [`COUNT_MS`] (the page then
+/// asks for the rows it draws).
+struct Tally<'a> {
     id: u32,
     post: &'a Post,
-    rows: Vec<FileRow>,
-    sent: u64,
+    rows: &'a Rows,
     last: f64,
 }
 
-impl Batch<'_> {
+impl Tally<'_> {
     fn push(&mut self, row: FileRow) {
-        self.rows.push(row);
-        if self.rows.len() >= BATCH || now_ms() - self.last >= ROWS_MS {
-            self.flush();
+        let listed = {
+            let mut rows = self.rows.borrow_mut();
+            rows.push(row);
+            rows.len() as u64
+        };
+        // The first row is told at once: a page waiting for any shows it without delay.
+        if listed == 1 || now_ms() - self.last >= COUNT_MS {
+            self.last = now_ms();
+            (self.post)(&FromExplorer::Counted { id: self.id, listed }, None);
         }
-    }
-
-    fn flush(&mut self) {
-        self.last = now_ms();
-        if self.rows.is_empty() {
-            return;
-        }
-        self.sent += self.rows.len() as u64;
-        let entries = std::mem::take(&mut self.rows);
-        (self.post)(&FromExplorer::Entries { id: self.id, entries }, None);
     }
 }
 

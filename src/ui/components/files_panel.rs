@@ -3,36 +3,21 @@
 //! that wrote each path — searchable by a piece of the path or a pattern, each file previewed or
 //! downloaded on request.
 
-use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use leptos::prelude::*;
 use waybill_core::layers::Kind;
-use waybill_core::layers::filter::PathFilter;
 use waybill_core::size::human;
 
 use crate::ui::components::file_preview::FilePreview;
-use crate::ui::explore::{self, FileRow, ImageAt, Listing, Preview, Progress, View};
-
-/// Rows drawn at most: a layer may hold a million paths; a search narrows them.
-const SHOWN: usize = 500;
-
-/// How the rows are ordered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Order {
-    /// By path: a tree, children under their directory.
-    Path,
-    /// Largest first: where the bytes are.
-    Size,
-}
+use crate::ui::explore::{self, FileRow, ImageAt, Listing, Order, Preview, Progress, SHOWN, View};
 
 /// The Files view of `image`, which has `layers` layers.
 #[component]
 pub fn FilesPanel(image: ImageAt, layers: usize) -> impl IntoView {
     let listing = Listing::new();
     let view_choice = RwSignal::new(View::Merged);
-    let search = RwSignal::new(String::new());
-    let order = RwSignal::new(Order::Path);
+    let (search, order) = (listing.search, listing.order);
     let preview = RwSignal::new(None::<Preview>);
     let reading = RwSignal::new(Progress::Idle);
     let read_job = explore::job_handle();
@@ -49,22 +34,11 @@ pub fn FilesPanel(image: ImageAt, layers: usize) -> impl IntoView {
             list();
         }
     };
-    // The rows drawn, and how many match, apart: while a layer streams the count changes with
-    // every batch, but the first rows drawn seldom do, and the table is redrawn only when they do
-    // (redrawing it with each batch kept the page's thread busy for as long as the listing ran).
-    let matching = Memo::new(move |_| {
-        let filter = PathFilter::new(&search.get());
-        listing.rows.with(|rows| rows.iter().filter(|r| filter.matches(&r.path)).count())
-    });
-    let shown = Memo::new(move |_| {
-        let filter = PathFilter::new(&search.get());
-        listing.rows.with(|rows| {
-            let picked: Vec<&FileRow> = rows.iter().filter(|r| filter.matches(&r.path)).collect();
-            match order.get() {
-                Order::Path => first(picked, |a, b| a.path.cmp(&b.path)),
-                Order::Size => first(picked, |a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path))),
-            }
-        })
+    // A new search or order asks the worker for the rows to draw.
+    Effect::new(move |_| {
+        search.track();
+        order.track();
+        listing.refresh();
     });
     let on_preview = Callback::new(move |row: FileRow| {
         explore::preview(image.get_value(), &row, preview, reading, read_job);
@@ -93,7 +67,7 @@ pub fn FilesPanel(image: ImageAt, layers: usize) -> impl IntoView {
                 })}
             </div>
             <p class="hint" aria-live="polite" data-testid="files-status" data-state=move || listing.progress.get().word()
-                data-view=move || listing.view.get().map(view_word).unwrap_or_default()>{move || status(&listing.progress.get(), listing.rows.with(Vec::len))}</p>
+                data-view=move || listing.view.get().map(view_word).unwrap_or_default()>{move || status(&listing.progress.get(), listing.listed.get())}</p>
             <div class="row">
                 <label class="grow">"Search "
                     <input type="search" data-testid="files-search" placeholder="a piece of the path, or a pattern: *.conf, etc/**"
@@ -118,15 +92,15 @@ pub fn FilesPanel(image: ImageAt, layers: usize) -> impl IntoView {
                         <For each=move || {
                                 // A tree only when every row shows its parents: a search shows whole paths.
                                 let tree = order.get() == Order::Path && search.with(|s| s.trim().is_empty());
-                                keyed(tree, shown.get())
+                                keyed(tree, listing.rows.get())
                             }
                             key=|(key, _)| key.clone()
                             children=move |((tree, ..), row)| view! { <FileLine row tree on_preview on_download /> } />
                     </tbody>
                 </table>
             </div>
-            {move || (matching.get() > SHOWN).then(|| view! {
-                <p class="hint" data-testid="files-more">{format!("Showing {SHOWN} of {} paths: search to narrow them.", matching.get())}</p>
+            {move || (listing.matching.get() > SHOWN as u64).then(|| view! {
+                <p class="hint" data-testid="files-more">{format!("Showing {SHOWN} of {} paths: search to narrow them.", listing.matching.get())}</p>
             })}
             {move || match reading.get() {
                 Progress::Failed(why) => view! { <p class="notice error" role="alert" data-testid="file-failed">{why}</p> }.into_any(),
@@ -146,17 +120,6 @@ fn view_word(view: View) -> String {
     }
 }
 
-/// The first [`SHOWN`] rows in `order`, without sorting every row: the ones that make the cut
-/// are found in linear time, and only they are sorted.
-fn first(mut rows: Vec<&FileRow>, order: impl Fn(&&FileRow, &&FileRow) -> Ordering) -> Vec<FileRow> {
-    if rows.len() > SHOWN {
-        rows.select_nth_unstable_by(SHOWN, &order);
-        rows.truncate(SHOWN);
-    }
-    rows.sort_by(order);
-    rows.into_iter().cloned().collect()
-}
-
 /// A row's key among the rows drawn: a layer may list one path more than once (a directory and
 /// its opaque marker, a file written twice), so the key counts the repeats.
 type RowKey = (bool, String, &'static str, usize);
@@ -172,8 +135,8 @@ fn keyed(tree: bool, rows: Vec<FileRow>) -> Vec<(RowKey, FileRow)> {
         .collect()
 }
 
-fn status(progress: &Progress, rows: usize) -> String {
-    let paths = |n: usize| if n == 1 { "1 path".to_owned() } else { format!("{n} paths") };
+fn status(progress: &Progress, rows: u64) -> String {
+    let paths = |n: u64| if n == 1 { "1 path".to_owned() } else { format!("{n} paths") };
     match progress {
         Progress::Idle => "Choose the whole image or one layer, then show its files.".into(),
         Progress::Starting => "Starting …".into(),
