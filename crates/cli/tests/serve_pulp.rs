@@ -1,7 +1,8 @@
 //! `waybill serve` in front of the real Pulp from the harness: a chunked push with Basic auth,
 //! blob downloads that Pulp redirects to its content app (another origin), and the Bearer token
-//! flow through the rewritten realm on the token-auth API (the scenarios in support/scenarios.rs, which
-//! `edge_registries` runs through the Worker).
+//! flow through the rewritten realm on the token-auth API (the scenarios in
+//! crates/test-support/src/scenarios.rs, which crates/edge's `edge_registries` runs through the
+//! Worker).
 //!
 //! Needs `scripts/pulp up` and `eval "$(scripts/pulp env)"` (PULP_URL, PULP_TOKEN_URL,
 //! PULP_CONTENT_URL, PULP_USER, PULP_PASSWORD).

@@ -1,6 +1,7 @@
 //! `waybill serve` in front of the real Debian `docker-registry` (distribution 2.8) from the
 //! harness: a chunked push and every kind of pull, through the proxy (the scenario in
-//! support/scenarios.rs, which `edge_registries` runs through the Worker).
+//! crates/test-support/src/scenarios.rs, which crates/edge's `edge_registries` runs through the
+//! Worker).
 //!
 //! Needs `scripts/registry up` and `eval "$(scripts/registry env)"` (REGISTRY_STRICT_URL).
 

@@ -18,13 +18,14 @@ pub mod serve;
 pub mod tar;
 
 pub use rss::waybill_peak_rss;
+#[allow(unused_imports)] // each test binary uses a different part of this module
+pub use waybill_test_support::{digest as sha256, noise};
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
-use sha2::Digest as _;
 
 fn env(name: &str, script: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
@@ -218,20 +219,6 @@ pub fn curl(args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// `len` bytes from `seed` (xorshift): incompressible, different for each seed, the same every
-/// run — blobs and hostile archives without a random-number crate.
-pub fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
-}
-
 /// The HTTP status curl got for `args` (the body thrown away).
 pub fn curl_status(args: &[&str]) -> String {
     let mut all = vec!["-s", "-o", "/dev/null", "-w", "%{http_code}"];
@@ -264,12 +251,6 @@ pub fn skopeo_raw(reference: &str, creds: Option<&str>) -> Vec<u8> {
         String::from_utf8_lossy(&output.stderr)
     );
     output.stdout
-}
-
-/// `sha256:<hex>` of bytes, computed with sha2 directly (not with Waybill's digest module).
-pub fn sha256(bytes: &[u8]) -> String {
-    let hash = sha2::Sha256::digest(bytes);
-    format!("sha256:{}", hash.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
 /// Every blob digest a fixture lists (config and layers), as strings.

@@ -1,6 +1,8 @@
 //! Shared by the `serve_*` integration tests: the real `waybill serve` binary in a child process,
-//! and small loopback servers that play the upstream's part where a real registry cannot (a
-//! redirect to a second server that records headers, a stalled body). They are not registries.
+//! raw requests to it, and — from waybill-test-support, which the Worker's suites use too — small
+//! loopback servers that play the upstream's part where a real registry cannot (a redirect to a
+//! second server that records headers, a stalled body; they are not registries), the policy checks
+//! both proxies must pass and the scenarios against the real registries.
 #![allow(dead_code)] // each test file uses a different part of this module
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -8,20 +10,11 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
 
-use axum::Router;
-
-pub mod edge;
-pub mod policy;
-pub mod registry_client;
-pub mod scenarios;
-pub mod upstream;
-
-/// How long a test waits for a condition (server ready, a log line) before failing.
-pub const PATIENCE: Duration = Duration::from_secs(30);
-/// The guard's marker (crates/cli/src/serve/guard.rs).
-pub const ALARM: &str = "LOOPBACK GUARD ALARM";
+#[allow(unused_imports)] // each test file uses a different part of these
+pub use waybill_test_support::{
+    ALARM, PATIENCE, authority, client, error_of, harness_env, policy, scenarios, upstream,
+};
 
 /// The server's stderr, line by line, with a condition variable to wait on.
 #[derive(Default)]
@@ -182,22 +175,6 @@ fn wait_in_log(log: &Log, pred: impl Fn(&str) -> bool) -> String {
     }
 }
 
-/// A client that does what a browser's fetch would not do for us: no redirects, no proxy.
-pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_proxy().build().unwrap()
-}
-
-/// Serves `app` on `addr` (a loopback address; port 0 picks a free one) and returns the bound
-/// address.
-pub async fn spawn_upstream_at(addr: SocketAddr, app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .unwrap_or_else(|e| panic!("cannot listen on {addr} for a test upstream: {e}"));
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
-}
-
 /// A raw HTTP/1.1 request, for paths an HTTP client would normalise (`/v2/../x`). Returns the
 /// status and body.
 pub fn raw_request(addr: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)]) -> (u16, String) {
@@ -223,38 +200,4 @@ pub fn raw_exchange(addr: SocketAddr, request: &str) -> (u16, String) {
     let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
     (status, body)
-}
-
-/// The `{"errors":[{"code","message"}]}` body of a refusal: (code, message).
-pub fn error_of(body: &str) -> (String, String) {
-    let v: serde_json::Value =
-        serde_json::from_str(body).unwrap_or_else(|e| panic!("not a JSON error body ({e}): {body}"));
-    let e = &v["errors"][0];
-    (e["code"].as_str().unwrap_or_default().to_owned(), e["message"].as_str().unwrap_or_default().to_owned())
-}
-
-/// `sha256:<hex>` of `data`.
-pub fn digest(data: &[u8]) -> String {
-    use sha2::Digest;
-    let hash = sha2::Sha256::digest(data);
-    format!("sha256:{}", hash.iter().map(|b| format!("{b:02x}")).collect::<String>())
-}
-
-/// A name unique to this process and call, for repositories in shared registries.
-pub fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{prefix}-{}-{nanos}", std::process::id())
-}
-
-/// An environment variable set by the harness (`eval "$(scripts/registry env)"`, `eval "$(scripts/pulp env)"`).
-pub fn harness_env(name: &str, script: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: start the server with `scripts/{script} up` and run `eval \"$(scripts/{script} env)\"` first")
-    })
-}
-
-/// `host:port` of an `http://host:port` URL.
-pub fn authority(url: &str) -> String {
-    let u = url::Url::parse(url).unwrap();
-    format!("{}:{}", u.host_str().unwrap(), u.port_or_known_default().unwrap())
 }

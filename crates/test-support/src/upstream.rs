@@ -16,8 +16,6 @@ use axum::response::Response;
 use futures_util::StreamExt;
 use tokio::sync::Notify;
 
-use super::spawn_upstream_at;
-
 /// The loopback address the upstreams listen on (the proxy itself is on 127.0.0.1, so that
 /// 127.0.0.1 stays a forbidden, unconfigured address in the tests).
 pub const UPSTREAM_IP: &str = "127.0.0.2";
@@ -85,6 +83,17 @@ struct Ctx {
     seen: Recorder,
     b: SocketAddr,
     signals: Arc<Signals>,
+}
+
+/// Serves `app` on `addr` (a loopback address; port 0 picks a free one) and returns the bound
+/// address.
+pub async fn spawn_upstream_at(addr: SocketAddr, app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .unwrap_or_else(|e| panic!("cannot listen on {addr} for a test upstream: {e}"));
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
 }
 
 /// Starts B, then A (which redirects to B), on free ports of [`UPSTREAM_IP`].

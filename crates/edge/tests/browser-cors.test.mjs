@@ -10,8 +10,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { launch, failOnPageErrors } from '../e2e/lib/browser.mjs';
-import { freePort } from '../e2e/lib/server.mjs';
+import { launch, failOnPageErrors } from '../../../tests/e2e/lib/browser.mjs';
+import { freePort } from '../../../tests/e2e/lib/server.mjs';
 
 const env = (name) => {
   const value = process.env[name];

@@ -1,19 +1,20 @@
-//! What both proxies — `waybill serve` (serve_policy) and the Worker (edge_policy) — must do
-//! alike, written once: the SSRF cases whose answer does not depend on the shell, the checks of a
-//! refusal and of a preflight's grant, and where credentials and cookies may go. Each test adds
-//! the cases its shell answers its own way (loopback spelt otherwise is refused by address
-//! natively, by allowlist in the Worker, whose configuration names 127.0.0.1 registries).
+//! What both proxies — `waybill serve` (crates/cli's serve_policy) and the Worker (crates/edge's
+//! edge_policy) — must do alike, written once: the SSRF cases whose answer does not depend on the
+//! shell, the checks of a refusal and of a preflight's grant, and where credentials and cookies
+//! may go. Each test adds the cases its shell answers its own way (loopback spelt otherwise is
+//! refused by address natively, by allowlist in the Worker, whose configuration names 127.0.0.1
+//! registries).
 
 use reqwest::header::HeaderMap;
 
-use super::upstream::Upstreams;
-use super::{client, error_of};
+use crate::upstream::Upstreams;
+use crate::{client, error_of};
 
 /// A request path, the error code it must get, and a word its message must contain.
 pub type Case = (String, &'static str, &'static str);
 
 /// The refusals both shells share. `a` is an allowed plain-HTTP upstream whose `/v2/hop/…` routes
-/// redirect (support::upstream).
+/// redirect ([`crate::upstream`]).
 pub fn shared(a: &str) -> Vec<Case> {
     let mut cases: Vec<Case> = vec![
         // Addresses no configuration here allows, in every spelling that reaches them.

@@ -1,11 +1,13 @@
-//! The Worker under test: `scripts/edge up` runs it in local workerd (`wrangler dev --local`) with
-//! the loopback-only allowlist and guard; `eval "$(scripts/edge env)"` tells the tests where.
+//! What only the Worker's suites need. The Worker under test: `scripts/edge up` runs it in local
+//! workerd (`wrangler dev --local`) with the loopback-only allowlist and guard; `eval "$(scripts/edge
+//! env)"` tells the tests where. And the `waybill` CLI its answers are compared with. What the
+//! suites share with those of `waybill serve` is in waybill-test-support (crates/test-support).
+#![allow(dead_code)] // each test file uses a different part of this module
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use url::Url;
-
-use super::{ALARM, harness_env};
+use waybill_test_support::{ALARM, harness_env};
 
 /// The running Worker.
 pub struct Edge {
@@ -48,4 +50,22 @@ impl Edge {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         assert!(!log.contains(ALARM), "the Worker's loopback guard fired:\n{log}");
     }
+}
+
+/// The `waybill` CLI: $WAYBILL_BIN, else cargo's debug build (in CARGO_TARGET_DIR if set), as the
+/// e2e suites find it. It is another package's binary, which cargo does not build for these tests:
+/// `scripts/test` builds it (`cargo build -p waybill`) before the `edge` stage runs them.
+pub fn waybill_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("WAYBILL_BIN") {
+        return bin.into();
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |t| root.join(t));
+    let bin = target.join("debug/waybill");
+    assert!(
+        bin.is_file(),
+        "no {}: build the CLI first (`cargo build -p waybill`) or set WAYBILL_BIN",
+        bin.display()
+    );
+    bin
 }

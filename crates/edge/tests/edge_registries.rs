@@ -1,12 +1,12 @@
 //! The Worker (crates/edge) in local workerd in front of the real registries from the harness:
 //! `/api/inspect` against distribution (the same JSON as `waybill inspect --json`) and, with the
-//! caller's login, against a private repository of Pulp; and the
-//! scenarios of support/scenarios.rs that `serve_registry` and `serve_pulp` run through `waybill
-//! serve`: a chunked push and pulls to distribution, Pulp's redirected blob downloads, and Pulp's
-//! token flow through the rewritten realm.
+//! caller's login, against a private repository of Pulp; and the scenarios of waybill-test-support
+//! (crates/test-support/src/scenarios.rs) that crates/cli's `serve_registry` and `serve_pulp` run
+//! through `waybill serve`: a chunked push and pulls to distribution, Pulp's redirected blob
+//! downloads, and Pulp's token flow through the rewritten realm.
 //!
 //! Needs `scripts/registry up && scripts/registry seed`, `scripts/pulp up`, `scripts/edge up`, and
-//! their `env` exports (REGISTRY_*, PULP_*, EDGE_*).
+//! their `env` exports (REGISTRY_*, PULP_*, EDGE_*); and the built `waybill` (support::waybill_bin).
 
 mod support;
 
@@ -14,17 +14,17 @@ use std::process::Command;
 
 use std::time::Instant;
 
-use support::serve::edge::Edge;
-use support::serve::registry_client::{Auth, Image, ProxiedRegistry};
-use support::serve::scenarios::{
+use support::{Edge, waybill_bin};
+use waybill_test_support::registry_client::{Auth, Image, ProxiedRegistry};
+use waybill_test_support::scenarios::{
     Pulp, chunked_push_and_redirected_blob_download, push_and_pull_through_distribution,
     token_auth_through_the_rewritten_realm,
 };
-use support::serve::{PATIENCE, authority, client, error_of, harness_env, unique};
+use waybill_test_support::{PATIENCE, authority, client, error_of, harness_env, unique};
 
 /// `waybill inspect --json REF [--platform P]`, parsed.
 fn cli_inspect(reference: &str, platform: Option<&str>) -> serde_json::Value {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_waybill"));
+    let mut command = Command::new(waybill_bin());
     command.args(["inspect", "--json", reference]);
     if let Some(platform) = platform {
         command.args(["--platform", platform]);
@@ -103,7 +103,7 @@ async fn inspect_failures_are_json_errors() {
     url.query_pairs_mut().append_pair("ref", &format!("{registry}/fixtures/no-such-image:v1"));
     let r = client().get(url).send().await.unwrap();
     assert_eq!(r.status(), 502);
-    let (code, message) = support::serve::error_of(&r.text().await.unwrap());
+    let (code, message) = error_of(&r.text().await.unwrap());
     assert_eq!(code, "INSPECT_FAILED");
     assert!(message.contains("fixtures/no-such-image"), "{message}");
     // A platform for a single image.
@@ -113,7 +113,7 @@ async fn inspect_failures_are_json_errors() {
         .append_pair("platform", "linux/arm64");
     let r = client().get(url).send().await.unwrap();
     assert_eq!(r.status(), 400);
-    let (code, message) = support::serve::error_of(&r.text().await.unwrap());
+    let (code, message) = error_of(&r.text().await.unwrap());
     assert_eq!(code, "INSPECT_BAD_REQUEST");
     assert!(message.contains("not an index"), "{message}");
     edge.assert_no_alarm();

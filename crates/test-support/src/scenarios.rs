@@ -1,12 +1,13 @@
 //! What both proxies (`waybill serve`, the Worker) must do in front of the harness's real
-//! registries — written once, run through each shell: `serve_registry` and `serve_pulp` through
-//! `waybill serve`, `edge_registries` through the Worker. Each shell passes its own repository
-//! prefix and image seed, so their runs share nothing in the registries.
+//! registries — written once, run through each shell: crates/cli's `serve_registry` and
+//! `serve_pulp` through `waybill serve`, crates/edge's `edge_registries` through the Worker. Each
+//! shell passes its own repository prefix and image seed, so their runs share nothing in the
+//! registries.
 
 use url::Url;
 
-use super::registry_client::{Auth, Image, OCI_MANIFEST, ProxiedRegistry};
-use super::{authority, client, digest, harness_env, unique};
+use crate::registry_client::{Auth, Image, OCI_MANIFEST, ProxiedRegistry};
+use crate::{authority, client, digest, harness_env, unique};
 
 /// A chunked push through the proxy at `proxy` into the harness's distribution
 /// (REGISTRY_STRICT_URL), then every kind of pull: the API root, the manifest by tag and by digest

@@ -4,7 +4,7 @@
 use reqwest::{RequestBuilder, Response};
 use url::Url;
 
-use super::{client, digest};
+use crate::{client, digest};
 
 /// Credentials for the upstream, sent as `Authorization`.
 #[derive(Clone, Debug)]
@@ -55,7 +55,7 @@ pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 impl Image {
     /// An image whose single (uncompressed-tar media type) layer is `layer_len` pseudo-random bytes.
     pub fn new(layer_len: usize, seed: u64) -> Image {
-        let layer = super::super::noise(layer_len, seed);
+        let layer = crate::noise(layer_len, seed);
         let config = serde_json::to_vec(&serde_json::json!({
             "architecture": "amd64",
             "os": "linux",

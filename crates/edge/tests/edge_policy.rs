@@ -14,9 +14,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use support::serve::edge::Edge;
-use support::serve::upstream::{Upstreams, start_at};
-use support::serve::{client, error_of, policy};
+use support::Edge;
+use waybill_test_support::upstream::{Upstreams, start_at};
+use waybill_test_support::{client, error_of, policy};
 
 fn edge() -> Edge {
     Edge::from_env()
