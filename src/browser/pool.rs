@@ -1,4 +1,5 @@
-//! The page's pool of hashing workers.
+//! A pool of hashing workers: the page's (Verify), and the push worker's own (an archive's
+//! files, hashed without a message passing through the page).
 //!
 //! Workers are started on the first job (so the hashing wasm is only downloaded when someone
 //! verifies), up to the pool's size; each runs one job at a time and the rest wait in a queue.
@@ -132,7 +133,18 @@ impl WorkerPool {
     /// A pool running the worker found in `dir` (see [`WORKER_DIR`]; relative to the page) in
     /// at most `size` workers (1 to [`MAX_WORKERS`]). No worker starts until the first job.
     pub fn new(dir: &str, size: usize) -> WorkerPool {
-        let (js, wasm) = (absolute(dir, WORKER_JS), absolute(dir, WORKER_WASM));
+        WorkerPool::with_files(absolute(dir, WORKER_JS), absolute(dir, WORKER_WASM), size)
+    }
+
+    /// A pool sized to the machine, started from inside another of Waybill's workers (the push
+    /// worker): the hashing worker's files are beside that worker's own.
+    pub fn beside_this_worker() -> Result<WorkerPool, String> {
+        let (own_js, _) = spawn::own_files().ok_or("this worker was not started with its files recorded")?;
+        let dir = &own_js[..own_js.rfind('/').map_or(0, |at| at + 1)];
+        Ok(WorkerPool::with_files(format!("{dir}{WORKER_JS}"), format!("{dir}{WORKER_WASM}"), cores()))
+    }
+
+    fn with_files(js: String, wasm: String, size: usize) -> WorkerPool {
         let inner = Inner {
             js,
             wasm,
@@ -148,8 +160,7 @@ impl WorkerPool {
 
     /// A pool sized to the machine: `navigator.hardwareConcurrency`, at most [`MAX_WORKERS`].
     pub fn for_this_machine(dir: &str) -> WorkerPool {
-        let cores = web_sys::window().map_or(2.0, |w| w.navigator().hardware_concurrency());
-        WorkerPool::new(dir, cores as usize)
+        WorkerPool::new(dir, cores())
     }
 
     /// How many workers it may run.
@@ -368,4 +379,11 @@ fn failure(message: &str) -> Outcome {
         millis: 0.0,
         source: String::new(),
     }
+}
+
+/// `navigator.hardwareConcurrency`, on a page or in a worker (2 where it is not told).
+fn cores() -> usize {
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"));
+    let cores = navigator.and_then(|n| js_sys::Reflect::get(&n, &JsValue::from_str("hardwareConcurrency")));
+    cores.ok().and_then(|c| c.as_f64()).map_or(2, |c| c as usize)
 }

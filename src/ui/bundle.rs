@@ -136,14 +136,14 @@ impl Bundle {
         let key =
             |index: usize| self.sent.try_with_value(|s| s.get(index).map(|&row| Bundle::key(row))).flatten();
         match event {
-            Event::HashProgress { offset, done } => {
+            Event::Message(FromPusher::HashProgress { offset, done }) => {
                 self.hashing.try_update(|h| {
                     if let Some(e) = h.get_mut(offset) {
                         e.0 = *done;
                     }
                 });
             }
-            Event::FileHashed { offset, .. } => {
+            Event::Message(FromPusher::FileHashed { offset, .. }) => {
                 self.hashing.try_update(|h| {
                     if let Some(e) = h.get_mut(offset) {
                         e.0 = e.1;
@@ -151,7 +151,7 @@ impl Bundle {
                 });
             }
             Event::Crashed(message) => self.fail(message.clone()),
-            Event::Message(FromPusher::NeedHashes { files }) => {
+            Event::Message(FromPusher::Hashing { files }) => {
                 self.hashing.try_set(files.iter().map(|f| (f.offset, (0, f.size))).collect());
             }
             Event::Message(FromPusher::Verifying { done, total }) => {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::browser::pusher::client::Event;
-use crate::browser::pusher::protocol::{Failure, FileRequest, FromPusher};
+use crate::browser::pusher::protocol::{Failure, ArchiveFile, FromPusher};
 use crate::browser::time::now_ms;
 use leptos::prelude::*;
 use waybill_core::digest::Digest;
@@ -29,7 +29,7 @@ pub enum Phase {
 #[derive(Clone, Debug)]
 pub struct FileRow {
     /// What the push worker asked for.
-    pub request: FileRequest,
+    pub request: ArchiveFile,
     /// Bytes hashed.
     pub done: RwSignal<u64>,
     /// `None` while hashing; then whether it could be read.
@@ -124,17 +124,6 @@ impl Transfer {
     /// Takes in one event. Tolerates a page that went away meanwhile.
     pub fn handle(&self, event: &Event) {
         match event {
-            Event::HashProgress { offset, done } => {
-                if let Some(row) = self.file(*offset) {
-                    row.done.try_set(*done);
-                }
-            }
-            Event::FileHashed { offset, result } => {
-                if let Some(row) = self.file(*offset) {
-                    row.done.try_set(row.request.size);
-                    row.result.try_set(Some(result.as_ref().map(drop).map_err(Clone::clone)));
-                }
-            }
             Event::Crashed(message) => {
                 self.phase.try_set(Phase::Failed(Failure::Other { message: message.clone() }));
             }
@@ -145,7 +134,18 @@ impl Transfer {
     fn message(&self, message: &FromPusher) {
         let now = now_ms();
         match message {
-            FromPusher::NeedHashes { files } => {
+            FromPusher::HashProgress { offset, done } => {
+                if let Some(row) = self.file(*offset) {
+                    row.done.try_set(*done);
+                }
+            }
+            FromPusher::FileHashed { offset, result } => {
+                if let Some(row) = self.file(*offset) {
+                    row.done.try_set(row.request.size);
+                    row.result.try_set(Some(result.clone()));
+                }
+            }
+            FromPusher::Hashing { files } => {
                 let rows = files
                     .iter()
                     .map(|request| FileRow {

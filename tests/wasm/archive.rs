@@ -143,7 +143,7 @@ async fn blob_chunks_wrap_and_cut_without_copies_of_their_own() {
 }
 
 /// The push worker (the real module Trunk built into dist/) opens the archive with the core's
-/// reader, asks the page's hashing workers for every file's hash, and pushes the image through
+/// reader, hashes every file with hashing workers it starts itself, and pushes the image through
 /// `waybill serve` into the registry, which then serves the manifest under the digest reported.
 #[test]
 async fn the_push_worker_opens_verifies_and_pushes() {
@@ -151,7 +151,7 @@ async fn the_push_worker_opens_verifies_and_pushes() {
     let serve =
         facts.serve.clone().expect("waybill serve and the registry (scripts/lib/wasm-tests.sh starts them)");
     let (sender, mut events) = mpsc::unbounded();
-    let pusher = Pusher::start(&facts.worker, WorkerPool::new(&facts.worker, 2), move |event| {
+    let pusher = Pusher::start(&facts.worker, move |event| {
         let _ = sender.unbounded_send(event);
     })
     .unwrap();
@@ -190,7 +190,7 @@ async fn the_push_worker_opens_verifies_and_pushes() {
     let (mut hashed, mut uploaded) = (0, 0);
     let digest = loop {
         match events.next().await.unwrap() {
-            Event::FileHashed { result, .. } => {
+            Event::Message(FromPusher::FileHashed { result, .. }) => {
                 result.unwrap();
                 hashed += 1;
             }

@@ -1,7 +1,7 @@
 //! How the push worker's pushes reach the dropped file ([`ArchiveAccess`]).
 //!
-//! A plain archive: the files are hashed by the page's hashing workers, in parallel, over
-//! `Blob` slices of the file (the push worker asks the page and waits for the facts), and each
+//! A plain archive: the files are hashed by the push worker's own hashing workers, in parallel,
+//! over `Blob` slices of the file ([`super::hashing`]), and each
 //! stored blob is uploaded as slices of that same file ([`SliceSource`]) carrying the proof the
 //! hashing gave. No layer byte enters the push worker's wasm memory.
 //!
@@ -13,7 +13,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use futures_channel::oneshot;
 use waybill_core::archive::access::ArchiveAccess;
 use waybill_core::archive::blob_source::{ArchiveSource, StoredBytes};
 use waybill_core::archive::verify::{self, Facts, FileFacts, FileToHash};
@@ -25,13 +24,12 @@ use waybill_core::registry::{BlobSource, Error, SourceChunk};
 use web_sys::Blob;
 
 use super::compressors::Compressors;
-use super::protocol::{FileRequest, FromPusher};
+use super::hashing::hash_slices;
+use super::protocol::{ArchiveFile, FromPusher};
 use crate::browser::chunk::BlobChunk;
 use crate::browser::file_source::FileSource;
+use crate::browser::pool::WorkerPool;
 use crate::browser::slice_source::SliceSource;
-
-/// Where the page's answer to a [`FromPusher::NeedHashes`] is delivered.
-pub type HashReply = Rc<RefCell<Option<oneshot::Sender<Result<Facts, String>>>>>;
 
 /// The push worker's access to the dropped file.
 pub struct BrowserAccess {
@@ -39,8 +37,8 @@ pub struct BrowserAccess {
     pub file: Blob,
     /// Sends a message to the page.
     pub post: Rc<dyn Fn(&FromPusher)>,
-    /// Where the page's hashes arrive.
-    pub reply: HashReply,
+    /// This push worker's hashing workers (they start on the first job), or why there are none.
+    pub pool: Result<WorkerPool, String>,
     /// The facts the hashing gave, kept to explain a failed verification.
     pub facts: RefCell<Option<Facts>>,
     /// What compresses layers on the way.
@@ -109,20 +107,13 @@ impl ArchiveAccess<FileSource> for BrowserAccess {
         progress: &dyn Fn(u64, u64),
     ) -> Result<Facts, String> {
         let facts = if archive.compression() == Compression::None {
-            let (sender, receiver) = oneshot::channel();
-            *self.reply.borrow_mut() = Some(sender);
-            let files = files
+            let requests = files
                 .iter()
-                .map(|f| FileRequest {
-                    path: f.stored.path.clone(),
-                    offset: f.stored.offset,
-                    size: f.stored.size,
-                    compression: f.stored.compression,
-                    sha512: f.sha512,
-                })
+                .map(|f| ArchiveFile { path: f.stored.path.clone(), offset: f.stored.offset, size: f.stored.size })
                 .collect();
-            (self.post)(&FromPusher::NeedHashes { files });
-            receiver.await.map_err(|_| "the page stopped answering".to_owned())??
+            (self.post)(&FromPusher::Hashing { files: requests });
+            let pool = self.pool.as_ref().map_err(Clone::clone)?;
+            hash_slices(pool, &self.file, files, &self.post).await?
         } else {
             verify::hash_files(archive, files, progress).await
         };

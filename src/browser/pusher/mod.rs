@@ -6,14 +6,16 @@
 //! * [`worker`] — what the push worker does (runs inside it): opens a dropped archive with the
 //!   core's reader, pushes an image of it with the core's `push_with`, copies with the core's
 //!   `copy`, all through the fetch transport and Waybill's proxy.
-//! * [`access`] — how a push reaches the dropped file: hashed by the page's hashing workers,
-//!   uploaded as `Blob` slices of the same file.
+//! * [`access`] — how a push reaches the dropped file: hashed, then uploaded as `Blob` slices of
+//!   the same file.
+//! * [`hashing`] — the hashing workers the push worker starts itself, which hash a plain
+//!   archive's files over `Blob` slices of it, all at once.
 //! * [`compressors`] — sibling push workers that compress a push's layers on every core.
-//! * [`client`] — the page's side: starts the worker, relays its events, and answers its
-//!   requests for hashes with the hashing-worker pool.
+//! * [`client`] — the page's side: starts the worker, sends it work, relays what it says.
 
 pub mod access;
 pub mod client;
 pub mod compressors;
+mod hashing;
 pub mod protocol;
 pub mod worker;

@@ -7,12 +7,13 @@
 //!   ─ Open + blob (the dropped file) ─────→
 //!                                          ← Opened { report, policy }   or Failed
 //!   ─ Push { image, target, settings } ──→
-//!                                          ← NeedHashes { files }  (plain archives: the page's
-//!   ─ Hashes { facts } ───────────────────→     hashing workers hash the file's ranges)
+//!                                          ← Hashing { files }     (plain archives: the push
+//!                                          ← HashProgress / FileHashed  worker's own hashing
+//!                                                                       workers hash the ranges)
 //!                                          ← Verifying / Planned / Blob… / ManifestPushed …
 //!                                          ← Done { report }   or Failed { failure }
 //!   ─ Load { targets, target, settings } ─→   (a bundle: several images, verified together)
-//!                                          ← NeedHashes / Verifying, then per image
+//!                                          ← Hashing… / Verifying, then per image
 //!                                            LoadStep { index, event } … Loaded { index, result }
 //!                                          ← LoadDone { results }
 //!   ─ Copy { source, target, … } ─────────→   (the same events as a push)
@@ -28,9 +29,8 @@ use waybill_core::archive::load::LoadTarget;
 use waybill_core::archive::marks::LostMarks;
 use waybill_core::archive::push::AbsentForeign;
 use waybill_core::archive::report::ArchiveReport;
-use waybill_core::archive::verify::{FileFacts, ImageVerification};
+use waybill_core::archive::verify::ImageVerification;
 use waybill_core::digest::Digest;
-use waybill_core::media::Compression;
 use waybill_core::policy::Rejection;
 use waybill_core::registry::sync::{SyncReport, TagResult};
 use waybill_core::registry::{BlobOutcome, CopyEvent, CopyReport};
@@ -93,23 +93,16 @@ pub struct CopySettings {
     pub chunk_size: u64,
 }
 
-/// One file of the archive to hash, for the page's hashing workers.
+/// One file of the archive being hashed, as the page lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileRequest {
+pub struct ArchiveFile {
     /// Its path in the archive.
     pub path: String,
-    /// Where its bytes start in the (plain) archive file.
+    /// Where its bytes start in the (plain) archive file: its key.
     pub offset: u64,
     /// Its size.
     pub size: u64,
-    /// What its first bytes say.
-    pub compression: Compression,
-    /// Also compute sha512.
-    pub sha512: bool,
 }
-
-/// What hashing gave for each file, by the file's offset in the archive.
-pub type FileHashes = Vec<(u64, Result<FileFacts, String>)>;
 
 /// The page's messages.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -158,12 +151,6 @@ pub enum ToPusher {
         target: Endpoint,
         /// How.
         settings: CopySettings,
-    },
-    /// The answer to [`FromPusher::NeedHashes`]: each file's facts by offset, or why hashing
-    /// stopped as a whole ("cancelled").
-    Hashes {
-        /// The facts.
-        facts: Result<FileHashes, String>,
     },
     /// Stop the running push or copy: nothing more is sent but the `DELETE`s of open upload
     /// sessions, and no manifest is pushed.
@@ -216,10 +203,24 @@ pub enum FromPusher {
         /// The images saved without a tag (a load needs one given).
         untagged: Vec<usize>,
     },
-    /// Hash these files of the archive (the policy passed; nothing was sent yet).
-    NeedHashes {
+    /// These files of the archive are being hashed (the policy passed; nothing was sent yet).
+    Hashing {
         /// The files, in archive order.
-        files: Vec<FileRequest>,
+        files: Vec<ArchiveFile>,
+    },
+    /// Bytes of one of them hashed so far.
+    HashProgress {
+        /// The file's offset (its key).
+        offset: u64,
+        /// Bytes hashed.
+        done: u64,
+    },
+    /// One of them is hashed, or why it could not be.
+    FileHashed {
+        /// The file's offset.
+        offset: u64,
+        /// Whether it could be.
+        result: Result<(), String>,
     },
     /// From a compression helper: block `id`, compressed, is the message's bytes.
     BlockCompressed {

@@ -30,13 +30,14 @@ use waybill_core::remedy::Remedy;
 use waybill_core::transport::{Method, Request};
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
-use super::access::{BrowserAccess, HashReply};
+use super::access::BrowserAccess;
 use super::compressors::{Compressors, compress_for_parent};
 use super::protocol::{
     CopySettings, Endpoint, Failure, FromPusher, ImagePolicy, Platforms, PushSettings, Side, ToPusher,
 };
 use crate::browser::fetch::{Cancel, FetchTransport, ROUTE_PREFIX};
 use crate::browser::file_source::FileSource;
+use crate::browser::pool::WorkerPool;
 use crate::browser::protocol::{decode, encode};
 use crate::browser::time;
 
@@ -57,7 +58,8 @@ type Post = Rc<dyn Fn(&FromPusher)>;
 struct State {
     archive: RefCell<Option<Rc<Archive<FileSource>>>>,
     file: RefCell<Option<Blob>>,
-    reply: HashReply,
+    /// The hashing workers of this push worker, made on the first push.
+    pool: RefCell<Option<Result<WorkerPool, String>>>,
     cancel: RefCell<Option<Cancel>>,
     busy: Cell<bool>,
     /// The helpers that compress layers, shared by every push of this worker.
@@ -88,14 +90,12 @@ pub fn serve() -> Result<(), JsValue> {
         };
         let (state, post) = (state.clone(), handler_post.clone());
         match message {
-            ToPusher::Hashes { facts } => {
-                if let Some(sender) = state.reply.borrow_mut().take() {
-                    let _ = sender.send(facts.map(|files| files.into_iter().collect()));
-                }
-            }
             ToPusher::Cancel => {
                 if let Some(cancel) = state.cancel.borrow().as_ref() {
                     cancel.cancel();
+                }
+                if let Some(Ok(pool)) = state.pool.borrow().as_ref() {
+                    pool.cancel_all();
                 }
             }
             ToPusher::CompressBlock { id, codec } => {
@@ -291,7 +291,7 @@ fn access(state: &State, file: Blob, post: &Post) -> BrowserAccess {
     BrowserAccess {
         file,
         post: post.clone(),
-        reply: state.reply.clone(),
+        pool: state.pool.borrow_mut().get_or_insert_with(WorkerPool::beside_this_worker).clone(),
         facts: RefCell::new(None),
         compressors: state.compressors.clone(),
     }

@@ -8,10 +8,9 @@ pub use crate::browser::pusher::protocol::{
 };
 
 use crate::browser::pool::WORKER_DIR;
-use crate::ui::session;
 
-/// Starts a push worker for the page (files hashed by the tab's pool), its news told to
+/// Starts a push worker for the page (it hashes files with hashing workers of its own), its news told to
 /// `on_event`; it ends when the last handle is dropped.
 pub fn start_pusher(on_event: impl Fn(Event) + 'static) -> Result<Pusher, String> {
-    Pusher::start(WORKER_DIR, session::pool(), on_event)
+    Pusher::start(WORKER_DIR, on_event)
 }
