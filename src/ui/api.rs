@@ -8,15 +8,12 @@ use crate::browser::explorer::protocol::ImageAt;
 use crate::browser::fetch::FetchTransport;
 use crate::browser::protocol::{Job, Source};
 use crate::browser::time::unix_seconds;
-use waybill_core::config::ImageConfig;
 use waybill_core::digest::Digest;
-use waybill_core::manifest::{Descriptor, Manifest, ManifestDocument, Platform};
-use waybill_core::manifest_report::InspectReport;
+use waybill_core::manifest::{Descriptor, Manifest, ManifestDocument};
 use waybill_core::platform::PlatformSpec;
 use waybill_core::reference::Reference;
-use waybill_core::registry::{
-    Client, Credentials, ImageError, PlatformChoice, Scope, fetch_document, resolve_images,
-};
+use waybill_core::registry::inspect::{InspectedImage, inspect_document};
+use waybill_core::registry::{Client, Credentials, ImageError, Scope, fetch_document};
 use waybill_core::transport::{Method, Request};
 
 use crate::ui::problems::{
@@ -36,9 +33,6 @@ pub use crate::browser::fetch::Cancel;
 pub use crate::browser::protocol::{Login, Verdict};
 pub use crate::browser::time::now_ms;
 
-/// Configs larger than this are not image configs worth showing.
-const CONFIG_LIMIT: usize = 16 * 1024 * 1024;
-
 /// What the page shows about a reference.
 #[derive(Clone, Debug)]
 pub struct Inspection {
@@ -51,7 +45,7 @@ pub struct Inspection {
     /// For an index: its entries.
     pub entries: Vec<Descriptor>,
     /// The image shown: the top manifest itself, or the index entry for the chosen platform.
-    pub image: Option<Arc<ImageView>>,
+    pub image: Option<Arc<InspectedImage>>,
 }
 
 impl Inspection {
@@ -63,19 +57,6 @@ impl Inspection {
             _ => Vec::new(),
         }
     }
-}
-
-/// One image manifest with its config.
-#[derive(Clone, Debug)]
-pub struct ImageView {
-    /// The manifest.
-    pub document: ManifestDocument,
-    /// The index entry's platform, when it came from an index.
-    pub platform: Option<Platform>,
-    /// The config, parsed, with its bytes (for the raw view); or why it could not be read.
-    pub config: Result<(ImageConfig, Vec<u8>), String>,
-    /// The classified report.
-    pub report: InspectReport,
 }
 
 /// A reference as typed or pasted: surrounding blanks, a `http://` or `https://` prefix and a
@@ -113,40 +94,20 @@ pub async fn inspect(reference: &str, platform: &str) -> Result<Inspection, Prob
     // digest Waybill computed, so a registry that disagrees with its own bytes is visible.
     let registry_digest =
         client.head_manifest(repository, &tag_or_digest).await.ok().flatten().and_then(|h| h.digest);
-    let (entries, choice) = match top.manifest() {
-        Manifest::Index(index) if platform.trim().is_empty() => (index.manifests.clone(), None),
-        Manifest::Index(index) => {
+    // The platform picks an index's image. A single image is shown whatever the address says: a
+    // link keeps its platform after the tag it names has become a single image.
+    let (entries, platform) = match top.manifest() {
+        Manifest::Index(index) if !platform.trim().is_empty() => {
             let spec = PlatformSpec::parse(platform).map_err(|e| platform_problem(e.to_string()))?;
-            (index.manifests.clone(), Some(PlatformChoice::Only(spec)))
+            (index.manifests.clone(), Some(spec))
         }
-        Manifest::Image(_) => (Vec::new(), Some(PlatformChoice::Unspecified)),
-        Manifest::Schema1(_) => (Vec::new(), None),
+        Manifest::Index(index) => (index.manifests.clone(), None),
+        Manifest::Image(_) | Manifest::Schema1(_) => (Vec::new(), None),
     };
-    let image = match choice {
-        None => None,
-        Some(choice) => {
-            let resolved = resolve_images(&client, repository, &tag_or_digest, &top, &choice)
-                .await
-                .map_err(|e| problem(&e, &reference, RepositoryKnown::Unsure))?;
-            match resolved.into_iter().next() {
-                Some(image) => {
-                    let config = read_config(&client, repository, &image.image.config).await;
-                    let mut report = InspectReport::from_document(&image.document);
-                    if let Ok((config, _)) = &config {
-                        report = report.with_config(config);
-                    }
-                    Some(Arc::new(ImageView {
-                        document: image.document,
-                        platform: image.platform,
-                        config,
-                        report,
-                    }))
-                }
-                None => None,
-            }
-        }
-    };
-    Ok(Inspection { reference, top, registry_digest, entries, image })
+    let found = inspect_document(&client, repository, &tag_or_digest, top, platform.as_ref())
+        .await
+        .map_err(|e| problem(&e, &reference, RepositoryKnown::Unsure))?;
+    Ok(Inspection { reference, top: found.top, registry_digest, entries, image: found.image.map(Arc::new) })
 }
 
 /// The job that verifies one blob of `reference` in a hashing worker.
@@ -228,26 +189,6 @@ fn client_with(
             detail: e.to_string(),
             hint: String::new(),
         })
-}
-
-/// Downloads and parses the config (verified against its digest as it arrives; configs are
-/// a few kilobytes).
-async fn read_config(
-    client: &Client<FetchTransport>,
-    repository: &str,
-    config: &Descriptor,
-) -> Result<(ImageConfig, Vec<u8>), String> {
-    if config.size > CONFIG_LIMIT as u64 {
-        return Err(format!("the config is {} bytes, more than Waybill reads ({CONFIG_LIMIT})", config.size));
-    }
-    let mut stream =
-        client.get_blob(repository, &config.digest, Some(config.size)).await.map_err(|e| e.to_string())?;
-    let mut bytes = Vec::new();
-    while let Some(chunk) = stream.next().await.map_err(|e| e.to_string())? {
-        bytes.extend_from_slice(&chunk);
-    }
-    let parsed = ImageConfig::parse(&bytes).map_err(|e| format!("the config is not an image config: {e}"))?;
-    Ok((parsed, bytes))
 }
 
 /// What this deployment's proxy reaches (`/api/reach`), or `None` when the server does not say

@@ -17,9 +17,10 @@ use waybill_core::manifest::{Descriptor, ManifestDocument};
 use waybill_core::media::{classify, is_image_config};
 use waybill_core::policy::BlobRole;
 use waybill_core::reference::Reference;
+use waybill_core::registry::inspect::InspectedImage;
 use waybill_core::registry::{BlobCheck, Fetched, ImageCheck, VerifyReport, judge_blob};
 
-use crate::ui::api::{ImageView, verify_job};
+use crate::ui::api::verify_job;
 use crate::ui::session;
 
 /// Which blob of the image.
@@ -128,18 +129,18 @@ impl Verification {
     pub fn new(
         reference: &Reference,
         top: &ManifestDocument,
-        image: &ImageView,
+        image: &InspectedImage,
         allow_foreign: RwSignal<bool>,
     ) -> Verification {
         let top = (top.digest().clone(), top.media_type().to_owned());
         let waybill_core::manifest::Manifest::Image(manifest) = image.document.manifest() else {
             return Verification::empty(reference, top, image, allow_foreign);
         };
-        let diff_ids = image.config.as_ref().ok().map(|(c, _)| c.rootfs.diff_ids.clone());
+        let diff_ids = image.config.as_ref().ok().map(|c| c.parsed.rootfs.diff_ids.clone());
         // As `waybill verify` says of the image as a whole (an artifact's config is not an
         // image config, and no problem).
         let problems = match &image.config {
-            Ok((config, _)) => config.check_layer_count(manifest.layers.len()).err().map(|e| e.to_string()),
+            Ok(config) => config.parsed.check_layer_count(manifest.layers.len()).err().map(|e| e.to_string()),
             Err(_) if !is_image_config(&manifest.config.media_type) => None,
             Err(why) => Some(format!("config unreadable: {why}")),
         };
@@ -174,7 +175,7 @@ impl Verification {
     fn empty(
         reference: &Reference,
         top: (Digest, String),
-        image: &ImageView,
+        image: &InspectedImage,
         allow_foreign: RwSignal<bool>,
     ) -> Verification {
         Verification {

@@ -9,8 +9,9 @@ use waybill_core::digest::Digest;
 use waybill_core::manifest::{Manifest, ManifestDocument};
 use waybill_core::manifest_report::InspectReport;
 use waybill_core::reference::Reference;
+use waybill_core::registry::inspect::InspectedImage;
 
-use crate::ui::api::{self, ImageView, Inspection};
+use crate::ui::api::{self, Inspection};
 use crate::ui::components::config_view::ConfigView;
 use crate::ui::components::foreign_panel::{ForeignKind, ForeignPanel};
 use crate::ui::components::layer_table::{LayerTable, LayerView};
@@ -166,7 +167,7 @@ fn Loaded(inspection: Arc<Inspection>, platform: String, allow_foreign: RwSignal
 fn ImageResult(
     reference: Reference,
     top: ManifestDocument,
-    image: Arc<ImageView>,
+    image: Arc<InspectedImage>,
     top_raw: RawDocument,
     registry_digest: Option<Digest>,
     nested: bool,
@@ -186,12 +187,11 @@ fn ImageResult(
             digest: image.document.digest().clone(),
         });
     }
-    let config = image.config.clone();
-    if let Ok((_, bytes)) = &config {
+    if let Ok(config) = &image.config {
         documents.push(RawDocument {
             title: "Config".into(),
-            bytes: bytes.clone(),
-            digest: waybill_core::digest::Digest::sha256_of(bytes),
+            bytes: config.bytes.clone(),
+            digest: waybill_core::digest::Digest::sha256_of(&config.bytes),
         });
     }
     let layers = match image.document.manifest() {
@@ -209,10 +209,10 @@ fn ImageResult(
         <VerifyPanel verification=verification.clone() />
         {move || view! { <LayerTable layers=LayerView::from_reports(&report.get().layers) verification=v.clone() /> }}
         {(layer_count > 0).then(|| view! { <FilesHost image=files_at layers=layer_count /> })}
-        {match config {
-            Ok((config, _)) => view! { <ConfigView config layers verification /> }.into_any(),
+        {match &image.config {
+            Ok(config) => view! { <ConfigView config=config.parsed.clone() layers verification /> }.into_any(),
             Err(why) => view! {
-                <div class="notice warn" role="status"><h2>"The config could not be read"</h2><p>{why}</p></div>
+                <div class="notice warn" role="status"><h2>"The config could not be read"</h2><p>{why.to_string()}</p></div>
             }.into_any(),
         }}
         <RawJson documents registry_digest />

@@ -14,7 +14,7 @@ use crate::digest::Digest;
 use crate::manifest::{Descriptor, Manifest};
 use crate::media;
 use crate::platform::PlatformSpec;
-use crate::registry::inspect::CONFIG_LIMIT;
+use crate::registry::inspect::{ConfigUnread, read_config};
 use crate::registry::resolve::{PlatformChoice, resolve_images};
 use crate::registry::{Client, ImageError, fetch_document};
 use crate::transport::Transport;
@@ -152,15 +152,11 @@ async fn fetch_config<T: Transport>(
 where
     T::Chunk: Clone,
 {
-    if descriptor.size > CONFIG_LIMIT {
-        return Ok(None);
+    match read_config(client, repository, descriptor).await {
+        Ok(config) => Ok(Some(Arc::new(config.parsed))),
+        Err(ConfigUnread::Fetch(error)) => Err(error.into()),
+        Err(ConfigUnread::TooLarge { .. } | ConfigUnread::NotAnImageConfig(_)) => Ok(None),
     }
-    let mut stream = client.get_blob(repository, &descriptor.digest, Some(descriptor.size)).await?;
-    let mut bytes = Vec::new();
-    while let Some(chunk) = stream.next().await? {
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(ImageConfig::parse(&bytes).ok().map(Arc::new))
 }
 
 /// The config's diff IDs, one per layer when it has exactly that many.

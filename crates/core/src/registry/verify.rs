@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::client::Client;
 use super::foreign::fetch_foreign;
 use super::foreign_mirror::ForeignMirrors;
+use super::inspect::CONFIG_LIMIT;
 use super::pull::BlobStream;
 use super::resolve::{ImageError, PlatformChoice, ResolvedImage, fetch_document, resolve_images};
 use crate::config::ImageConfig;
@@ -17,9 +18,6 @@ use crate::manifest::Descriptor;
 use crate::media::{Compression, classify, is_image_config};
 use crate::policy::BlobRole;
 use crate::transport::Transport;
-
-/// Configs larger than this are not image configs worth parsing.
-const CONFIG_LIMIT: usize = 16 * 1024 * 1024;
 
 /// How to verify.
 #[derive(Clone, Debug)]
@@ -368,7 +366,7 @@ where
     T::Chunk: Clone,
 {
     let bytes = async {
-        if d.size > CONFIG_LIMIT as u64 {
+        if d.size > CONFIG_LIMIT {
             return Err(format!("the config is {} bytes, over the {CONFIG_LIMIT}-byte limit", d.size));
         }
         let mut stream =
