@@ -16,8 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::access::{ArchiveAccess, ThroughArchive};
-use super::blob_source::{ArchiveSource, CompressedBytes};
-use super::build::{self, BlobOrigin, BuildError, PushBlob, PushImage, Top};
+use super::build::{self, BlobOrigin, BuildError, PushBlob, PushImage};
 use super::compress::{BlockCompressor, LayerCompression};
 use super::error::ArchiveError;
 use super::marks::{self, LostMarks};
@@ -26,17 +25,19 @@ use super::open::Archive;
 use super::source::RandomAccess;
 use super::verify;
 use crate::digest::{Digest, Verified};
-use crate::manifest::{Descriptor, Manifest, ManifestDocument};
+use crate::manifest::ManifestDocument;
 use crate::policy::{self, Rejection};
-use crate::registry::foreign::{check_foreign_url, fetch_foreign};
+use crate::registry::foreign::check_foreign_url;
 use crate::registry::foreign_mirror::ForeignMirrors;
 use crate::registry::in_flight::BlobsInFlight;
-use crate::registry::move_blobs::{Moved, Planned, move_blobs};
+use crate::registry::move_blobs::{Planned, move_blobs};
 use crate::registry::upload::ChunkPolicy;
-use crate::registry::{
-    BlobOutcome, BlobSource, ChunkBytes, Client, CopyEvent, CopyReport, Error, StreamSource,
-};
+use crate::registry::{ChunkBytes, Client, CopyEvent, CopyReport, Error};
 use crate::transport::Transport;
+
+mod blobs;
+
+use blobs::{forms_in_place, transfer};
 
 /// How to push.
 #[derive(Clone, Debug, Default)]
@@ -326,38 +327,6 @@ where
     })
 }
 
-/// Compressed forms of the image's layers the destination already has, by the diff ID each is
-/// made from: the layers of the manifest under `reference`, when that manifest is of this image
-/// (the same config, so the same diff IDs, position by position) and in the same codec. Reusing
-/// them is what lets a second push send nothing: without them, a layer's compressed digest is
-/// known only by compressing it again. Anything else there (nothing, another image, an error)
-/// means nothing to reuse.
-async fn forms_in_place<T: Transport>(
-    client: &Client<T>,
-    repository: &str,
-    reference: &str,
-    pushed: &PushImage,
-) -> Vec<(Digest, Descriptor)>
-where
-    T::Chunk: ChunkBytes,
-{
-    let Top::Pending { manifest: ours, .. } = &pushed.top else { return Vec::new() };
-    let Ok(fetched) = client.get_manifest(repository, reference).await else { return Vec::new() };
-    let Ok(document) = ManifestDocument::parse(fetched.bytes, fetched.media_type.as_deref()) else {
-        return Vec::new();
-    };
-    let Manifest::Image(there) = document.manifest() else { return Vec::new() };
-    if there.config.digest != ours.config.digest || there.layers.len() != ours.layers.len() {
-        return Vec::new();
-    }
-    ours.layers
-        .iter()
-        .zip(&there.layers)
-        .filter(|(o, t)| o.media_type == t.media_type && t.urls.is_empty())
-        .map(|(o, t)| (o.digest.clone(), t.clone()))
-        .collect()
-}
-
 /// A destination named by digest must be the manifest pushed.
 fn check_target(reference: &str, top: &ManifestDocument) -> Result<(), PushError> {
     match reference.parse::<Digest>() {
@@ -384,68 +353,4 @@ where
         .map_err(|source| PushError::Manifest { reference: reference.to_owned(), source })?;
     events(PushEvent::Copy(CopyEvent::ManifestPushed { reference, digest: &digest }));
     Ok(())
-}
-
-/// Gets one blob the registry lacks verified onto it.
-#[allow(clippy::too_many_arguments)]
-async fn transfer<R: RandomAccess, T: Transport, A: ArchiveAccess<R, Chunk = T::Chunk>>(
-    archive: &Archive<R>,
-    access: &A,
-    facts: &verify::Facts,
-    client: &Client<T>,
-    repository: &str,
-    blob: &PushBlob,
-    options: &PushOptions,
-    events: &dyn Fn(PushEvent<'_>),
-) -> Result<Moved, Error>
-where
-    T::Chunk: ChunkBytes,
-{
-    let d = &blob.descriptor;
-    let progress = |done: u64| {
-        events(PushEvent::Copy(CopyEvent::BlobProgress { digest: &d.digest, done, total: d.size }))
-    };
-    match &blob.origin {
-        BlobOrigin::Stored(stored) => {
-            let file_facts = facts.get(&stored.offset).and_then(|f| f.as_ref().ok());
-            let source = access.stored(archive, stored, d, file_facts);
-            upload(client, repository, source, options.chunk, &progress).await?;
-            Ok(BlobOutcome::Uploaded.into())
-        }
-        BlobOrigin::Compressed(stored, codec) => {
-            // Progress is the layer's bytes read: the compressed size is known only at the end.
-            let producer =
-                CompressedBytes::new(archive, stored.clone(), *codec, access.compressor(), &progress);
-            let source: ArchiveSource<_, T::Chunk> = ArchiveSource::made(producer, d.digest.clone());
-            let made = upload(client, repository, source, options.chunk, &|_| {}).await?;
-            Ok(Moved { outcome: BlobOutcome::Compressed, made: Some(made) })
-        }
-        BlobOrigin::Urls(urls) => {
-            // The download starts before the upload session, so that an unreachable URL leaves
-            // nothing behind on the registry. The transport is used bare: the registry's
-            // credentials never go to a foreign URL.
-            let stream =
-                fetch_foreign(client.transport(), &options.foreign_mirrors, urls, &d.digest, d.size).await?;
-            let source: StreamSource<T::Body, T::Chunk> = StreamSource::new(stream, d.digest.clone(), d.size);
-            upload(client, repository, source, options.chunk, &progress).await?;
-            Ok(BlobOutcome::UploadedFromUrls.into())
-        }
-    }
-}
-
-/// Opens an upload session and sends `source` through it, verified: the last step of every way
-/// a blob reaches the registry. The session is opened only once the source is ready, so a
-/// source that cannot start (an unreachable URL) leaves nothing behind on the registry.
-async fn upload<T: Transport, S: BlobSource<Chunk = T::Chunk>>(
-    client: &Client<T>,
-    repository: &str,
-    mut source: S,
-    chunk: ChunkPolicy,
-    progress: &dyn Fn(u64),
-) -> Result<Verified, Error>
-where
-    T::Chunk: ChunkBytes,
-{
-    let session = client.start_upload(repository).await?;
-    client.upload_blob(repository, session, &mut source, chunk, progress).await
 }
