@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::browser::pusher::client::Event;
-use crate::browser::pusher::protocol::{Failure, ArchiveFile, FromPusher};
+use crate::browser::pusher::protocol::{ArchiveFile, Failure, FromPusher};
 use crate::browser::time::now_ms;
 use leptos::prelude::*;
 use waybill_core::digest::Digest;

@@ -6,7 +6,7 @@
 //! * [`worker`] — what the worker does (runs inside it): opens the image (through the proxy, or a
 //!   dropped archive by `Blob.slice`), streams a layer's entries as they come out of the tar, the
 //!   merged view, one file's bytes, the diff of two images; cancels on request.
-//! * [`window`] — the rows of a listing a page draws (the worker holds the listing).
+//! * [`listing`] — a listing's rows, held in the worker, and the few a page draws.
 //! * [`client`] — the page's side: starts the worker, sends it jobs, routes its answers.
 //! * [`hash_helper`] — a second explorer worker, started by the first, that hashes a layer's
 //!   bytes for its diff ID while the first inflates and lists them.
@@ -14,6 +14,6 @@
 pub mod client;
 mod file_layer;
 pub mod hash_helper;
+mod listing;
 pub mod protocol;
-mod window;
 pub mod worker;

@@ -16,11 +16,11 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use waybill_core::archive::{Archive, OpenOptions};
-use waybill_core::layers::merged::{Content, MergedEntry};
+use waybill_core::layers::merged::Content;
 use waybill_core::layers::source::{
     ArchiveLayers, Feed, LayerSource, Layers, RegistryLayers, read_layer, read_layer_hashed_by,
 };
-use waybill_core::layers::{Entry, Event, ExploreError, ExploredImage, Kind, LayerInfo, ReadOptions, views};
+use waybill_core::layers::{Event, ExploreError, ExploredImage, LayerInfo, ReadOptions, views};
 use waybill_core::media::Compression;
 use waybill_core::platform::PlatformSpec;
 use waybill_core::registry::{Client, Credentials};
@@ -28,21 +28,14 @@ use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::file_layer::stream_range;
 use super::hash_helper::{HashHelper, Hashing, Pacer};
-use super::protocol::{FileAt, FileRow, FromExplorer, ImageAt, Job, ToExplorer, View};
-use super::window::window;
+use super::listing::{Rows, Tally, layer_row, merged_row, window};
+use super::protocol::{FileAt, FromExplorer, ImageAt, Job, ToExplorer, View};
 use crate::browser::fetch::{Cancel, FetchTransport, describe};
 use crate::browser::file_source::FileSource;
 use crate::browser::protocol::{decode, encode};
-use crate::browser::time::{now_ms, unix_seconds};
+use crate::browser::time::unix_seconds;
 
 type Post = Rc<dyn Fn(&FromExplorer, Option<&Blob>)>;
-
-/// How often a streaming listing's count is posted: each one has the page ask for the rows it
-/// draws again.
-const COUNT_MS: f64 = 250.0;
-
-/// A listing's rows, shared by the job that fills them and the `Rows` jobs that read them.
-type Rows = Rc<RefCell<Vec<FileRow>>>;
 
 #[derive(Default)]
 struct State {
@@ -229,9 +222,15 @@ impl Running<'_> {
     }
 
     /// Lists a view into `rows`, posting the count as it grows; the count listed.
-    async fn list(&self, state: &State, opened: &Opened, view: View, rows: &Rows) -> Result<u64, ExploreError> {
+    async fn list(
+        &self,
+        state: &State,
+        opened: &Opened,
+        view: View,
+        rows: &Rows,
+    ) -> Result<u64, ExploreError> {
         let source = self.watch(opened);
-        let mut tally = Tally { id: self.id, post: self.post, rows, last: now_ms() };
+        let mut tally = Tally::new(self.id, self.post.as_ref(), rows);
         match view {
             View::Layer(n) => {
                 let mut visit = |event: Event<'_>| {
@@ -344,51 +343,6 @@ impl LayerSource for Watched<'_> {
             _ => self.layers.stream(n, layer, &mut checked).await,
         }
     }
-}
-
-/// A listing's rows as they come, its count told to the page every [`COUNT_MS`] (the page then
-/// asks for the rows it draws).
-struct Tally<'a> {
-    id: u32,
-    post: &'a Post,
-    rows: &'a Rows,
-    last: f64,
-}
-
-impl Tally<'_> {
-    fn push(&mut self, row: FileRow) {
-        let listed = {
-            let mut rows = self.rows.borrow_mut();
-            rows.push(row);
-            rows.len() as u64
-        };
-        // The first row is told at once: a page waiting for any shows it without delay.
-        if listed == 1 || now_ms() - self.last >= COUNT_MS {
-            self.last = now_ms();
-            (self.post)(&FromExplorer::Counted { id: self.id, listed }, None);
-        }
-    }
-}
-
-fn layer_row(entry: &Entry, layer: usize) -> FileRow {
-    FileRow {
-        path: entry.path.clone(),
-        kind: entry.kind,
-        size: entry.size,
-        mode: entry.mode,
-        link: entry.link.clone(),
-        layer,
-        content: (entry.kind == Kind::File).then_some(FileAt {
-            layer,
-            offset: entry.offset,
-            size: entry.size,
-        }),
-    }
-}
-
-fn merged_row(merged: &MergedEntry) -> FileRow {
-    let content = merged.content.as_ref().map(|c| FileAt { layer: c.layer, offset: c.offset, size: c.size });
-    FileRow { content, ..layer_row(&merged.entry, merged.layer) }
 }
 
 /// The hashing helper, started on first use; `None` where it cannot start (layers are then

@@ -109,7 +109,11 @@ impl ArchiveAccess<FileSource> for BrowserAccess {
         let facts = if archive.compression() == Compression::None {
             let requests = files
                 .iter()
-                .map(|f| ArchiveFile { path: f.stored.path.clone(), offset: f.stored.offset, size: f.stored.size })
+                .map(|f| ArchiveFile {
+                    path: f.stored.path.clone(),
+                    offset: f.stored.offset,
+                    size: f.stored.size,
+                })
                 .collect();
             (self.post)(&FromPusher::Hashing { files: requests });
             let pool = self.pool.as_ref().map_err(Clone::clone)?;
