@@ -29,13 +29,16 @@ use waybill_core::archive::load::LoadTarget;
 use waybill_core::archive::marks::LostMarks;
 use waybill_core::archive::push::AbsentForeign;
 use waybill_core::archive::report::ArchiveReport;
-use waybill_core::archive::verify::ImageVerification;
 use waybill_core::digest::Digest;
 use waybill_core::policy::Rejection;
 use waybill_core::registry::sync::{SyncReport, TagResult};
 use waybill_core::registry::{BlobOutcome, CopyEvent, CopyReport};
 
 use crate::browser::protocol::Login;
+
+mod failure;
+
+pub use failure::{Failure, Side};
 
 /// A repository on a registry, reached through Waybill's proxy, and a tag or digest in it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,16 +177,6 @@ pub struct ImagePolicy {
     pub absent_foreign: Vec<AbsentForeign>,
     /// A Windows image whose archive lost the foreign-layer marks: pushed only once acknowledged.
     pub lost_marks: Option<LostMarks>,
-}
-
-/// Which registry of a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Side {
-    /// A copy's source.
-    Source,
-    /// Where the push or copy goes.
-    Target,
 }
 
 /// The push worker's messages.
@@ -329,50 +322,6 @@ pub enum FromPusher {
     Failed {
         /// Why.
         failure: Failure,
-    },
-}
-
-/// Why a push, a copy or an open stopped.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Failure {
-    /// The foreign-layer policy refused the image: nothing was sent.
-    Rejected {
-        /// Every refused layer.
-        rejections: Vec<Rejection>,
-    },
-    /// The archive lost the foreign-layer marks and that was not acknowledged: nothing was sent.
-    MarksLost {
-        /// What was lost.
-        lost: LostMarks,
-    },
-    /// Foreign layers are allowed but the archive lacks their blobs and fetching is off:
-    /// nothing was sent.
-    ForeignAbsent {
-        /// The layers.
-        absent: Vec<AbsentForeign>,
-    },
-    /// The archive failed verification: nothing was sent.
-    Verification {
-        /// One line per problem, naming the file.
-        lines: Vec<String>,
-        /// Every blob's check.
-        checks: Vec<ImageVerification>,
-    },
-    /// Stopped on request. Open upload sessions were cancelled; no manifest was pushed.
-    Cancelled,
-    /// A registry wants a login, or one with more rights (401, 403): the page opens its
-    /// sign-in form.
-    SignIn {
-        /// Which registry.
-        side: Side,
-        /// What it said, in full.
-        message: String,
-    },
-    /// Anything else, said in full (the archive unreadable, a registry error, the network).
-    Other {
-        /// What happened.
-        message: String,
     },
 }
 

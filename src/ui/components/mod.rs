@@ -20,6 +20,7 @@ pub mod layer_compression;
 pub mod layer_table;
 pub mod login_form;
 pub mod marks_panel;
+pub mod mirror_run;
 pub mod mirror_tags;
 pub mod platform_picker;
 pub mod problem;

@@ -1,4 +1,5 @@
-//! One file per page.
+//! One file per page; a part only its page uses and that needs the page's own types sits in the
+//! page's folder (`upload/image_view.rs`).
 
 pub mod audit;
 pub mod copy;

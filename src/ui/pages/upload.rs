@@ -13,7 +13,7 @@ use crate::ui::api::workers::{Failure, FromPusher, ImagePolicy, PushSettings, Si
 use leptos::prelude::*;
 use waybill_core::archive::ImageFormat;
 use waybill_core::archive::compress::LayerCompression;
-use waybill_core::archive::report::{ArchiveReport, ImageReport, ManifestReport};
+use waybill_core::archive::report::ArchiveReport;
 use waybill_core::media::Compression;
 use waybill_core::reference::Reference;
 use waybill_core::size::human;
@@ -22,21 +22,19 @@ use web_sys::{Blob, File};
 use crate::ui::bundle::{Bundle, Row};
 use crate::ui::components::archive_files::ArchiveFiles;
 use crate::ui::components::breakable::Breakable;
-use crate::ui::components::bundle_push::{BundleControls, BundlePush, image_label, plain_layers};
-use crate::ui::components::chunk_size::{ChunkSize, DEFAULT_CHUNK_MIB};
+use crate::ui::components::bundle_push::{BundleControls, BundlePush, image_label};
+use crate::ui::components::chunk_size::DEFAULT_CHUNK_MIB;
 use crate::ui::components::drop_zone::DropZone;
-use crate::ui::components::foreign_panel::{ForeignKind, ForeignPanel};
-use crate::ui::components::layer_compression::LayerCompressionSelect;
-use crate::ui::components::layer_table::{LayerTable, LayerView};
 use crate::ui::components::login_form::SignInPrompt;
-use crate::ui::components::marks_panel::LostMarksPanel;
-use crate::ui::components::rejection_panel::{AbsentPanel, RejectionPanel};
 use crate::ui::components::result_panel::Target;
-use crate::ui::components::target_form::{TargetForm, target_reference, target_repository};
+use crate::ui::components::target_form::{target_reference, target_repository};
 use crate::ui::components::transfer_history::TransferHistory;
-use crate::ui::components::transfer_panel::TransferPanel;
 use crate::ui::session;
 use crate::ui::transfer::{Phase, Transfer};
+
+mod image_view;
+
+use image_view::ImageView;
 
 /// The dropped file and what opening it gave.
 #[derive(Clone)]
@@ -317,108 +315,6 @@ fn ArchiveView(
                 <ImageView img policy controls alone=!several />
                 {(layers > 0).then(|| view! { <ArchiveFiles file image=index layers /> })}
             }
-        })}
-    }
-}
-
-/// What the foreign-layer panel says the archive's image is: the platform of its one image
-/// manifest (several platforms: none in particular) and its foreign layers' media types.
-fn foreign_kind(img: &ImageReport) -> ForeignKind {
-    let images: Vec<&ManifestReport> = img.manifests.iter().filter(|m| m.attests.is_none()).collect();
-    let platform = match images.as_slice() {
-        [one] => Some(one.platform.clone()),
-        _ => None,
-    };
-    ForeignKind::new(
-        platform,
-        img.manifests.iter().flat_map(|m| &m.layers).map(|l| (l.foreign, l.media_type.as_str())),
-    )
-}
-
-/// One image's warnings, foreign layers and layer tables; and, when it is the archive's only
-/// image (`alone`), where and how to push it.
-#[component]
-fn ImageView(img: ImageReport, policy: ImagePolicy, controls: PushControls, alone: bool) -> impl IntoView {
-    let PushControls {
-        allow,
-        fetch,
-        accept_lost_marks,
-        compress,
-        chunk_mib,
-        fields,
-        prompt,
-        transfer,
-        target,
-        push,
-        cancel,
-        ..
-    } = controls;
-    let plain_layers = plain_layers(&img);
-    let foreign_bytes: u64 =
-        img.manifests.iter().flat_map(|m| &m.layers).filter(|l| l.foreign).map(|l| l.size).sum();
-    let several = img.manifests.len() > 1;
-    let manifests = img.manifests.clone();
-    let rejections = policy.rejections.clone();
-    let absent = policy.absent_foreign.clone();
-    let has_absent = !absent.is_empty();
-    let marks_lost = policy.lost_marks.is_some();
-    let unacknowledged = move || marks_lost && !accept_lost_marks.get();
-    let target_ok = move || fields.with(|f| target_reference(f).is_ok());
-    view! {
-        {(!img.warnings.is_empty()).then(|| view! {
-            <div class="notice warn"><h3>"Before you push"</h3>
-                <ul>{img.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul></div>
-        })}
-        {(img.foreign_count > 0).then(|| view! {
-            <ForeignPanel count=img.foreign_count bytes=foreign_bytes allow kind=foreign_kind(&img) />
-        })}
-        {policy.lost_marks.clone().map(|lost| view! { <LostMarksPanel lost accepted=accept_lost_marks /> })}
-        {move || manifests.iter().map(|m| {
-            let heading = several.then(|| view! { <h2 class="platform-heading">{m.heading()}</h2> });
-            view! { {heading} <LayerTable layers=LayerView::from_archive(&m.layers, allow.get()) /> }
-        }).collect_view()}
-        {alone.then(|| view! {
-        <TargetForm page="upload" fields legend="Push to" prompt />
-        <section class="panel" aria-labelledby="push-heading">
-            <h2 id="push-heading">"Push"</h2>
-            {move || {
-                if !allow.get() && !rejections.is_empty() {
-                    return view! {
-                        <RejectionPanel rejections=rejections.clone() allow action="Push" absent=absent.clone() fetch />
-                    }.into_any();
-                }
-                if allow.get() && has_absent && !fetch.get() {
-                    return view! { <AbsentPanel absent=absent.clone() allow fetch /> }.into_any();
-                }
-                view! {
-                    <div class="row">
-                        <button type="button" data-testid="push"
-                            disabled=move || transfer.running() || !target_ok() || unacknowledged()
-                            on:click=move |_| push.run(())>"Verify and push"</button>
-                        <span class="hint" data-testid="push-hint">{move || {
-                            if !target_ok() { "Fill in where to push first." }
-                            else if unacknowledged() { "Read the warning about lost foreign-layer marks above and tick it first." }
-                            else { "Every file is hashed first; nothing is sent if one is wrong." }
-                        }}</span>
-                    </div>
-                }.into_any()
-            }}
-            // The options after the action: Tab reaches Push first (issue 16).
-            <div class="row">
-                {has_absent.then(|| view! {
-                    <label class="checkbox">
-                        <input type="checkbox" prop:checked=move || fetch.get()
-                            on:change=move |ev| fetch.set(event_target_checked(&ev)) />
-                        "Fetch missing foreign layers from their urls (https, through the proxy if it permits the host)"
-                    </label>
-                })}
-                {(plain_layers > 0).then(|| view! { <LayerCompressionSelect compress layers=plain_layers /> })}
-                <ChunkSize id="chunk-size" chunk_mib />
-            </div>
-        </section>
-        {move || (transfer.phase.get() != Phase::Idle).then(|| view! {
-            <TransferPanel transfer verb="Push" target on_cancel=cancel allow fetch />
-        })}
         })}
     }
 }
