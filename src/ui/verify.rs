@@ -63,7 +63,7 @@ pub enum BlobState {
         now: f64,
     },
     /// Ended.
-    Done(Checked),
+    Done(Box<Checked>),
 }
 
 /// A finished blob: the worker's outcome and the core's check of it.
@@ -235,7 +235,7 @@ impl Verification {
                 }
             });
             let check = judge(&target, &outcome);
-            state.try_set(BlobState::Done(Checked { outcome, check }));
+            state.try_set(BlobState::Done(Box::new(Checked { outcome, check })));
         });
     }
 

@@ -55,6 +55,13 @@ async function listFiles(page, view, scope = page) {
   return files;
 }
 
+/** Types `text` in the search of the Files panel `files`, and waits for the rows that answer it
+ * (the explorer worker holds the listing and sends them a moment later). */
+async function search(files, text) {
+  await files.getByTestId('files-search').fill(text);
+  await files.locator(`[data-testid=files-table][data-search="${text}"]`).waitFor({ timeout: 30_000 });
+}
+
 /** The rows drawn, as "path type layer". */
 async function rows(files) {
   return files.getByTestId('file-row').evaluateAll((trs) =>
@@ -72,19 +79,18 @@ test("a layer's files, a search by piece and by pattern, and a text file's previ
   }
 
   const files = await listFiles(page, 1);
-  const search = files.getByTestId('files-search');
-  await search.fill('DOC/');
+  await search(files, 'DOC/');
   const doc = image.layers[0].files.filter((f) => f.path.includes('doc/')).map((f) => `${f.path} ${f.type} 1`);
   assert.ok(doc.length >= 3);
   assert.deepEqual(sorted(await rows(files)), sorted(doc), 'a piece of the path, any case');
-  await search.fill('*.txt');
+  await search(files, '*.txt');
   const txt = image.layers[0].files.filter((f) => f.path.endsWith('.txt')).map((f) => `${f.path} ${f.type} 1`);
   assert.deepEqual(sorted(await rows(files)), sorted(txt), 'a pattern on the file name');
-  await search.fill('opt/**');
+  await search(files, 'opt/**');
   const opt = image.layers[0].files.filter((f) => f.path.startsWith('opt/')).map((f) => `${f.path} ${f.type} 1`);
   assert.deepEqual(sorted(await rows(files)), sorted(opt), 'a pattern on the whole path');
 
-  await search.fill('etc/config.txt');
+  await search(files, 'etc/config.txt');
   const fixture = image.layers[0].files.find((f) => f.path === 'etc/config.txt');
   await files.locator('[data-testid=file-row][data-path="etc/config.txt"]').getByTestId('file-preview').click();
   const preview = files.getByTestId('preview-text');
@@ -94,13 +100,13 @@ test("a layer's files, a search by piece and by pattern, and a text file's previ
   assert.equal(sha256(text), fixture.sha256, 'the preview is the file the fixture wrote');
 
   // A binary file is shown as hex: its first line is the first 16 bytes.
-  await search.fill('data.bin');
+  await search(files, 'data.bin');
   await files.locator('[data-testid=file-row][data-path="opt/app/data.bin"]').getByTestId('file-preview').click();
   await files.getByTestId('preview-hex').waitFor({ timeout: 30_000 });
   assert.match(await files.getByTestId('preview-hex').innerText(), /^00000000 {2}([0-9a-f]{2} +){16}/);
 
   // One file downloaded: the bytes the fixture recorded.
-  await search.fill('run.sh');
+  await search(files, 'run.sh');
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     files.locator('[data-testid=file-row][data-path="opt/app/run.sh"]').getByTestId('file-download').click(),
@@ -124,7 +130,7 @@ test('the merged view of the whiteout fixture: deleted paths gone, each path wit
     for (const gone of ['etc/remove-me.txt', 'var/cache/x.cache', 'usr/share/doc/a.txt']) {
       assert.equal(await files.locator(`[data-path="${gone}"]`).count(), 0, `${gone} is deleted`);
     }
-    await files.getByTestId('files-search').fill('etc/');
+    await search(files, 'etc/');
     await files.locator('[data-path="etc/config.txt"]').getByTestId('file-preview').click();
     await files.getByTestId('preview-text').waitFor({ timeout: 30_000 });
     const text = await files.getByTestId('preview-text').evaluate((el) => el.textContent);
@@ -203,7 +209,7 @@ test("a dropped archive's files, with not one request leaving the page", async (
   assert.deepEqual(sorted(await rows(files)), sorted(merged));
   const layer2 = await listFiles(page, 2);
   assert.deepEqual(sorted(await rows(layer2)), sorted(images[name].layers[1].files.map((f) => `${f.path} ${f.type} 2`)));
-  await files.getByTestId('files-search').fill('new.txt');
+  await search(files, 'new.txt');
   await listFiles(page, 3);
   await files.locator('[data-path="etc/new.txt"]').getByTestId('file-preview').click();
   await files.getByTestId('preview-text').waitFor({ timeout: 30_000 });

@@ -72,7 +72,7 @@ impl Explorer {
         let id = self.inner.next_id.get();
         self.inner.next_id.set(id.wrapping_add(1));
         self.inner.listeners.borrow_mut().insert(id, Rc::new(listener));
-        self.send(ToExplorer::Run { id, job }, blob);
+        self.send(ToExplorer::Run { id, job: Box::new(job) }, blob);
         id
     }
 

@@ -155,8 +155,8 @@ pub enum ToExplorer {
     Run {
         /// The page's id for it.
         id: u32,
-        /// What.
-        job: Job,
+        /// What (boxed: the other messages are a few bytes).
+        job: Box<Job>,
     },
     /// Stop a job (its fetch aborted, its reading stopped between chunks).
     Cancel {

@@ -90,7 +90,7 @@ pub fn serve() -> Result<(), JsValue> {
                 let (state, post) = (state.clone(), handler_post.clone());
                 wasm_bindgen_futures::spawn_local(async move {
                     let running = Running { id, cancel: &cancel, post: &post };
-                    let result = running.run(&state, job, blob).await;
+                    let result = running.run(&state, *job, blob).await;
                     state.jobs.borrow_mut().remove(&id);
                     let answer = match result {
                         _ if cancel.is_cancelled() => FromExplorer::Cancelled { id },

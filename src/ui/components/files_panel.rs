@@ -81,7 +81,7 @@ pub fn FilesPanel(image: ImageAt, layers: usize) -> impl IntoView {
                 </label>
             </div>
             <div class="table-wrap">
-                <table class="files-table">
+                <table class="files-table" data-testid="files-table" data-search=move || listing.answered.get()>
                     <thead><tr>
                         <th scope="col">"Path"</th><th scope="col">"Size"</th><th scope="col">"Type"</th>
                         <th scope="col">"Mode"</th><th scope="col">"Layer"</th><th scope="col"><span class="sr-only">"Actions"</span></th>

@@ -23,6 +23,8 @@ pub struct Listing {
     pub search: RwSignal<String>,
     /// Which rows come first.
     pub order: RwSignal<Order>,
+    /// The search the rows drawn answer (they come from the worker a moment after it is typed).
+    pub answered: RwSignal<String>,
     /// Where it stands.
     pub progress: RwSignal<Progress>,
     /// The view listed (or being listed).
@@ -52,6 +54,7 @@ impl Listing {
             matching: RwSignal::new(0),
             search: RwSignal::new(String::new()),
             order: RwSignal::new(Order::Path),
+            answered: RwSignal::new(String::new()),
             progress: RwSignal::new(Progress::Idle),
             view: RwSignal::new(None),
             job: JobHandle::new(),
@@ -97,12 +100,9 @@ impl Listing {
             return;
         }
         self.asking.update_value(|a| (a.busy, a.again) = (true, false));
-        let job = Job::Rows {
-            listing,
-            search: self.search.get_untracked(),
-            order: self.order.get_untracked(),
-            limit: SHOWN,
-        };
+        let search = self.search.get_untracked();
+        let job =
+            Job::Rows { listing, search: search.clone(), order: self.order.get_untracked(), limit: SHOWN };
         let this = *self;
         explorer.run(job, None, move |message, _| {
             if let FromExplorer::Rows { listed, matching, rows, .. } = message
@@ -111,6 +111,7 @@ impl Listing {
                 this.listed.try_set(listed);
                 this.matching.try_set(matching);
                 this.rows.try_set(rows);
+                this.answered.try_set(search.clone());
             }
             let Some(asking) = this.asking.try_get_value() else { return };
             this.asking.update_value(|a| a.busy = false);
