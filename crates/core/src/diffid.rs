@@ -5,7 +5,7 @@
 //! on), detects the compression from the magic bytes — media types lie often enough (a Docker
 //! foreign layer is `.tar.gzip` by name whatever it holds) — and hashes what comes out. It
 //! decompresses with the archive reader's [`Inflater`] (pure Rust, so this runs in wasm too),
-//! which emits at most [`STEP`](crate::archive::inflate::STEP) bytes per step however hard the
+//! which emits at most [`STEP`](crate::inflate::STEP) bytes per step however hard the
 //! input is squeezed: memory is bounded by one input chunk, one step and the decoder's window
 //! (zstd windows over 32 MiB are refused). A decoder that may emit all it can decode from a
 //! chunk is not bounded: 8 MiB of zstd RLE blocks decode to 256 GiB.
@@ -13,12 +13,12 @@
 //! The layer explorer reads the tar inside a layer from the same decompression: `update_tapped`
 //! hands each step's output to a [`Tap`] as it is hashed, so a layer is inflated once for both.
 //! A hasher made by [`DiffIdHasher::unhashed`] only inflates and counts, and leaves the hashing
-//! to whoever taps its output ([`crate::layers::LayerReader`] with a hasher of the shell's).
+//! to whoever taps its output (the layer explorer's `LayerReader`, with a hasher of the shell's).
 
 use std::ops::ControlFlow;
 
-use crate::archive::inflate::{Inflater, sniff};
 use crate::digest::{Algorithm, Digest, Hasher};
+use crate::inflate::{Inflater, sniff};
 use crate::media::Compression;
 
 /// The uncompressed content's digest and size, and the compression that was found.

@@ -11,6 +11,7 @@ pub mod config;
 pub mod descriptor;
 pub mod diffid;
 pub mod digest;
+pub mod inflate;
 mod json;
 pub mod layers;
 pub mod manifest;

@@ -2,7 +2,7 @@
 //! fixed budget of cases like the other property suites, printing its executions and their rate
 //! and the most memory a decoder held (docs/benchmarks.md keeps the figures).
 //!
-//! `archive::inflate::Inflater` — what reads compressed archives and hashes compressed layers —
+//! `inflate::Inflater` — what reads compressed archives and hashes compressed layers —
 //! is fed gzip and zstd streams (valid ones of noise or runs, hand-made bombs, or either mutated)
 //! in random chunk sizes, as the readers feed it. Properties: never a panic; a step emits at most
 //! `STEP` and reports what it did exactly; the decoder ends with an error or the end, never
@@ -19,7 +19,7 @@ use std::cell::Cell;
 use proptest::prelude::*;
 use support::fuzzing::{Mutation, fuzz, mutated, mutation};
 use support::{gzip, zstd};
-use waybill_core::archive::inflate::{Inflater, MAX_ZSTD_WINDOW, STEP};
+use waybill_core::inflate::{Inflater, MAX_ZSTD_WINDOW, STEP};
 use waybill_core::media::Compression;
 
 /// Counts this thread's live heap bytes and their high-water mark, so a case can measure what

@@ -13,8 +13,8 @@
 
 use futures_util::lock::Mutex;
 
-use super::inflate::{InflateError, Inflater, STEP};
 use super::source::{MAX_READ, RandomAccess, SourceError};
+use crate::inflate::{InflateError, Inflater, STEP};
 use crate::media::Compression;
 
 /// Compressed bytes read from the source at a time.

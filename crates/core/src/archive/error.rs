@@ -5,6 +5,7 @@ use super::decompressed::ReadError;
 use super::path::PathError;
 use super::tar::HeaderError;
 use crate::JsonError;
+use crate::remedy::Remedy;
 
 /// Why an archive (or an image in it) cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -253,6 +254,22 @@ pub enum ArchiveError {
         /// What there is.
         available: Vec<String>,
     },
+}
+
+impl ArchiveError {
+    /// What the user can do about this error, when the core knows.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            ArchiveError::AmbiguousImage { .. } | ArchiveError::ImageNotFound { .. } => {
+                Some(Remedy::PickImage)
+            }
+            ArchiveError::EntryTooLarge { .. }
+            | ArchiveError::Read { source: ReadError::TooLarge { .. }, .. } => {
+                Some(Remedy::RaiseDecompressionLimit)
+            }
+            _ => None,
+        }
+    }
 }
 
 fn list(names: &[String]) -> String {

@@ -4,10 +4,10 @@
 
 use super::error::ArchiveError;
 use super::index::{TarEntry, TarIndex};
-use super::inflate::sniff;
 use super::model::Stored;
 use super::reader::Reader;
 use super::source::{MAX_READ, RandomAccess};
+use crate::inflate::sniff;
 
 /// The largest JSON document read whole (`manifest.json`, `index.json`, `repositories`,
 /// manifests): 4 MiB, the manifest limit registries enforce.

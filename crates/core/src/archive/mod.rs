@@ -19,7 +19,6 @@ pub mod docker;
 mod error;
 pub mod files;
 pub mod index;
-pub mod inflate;
 pub mod layout_writer;
 pub mod load;
 pub mod marks;

@@ -6,12 +6,12 @@ use super::decompressed::{Decompressed, default_limit};
 use super::docker::{self, MANIFEST_JSON, REPOSITORIES};
 use super::error::ArchiveError;
 use super::index::{self, IndexOptions, TarIndex};
-use super::inflate::{Inflater, sniff};
 use super::metadata::Metadata;
 use super::model::{ArchiveImage, ArchiveLayer, ImageFormat, Stored};
 use super::oci::{self, INDEX_JSON};
 use super::reader::Reader;
 use super::source::{MAX_READ, RandomAccess};
+use crate::inflate::{Inflater, sniff};
 use crate::media::Compression;
 use crate::reference::Reference;
 

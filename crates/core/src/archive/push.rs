@@ -33,6 +33,7 @@ use crate::registry::in_flight::BlobsInFlight;
 use crate::registry::move_blobs::{Planned, move_blobs};
 use crate::registry::upload::ChunkPolicy;
 use crate::registry::{ChunkBytes, Client, CopyEvent, CopyReport, Error};
+use crate::remedy::Remedy;
 use crate::transport::Transport;
 
 mod blobs;
@@ -129,6 +130,19 @@ pub enum PushError {
         /// What went wrong.
         source: Error,
     },
+}
+
+impl PushError {
+    /// What the user can do about this error, when the core knows.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            PushError::Rejected(_) => Some(Remedy::AllowForeignLayers),
+            PushError::ForeignAbsent(_) => Some(Remedy::FetchForeignLayers),
+            PushError::MarksLost(_) => Some(Remedy::AcceptLostMarks),
+            PushError::Blob { source, .. } | PushError::Manifest { source, .. } => source.remedy(),
+            _ => None,
+        }
+    }
 }
 
 impl From<ArchiveError> for PushError {
@@ -353,4 +367,33 @@ where
         .map_err(|source| PushError::Manifest { reference: reference.to_owned(), source })?;
     events(PushEvent::Copy(CopyEvent::ManifestPushed { reference, digest: &digest }));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::{ImageError, RegistryError};
+    use crate::transport::Method;
+
+    fn refused(status: u16) -> Error {
+        let body = br#"{"errors":[{"code":"UNAUTHORIZED","message":"Authentication credentials were not provided."}]}"#;
+        Error::Registry(Box::new(RegistryError::from_response(
+            Method::Post,
+            "http://r/v2/a/blobs/uploads/",
+            status,
+            &[],
+            body,
+        )))
+    }
+
+    #[test]
+    fn a_login_is_the_remedy_wherever_the_401_came_from() {
+        let digest: Digest = format!("sha256:{}", "a".repeat(64)).parse().unwrap();
+        assert_eq!(ImageError::Registry(refused(401)).remedy(), Some(Remedy::SignIn));
+        let blob = ImageError::Blob { digest: digest.clone(), source: Box::new(refused(401)) };
+        assert_eq!(blob.remedy(), Some(Remedy::SignIn), "a blob of a copy");
+        let push = PushError::Blob { digest, source: refused(401) };
+        assert_eq!(push.remedy(), Some(Remedy::SignIn), "a blob of a push");
+        assert_eq!(ImageError::Rejected(Vec::new()).remedy(), Some(Remedy::AllowForeignLayers));
+    }
 }

@@ -6,6 +6,7 @@ use super::reader::LayerError;
 use crate::archive::ArchiveError;
 use crate::digest::Digest;
 use crate::registry::{Error, ImageError};
+use crate::remedy::Remedy;
 
 /// Why an image's files could not be explored.
 #[derive(Debug, thiserror::Error)]
@@ -72,4 +73,42 @@ pub enum ExploreError {
     /// The path given to `cat` does not lead to a file.
     #[error("{0}")]
     Path(String),
+}
+
+impl ExploreError {
+    /// What the user can do about this error, when the core knows.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            ExploreError::Image(e) => e.remedy(),
+            ExploreError::Registry(e) => e.remedy(),
+            ExploreError::Archive(e) => e.remedy(),
+            ExploreError::NeedPlatform { .. } => Some(Remedy::PickPlatform),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A choice left open is a remedy, and its message names no flag: the app offers a picker, the
+    /// Worker a query parameter, the CLI a flag.
+    #[test]
+    fn choices_left_open_are_remedies_worded_by_no_shell() {
+        let available = vec!["linux/amd64".to_owned(), "linux/arm64/v8".to_owned()];
+        let index = ImageError::NeedPlatform { reference: "r/a:1".into(), available: available.clone() };
+        let archive = ExploreError::NeedPlatform { shown: "a.tar".into(), available };
+        let images = ArchiveError::AmbiguousImage { available: vec!["a:1".into(), "b:1".into()] };
+        let missing = ArchiveError::ImageNotFound { wanted: "c:1".into(), available: vec!["a:1".into()] };
+        assert_eq!(index.remedy(), Some(Remedy::PickPlatform));
+        assert_eq!(archive.remedy(), Some(Remedy::PickPlatform));
+        let listed = ImageError::NeedPlatform { reference: "r/a:1".into(), available: Vec::new() };
+        assert_eq!(ExploreError::Image(listed).remedy(), Some(Remedy::PickPlatform), "ls of an index");
+        assert_eq!(images.remedy(), Some(Remedy::PickImage));
+        assert_eq!(missing.remedy(), Some(Remedy::PickImage));
+        for message in [index.to_string(), archive.to_string(), images.to_string(), missing.to_string()] {
+            assert!(!message.contains("--"), "a core message names a flag: {message}");
+        }
+    }
 }

@@ -9,6 +9,7 @@ use crate::manifest::{
 };
 use crate::platform::{self, PlatformError, PlatformSpec};
 use crate::policy::{self, Rejection};
+use crate::remedy::Remedy;
 use crate::transport::Transport;
 
 /// Which manifests of an index to use.
@@ -146,6 +147,27 @@ pub enum ImageError {
         /// The manifest's digest.
         actual: Digest,
     },
+}
+
+impl ImageError {
+    /// What the user can do about this error, when the core knows.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            ImageError::Rejected(_) => Some(Remedy::AllowForeignLayers),
+            ImageError::NeedPlatform { .. } => Some(Remedy::PickPlatform),
+            _ => self.registry_cause()?.remedy(),
+        }
+    }
+
+    /// The registry request that failed, when one did: a manifest or blob request of either
+    /// registry of a copy.
+    pub fn registry_cause(&self) -> Option<&Error> {
+        match self {
+            ImageError::Registry(e) => Some(e),
+            ImageError::Blob { source, .. } | ImageError::ManifestRefused { source, .. } => Some(source),
+            _ => None,
+        }
+    }
 }
 
 /// Fetches and parses the manifest `reference` names.

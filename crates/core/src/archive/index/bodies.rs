@@ -3,11 +3,11 @@
 
 use super::{BodyFacts, TarEntry};
 use crate::archive::error::ArchiveError;
-use crate::archive::inflate::sniff;
 use crate::archive::reader::Reader;
 use crate::archive::source::RandomAccess;
 use crate::diffid::{DiffIdError, DiffIdHasher};
 use crate::digest::{Algorithm, Hasher};
+use crate::inflate::sniff;
 use crate::media::Compression;
 
 /// Bodies are read this much at a time when hashed during the index pass.

@@ -16,6 +16,7 @@ pub use response::{ERROR_BODY_LIMIT, ErrorEntry, RegistryError};
 use super::auth::AuthError;
 use super::upload::UploadError;
 use crate::digest::{Digest, VerifyError};
+use crate::remedy::Remedy;
 use crate::transport::{Method, TransportError, TransportErrorKind};
 
 /// Everything that can stop a registry operation, each saying where and what to do.
@@ -124,6 +125,17 @@ impl Error {
             }
             Error::Registry(e) => e.status >= 500,
             _ => false,
+        }
+    }
+}
+
+impl Error {
+    /// What the user can do about this error, when the core knows.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Error::Registry(e) | Error::TokenRefused(e) => e.remedy,
+            Error::ResumeFailed { failure, .. } => failure.remedy(),
+            _ => None,
         }
     }
 }
