@@ -20,9 +20,9 @@ use wasm_bindgen::prelude::*;
 use waybill_core::archive::verify::{FileFacts, FileHasher};
 use waybill_core::diffid::DiffIdHasher;
 use waybill_core::digest::{Verifier, VerifyError};
-use waybill_core::registry::foreign::fetch_foreign;
-use waybill_core::registry::foreign_mirror::ForeignMirrors;
 use waybill_core::registry::{Client, Credentials, Error};
+use waybill_core::transfer::foreign::fetch_foreign;
+use waybill_core::transfer::foreign_mirror::ForeignMirrors;
 use web_sys::{AbortController, Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::blob::BlobStream;

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use waybill_core::archive::load::LoadTarget;
 use waybill_core::reference::Reference;
-use waybill_core::registry::sync::SyncReport;
+use waybill_core::transfer::load_archive::LoadTarget;
+use waybill_core::transfer::sync::SyncReport;
 
 use crate::browser::pusher::client::Event;
 use crate::browser::pusher::protocol::{Failure, FromPusher};

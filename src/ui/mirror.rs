@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use waybill_core::digest::Digest;
-use waybill_core::registry::sync::{SyncEvent, SyncReport, TagResult};
-use waybill_core::registry::{BlobOutcome, CopyEvent};
+use waybill_core::transfer::sync::{SyncEvent, SyncReport, TagResult};
+use waybill_core::transfer::{BlobOutcome, CopyEvent};
 
 /// Where the run is.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -8,7 +8,7 @@ use crate::browser::pusher::protocol::{ArchiveFile, Failure, FromPusher};
 use crate::browser::time::now_ms;
 use leptos::prelude::*;
 use waybill_core::digest::Digest;
-use waybill_core::registry::{BlobOutcome, CopyReport};
+use waybill_core::transfer::{BlobOutcome, CopyReport};
 
 /// Where the run stands.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use waybill_core::media::{classify, is_image_config};
 use waybill_core::policy::BlobRole;
 use waybill_core::reference::Reference;
 use waybill_core::registry::inspect::InspectedImage;
-use waybill_core::registry::{BlobCheck, Fetched, ImageCheck, VerifyReport, judge_blob};
+use waybill_core::transfer::{BlobCheck, Fetched, ImageCheck, VerifyReport, judge_blob};
 
 use crate::ui::api::verify_job;
 use crate::ui::session;

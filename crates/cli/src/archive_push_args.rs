@@ -2,9 +2,9 @@
 //! and the core's push options they make.
 
 use waybill_core::archive::compress::LayerCompression;
-use waybill_core::archive::push::PushOptions;
-use waybill_core::registry::foreign_mirror::ForeignMirrors;
 use waybill_core::registry::upload::ChunkPolicy;
+use waybill_core::transfer::foreign_mirror::ForeignMirrors;
+use waybill_core::transfer::push_archive::PushOptions;
 
 use crate::args::{ForeignMirrorArgs, parse_size};
 use crate::failure::Failure;

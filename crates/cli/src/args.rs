@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use waybill_core::platform::PlatformSpec;
 use waybill_core::registry::PlatformChoice;
-use waybill_core::registry::foreign_mirror::ForeignMirrors;
-use waybill_core::registry::tag_filter::TagFilter;
+use waybill_core::transfer::foreign_mirror::ForeignMirrors;
+use waybill_core::transfer::tag_filter::TagFilter;
 
 use crate::credentials::CredentialSource;
 use crate::failure::Failure;

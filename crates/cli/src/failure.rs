@@ -5,8 +5,8 @@
 use std::fmt;
 
 use waybill_core::archive::ArchiveError;
-use waybill_core::archive::push::PushError;
 use waybill_core::registry::ImageError;
+use waybill_core::transfer::push_archive::PushError;
 
 use crate::remedy::with_remedy;
 

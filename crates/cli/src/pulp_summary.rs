@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use waybill_core::registry::Client;
 use waybill_core::registry::pulp_api::{PulpLinks, is_pulp, pulp_links};
-use waybill_core::registry::sync::{SyncReport, TagOutcome, TagResult};
+use waybill_core::transfer::sync::{SyncReport, TagOutcome, TagResult};
 
 use crate::transport::NativeTransport;
 

@@ -1,7 +1,7 @@
 //! The summary of a command that moves many tags (`sync`, `load`): a table, one line per tag,
 //! the reason for each that did not arrive, the counts, and the exit code.
 
-use waybill_core::registry::sync::{SyncReport, TagOutcome, TagResult};
+use waybill_core::transfer::sync::{SyncReport, TagOutcome, TagResult};
 
 use crate::failure::{EXIT_ERROR, EXIT_REJECTED, Failure, Outcome};
 

@@ -24,6 +24,7 @@ pub mod reference;
 pub mod registry;
 pub mod remedy;
 pub mod size;
+pub mod transfer;
 pub mod transport;
 
 pub use json::JsonError;

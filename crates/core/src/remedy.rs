@@ -15,8 +15,8 @@ pub enum Remedy {
     AllowForeignLayers,
     /// Download the foreign blobs an archive lacks from their `urls`.
     FetchForeignLayers,
-    /// Push an image whose foreign layers lost their marks (see
-    /// [`crate::archive::marks`]) as it is: its base layers then go up as ordinary layers.
+    /// Push an image whose foreign layers lost their marks (see the archive module's `marks`) as
+    /// it is: its base layers then go up as ordinary layers.
     AcceptLostMarks,
     /// Sign in to the registry, or with an account that has the rights.
     SignIn,

@@ -14,9 +14,9 @@ mod support;
 use std::io::Read as _;
 
 use support::*;
+use waybill_core::archive::build::check_policy;
 use waybill_core::archive::build::{BlobOrigin, Top, build};
 use waybill_core::archive::compress::{Codec, InPlace, LayerCompression};
-use waybill_core::archive::push::{absent_foreign, check_policy};
 use waybill_core::archive::report::ArchiveReport;
 use waybill_core::archive::verify::{BlobStatus, ImageVerification, verify};
 use waybill_core::archive::{Archive, OpenOptions, Presence};
@@ -25,6 +25,7 @@ use waybill_core::digest::Verified;
 use waybill_core::manifest::Manifest;
 use waybill_core::media::{self, Compression};
 use waybill_core::policy::BlobRole;
+use waybill_core::transfer::push_archive::absent_foreign;
 
 fn open(bytes: Vec<u8>) -> Archive<Vec<u8>> {
     block_on(Archive::open(bytes, OpenOptions::default())).unwrap()

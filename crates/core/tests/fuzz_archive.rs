@@ -24,14 +24,15 @@ use serde_json::{Value, json};
 use support::fuzzing::{Edit, edit, fuzz};
 use support::{CountingSource, Tar, block_on, config_json, gzip, layer_tar, sha256};
 use waybill_core::archive::build::build;
+use waybill_core::archive::build::check_policy;
 use waybill_core::archive::compress::LayerCompression;
 use waybill_core::archive::docker::parse_manifest_json;
-use waybill_core::archive::push::{absent_foreign, check_policy};
 use waybill_core::archive::report::ArchiveReport;
 use waybill_core::archive::verify::verify;
 use waybill_core::archive::{Archive, ArchiveImage, MAX_READ, OpenOptions};
 use waybill_core::manifest::ManifestDocument;
 use waybill_core::media;
+use waybill_core::transfer::push_archive::absent_foreign;
 
 /// How far the archives of a run got: opened, images verified, manifests built for a push.
 #[derive(Default)]

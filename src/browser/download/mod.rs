@@ -16,7 +16,7 @@ pub mod streamed;
 use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use waybill_core::registry::save::LayoutSink;
+use waybill_core::transfer::save::LayoutSink;
 
 use crate::browser::fetch::describe;
 

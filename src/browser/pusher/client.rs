@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use waybill_core::archive::load::LoadTarget;
+use waybill_core::transfer::load_archive::LoadTarget;
 use web_sys::{Blob, MessageEvent};
 
 use super::protocol::{CopySettings, Endpoint, FromPusher, PushSettings, ToPusher};

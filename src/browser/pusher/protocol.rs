@@ -25,14 +25,14 @@
 
 use serde::{Deserialize, Serialize};
 use waybill_core::archive::compress::{Codec, LayerCompression};
-use waybill_core::archive::load::LoadTarget;
 use waybill_core::archive::marks::LostMarks;
-use waybill_core::archive::push::AbsentForeign;
 use waybill_core::archive::report::ArchiveReport;
 use waybill_core::digest::Digest;
 use waybill_core::policy::Rejection;
-use waybill_core::registry::sync::{SyncReport, TagResult};
-use waybill_core::registry::{BlobOutcome, CopyEvent, CopyReport};
+use waybill_core::transfer::load_archive::LoadTarget;
+use waybill_core::transfer::push_archive::AbsentForeign;
+use waybill_core::transfer::sync::{SyncReport, TagResult};
+use waybill_core::transfer::{BlobOutcome, CopyEvent, CopyReport};
 
 use crate::browser::protocol::Login;
 
@@ -191,7 +191,7 @@ pub enum FromPusher {
         report: ArchiveReport,
         /// The policy per image, in the report's order.
         policy: Vec<ImagePolicy>,
-        /// Where a load of every image would put each ([`waybill_core::archive::load::targets`]).
+        /// Where a load of every image would put each ([`waybill_core::transfer::load_archive::targets`]).
         targets: Vec<LoadTarget>,
         /// The images saved without a tag (a load needs one given).
         untagged: Vec<usize>,

@@ -8,20 +8,19 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use waybill_core::archive::load::{LoadEvent, LoadTarget, load, targets};
+use waybill_core::archive::build::check_policy;
 use waybill_core::archive::marks::lost_marks;
-use waybill_core::archive::push::{
-    PushError, PushEvent, PushOptions, absent_foreign, check_policy, push_with,
-};
 use waybill_core::archive::report::ArchiveReport;
 use waybill_core::archive::verify::judge;
 use waybill_core::archive::{Archive, OpenOptions};
 use waybill_core::registry::Scope;
 use waybill_core::registry::client::Sleep;
-use waybill_core::registry::tag_filter::TagFilter;
 use waybill_core::registry::upload::ChunkPolicy;
 use waybill_core::registry::{Client, Credentials};
 use waybill_core::remedy::Remedy;
+use waybill_core::transfer::load_archive::{LoadEvent, LoadTarget, load, targets};
+use waybill_core::transfer::push_archive::{PushError, PushEvent, PushOptions, absent_foreign, push_with};
+use waybill_core::transfer::tag_filter::TagFilter;
 use waybill_core::transport::{Method, Request};
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 

@@ -1,9 +1,9 @@
-//! The Audit page's I/O: the core's Pulp foreign-layer audit (`registry::pulp_audit`, the one
+//! The Audit page's I/O: the core's Pulp foreign-layer audit (`transfer::pulp_audit`, the one
 //! `waybill audit` runs) driven through the browser's fetch transport and the proxy's read-only
 //! Pulp routes. The page gets the report or a [`Problem`]; the audit's logic lives in the core only.
 
-use waybill_core::registry::pulp_audit::{self, AuditProgress, AuditReport};
-use waybill_core::registry::tag_filter::matches;
+use waybill_core::transfer::pulp_audit::{self, AuditProgress, AuditReport};
+use waybill_core::transfer::tag_filter::matches;
 
 use super::client_with;
 use crate::browser::fetch::{Cancel, FetchTransport};

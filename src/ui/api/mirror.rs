@@ -5,11 +5,11 @@
 //! decided in the core only.
 
 use waybill_core::reference::Reference;
-use waybill_core::registry::save::{SaveError, SaveOptions, SaveSource, save};
-use waybill_core::registry::sync::{RepoAt, TagResult};
-use waybill_core::registry::sync_preview::{TagPreview, preview_tag};
-use waybill_core::registry::tag_filter::TagFilter;
 use waybill_core::registry::{Client, ImageError};
+use waybill_core::transfer::save::{SaveError, SaveOptions, SaveSource, save};
+use waybill_core::transfer::sync::{RepoAt, TagResult};
+use waybill_core::transfer::sync_preview::{TagPreview, preview_tag};
+use waybill_core::transfer::tag_filter::TagFilter;
 
 use super::{client_with, typed_reference};
 use crate::browser::download::ArchiveOut;

@@ -4,8 +4,8 @@
 //! copies it in whole.
 
 use leptos::prelude::*;
-use waybill_core::registry::pulp_audit::{AuditReport, AuditedManifest, AuditedRepository, MissingBlob};
 use waybill_core::size::human;
+use waybill_core::transfer::pulp_audit::{AuditReport, AuditedManifest, AuditedRepository, MissingBlob};
 
 use crate::ui::api::typed_reference;
 use crate::ui::components::breakable::Breakable;

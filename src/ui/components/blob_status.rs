@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::ui::components::progress::{eta, format_rate, meaningful_rate, percent};
 use crate::ui::verify::{BlobState, Verification};
-use waybill_core::registry::DiffIdCheck;
+use waybill_core::transfer::DiffIdCheck;
 
 /// The verification cell of target `index` of `verification`; `label` names the blob for
 /// screen readers ("layer 3", "the config").

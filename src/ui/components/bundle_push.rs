@@ -10,8 +10,8 @@ use waybill_core::archive::compress::LayerCompression;
 use waybill_core::archive::report::{ImageReport, ManifestReport};
 use waybill_core::media::Compression;
 use waybill_core::reference::Reference;
-use waybill_core::registry::sync::TagOutcome;
 use waybill_core::size::human;
+use waybill_core::transfer::sync::TagOutcome;
 
 use crate::ui::api::workers::ImagePolicy;
 use crate::ui::bundle::{Bundle, Row};

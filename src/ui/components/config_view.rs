@@ -6,7 +6,7 @@ use waybill_core::config::ImageConfig;
 use waybill_core::manifest::Descriptor;
 
 use crate::ui::verify::{BlobState, Verification};
-use waybill_core::registry::DiffIdCheck;
+use waybill_core::transfer::DiffIdCheck;
 
 /// The config panel.
 #[component]

@@ -6,8 +6,8 @@
 
 use leptos::prelude::*;
 use waybill_core::reference::Reference;
-use waybill_core::registry::sync::{TagOutcome, TagResult};
 use waybill_core::size::human;
+use waybill_core::transfer::sync::{TagOutcome, TagResult};
 
 use crate::ui::api::Cancel;
 use crate::ui::api::has_picker;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use waybill_core::reference::Reference;
-use waybill_core::registry::sync::TagOutcome;
+use waybill_core::transfer::sync::TagOutcome;
 
 use crate::ui::api::{self, PulpAnswer};
 use crate::ui::components::mirror_tags::{Overall, Preview};

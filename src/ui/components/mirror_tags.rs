@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use waybill_core::registry::sync::{TagOutcome, TagResult};
-use waybill_core::registry::sync_preview::{DestinationState, TagPreview};
 use waybill_core::size::human;
+use waybill_core::transfer::sync::{TagOutcome, TagResult};
+use waybill_core::transfer::sync_preview::{DestinationState, TagPreview};
 
 use crate::ui::components::breakable::Breakable;
 use crate::ui::components::digest::CopyButton;

@@ -8,9 +8,9 @@
 
 use leptos::prelude::*;
 use waybill_core::archive::Presence;
-use waybill_core::archive::push::AbsentForeign;
 use waybill_core::policy::Rejection;
 use waybill_core::size::human;
+use waybill_core::transfer::push_archive::AbsentForeign;
 
 /// The refusal; `allow` is the page's "Allow foreign layers" toggle, which its button ticks.
 /// `absent` are the foreign blobs the archive lacks (empty for a copy), `fetch` the page's

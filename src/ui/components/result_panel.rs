@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use waybill_core::reference::Reference;
-use waybill_core::registry::CopyReport;
 use waybill_core::size::human;
+use waybill_core::transfer::CopyReport;
 
 use crate::ui::api::{self, PulpAnswer, PulpLinks};
 use crate::ui::components::breakable::Breakable;

@@ -6,8 +6,8 @@ use crate::ui::api::now_ms;
 use crate::ui::api::workers::{Failure, Side};
 use leptos::prelude::*;
 use waybill_core::archive::verify::BlobStatus;
-use waybill_core::registry::BlobOutcome;
 use waybill_core::size::human;
+use waybill_core::transfer::BlobOutcome;
 
 use crate::ui::components::breakable::Breakable;
 use crate::ui::components::digest::DigestBadge;

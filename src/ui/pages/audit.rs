@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use waybill_core::registry::pulp_audit::{AuditProgress, AuditReport};
+use waybill_core::transfer::pulp_audit::{AuditProgress, AuditReport};
 
 use crate::ui::api::Cancel;
 use crate::ui::api::audit::audit;

@@ -6,9 +6,9 @@ use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use waybill_core::registry::Client;
-use waybill_core::registry::pulp_audit::{AuditProgress, AuditReport, audit};
-use waybill_core::registry::tag_filter::matches;
 use waybill_core::size::human;
+use waybill_core::transfer::pulp_audit::{AuditProgress, AuditReport, audit};
+use waybill_core::transfer::tag_filter::matches;
 
 use super::Context;
 use crate::args::RegistryArgs;

@@ -4,8 +4,8 @@
 use std::cell::Cell;
 
 use waybill_core::registry::upload::ChunkPolicy;
-use waybill_core::registry::{CopyEvent, CopyOptions, CopyReport, ImageAt, copy};
 use waybill_core::size::human;
+use waybill_core::transfer::{CopyEvent, CopyOptions, CopyReport, ImageAt, copy};
 
 use super::Context;
 use crate::args::{ForeignMirrorArgs, PlatformArgs, RegistryArgs, SourceLoginArgs, parse_size};

@@ -5,8 +5,8 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use waybill_core::archive::access::ThroughArchive;
-use waybill_core::archive::load::{LoadEvent, load, targets, unnamed};
-use waybill_core::registry::sync::SyncReport;
+use waybill_core::transfer::load_archive::{LoadEvent, load, targets, unnamed};
+use waybill_core::transfer::sync::SyncReport;
 
 use super::Context;
 use crate::archive_arg::{Target, classify, open_archive};

@@ -16,7 +16,7 @@ pub mod verify;
 
 use std::time::Duration;
 
-use waybill_core::registry::foreign_mirror::ForeignMirrors;
+use waybill_core::transfer::foreign_mirror::ForeignMirrors;
 
 use crate::args::NetworkArgs;
 use crate::failure::Failure;

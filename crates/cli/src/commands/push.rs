@@ -4,8 +4,8 @@
 use std::cell::Cell;
 use std::path::PathBuf;
 
-use waybill_core::archive::push::{AbsentForeign, PushError, PushEvent, absent_foreign, push};
-use waybill_core::registry::{CopyEvent, CopyReport};
+use waybill_core::transfer::push_archive::{AbsentForeign, PushError, PushEvent, absent_foreign, push};
+use waybill_core::transfer::{CopyEvent, CopyReport};
 
 use super::Context;
 use super::copy::report_lines;

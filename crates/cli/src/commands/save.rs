@@ -5,9 +5,9 @@ use std::fs::File;
 use std::io::{BufWriter, Write as _};
 use std::path::PathBuf;
 
-use waybill_core::registry::save::{LayoutSink, SaveError, SaveOptions, SaveSource, save};
-use waybill_core::registry::sync::SyncReport;
-use waybill_core::registry::tag_filter::companion_subject;
+use waybill_core::transfer::save::{LayoutSink, SaveError, SaveOptions, SaveSource, save};
+use waybill_core::transfer::sync::SyncReport;
+use waybill_core::transfer::tag_filter::companion_subject;
 
 use super::Context;
 use crate::args::{ForeignMirrorArgs, RegistryArgs, TagFilterArgs};
@@ -144,6 +144,6 @@ pub async fn run(args: SaveArgs) -> Outcome {
     exit_for(&report.tags, "save them")
 }
 
-fn summary(args: &SaveArgs, tags: Vec<waybill_core::registry::sync::TagResult>) -> SyncReport {
+fn summary(args: &SaveArgs, tags: Vec<waybill_core::transfer::sync::TagResult>) -> SyncReport {
     SyncReport { source: args.sources.join(" "), destination: args.output.display().to_string(), tags }
 }

@@ -3,10 +3,11 @@
 
 use std::io::IsTerminal as _;
 
-use waybill_core::registry::in_flight::BlobsInFlight;
-use waybill_core::registry::sync::{RepoAt, SyncEvent, SyncOptions, sync};
+use waybill_core::registry::PlatformChoice;
 use waybill_core::registry::upload::ChunkPolicy;
-use waybill_core::registry::{CopyOptions, PlatformChoice};
+use waybill_core::transfer::CopyOptions;
+use waybill_core::transfer::in_flight::BlobsInFlight;
+use waybill_core::transfer::sync::{RepoAt, SyncEvent, SyncOptions, sync};
 
 use super::Context;
 use crate::args::{

@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use waybill_core::registry::{BlobStatus, VerifyEvent, VerifyOptions, VerifyReport, verify};
 use waybill_core::size::human;
+use waybill_core::transfer::{BlobStatus, VerifyEvent, VerifyOptions, VerifyReport, verify};
 
 use super::Context;
 use crate::archive_arg::{Target, classify};

@@ -6,7 +6,8 @@
 //! Web Workers, over `Blob` slices of the dropped file, and uploads slices of the same file,
 //! so no layer byte is copied into wasm memory; its sources carry the proof that the workers'
 //! hashing gave ([`super::verify::proof`]). Everything else — the order of the steps, the
-//! policy, the judging of the hashes, the manifest — stays in [`super::push::push_with`].
+//! policy, the judging of the hashes, the manifest — stays in the push itself
+//! (`transfer::push_archive::push_with`, above this module).
 
 use std::marker::PhantomData;
 
@@ -105,7 +106,7 @@ impl<R: RandomAccess, C: ChunkBytes, K: BlockCompressor> ArchiveAccess<R> for Th
 }
 
 /// Another access whose hashing was already done: the files of several images verified in one
-/// pass before any is pushed ([`super::load`]), each push then judged on those facts instead
+/// pass before any is pushed (`transfer::load_archive`), each push then judged on those facts instead
 /// of reading its files again.
 #[derive(Debug)]
 pub struct Prehashed<'a, A> {

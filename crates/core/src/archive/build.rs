@@ -18,7 +18,7 @@ use super::verify::ImageVerification;
 use crate::digest::{Digest, Verified};
 use crate::manifest::{Descriptor, ImageManifest, Manifest, ManifestDocument};
 use crate::media::{self, Compression};
-use crate::policy::BlobRole;
+use crate::policy::{self, BlobRole, Rejection};
 
 /// Where a blob to push comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,6 +138,12 @@ pub enum BuildError {
         /// What the parser said.
         message: String,
     },
+}
+
+/// The policy for every image manifest of `image`, from its metadata alone.
+pub fn check_policy(image: &ArchiveImage, allow_foreign_layers: bool) -> Result<Vec<String>, Vec<Rejection>> {
+    let views: Vec<_> = image.manifests.iter().map(policy_view).collect();
+    policy::plan_all(&views, allow_foreign_layers).map(|plan| plan.warnings)
 }
 
 /// The image manifest as far as it is known without reading any layer: enough for the

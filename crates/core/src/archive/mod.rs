@@ -6,8 +6,8 @@
 //! The path through an archive: [`Archive::open`] sniffs compression from the magic bytes,
 //! indexes the tar ([`index`]: headers only, unless the archive is compressed), and reads the
 //! docker-save ([`docker`]) and OCI ([`oci`]) metadata into [`ArchiveImage`]s. Then
-//! [`verify`] checks every blob, [`build`] makes the manifest to push, and [`push`] sends the
-//! image through the registry module's upload engine. docs/archives.md says what each step
+//! [`verify`] checks every blob, [`build`] makes the manifest to push, and `transfer::push_archive`
+//! (above this module) sends the image through the registry module's upload engine. docs/archives.md says what each step
 //! costs on plain and on compressed archives.
 
 pub mod access;
@@ -20,14 +20,12 @@ mod error;
 pub mod files;
 pub mod index;
 pub mod layout_writer;
-pub mod load;
 pub mod marks;
 pub mod metadata;
 mod model;
 pub mod oci;
 mod open;
 pub mod path;
-pub mod push;
 mod reader;
 pub mod report;
 mod source;

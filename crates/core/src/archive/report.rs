@@ -8,10 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::build::policy_view;
+use super::build::{check_policy, policy_view};
 use super::model::{ArchiveImage, ArchiveManifest, ImageFormat, Presence};
 use super::open::Archive;
-use super::push::check_policy;
 use super::source::RandomAccess;
 use crate::digest::Digest;
 use crate::manifest;

@@ -4,7 +4,7 @@
 //! A glob with a `/` matches the whole path (a leading `/` ignored: listed paths have none); one
 //! without matches the file name, as `find -name` does, since that is what people type (`*.so`).
 //! `*` and `?` stay within one path component, `**` crosses them — unlike the tag filter's
-//! fnmatch (`registry::tag_filter`), where `*` takes anything: a tag has no components.
+//! fnmatch (`transfer::tag_filter`), where `*` takes anything: a tag has no components.
 
 /// A search, parsed once and matched against many paths.
 #[derive(Clone, Debug, PartialEq, Eq)]

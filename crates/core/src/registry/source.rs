@@ -59,7 +59,7 @@ const KEPT_CHUNKS: usize = 2;
 
 /// Where a [`Windowed`] source's fresh bytes come from, and how it words what goes wrong: the
 /// part that differs between a download ([`StreamSource`]) and an archive's file
-/// ([`ArchiveSource`](crate::archive::blob_source::ArchiveSource)).
+/// (the archive module's `ArchiveSource`, above this one).
 #[allow(async_fn_in_trait)] // not Send, like every future in the core
 pub trait Fill {
     /// Exactly the next `want` bytes, which start at `offset` of the blob `digest` of `size`

@@ -5,9 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 use waybill_core::archive::marks::LostMarks;
-use waybill_core::archive::push::AbsentForeign;
 use waybill_core::archive::verify::ImageVerification;
 use waybill_core::policy::Rejection;
+use waybill_core::transfer::push_archive::AbsentForeign;
 
 /// Which registry of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

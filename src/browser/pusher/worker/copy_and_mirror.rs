@@ -4,10 +4,11 @@
 //! that fails names the registry it failed on ([`side_of`]), so the page opens that one's sign-in.
 
 use waybill_core::platform::PlatformSpec;
-use waybill_core::registry::in_flight::BlobsInFlight;
-use waybill_core::registry::sync::{RepoAt, SyncEvent, SyncOptions, sync};
-use waybill_core::registry::tag_filter::TagFilter;
-use waybill_core::registry::{CopyEvent, CopyOptions, ImageAt, ImageError, PlatformChoice, copy};
+use waybill_core::registry::{ImageError, PlatformChoice};
+use waybill_core::transfer::in_flight::BlobsInFlight;
+use waybill_core::transfer::sync::{RepoAt, SyncEvent, SyncOptions, sync};
+use waybill_core::transfer::tag_filter::TagFilter;
+use waybill_core::transfer::{CopyEvent, CopyOptions, ImageAt, copy};
 
 use super::{Post, State, armed_pair, chunk_policy, failed, looks_like_pulp, said};
 use crate::browser::fetch::ROUTE_PREFIX;

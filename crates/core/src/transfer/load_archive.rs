@@ -18,16 +18,16 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::ArchiveImage;
-use super::access::{ArchiveAccess, Prehashed};
-use super::open::Archive;
-use super::push::{PushError, PushEvent, PushOptions, push_with};
-use super::source::RandomAccess;
-use super::verify::{self, Facts};
+use super::push_archive::{PushError, PushEvent, PushOptions, push_with};
+use crate::archive::Archive;
+use crate::archive::ArchiveImage;
+use crate::archive::RandomAccess;
+use crate::archive::access::{ArchiveAccess, Prehashed};
+use crate::archive::verify::{self, Facts};
 use crate::policy;
 use crate::reference::Reference;
 use crate::registry::Client;
-use crate::registry::sync::{TagOutcome, TagResult};
+use crate::transfer::sync::{TagOutcome, TagResult};
 use crate::transport::Transport;
 
 /// One push of a load: an image of the archive, where, and under which tag.

@@ -1,20 +1,20 @@
 //! Moving the blobs of a plan onto a registry, the part every push shares: each blob skipped
 //! when the registry already has it (HEAD, size checked), else handed to the caller's upload; the
 //! shell told when each starts and is done; the first failure stops the lot, naming its blob.
-//! `registry::copy` moves blobs from another registry, several at a time; `archive::push` from
-//! an archive, one at a time in archive order.
+//! `transfer::copy` moves blobs from another registry, several at a time;
+//! `transfer::push_archive` from an archive, one at a time in archive order.
 
 use std::future::Future;
 
 use futures_util::{StreamExt as _, TryStreamExt as _};
 
-use super::auth::Scope;
-use super::client::Client;
 use super::copy_event::{BlobOutcome, CopyEvent};
-use super::errors::Error;
 use super::in_flight::BlobsInFlight;
 use crate::digest::{Digest, Verified};
 use crate::manifest::Descriptor;
+use crate::registry::auth::Scope;
+use crate::registry::client::Client;
+use crate::registry::errors::Error;
 use crate::transport::Transport;
 
 /// A blob of a plan, as a move sees it.

@@ -16,17 +16,17 @@
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
-use super::chunk::ChunkBytes;
-use super::client::Client;
 use super::copy::{CopyOptions, ImageAt, copy};
 use super::copy_event::CopyEvent;
-use super::errors::Error;
-use super::referrers::{OCI_INDEX, tag_schema_index, tag_schema_tag};
-use super::resolve::{ImageError, PlatformChoice};
 use super::tag_filter::{TagFilter, companion_subject};
 use crate::digest::Digest;
 use crate::manifest::{Descriptor, Manifest, ManifestDocument};
 use crate::policy;
+use crate::registry::chunk::ChunkBytes;
+use crate::registry::client::Client;
+use crate::registry::errors::Error;
+use crate::registry::referrers::{OCI_INDEX, tag_schema_index, tag_schema_tag};
+use crate::registry::resolve::{ImageError, PlatformChoice};
 use crate::transport::{Method, Transport};
 
 /// A repository in a registry.

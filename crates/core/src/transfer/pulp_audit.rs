@@ -13,12 +13,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::auth::Scope;
-use super::client::Client;
-use super::pulp_api::{PulpApiError, PulpRepository, list_repositories};
-use super::resolve::{PlatformChoice, fetch_document, resolve_images};
 use crate::digest::Digest;
 use crate::media::classify;
+use crate::registry::auth::Scope;
+use crate::registry::client::Client;
+use crate::registry::pulp_api::{PulpApiError, PulpRepository, list_repositories};
+use crate::registry::resolve::{PlatformChoice, fetch_document, resolve_images};
 use crate::transport::Transport;
 
 /// A foreign layer whose blob Pulp lacks.

@@ -10,12 +10,8 @@
 
 use std::collections::BTreeMap;
 
-use super::chunk::ChunkBytes;
-use super::client::Client;
-use super::errors::Error;
 use super::foreign::fetch_foreign;
 use super::foreign_mirror::ForeignMirrors;
-use super::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images};
 use super::sync::{TagOutcome, TagResult};
 use crate::archive::layout_writer::{
     END, OCI_LAYOUT, SavedTag, blob_path, dir_header, file_header, index_json, padding,
@@ -23,6 +19,10 @@ use crate::archive::layout_writer::{
 use crate::digest::{Algorithm, Digest};
 use crate::manifest::{Descriptor, Manifest};
 use crate::policy;
+use crate::registry::chunk::ChunkBytes;
+use crate::registry::client::Client;
+use crate::registry::errors::Error;
+use crate::registry::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images};
 use crate::transport::Transport;
 
 /// Where the archive's bytes go (the CLI: a file; the browser: a stream to disk). Each write is

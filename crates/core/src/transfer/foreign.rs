@@ -15,13 +15,13 @@ use std::net::IpAddr;
 
 use url::{Host, Url};
 
-use super::body::read_prefix;
-use super::errors::{ERROR_BODY_LIMIT, Error, RegistryError};
 use super::foreign_mirror::{ForeignMirrors, on_mirror};
-use super::pull::BlobStream;
-use super::upload::resolve_location;
 use crate::digest::Digest;
 use crate::proxy::{AddressClass, classify};
+use crate::registry::body::read_prefix;
+use crate::registry::errors::{ERROR_BODY_LIMIT, Error, RegistryError};
+use crate::registry::pull::BlobStream;
+use crate::registry::upload::resolve_location;
 use crate::transport::{Method, Request, Transport};
 
 /// Redirect hops followed for one URL.

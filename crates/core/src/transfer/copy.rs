@@ -12,22 +12,22 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::auth::Scope;
-use super::chunk::ChunkBytes;
-use super::client::Client;
 use super::copy_event::{BlobOutcome, CopyEvent};
-use super::errors::Error;
 use super::foreign::fetch_foreign;
 use super::foreign_mirror::ForeignMirrors;
 use super::in_flight::BlobsInFlight;
 use super::move_blobs::{Moved, Planned, move_blobs};
-use super::push::Mount;
-use super::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images};
-use super::source::StreamSource;
-use super::upload::ChunkPolicy;
 use crate::digest::Digest;
 use crate::manifest::{Manifest, ManifestDocument, left_behind};
 use crate::policy::{self, PlannedBlob};
+use crate::registry::auth::Scope;
+use crate::registry::chunk::ChunkBytes;
+use crate::registry::client::Client;
+use crate::registry::errors::Error;
+use crate::registry::push::Mount;
+use crate::registry::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images};
+use crate::registry::source::StreamSource;
+use crate::registry::upload::ChunkPolicy;
 use crate::transport::Transport;
 
 /// An image in a registry: the client, the repository and a tag or digest.

@@ -7,18 +7,18 @@
 
 use futures_util::StreamExt as _;
 
-use super::client::Client;
 use super::foreign::fetch_foreign;
 use super::foreign_mirror::ForeignMirrors;
-use super::inspect::CONFIG_LIMIT;
-use super::pull::BlobStream;
-use super::resolve::{ImageError, PlatformChoice, ResolvedImage, fetch_document, resolve_images};
 use crate::config::ImageConfig;
 use crate::diffid::DiffIdHasher;
 use crate::digest::Digest;
 use crate::manifest::Descriptor;
 use crate::media::is_image_config;
 use crate::policy::BlobRole;
+use crate::registry::client::Client;
+use crate::registry::inspect::CONFIG_LIMIT;
+use crate::registry::pull::BlobStream;
+use crate::registry::resolve::{ImageError, PlatformChoice, ResolvedImage, fetch_document, resolve_images};
 use crate::transport::Transport;
 
 mod verdict;

@@ -5,13 +5,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::client::Client;
-use super::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images};
 use super::sync::RepoAt;
 use crate::config::ImageConfig;
 use crate::digest::Digest;
 use crate::manifest::{Descriptor, Manifest};
 use crate::media::classify;
+use crate::registry::client::Client;
+use crate::registry::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images};
 use crate::transport::Transport;
 
 /// A config larger than this is not read for its platform (image configs are kilobytes).

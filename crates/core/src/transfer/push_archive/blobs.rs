@@ -5,18 +5,19 @@
 //! which decides when each of these runs.
 
 use super::{PushEvent, PushOptions};
+use crate::archive::Archive;
+use crate::archive::RandomAccess;
 use crate::archive::access::ArchiveAccess;
 use crate::archive::blob_source::{ArchiveSource, CompressedBytes};
 use crate::archive::build::{BlobOrigin, PushBlob, PushImage, Top};
-use crate::archive::open::Archive;
-use crate::archive::source::RandomAccess;
 use crate::archive::verify;
 use crate::digest::{Digest, Verified};
 use crate::manifest::{Descriptor, Manifest, ManifestDocument};
-use crate::registry::foreign::fetch_foreign;
-use crate::registry::move_blobs::Moved;
 use crate::registry::upload::ChunkPolicy;
-use crate::registry::{BlobOutcome, BlobSource, ChunkBytes, Client, CopyEvent, Error, StreamSource};
+use crate::registry::{BlobSource, ChunkBytes, Client, Error, StreamSource};
+use crate::transfer::foreign::fetch_foreign;
+use crate::transfer::move_blobs::Moved;
+use crate::transfer::{BlobOutcome, CopyEvent};
 use crate::transport::Transport;
 
 /// Compressed forms of the image's layers the destination already has, by the diff ID each is

@@ -15,25 +15,26 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::access::{ArchiveAccess, ThroughArchive};
-use super::build::{self, BlobOrigin, BuildError, PushBlob, PushImage};
-use super::compress::{BlockCompressor, LayerCompression};
-use super::error::ArchiveError;
-use super::marks::{self, LostMarks};
-use super::model::{ArchiveImage, Presence};
-use super::open::Archive;
-use super::source::RandomAccess;
-use super::verify;
+use crate::archive::Archive;
+use crate::archive::ArchiveError;
+use crate::archive::RandomAccess;
+use crate::archive::access::{ArchiveAccess, ThroughArchive};
+use crate::archive::build::{self, BlobOrigin, BuildError, PushBlob, PushImage, check_policy};
+use crate::archive::compress::{BlockCompressor, LayerCompression};
+use crate::archive::marks::{self, LostMarks};
+use crate::archive::verify;
+use crate::archive::{ArchiveImage, Presence};
 use crate::digest::{Digest, Verified};
 use crate::manifest::ManifestDocument;
 use crate::policy::{self, Rejection};
-use crate::registry::foreign::check_foreign_url;
-use crate::registry::foreign_mirror::ForeignMirrors;
-use crate::registry::in_flight::BlobsInFlight;
-use crate::registry::move_blobs::{Planned, move_blobs};
 use crate::registry::upload::ChunkPolicy;
-use crate::registry::{ChunkBytes, Client, CopyEvent, CopyReport, Error};
+use crate::registry::{ChunkBytes, Client, Error};
 use crate::remedy::Remedy;
+use crate::transfer::foreign::check_foreign_url;
+use crate::transfer::foreign_mirror::ForeignMirrors;
+use crate::transfer::in_flight::BlobsInFlight;
+use crate::transfer::move_blobs::{Planned, move_blobs};
+use crate::transfer::{CopyEvent, CopyReport};
 use crate::transport::Transport;
 
 mod blobs;
@@ -171,12 +172,6 @@ fn absent_text(absent: &[AbsentForeign]) -> String {
         text.push_str(&format!("\n  - {} ({} bytes): {what}; urls: {}", a.digest, a.size, a.urls.join(", ")));
     }
     text
-}
-
-/// The policy for every image manifest of `image`, from its metadata alone.
-pub fn check_policy(image: &ArchiveImage, allow_foreign_layers: bool) -> Result<Vec<String>, Vec<Rejection>> {
-    let views: Vec<_> = image.manifests.iter().map(build::policy_view).collect();
-    policy::plan_all(&views, allow_foreign_layers).map(|plan| plan.warnings)
 }
 
 /// Foreign layers whose blob is not in the archive.
