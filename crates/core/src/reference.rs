@@ -18,8 +18,8 @@
 //! be lowercase", because a registry without a dot, port or `localhost` is almost always a typo
 //! for a namespace.
 
-mod error;
 mod grammar;
+mod reference_error;
 
 use std::fmt;
 use std::str::FromStr;
@@ -27,8 +27,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::digest::Digest;
-pub use error::{ReferenceError, ReferenceErrorKind};
 use grammar::column;
+pub use reference_error::{ReferenceError, ReferenceErrorKind};
 
 /// Docker Hub's name in references.
 const DOCKER_HUB: &str = "docker.io";

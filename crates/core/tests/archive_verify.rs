@@ -312,7 +312,7 @@ async fn read_compressed_source(
     stored: &waybill_core::archive::Stored,
     codec: Codec,
 ) -> Vec<u8> {
-    use waybill_core::archive::blob_source::{CompressedBytes, Producer};
+    use waybill_core::archive::archive_source::{CompressedBytes, Producer};
     let mut producer = CompressedBytes::new(archive, stored.clone(), codec, &InPlace, &|_| {});
     let mut out = Vec::new();
     loop {

@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use waybill_core::archive::access::ArchiveAccess;
-use waybill_core::archive::blob_source::{ArchiveSource, StoredBytes};
+use waybill_core::archive::archive_source::{ArchiveSource, StoredBytes};
 use waybill_core::archive::verify::{self, Facts, FileFacts, FileToHash};
 use waybill_core::archive::{Archive, Stored};
 use waybill_core::digest::Verified;

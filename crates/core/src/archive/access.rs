@@ -11,11 +11,11 @@
 
 use std::marker::PhantomData;
 
-use super::blob_source::{ArchiveSource, StoredBytes};
+use super::archive_source::{ArchiveSource, StoredBytes};
 use super::compress::BlockCompressor;
 use super::model::Stored;
 use super::open::Archive;
-use super::source::RandomAccess;
+use super::random_access::RandomAccess;
 use super::verify::{self, Facts, FileFacts, FileToHash};
 use crate::manifest::Descriptor;
 use crate::registry::{BlobSource, ChunkBytes};

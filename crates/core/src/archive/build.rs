@@ -11,8 +11,8 @@
 //! manifest is [`Top::Pending`] until the uploads say what the layers became. A zstd layer (no
 //! Docker media type exists for it) makes the manifest an OCI one.
 
+use super::archive_error::ArchiveError;
 use super::compress::{Codec, LayerCompression};
-use super::error::ArchiveError;
 use super::model::{ArchiveImage, ArchiveLayer, ArchiveManifest, ImageFormat, Presence, Stored};
 use super::verify::ImageVerification;
 use crate::digest::{Digest, Verified};

@@ -13,7 +13,7 @@
 
 use futures_util::lock::Mutex;
 
-use super::source::{MAX_READ, RandomAccess, SourceError};
+use super::random_access::{MAX_READ, RandomAccess, SourceError};
 use crate::inflate::{InflateError, Inflater, STEP};
 use crate::media::Compression;
 

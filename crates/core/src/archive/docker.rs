@@ -11,14 +11,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Deserializer};
 
-use super::error::ArchiveError;
+use super::archive_error::ArchiveError;
 use super::files::{MAX_METADATA_SIZE, locate, read_whole};
 use super::index::TarIndex;
 use super::metadata::Metadata;
 use super::model::{ArchiveConfig, ArchiveImage, ArchiveLayer, ArchiveManifest, ImageFormat};
-use super::reader::Reader;
-use super::source::RandomAccess;
+use super::random_access::RandomAccess;
 use super::tar::EntryType;
+use super::tar_reader::Reader;
 use crate::digest::Digest;
 use crate::json;
 use crate::manifest::Descriptor;

@@ -2,11 +2,11 @@
 //! and reading the small JSON documents whole — capped, so a `manifest.json` declaring 10 GiB
 //! is refused rather than read.
 
-use super::error::ArchiveError;
+use super::archive_error::ArchiveError;
 use super::index::{TarEntry, TarIndex};
 use super::model::Stored;
-use super::reader::Reader;
-use super::source::{MAX_READ, RandomAccess};
+use super::random_access::{MAX_READ, RandomAccess};
+use super::tar_reader::Reader;
 use crate::inflate::sniff;
 
 /// The largest JSON document read whole (`manifest.json`, `index.json`, `repositories`,

@@ -12,12 +12,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::error::ArchiveError;
+use super::archive_error::ArchiveError;
 use super::files::{MAX_CONFIG_SIZE, MAX_METADATA_SIZE, read_whole};
 use super::index::TarIndex;
 use super::model::Stored;
-use super::reader::Reader;
-use super::source::RandomAccess;
+use super::random_access::RandomAccess;
+use super::tar_reader::Reader;
 use crate::config::ImageConfig;
 use crate::digest::Digest;
 use crate::manifest::{Descriptor, ManifestDocument};

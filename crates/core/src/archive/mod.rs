@@ -11,12 +11,12 @@
 //! costs on plain and on compressed archives.
 
 pub mod access;
-pub mod blob_source;
+mod archive_error;
+pub mod archive_source;
 pub mod build;
 pub mod compress;
 pub mod decompressed;
 pub mod docker;
-mod error;
 pub mod files;
 pub mod index;
 pub mod layout_writer;
@@ -26,15 +26,15 @@ mod model;
 pub mod oci;
 mod open;
 pub mod path;
-mod reader;
+mod random_access;
 pub mod report;
-mod source;
 pub mod tar;
+mod tar_reader;
 pub mod verify;
 
-pub use error::ArchiveError;
+pub use archive_error::ArchiveError;
 pub use model::{
     ArchiveConfig, ArchiveImage, ArchiveLayer, ArchiveManifest, ImageFormat, Misnamed, Presence, Stored,
 };
 pub use open::{Archive, OpenOptions};
-pub use source::{MAX_READ, RandomAccess, SourceError};
+pub use random_access::{MAX_READ, RandomAccess, SourceError};

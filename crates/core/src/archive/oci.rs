@@ -8,15 +8,15 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::error::ArchiveError;
+use super::archive_error::ArchiveError;
 use super::files::{MAX_METADATA_SIZE, locate, read_whole};
 use super::index::TarIndex;
 use super::metadata::Metadata;
 use super::model::{
     ArchiveConfig, ArchiveImage, ArchiveLayer, ArchiveManifest, ImageFormat, Misnamed, Stored,
 };
-use super::reader::Reader;
-use super::source::RandomAccess;
+use super::random_access::RandomAccess;
+use super::tar_reader::Reader;
 use crate::digest::Digest;
 use crate::json;
 use crate::manifest::{Descriptor, Manifest, ManifestDocument};

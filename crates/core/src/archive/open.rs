@@ -2,15 +2,15 @@
 //! tar, recognise docker-save and OCI-layout metadata (Docker 25+ writes both; an image in both is
 //! read from the OCI layout, with the docker-save tags added), and read every image.
 
+use super::archive_error::ArchiveError;
 use super::decompressed::{Decompressed, default_limit};
 use super::docker::{self, MANIFEST_JSON, REPOSITORIES};
-use super::error::ArchiveError;
 use super::index::{self, IndexOptions, TarIndex};
 use super::metadata::Metadata;
 use super::model::{ArchiveImage, ArchiveLayer, ImageFormat, Stored};
 use super::oci::{self, INDEX_JSON};
-use super::reader::Reader;
-use super::source::{MAX_READ, RandomAccess};
+use super::random_access::{MAX_READ, RandomAccess};
+use super::tar_reader::Reader;
 use crate::inflate::{Inflater, sniff};
 use crate::media::Compression;
 use crate::reference::Reference;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::build::{check_policy, policy_view};
 use super::model::{ArchiveImage, ArchiveManifest, ImageFormat, Presence};
 use super::open::Archive;
-use super::source::RandomAccess;
+use super::random_access::RandomAccess;
 use crate::digest::Digest;
 use crate::manifest;
 use crate::media::{Compression, classify};

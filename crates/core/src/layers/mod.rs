@@ -11,10 +11,10 @@
 
 pub mod diff;
 pub mod entry;
-mod error;
+mod explore_error;
+pub mod explored_image;
 pub mod filter;
 pub mod history;
-pub mod image;
 pub mod listing;
 pub mod merged;
 pub mod reader;
@@ -24,8 +24,8 @@ pub mod tar_stream;
 pub mod views;
 
 pub use entry::{Entry, Kind};
-pub use error::ExploreError;
-pub use image::{ExploredImage, LayerInfo};
+pub use explore_error::ExploreError;
+pub use explored_image::{ExploredImage, LayerInfo};
 pub use reader::{ContentHasher, InlineHasher, LayerError, LayerReader, LayerSummary};
 pub use tar_error::TarError;
 pub use tar_stream::{Event, ReadOptions, TarStream, Visit};

@@ -6,8 +6,8 @@
 
 use std::ops::ControlFlow;
 
-use super::error::ExploreError;
-use super::image::{ExploredImage, LayerInfo};
+use super::explore_error::ExploreError;
+use super::explored_image::{ExploredImage, LayerInfo};
 use super::reader::{ContentHasher, InlineHasher, LayerError, LayerReader, LayerSummary, judge};
 use super::tar_stream::{ReadOptions, Visit};
 use crate::archive::{Archive, RandomAccess};

@@ -5,8 +5,8 @@ use std::ops::ControlFlow;
 
 use super::diff::{ImageDiff, diff_images};
 use super::entry::{Kind, shown};
-use super::error::ExploreError;
-use super::image::ExploredImage;
+use super::explore_error::ExploreError;
+use super::explored_image::ExploredImage;
 use super::merged::{Content, MergeError, MergedFs};
 use super::source::{LayerSource, read_layer};
 use super::tar_stream::{Event, ReadOptions};

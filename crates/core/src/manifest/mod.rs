@@ -8,14 +8,14 @@
 //! 2^63-1 and media types that contradict the document's shape are all errors.
 
 mod attestation;
-mod image;
+mod image_manifest;
 mod index;
 mod schema1;
 mod subset;
 
 pub use crate::descriptor::{Descriptor, MAX_DESCRIPTOR_SIZE, Platform};
 pub use attestation::{ATTESTATION_MANIFEST, REFERENCE_DIGEST, REFERENCE_TYPE, title};
-pub use image::ImageManifest;
+pub use image_manifest::ImageManifest;
 pub use index::ImageIndex;
 pub use schema1::Schema1Manifest;
 pub use subset::{SubsetError, left_behind};

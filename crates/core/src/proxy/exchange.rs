@@ -16,12 +16,12 @@
 use url::Url;
 
 use super::cors::{CorsPolicy, OriginVerdict};
-use super::error::ProxyError;
 use super::headers::{carries_body, confinement_headers, forward_request_headers};
 use super::origin::UpstreamOrigin;
+use super::proxy_error::ProxyError;
 use super::proxy_policy::ProxyPolicy;
 use super::realms::LearnedRealms;
-use super::redirect::Hops;
+use super::upstream_redirect::Hops;
 
 /// A request as it reached the proxy.
 #[derive(Clone, Copy, Debug)]

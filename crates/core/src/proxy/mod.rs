@@ -29,24 +29,23 @@ mod allowlist;
 mod app_page;
 mod challenge_realm;
 mod cors;
-mod error;
 mod exchange;
 mod headers;
 mod host;
 mod origin;
 mod proxy_config;
+mod proxy_error;
 mod proxy_policy;
 mod reach;
 mod realms;
-mod redirect;
 mod rewrite;
 mod route;
+mod upstream_redirect;
 
 pub use address::{AddressAllowance, AddressClass, classify};
 pub use allowlist::Allowlist;
 pub use app_page::app_headers;
 pub use cors::{ALLOWED_HEADERS, ALLOWED_METHODS, CorsPolicy, EXPOSED_HEADERS, OriginVerdict};
-pub use error::ProxyError;
 pub use exchange::{Answer, AnswerBody, BodyPlan, Exchange, Hop, Next, RequestHead, Start};
 pub use headers::{FORWARDED_REQUEST_HEADERS, carries_body, confinement_headers, forward_request_headers};
 pub use host::{Authority, Host, HostError};
@@ -54,8 +53,9 @@ pub use origin::{ROUTE_PREFIX, Scheme, UpstreamOrigin};
 pub use proxy_config::{
     ConfigError, DEFAULT_ALLOWED_HOSTS, DEFAULT_REDIRECT_HOSTS, DEFAULT_TOKEN_REALMS, ProxyConfig,
 };
+pub use proxy_error::ProxyError;
 pub use proxy_policy::ProxyPolicy;
 pub use reach::{REACH_PATH, Reach};
 pub use realms::{LearnedRealms, RealmKey};
-pub use redirect::{Hops, RedirectStep, follows_redirects, is_redirect_status};
 pub use route::{Target, TargetKind, is_proxy_path, is_pulp_api_path, is_registry_path};
+pub use upstream_redirect::{Hops, RedirectStep, follows_redirects, is_redirect_status};

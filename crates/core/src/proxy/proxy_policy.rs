@@ -5,10 +5,10 @@ use std::net::IpAddr;
 use super::address::{AddressClass, classify};
 use super::allowlist::Allowlist;
 use super::cors::CorsPolicy;
-use super::error::ProxyError;
 use super::host::{Authority, Host};
 use super::origin::UpstreamOrigin;
 use super::proxy_config::{ConfigError, DEFAULT_TOKEN_REALMS, ProxyConfig};
+use super::proxy_error::ProxyError;
 use super::realms::{LearnedRealms, RealmKey};
 
 /// Everything the proxy decides, built from a [`ProxyConfig`]. Immutable and shared by all

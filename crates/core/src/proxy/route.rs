@@ -2,9 +2,9 @@
 
 use url::Url;
 
-use super::error::ProxyError;
 use super::host::Authority;
 use super::origin::{ROUTE_PREFIX, UpstreamOrigin};
+use super::proxy_error::ProxyError;
 use super::proxy_policy::{ProxyPolicy, spelled_as};
 use super::realms::{LearnedRealms, RealmKey};
 

@@ -4,7 +4,7 @@
 //! Every check takes the whole input and the byte offset of the piece inside it, so the column it
 //! reports is the column in what the user typed.
 
-use super::error::ReferenceErrorKind as Kind;
+use super::reference_error::ReferenceErrorKind as Kind;
 
 /// Longest repository path distribution accepts (`RepositoryNameTotalLengthMax`).
 pub(super) const MAX_REPOSITORY_LEN: usize = 255;

@@ -16,7 +16,7 @@ use super::auth::{
 };
 use super::body::{read_limited, read_prefix};
 use super::errors::{ERROR_BODY_LIMIT, Error, RegistryError};
-use super::redirect::{MAX_REDIRECTS, redirect_target, under_base};
+use super::redirect_target::{MAX_REDIRECTS, redirect_target, under_base};
 use super::retry::{Decision, Failure, RetryRule, Step};
 use super::upload::UploadError;
 use crate::transport::{Body, Method, Request, Response, Transport};

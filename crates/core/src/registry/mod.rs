@@ -8,6 +8,7 @@
 //! [`Transport`]: crate::transport::Transport
 
 pub mod auth;
+pub mod blob_source;
 pub mod body;
 pub mod chunk;
 pub mod client;
@@ -16,16 +17,16 @@ pub mod inspect;
 pub mod pull;
 pub mod pulp_api;
 pub mod push;
-pub mod redirect;
+pub mod redirect_target;
 pub mod referrers;
 pub mod resolve;
 pub mod retry;
 pub(crate) mod rewind;
-pub mod source;
 pub mod tags;
 pub mod upload;
 
 pub use auth::{BasicHeaderError, Credentials, Scope};
+pub use blob_source::{BlobSource, StreamSource};
 pub use chunk::{ChunkBytes, SourceChunk};
 pub use client::Client;
 pub use errors::{Error, RegistryError};
@@ -33,4 +34,3 @@ pub use inspect::inspect;
 pub use pull::{BlobStream, FetchedManifest};
 pub use push::{Mount, UploadSession};
 pub use resolve::{ImageError, PlatformChoice, ResolvedImage, fetch_document, resolve_images};
-pub use source::{BlobSource, StreamSource};

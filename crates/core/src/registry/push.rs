@@ -11,10 +11,10 @@ use futures_util::future::join;
 use url::Url;
 
 use super::auth::Scope;
+use super::blob_source::BlobSource;
 use super::chunk::SourceChunk;
 use super::client::Client;
 use super::errors::Error;
-use super::source::BlobSource;
 use super::upload::{
     ChunkLimits, ChunkPolicy, Resume, bytes_held, content_range, resolve_location, resume_from, with_digest,
 };

@@ -21,12 +21,12 @@ use crate::digest::Digest;
 use crate::manifest::{Manifest, ManifestDocument, left_behind};
 use crate::policy::{self, PlannedBlob};
 use crate::registry::auth::Scope;
+use crate::registry::blob_source::StreamSource;
 use crate::registry::chunk::ChunkBytes;
 use crate::registry::client::Client;
 use crate::registry::errors::Error;
 use crate::registry::push::Mount;
 use crate::registry::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images};
-use crate::registry::source::StreamSource;
 use crate::registry::upload::ChunkPolicy;
 use crate::transport::Transport;
 

@@ -21,9 +21,9 @@ use crate::registry::pull::BlobStream;
 use crate::registry::resolve::{ImageError, PlatformChoice, ResolvedImage, fetch_document, resolve_images};
 use crate::transport::Transport;
 
-mod verdict;
+mod image_verdict;
 
-pub use verdict::{BlobCheck, BlobStatus, DiffIdCheck, Fetched, ImageCheck, VerifyReport, judge_blob};
+pub use image_verdict::{BlobCheck, BlobStatus, DiffIdCheck, Fetched, ImageCheck, VerifyReport, judge_blob};
 
 /// How to verify.
 #[derive(Clone, Debug)]

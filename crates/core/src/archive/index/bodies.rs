@@ -2,9 +2,9 @@
 //! for its diff ID when it is compressed), or only to learn that it is all there.
 
 use super::{BodyFacts, TarEntry};
-use crate::archive::error::ArchiveError;
-use crate::archive::reader::Reader;
-use crate::archive::source::RandomAccess;
+use crate::archive::archive_error::ArchiveError;
+use crate::archive::random_access::RandomAccess;
+use crate::archive::tar_reader::Reader;
 use crate::diffid::{DiffIdError, DiffIdHasher};
 use crate::digest::{Algorithm, Hasher};
 use crate::inflate::sniff;

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 pub use scan::build;
 
-use super::error::ArchiveError;
+use super::archive_error::ArchiveError;
 use super::path;
 use super::tar::EntryType;
 use crate::diffid::{DiffId, DiffIdError};

@@ -3,11 +3,11 @@
 
 use super::bodies::{expect_bytes, read_body};
 use super::{IndexOptions, MAX_ENTRIES, MAX_PATH_BYTES, TarEntry, TarIndex};
-use crate::archive::error::ArchiveError;
+use crate::archive::archive_error::ArchiveError;
 use crate::archive::path::{self, PathError};
-use crate::archive::reader::Reader;
-use crate::archive::source::RandomAccess;
+use crate::archive::random_access::RandomAccess;
 use crate::archive::tar::{self, BLOCK, EntryType, MAX_PATH_LEN, MAX_PAX_SIZE, PaxOverrides};
+use crate::archive::tar_reader::Reader;
 
 /// What the extension headers before an entry said about it.
 #[derive(Default)]

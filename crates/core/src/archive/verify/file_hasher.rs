@@ -1,10 +1,10 @@
 //! Hashing one blob file: every digest verifying it takes, in one pass over its bytes.
 
 use super::FileFacts;
-use crate::archive::error::ArchiveError;
+use crate::archive::archive_error::ArchiveError;
 use crate::archive::model::Stored;
 use crate::archive::open::Archive;
-use crate::archive::source::{MAX_READ, RandomAccess};
+use crate::archive::random_access::{MAX_READ, RandomAccess};
 use crate::diffid::DiffIdHasher;
 use crate::digest::{Algorithm, Hasher};
 use crate::media::Compression;

@@ -4,23 +4,23 @@
 //! promises (`blobs/sha256/<hex>`, `<hex>.tar`), and for layers the config's `rootfs.diff_ids`
 //! (decompressing gzip and zstd layers as they stream by).
 
+mod archive_verdict;
 mod checks;
 mod file_hasher;
 #[cfg(test)]
 mod tests;
-mod verdict;
 
 use std::collections::BTreeMap;
 
+pub use archive_verdict::{BlobCheck, BlobStatus, FileFacts, ImageVerification, ManifestCheck};
 use checks::check_manifest;
 pub use checks::proof;
 pub use file_hasher::{FileHasher, file_facts};
-pub use verdict::{BlobCheck, BlobStatus, FileFacts, ImageVerification, ManifestCheck};
 
-use super::error::ArchiveError;
+use super::archive_error::ArchiveError;
 use super::model::{ArchiveImage, Stored};
 use super::open::Archive;
-use super::source::RandomAccess;
+use super::random_access::RandomAccess;
 use crate::digest::{Algorithm, Digest};
 
 /// One blob file an image uses, and which digests verifying it takes.

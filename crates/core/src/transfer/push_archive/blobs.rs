@@ -8,7 +8,7 @@ use super::{PushEvent, PushOptions};
 use crate::archive::Archive;
 use crate::archive::RandomAccess;
 use crate::archive::access::ArchiveAccess;
-use crate::archive::blob_source::{ArchiveSource, CompressedBytes};
+use crate::archive::archive_source::{ArchiveSource, CompressedBytes};
 use crate::archive::build::{BlobOrigin, PushBlob, PushImage, Top};
 use crate::archive::verify;
 use crate::digest::{Digest, Verified};

@@ -10,9 +10,9 @@
 use super::compress::{BLOCK, BlockCompressor, Codec, Framing};
 use super::model::Stored;
 use super::open::Archive;
-use super::source::{MAX_READ, RandomAccess};
+use super::random_access::{MAX_READ, RandomAccess};
 use crate::digest::{Algorithm, Digest, Hasher, Verified, Verifier};
-use crate::registry::source::{Fill, Windowed};
+use crate::registry::blob_source::{Fill, Windowed};
 use crate::registry::{ChunkBytes, Error};
 
 /// Where a blob's bytes come from, in order.

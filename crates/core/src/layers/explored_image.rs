@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::diff::LayerId;
-use super::error::ExploreError;
+use super::explore_error::ExploreError;
 use super::history::History;
 use crate::archive::files::digest_in_name;
 use crate::archive::{ArchiveImage, ArchiveLayer, Stored};

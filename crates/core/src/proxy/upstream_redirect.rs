@@ -9,8 +9,8 @@
 
 use url::Url;
 
-use super::error::ProxyError;
 use super::origin::{Scheme, UpstreamOrigin};
+use super::proxy_error::ProxyError;
 use super::proxy_policy::ProxyPolicy;
 use super::route::Target;
 

@@ -2,9 +2,9 @@
 //! one (read through [`Decompressed`]): the index, the format readers and the verifier all read
 //! through [`Reader`] and never care which.
 
+use super::archive_error::ArchiveError;
 use super::decompressed::{Decompressed, ReadError};
-use super::error::ArchiveError;
-use super::source::RandomAccess;
+use super::random_access::RandomAccess;
 use crate::media::Compression;
 
 /// A plain or compressed archive, read as a tar.
