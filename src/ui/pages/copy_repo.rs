@@ -300,10 +300,11 @@ pub fn CopyRepoPage(
                     <MirrorTags tags=chosen.into() previews run destination=dest_name />
                 </section>
                 <RunPanel chosen=chosen.into() previews allow run dest_ok start stop />
+                // The run's outcome right under the run, before the other way out (the archive).
+                <RunSummary run destination=dest_ok />
                 <DownloadArchive source=listed_from.into() chosen=chosen.into() allow />
             }.into_any(),
         }}
-        <RunSummary run destination=dest_ok />
     }
 }
 
