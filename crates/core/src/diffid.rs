@@ -155,6 +155,8 @@ pub struct DiffIdHasher {
     state: State,
     sink: HashSink,
     consumed: u64,
+    /// Check gzip's CRC-32 ([`Inflater::without_crc`]).
+    crc: bool,
 }
 
 impl Default for DiffIdHasher {
@@ -183,7 +185,14 @@ impl DiffIdHasher {
     }
 
     fn with_sink(sink: HashSink) -> DiffIdHasher {
-        DiffIdHasher { state: State::Sniffing(Vec::new()), sink, consumed: 0 }
+        DiffIdHasher { state: State::Sniffing(Vec::new()), sink, consumed: 0, crc: true }
+    }
+
+    /// This hasher, not checking gzip's CRC-32: for a caller that compares the diff ID with the
+    /// config's, which a corrupt stream fails as surely (see [`Inflater::without_crc`]).
+    pub fn without_crc(mut self) -> DiffIdHasher {
+        self.crc = false;
+        self
     }
 
     /// Feeds the next compressed chunk.
@@ -200,7 +209,8 @@ impl DiffIdHasher {
                 return Ok(());
             }
             let head = std::mem::take(head);
-            self.state = match Inflater::new(sniff(&head)) {
+            let inflater = Inflater::new(sniff(&head)).map(|i| if self.crc { i } else { i.without_crc() });
+            self.state = match inflater {
                 Some(inflater) => {
                     State::Inflating(Box::new(Inflating { inflater, pending: Vec::new(), out: Vec::new() }))
                 }

@@ -225,6 +225,36 @@ fn a_diff_id_other_than_the_configs_is_an_error() {
     assert!(e.to_string().contains(&sha256(&tar)), "{e}");
 }
 
+/// Without gzip's CRC-32 (read for a layer whose diff ID is checked), the diff ID stands in for
+/// it: a CRC alone that is wrong changes nothing, and content other than what was compressed
+/// fails the diff-ID check where it failed the CRC's before.
+#[test]
+fn without_the_crc_the_diff_id_check_stands_in_for_it() {
+    use std::io::Write as _;
+    let tar = python_tar("USTAR_FORMAT", "add('f', b'content ' * 100)");
+    let diff_id = waybill_core::digest::Digest::sha256_of(&tar);
+    let read = |layer: &[u8], crc: bool| {
+        let reader = waybill_core::layers::LayerReader::new(ReadOptions::default());
+        let mut reader = if crc { reader } else { reader.without_crc() };
+        let mut visit = |_: waybill_core::layers::Event<'_>| std::ops::ControlFlow::Continue(());
+        let _ = reader.push(layer, &mut visit)?;
+        reader.finish(&mut visit, Some(&diff_id))
+    };
+    let mut bad_crc = gzip(&tar);
+    let n = bad_crc.len();
+    bad_crc[n - 8] ^= 1;
+    assert!(matches!(read(&bad_crc, true), Err(LayerError::Decompress(_))));
+    assert_eq!(read(&bad_crc, false).unwrap().diff_id.digest, diff_id);
+    // Stored deflate blocks (level 0): a flipped byte of the file still inflates, to other content.
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
+    e.write_all(&tar).unwrap();
+    let mut changed = e.finish().unwrap();
+    let at = changed.windows(7).position(|w| w == b"content").unwrap();
+    changed[at] ^= 1;
+    assert!(matches!(read(&changed, true), Err(LayerError::Decompress(_))));
+    assert!(matches!(read(&changed, false), Err(LayerError::DiffId { .. })));
+}
+
 /// A hasher of the shell's (the browser's runs in a second worker): it must see exactly the
 /// uncompressed bytes, in any chunking, and the core still judges its digest.
 #[derive(Default)]

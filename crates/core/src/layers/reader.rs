@@ -104,6 +104,13 @@ impl<H: ContentHasher> LayerReader<H> {
         LayerReader { inflate: DiffIdHasher::unhashed(), hasher, tar: TarStream::new(options), failed: None }
     }
 
+    /// This reader, not checking gzip's CRC-32, before its first chunk: for a layer whose diff ID
+    /// is checked at the end ([`DiffIdHasher::without_crc`]).
+    pub fn without_crc(mut self) -> LayerReader<H> {
+        self.inflate = self.inflate.without_crc();
+        self
+    }
+
     /// Feeds the blob's next chunk. `Break` when `visit` asked to stop: the rest of the layer
     /// need not be fed.
     pub fn push(&mut self, chunk: &[u8], visit: &mut Visit) -> Result<ControlFlow<()>, LayerError> {
