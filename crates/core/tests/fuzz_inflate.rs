@@ -2,8 +2,8 @@
 //! fixed budget of cases like the other property suites, printing its executions and their rate
 //! and the most memory a decoder held (docs/benchmarks.md keeps the figures).
 //!
-//! `inflate::Inflater` — what reads compressed archives and hashes compressed layers —
-//! is fed gzip and zstd streams (valid ones of noise or runs, hand-made bombs, or either mutated)
+//! `inflate::Inflater` — what reads compressed archives and hashes compressed layers, with gzip's
+//! CRC-32 or without (a layer whose diff ID is checked) — is fed gzip and zstd streams (valid ones of noise or runs, hand-made bombs, or either mutated)
 //! in random chunk sizes, as the readers feed it. Properties: never a panic; a step emits at most
 //! `STEP` and reports what it did exactly; the decoder ends with an error or the end, never
 //! stalls; a valid stream comes back whole; and the heap it holds (counted by this binary's
@@ -136,14 +136,17 @@ const OUTPUT_CAP: usize = 8 << 20;
 
 /// Feeds `bytes` to a decoder `feeds` bytes at a time (cycling through the sizes), as the readers
 /// do, checking every step and the output against `expected` as it comes; returns how many
-/// bytes came out (up to [`OUTPUT_CAP`]), or the decoder's error.
+/// bytes came out (up to [`OUTPUT_CAP`]), or the decoder's error. Without `crc`, gzip members'
+/// framing is read by Waybill, not zlib (`Inflater::without_crc`).
 fn inflate(
     compression: Compression,
+    crc: bool,
     bytes: &[u8],
     feeds: &[usize],
     expected: Option<&[u8]>,
 ) -> Result<Result<usize, String>, TestCaseError> {
-    let mut inflater = Inflater::new(compression).expect("a decoder");
+    let inflater = Inflater::new(compression).expect("a decoder");
+    let mut inflater = if crc { inflater } else { inflater.without_crc() };
     let (mut out, mut total, mut buffered, mut offered) = (Vec::new(), 0, Vec::new(), 0);
     let mut feed = feeds.iter().cycle();
     for _ in 0..10_000_000 {
@@ -187,6 +190,7 @@ fn inflater() {
         stream(),
         prop::collection::vec(mutation(), 0..4),
         prop::collection::vec(prop_oneof![1usize..64, 64usize..70_000], 1..8),
+        any::<bool>(),
     );
     // The most heap a decoder held, gzip and zstd: printed with the run's figures.
     let most = [Cell::new(0), Cell::new(0)];
@@ -194,14 +198,14 @@ fn inflater() {
         "inflater (gzip, zstd)",
         1500,
         strategy,
-        |(stream, mutations, feeds): (Stream, Vec<Mutation>, _)| {
+        |(stream, mutations, feeds, crc): (Stream, Vec<Mutation>, _, bool)| {
             let compression = stream.compression();
             let bytes = mutated(&stream.bytes(), &mutations);
             let expected = match (&stream, mutations.is_empty()) {
                 (Stream::Valid { data, .. }, true) => Some(&data[..]),
                 _ => None,
             };
-            let (result, held) = peak_heap(|| inflate(compression, &bytes, &feeds, expected));
+            let (result, held) = peak_heap(|| inflate(compression, crc, &bytes, &feeds, expected));
             // What a decoder may hold: its window (gzip 32 KiB; zstd the frame's, refused above
             // 32 MiB, which ruzstd's buffer may double while it grows), the input buffered (at most
             // one block and one feed), one step of output.
