@@ -81,12 +81,14 @@ pub fn FilesPanel(image: ImageAt, layers: usize) -> impl IntoView {
                 </label>
             </div>
             <div class="table-wrap">
-                <table class="files-table" data-testid="files-table" data-search=move || listing.answered.get()>
-                    <thead><tr>
-                        <th scope="col">"Path"</th><th scope="col">"Size"</th><th scope="col">"Type"</th>
-                        <th scope="col">"Mode"</th><th scope="col">"Layer"</th><th scope="col"><span class="sr-only">"Actions"</span></th>
+                // Its rows are laid out as grids, not table rows (style.css): the roles keep it a table
+                // to assistive technology.
+                <table class="files-table" role="table" data-testid="files-table" data-search=move || listing.answered.get()>
+                    <thead role="rowgroup"><tr role="row">
+                        <th scope="col" role="columnheader">"Path"</th><th scope="col" role="columnheader">"Size"</th><th scope="col" role="columnheader">"Type"</th>
+                        <th scope="col" role="columnheader">"Mode"</th><th scope="col" role="columnheader">"Layer"</th><th scope="col" role="columnheader"><span class="sr-only">"Actions"</span></th>
                     </tr></thead>
-                    <tbody>
+                    <tbody role="rowgroup">
                         // Keyed rows: a batch that changes a few of the rows drawn adds and
                         // removes only those.
                         <For each=move || {
@@ -172,16 +174,16 @@ fn FileLine(
     let readable = row.content.is_some();
     let (for_preview, for_download) = (row.clone(), row.clone());
     view! {
-        <tr data-testid="file-row" data-path=row.path.clone() data-layer=row.layer.to_string() data-type=kind.as_str()>
-            <td data-label="Path" style=indent title=row.path.clone()>
+        <tr role="row" data-testid="file-row" data-path=row.path.clone() data-layer=row.layer.to_string() data-type=kind.as_str()>
+            <td role="cell" data-label="Path" style=indent title=row.path.clone()>
                 <code class:dir=kind == Kind::Dir>{name}{(kind == Kind::Dir).then_some("/")}</code>
                 <span class="hint">{link}</span>
             </td>
-            <td class="num" data-label="Size" title=format!("{} bytes", row.size)>{size}</td>
-            <td data-label="Type">{kind_text(kind)}</td>
-            <td data-label="Mode"><code>{format!("{:04o}", row.mode)}</code></td>
-            <td class="num" data-label="Layer">{row.layer}</td>
-            <td data-label="">
+            <td role="cell" class="num" data-label="Size" title=format!("{} bytes", row.size)>{size}</td>
+            <td role="cell" data-label="Type">{kind_text(kind)}</td>
+            <td role="cell" data-label="Mode"><code>{format!("{:04o}", row.mode)}</code></td>
+            <td role="cell" class="num" data-label="Layer">{row.layer}</td>
+            <td role="cell" data-label="">
                 {readable.then(|| view! {
                     <button class="small secondary" data-testid="file-preview" on:click=move |_| on_preview.run(for_preview.clone())>"Preview"</button>
                     " "
