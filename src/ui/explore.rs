@@ -161,7 +161,7 @@ pub fn preview(
     handle: JobHandle,
 ) {
     let Some(file) = row.content else { return };
-    let (path, size) = (row.path.clone(), file.size);
+    let (path, size) = (row.entry.path.clone(), file.size);
     preview.set(None);
     let job = Job::Read { image, file, limit: Some(PREVIEW_BYTES) };
     start(handle, progress, job, None, move |message, blob| {
@@ -194,7 +194,7 @@ pub fn job_handle() -> JobHandle {
 /// to the browser as a download named after the file.
 pub fn download(image: ImageAt, row: &FileRow, progress: RwSignal<Progress>, handle: JobHandle) {
     let Some(file) = row.content else { return };
-    let name = row.path.rsplit('/').next().unwrap_or("file").to_owned();
+    let name = row.entry.path.rsplit('/').next().unwrap_or("file").to_owned();
     start(handle, progress, Job::Read { image, file, limit: None }, None, move |message, blob| {
         if let (FromExplorer::Read { .. }, Some(blob)) = (message, blob) {
             match save(&name, &blob) {

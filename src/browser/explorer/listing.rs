@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 
 use waybill_core::layers::filter::PathFilter;
+use waybill_core::layers::listing::ListedEntry;
 use waybill_core::layers::merged::MergedEntry;
 use waybill_core::layers::{Entry, Kind};
 use web_sys::Blob;
@@ -57,12 +58,7 @@ impl<'a> Tally<'a> {
 /// One layer's entry as a row.
 pub fn layer_row(entry: &Entry, layer: usize) -> FileRow {
     FileRow {
-        path: entry.path.clone(),
-        kind: entry.kind,
-        size: entry.size,
-        mode: entry.mode,
-        link: entry.link.clone(),
-        layer,
+        entry: ListedEntry::new(entry, layer),
         content: (entry.kind == Kind::File).then_some(FileAt {
             layer,
             offset: entry.offset,
@@ -81,12 +77,12 @@ pub fn merged_row(merged: &MergedEntry) -> FileRow {
 /// make the cut are found in linear time, and only they are sorted.
 pub fn window(rows: &[FileRow], search: &str, order: Order, limit: usize) -> (u64, Vec<FileRow>) {
     let filter = PathFilter::new(search);
-    let mut picked: Vec<&FileRow> = rows.iter().filter(|r| filter.matches(&r.path)).collect();
+    let mut picked: Vec<&FileRow> = rows.iter().filter(|r| filter.matches(&r.entry.path)).collect();
     let matching = picked.len() as u64;
     let cmp = |a: &&FileRow, b: &&FileRow| -> Ordering {
         match order {
-            Order::Path => a.path.cmp(&b.path),
-            Order::Size => b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)),
+            Order::Path => a.entry.path.cmp(&b.entry.path),
+            Order::Size => b.entry.size.cmp(&a.entry.size).then_with(|| a.entry.path.cmp(&b.entry.path)),
         }
     };
     if picked.len() > limit {
@@ -102,19 +98,20 @@ mod tests {
     use super::*;
 
     fn row(path: &str, size: u64) -> FileRow {
-        FileRow {
+        let entry = ListedEntry {
             path: path.into(),
             kind: Kind::File,
             size,
             mode: 0o644,
             link: None,
             layer: 1,
-            content: None,
-        }
+            sha256: None,
+        };
+        FileRow { entry, content: None }
     }
 
     fn paths(rows: &[FileRow]) -> Vec<&str> {
-        rows.iter().map(|r| r.path.as_str()).collect()
+        rows.iter().map(|r| r.entry.path.as_str()).collect()
     }
 
     #[test]

@@ -24,8 +24,8 @@
 //! Sending every path to the page cost its thread more than the reading cost the worker's.
 
 use serde::{Deserialize, Serialize};
-use waybill_core::layers::Kind;
 use waybill_core::layers::diff::ImageDiff;
+use waybill_core::layers::listing::ListedEntry;
 
 use crate::browser::pusher::protocol::Endpoint;
 
@@ -76,19 +76,9 @@ pub struct FileAt {
 /// One listed path, as the page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRow {
-    /// Normalised path.
-    pub path: String,
-    /// What it is.
-    #[serde(rename = "type")]
-    pub kind: Kind,
-    /// Content bytes.
-    pub size: u64,
-    /// Permission bits.
-    pub mode: u32,
-    /// A link's target.
-    pub link: Option<String>,
-    /// The 1-based layer that (last) wrote it.
-    pub layer: usize,
+    /// The path as `waybill ls --json` lists it.
+    #[serde(flatten)]
+    pub entry: ListedEntry,
     /// Where its bytes are, for regular files (and hard links to one, in the merged view).
     pub content: Option<FileAt>,
 }

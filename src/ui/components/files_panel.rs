@@ -130,9 +130,9 @@ fn keyed(tree: bool, rows: Vec<FileRow>) -> Vec<(RowKey, FileRow)> {
     let mut seen: HashMap<(String, &'static str), usize> = HashMap::new();
     rows.into_iter()
         .map(|row| {
-            let repeat = seen.entry((row.path.clone(), row.kind.as_str())).or_default();
+            let repeat = seen.entry((row.entry.path.clone(), row.entry.kind.as_str())).or_default();
             *repeat += 1;
-            ((tree, row.path.clone(), row.kind.as_str(), *repeat), row)
+            ((tree, row.entry.path.clone(), row.entry.kind.as_str(), *repeat), row)
         })
         .collect()
 }
@@ -158,31 +158,31 @@ fn FileLine(
     on_preview: Callback<FileRow>,
     on_download: Callback<FileRow>,
 ) -> impl IntoView {
-    let depth = row.path.matches('/').count();
+    let depth = row.entry.path.matches('/').count();
     let name =
-        if tree { row.path.rsplit('/').next().unwrap_or(&row.path).to_owned() } else { row.path.clone() };
+        if tree { row.entry.path.rsplit('/').next().unwrap_or(&row.entry.path).to_owned() } else { row.entry.path.clone() };
     let indent = if tree { format!("padding-left:{}em", depth as f32 * 1.1 + 0.5) } else { String::new() };
-    let kind = row.kind;
-    let link = row.link.clone().map(|l| match kind {
+    let kind = row.entry.kind;
+    let link = row.entry.link.clone().map(|l| match kind {
         Kind::Hardlink => format!(" (hard link to {l})"),
         _ => format!(" → {l}"),
     });
     let size = match kind {
-        Kind::File => human(row.size),
+        Kind::File => human(row.entry.size),
         _ => String::new(),
     };
     let readable = row.content.is_some();
     let (for_preview, for_download) = (row.clone(), row.clone());
     view! {
-        <tr role="row" data-testid="file-row" data-path=row.path.clone() data-layer=row.layer.to_string() data-type=kind.as_str()>
-            <td role="cell" data-label="Path" style=indent title=row.path.clone()>
+        <tr role="row" data-testid="file-row" data-path=row.entry.path.clone() data-layer=row.entry.layer.to_string() data-type=kind.as_str()>
+            <td role="cell" data-label="Path" style=indent title=row.entry.path.clone()>
                 <code class:dir=kind == Kind::Dir>{name}{(kind == Kind::Dir).then_some("/")}</code>
                 <span class="hint">{link}</span>
             </td>
-            <td role="cell" class="num" data-label="Size" title=format!("{} bytes", row.size)>{size}</td>
+            <td role="cell" class="num" data-label="Size" title=format!("{} bytes", row.entry.size)>{size}</td>
             <td role="cell" data-label="Type">{kind_text(kind)}</td>
-            <td role="cell" data-label="Mode"><code>{format!("{:04o}", row.mode)}</code></td>
-            <td role="cell" class="num" data-label="Layer">{row.layer}</td>
+            <td role="cell" data-label="Mode"><code>{format!("{:04o}", row.entry.mode)}</code></td>
+            <td role="cell" class="num" data-label="Layer">{row.entry.layer}</td>
             <td role="cell" data-label="">
                 {readable.then(|| view! {
                     <button class="small secondary" data-testid="file-preview" on:click=move |_| on_preview.run(for_preview.clone())>"Preview"</button>
