@@ -18,7 +18,9 @@ use waybill_core::media::{classify, is_image_config};
 use waybill_core::policy::BlobRole;
 use waybill_core::reference::Reference;
 use waybill_core::registry::inspect::InspectedImage;
-use waybill_core::transfer::{BlobCheck, Fetched, ImageCheck, VerifyReport, judge_blob};
+use waybill_core::transfer::{
+    BlobCheck, ConfigRead, Fetched, ImageCheck, VerifyPlan, VerifyReport, judge_blob,
+};
 
 use crate::ui::api::verify_job;
 use crate::ui::session;
@@ -136,33 +138,37 @@ impl Verification {
         let waybill_core::manifest::Manifest::Image(manifest) = image.document.manifest() else {
             return Verification::empty(reference, top, image, allow_foreign);
         };
-        let diff_ids = image.config.as_ref().ok().map(|c| c.parsed.rootfs.diff_ids.clone());
-        // As `waybill verify` says of the image as a whole (an artifact's config is not an
-        // image config, and no problem).
-        let problems = match &image.config {
-            Ok(config) => config.parsed.check_layer_count(manifest.layers.len()).err().map(|e| e.to_string()),
-            Err(_) if !is_image_config(&manifest.config.media_type) => None,
-            Err(why) => Some(format!("config unreadable: {why}")),
-        };
+        // The core's plan, the one `waybill verify` runs (an artifact's config is not an image
+        // config, and no problem).
+        let unreadable = image.config.as_ref().err().map(|why| format!("config unreadable: {why}"));
+        let plan = VerifyPlan::new(
+            manifest,
+            match (&image.config, &unreadable) {
+                (Ok(config), _) => ConfigRead::Image(&config.parsed),
+                _ if !is_image_config(&manifest.config.media_type) => ConfigRead::Artifact,
+                (_, why) => ConfigRead::Unreadable(why.as_deref().unwrap_or_default()),
+            },
+        );
         let mut targets = vec![Target {
             role: Role::Config,
-            descriptor: manifest.config.clone(),
+            descriptor: plan.config,
             foreign: false,
             expected_diff_id: None,
         }];
-        targets.extend(manifest.layers.iter().enumerate().map(|(i, layer)| Target {
+        targets.extend(plan.layers.into_iter().enumerate().map(|(i, layer)| Target {
             role: Role::Layer(i + 1),
-            descriptor: layer.clone(),
-            foreign: classify(layer).non_distributable,
-            expected_diff_id: diff_ids.as_ref().and_then(|ids| ids.get(i).cloned()),
+            foreign: classify(&layer.descriptor).non_distributable,
+            descriptor: layer.descriptor,
+            expected_diff_id: layer.expected_diff_id,
         }));
+        let problems = plan.problems;
         let states = targets.iter().map(|_| RwSignal::new(BlobState::Idle)).collect();
         Verification {
             top,
             reference: reference.clone(),
             manifest: image.document.digest().clone(),
             platform: image.platform.as_ref().map(ToString::to_string),
-            problems: Arc::new(problems.into_iter().collect()),
+            problems: Arc::new(problems),
             jobs: StoredValue::new(vec![None; targets.len()]),
             targets: Arc::new(targets),
             states: Arc::new(states),

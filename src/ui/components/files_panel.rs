@@ -159,8 +159,11 @@ fn FileLine(
     on_download: Callback<FileRow>,
 ) -> impl IntoView {
     let depth = row.entry.path.matches('/').count();
-    let name =
-        if tree { row.entry.path.rsplit('/').next().unwrap_or(&row.entry.path).to_owned() } else { row.entry.path.clone() };
+    let name = if tree {
+        row.entry.path.rsplit('/').next().unwrap_or(&row.entry.path).to_owned()
+    } else {
+        row.entry.path.clone()
+    };
     let indent = if tree { format!("padding-left:{}em", depth as f32 * 1.1 + 0.5) } else { String::new() };
     let kind = row.entry.kind;
     let link = row.entry.link.clone().map(|l| match kind {

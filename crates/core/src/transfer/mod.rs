@@ -24,6 +24,6 @@ pub mod verify_image;
 pub use copy::{BlobTally, CopyOptions, CopyReport, ImageAt, copy};
 pub use copy_event::{BlobOutcome, CopyEvent};
 pub use verify_image::{
-    BlobCheck, BlobStatus, DiffIdCheck, Fetched, ImageCheck, VerifyEvent, VerifyOptions, VerifyReport,
-    judge_blob, verify,
+    BlobCheck, BlobStatus, ConfigRead, DiffIdCheck, Fetched, ImageCheck, LayerCheck, VerifyEvent,
+    VerifyOptions, VerifyPlan, VerifyReport, judge_blob, verify,
 };

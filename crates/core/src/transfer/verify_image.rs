@@ -22,8 +22,10 @@ use crate::registry::resolve::{ImageError, PlatformChoice, ResolvedImage, fetch_
 use crate::transport::Transport;
 
 mod image_verdict;
+mod verify_plan;
 
 pub use image_verdict::{BlobCheck, BlobStatus, DiffIdCheck, Fetched, ImageCheck, VerifyReport, judge_blob};
+pub use verify_plan::{ConfigRead, LayerCheck, VerifyPlan};
 
 /// How to verify.
 #[derive(Clone, Debug)]
@@ -110,31 +112,21 @@ where
     T::Chunk: Clone,
 {
     let image = &resolved.image;
-    let mut problems = Vec::new();
     let (config_check, config) = check_config(client, repository, &image.config).await;
     events(VerifyEvent::BlobChecked { check: &config_check });
-    let diff_ids: Option<Vec<Digest>> = match config {
-        Ok(Some(config)) => {
-            if let Err(e) = config.check_layer_count(image.layers.len()) {
-                problems.push(e.to_string());
-            }
-            Some(config.rootfs.diff_ids)
-        }
-        // An artifact's config: its blobs are checked, there are no diff_ids to compare.
-        Ok(None) => None,
-        Err(why) => {
-            problems.push(why);
-            None
-        }
-    };
-    let layers: Vec<BlobCheck> = futures_util::stream::iter(image.layers.iter().enumerate())
-        .map(|(i, layer)| {
-            let expected = diff_ids.as_ref().and_then(|ids| ids.get(i)).cloned();
-            async move {
-                let check = check_layer(client, repository, layer, expected, options, events).await;
-                events(VerifyEvent::BlobChecked { check: &check });
-                check
-            }
+    let plan = VerifyPlan::new(
+        image,
+        match &config {
+            Ok(Some(config)) => ConfigRead::Image(config),
+            Ok(None) => ConfigRead::Artifact,
+            Err(why) => ConfigRead::Unreadable(why),
+        },
+    );
+    let layers: Vec<BlobCheck> = futures_util::stream::iter(&plan.layers)
+        .map(|layer| async move {
+            let check = check_layer(client, repository, layer, options, events).await;
+            events(VerifyEvent::BlobChecked { check: &check });
+            check
         })
         .buffered(options.concurrency.max(1))
         .collect()
@@ -145,7 +137,7 @@ where
         digest: resolved.document.digest().clone(),
         platform: resolved.platform.as_ref().map(ToString::to_string),
         blobs,
-        problems,
+        problems: plan.problems,
     }
 }
 
@@ -192,14 +184,14 @@ where
 async fn check_layer<T: Transport>(
     client: &Client<T>,
     repository: &str,
-    d: &Descriptor,
-    expected_diff_id: Option<Digest>,
+    layer: &LayerCheck,
     options: &VerifyOptions,
     events: &dyn Fn(VerifyEvent<'_>),
 ) -> BlobCheck
 where
     T::Chunk: Clone,
 {
+    let d = &layer.descriptor;
     let fetched = match client.get_blob(repository, &d.digest, Some(d.size)).await {
         Ok(stream) => hash_layer(stream, d, events).await,
         Err(error) if error.registry().is_some_and(|e| e.status == 404) && !d.urls.is_empty() => {
@@ -219,7 +211,7 @@ where
         }
         Err(error) => Fetched::Failed(error.to_string()),
     };
-    judge_blob(d, BlobRole::Layer, expected_diff_id, fetched)
+    judge_blob(d, BlobRole::Layer, layer.expected_diff_id.clone(), fetched)
 }
 
 async fn hash_layer<B: crate::transport::ResponseBody>(
