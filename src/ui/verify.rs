@@ -140,13 +140,12 @@ impl Verification {
         };
         // The core's plan, the one `waybill verify` runs (an artifact's config is not an image
         // config, and no problem).
-        let unreadable = image.config.as_ref().err().map(|why| format!("config unreadable: {why}"));
         let plan = VerifyPlan::new(
             manifest,
-            match (&image.config, &unreadable) {
-                (Ok(config), _) => ConfigRead::Image(&config.parsed),
-                _ if !is_image_config(&manifest.config.media_type) => ConfigRead::Artifact,
-                (_, why) => ConfigRead::Unreadable(why.as_deref().unwrap_or_default()),
+            match &image.config {
+                Ok(config) => ConfigRead::Image(&config.parsed),
+                Err(_) if !is_image_config(&manifest.config.media_type) => ConfigRead::Artifact,
+                Err(why) => ConfigRead::Unreadable(format!("config unreadable: {why}")),
             },
         );
         let mut targets = vec![Target {

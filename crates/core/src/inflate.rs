@@ -1,11 +1,13 @@
 //! Decompression a step at a time, with output bounded per step: the reader of a compressed
 //! archive asks for at most [`STEP`] bytes and gets them, however hard the input is squeezed.
 //!
-//! The reader keeps what a step emits and the diff ID hasher (`diffid`) hashes it; neither can let a decoder
-//! emit all it can decode from its input (a few KiB of zstd RLE blocks are GiBs). So gzip goes through flate2's low-level
-//! `Decompress` (zlib-rs) with a fixed output slice — it checks each member's CRC and length
-//! itself — and zstd through ruzstd one block at a time (a block never expands past 128 KiB),
-//! never `decode_from_to`, which decodes every complete block it is handed before returning.
+//! The reader keeps what a step emits and the diff ID hasher (`diffid`) hashes it; neither can let
+//! a decoder emit all it can decode from its input (a few KiB of zstd RLE blocks are GiBs). So gzip
+//! goes through flate2's low-level `Decompress` (zlib-rs) with a fixed output slice — it checks
+//! each member's CRC and length itself, or, [`Inflater::without_crc`], inflates raw deflate and
+//! `gzip_frame` reads each member's header and checks its length — and zstd through ruzstd one
+//! block at a time (a block never expands past 128 KiB), never `decode_from_to`, which decodes
+//! every complete block it is handed before returning.
 
 use flate2::{Decompress, FlushDecompress, Status};
 use ruzstd::decoding::errors::FrameDecoderError;

@@ -119,7 +119,7 @@ where
         match &config {
             Ok(Some(config)) => ConfigRead::Image(config),
             Ok(None) => ConfigRead::Artifact,
-            Err(why) => ConfigRead::Unreadable(why),
+            Err(why) => ConfigRead::Unreadable(why.clone()),
         },
     );
     let layers: Vec<BlobCheck> = futures_util::stream::iter(&plan.layers)

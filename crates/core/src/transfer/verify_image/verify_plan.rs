@@ -8,14 +8,14 @@ use crate::digest::Digest;
 use crate::manifest::{Descriptor, ImageManifest};
 
 /// What reading the config gave, as the plan needs it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub enum ConfigRead<'a> {
     /// An image config: its diff IDs are compared.
     Image(&'a ImageConfig),
     /// An artifact's config (or the empty descriptor): no diff IDs, and nothing wrong.
     Artifact,
     /// It could not be read or parsed: this says why, as the report shows it.
-    Unreadable(&'a str),
+    Unreadable(String),
 }
 
 /// One layer to check.
@@ -48,7 +48,7 @@ impl VerifyPlan {
                 config.check_layer_count(manifest.layers.len()).err().map(|e| e.to_string()),
             ),
             ConfigRead::Artifact => (None, None),
-            ConfigRead::Unreadable(why) => (None, Some(why.to_owned())),
+            ConfigRead::Unreadable(why) => (None, Some(why)),
         };
         let layers = manifest
             .layers
@@ -127,7 +127,8 @@ mod tests {
         let artifact = VerifyPlan::new(&manifest(2), ConfigRead::Artifact);
         assert_eq!(expected(&artifact), [None, None]);
         assert!(artifact.problems.is_empty());
-        let unreadable = VerifyPlan::new(&manifest(1), ConfigRead::Unreadable("config unreadable: 404"));
+        let unreadable =
+            VerifyPlan::new(&manifest(1), ConfigRead::Unreadable("config unreadable: 404".into()));
         assert_eq!(expected(&unreadable), [None]);
         assert_eq!(unreadable.problems, ["config unreadable: 404"]);
     }
