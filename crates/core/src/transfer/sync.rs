@@ -11,9 +11,14 @@
 //!   (copied by digest, and written into the destination's tag schema index where the destination
 //!   has no such API), cosign's `sha256-<hex>.sig`/`.att`/`.sbom` tags and the OCI referrers tag
 //!   schema's `sha256-<hex>`, found in the source's tag list by the digest of a mirrored tag
-//!   (they are never chosen on their own).
+//!   (they are never chosen on their own). Tags that share a digest share its companions, which
+//!   are brought once: Pulp has refused one of three simultaneous PUTs of one referrer manifest.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt as _;
+use futures_util::lock::Mutex as AsyncMutex;
 use serde::{Deserialize, Serialize};
 
 use super::copy::{CopyOptions, ImageAt, copy};
@@ -171,12 +176,19 @@ where
         });
     }
     events(SyncEvent::Chosen { chosen: chosen.len(), listed: listed.len() });
-    let (src, dst, listed) = (&src, &dst, &listed);
+    let brought = CompanionsBrought::default();
+    let (src, dst, listed, brought) = (&src, &dst, &listed, &brought);
     let mut results: Vec<(usize, TagResult)> = futures_util::stream::iter(chosen.iter().enumerate())
         .map(|(i, tag)| async move {
             let mut result = mirror_tag(src, dst, tag, &options.copy, events).await;
-            if options.companions {
-                bring_companions(src, dst, listed, &mut result, events).await;
+            if options.companions
+                && let Some(digest) = result.digest.clone()
+                && matches!(result.outcome, TagOutcome::Copied | TagOutcome::UpToDate)
+            {
+                brought
+                    .once(&digest, bring_companions(src, dst, listed, &digest, events))
+                    .await
+                    .apply(&mut result);
             }
             events(SyncEvent::TagDone(&result));
             (i, result)
@@ -257,38 +269,85 @@ where
     Ok((there.as_ref() == Some(&source)).then_some(source))
 }
 
-/// Copies the companion tags of a mirrored tag's digest (every platform, as they are).
+/// What came of bringing one digest's companions: every tag that has the digest says the same.
+#[derive(Clone, Debug, Default)]
+struct Companions {
+    /// The companion tags and digests that arrived.
+    arrived: Vec<String>,
+    /// The first that did not, and why.
+    failed: Option<String>,
+}
+
+impl Companions {
+    /// Says in a tag's result what came with it.
+    fn apply(self, result: &mut TagResult) {
+        result.companions = self.arrived;
+        if let Some(reason) = self.failed {
+            result.outcome = TagOutcome::Failed;
+            result.reason = Some(reason);
+        }
+    }
+
+    /// Records that the companion `what` did not arrive.
+    fn failed(&mut self, what: &str, why: &str) {
+        self.failed.get_or_insert_with(|| format!("its companion {what} did not arrive: {why}"));
+    }
+}
+
+/// The digests whose companions a sync has brought (or is bringing): one lock each, which the
+/// first tag of the digest holds while it brings them and the others wait on for its outcome.
+#[derive(Default)]
+struct CompanionsBrought {
+    digests: Mutex<HashMap<Digest, Arc<AsyncMutex<Option<Companions>>>>>,
+}
+
+impl CompanionsBrought {
+    /// The companions of `digest`: brought by `bring` if no tag brought them yet, else what the
+    /// tag that did got (and `bring` is dropped unstarted).
+    async fn once(&self, digest: &Digest, bring: impl Future<Output = Companions>) -> Companions {
+        let cell = {
+            let mut digests = self.digests.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            Arc::clone(digests.entry(digest.clone()).or_default())
+        };
+        let mut held = cell.lock().await;
+        if held.is_none() {
+            *held = Some(bring.await);
+        }
+        held.clone().unwrap_or_default()
+    }
+}
+
+/// Copies the companions of a mirrored digest (every platform, as they are).
 async fn bring_companions<T: Transport>(
     src: &RepoAt<'_, T>,
     dst: &RepoAt<'_, T>,
     listed: &[String],
-    result: &mut TagResult,
+    digest: &Digest,
     events: &dyn Fn(SyncEvent<'_>),
-) where
+) -> Companions
+where
     T::Chunk: ChunkBytes,
 {
-    let Some(digest) = result.digest.clone() else { return };
-    if !matches!(result.outcome, TagOutcome::Copied | TagOutcome::UpToDate) {
-        return;
-    }
+    let mut companions = Companions::default();
     // The referrers API, where the source has one; the tag schema's tags below otherwise (or as
     // well: a registry may keep both).
-    match src.client.referrers(src.repository, &digest).await {
-        Ok(Some(referrers)) => bring_referrers(src, dst, &digest, &referrers, result, events).await,
+    match src.client.referrers(src.repository, digest).await {
+        Ok(Some(referrers)) => bring_referrers(src, dst, digest, &referrers, &mut companions, events).await,
         Ok(None) => {}
-        Err(e) => companion_failed(result, "its referrers list", &e.to_string()),
+        Err(e) => companions.failed("its referrers list", &e.to_string()),
     }
-    for companion in listed.iter().filter(|t| companion_subject(t).as_ref() == Some(&digest)) {
-        bring_one(src, dst, companion, result, events).await;
+    for companion in listed.iter().filter(|t| companion_subject(t).as_ref() == Some(digest)) {
+        bring_one(src, dst, companion, &mut companions, events).await;
     }
+    companions
 }
 
-/// Copies one companion, by tag or digest, every platform as it is; says so in `result`.
+/// Copies one companion, by tag or digest, every platform as it is; says so in `companions`.
 async fn bring_one<T: Transport>(
     src: &RepoAt<'_, T>,
     dst: &RepoAt<'_, T>,
     reference: &str,
-    result: &mut TagResult,
+    companions: &mut Companions,
     events: &dyn Fn(SyncEvent<'_>),
 ) -> bool
 where
@@ -298,11 +357,11 @@ where
     let outcome = mirror_tag(src, dst, reference, &options, events).await;
     match outcome.outcome {
         TagOutcome::Copied | TagOutcome::UpToDate => {
-            result.companions.push(reference.to_owned());
+            companions.arrived.push(reference.to_owned());
             true
         }
         TagOutcome::Refused | TagOutcome::Failed => {
-            companion_failed(result, reference, &outcome.reason.unwrap_or_default());
+            companions.failed(reference, &outcome.reason.unwrap_or_default());
             false
         }
     }
@@ -315,21 +374,21 @@ async fn bring_referrers<T: Transport>(
     dst: &RepoAt<'_, T>,
     subject: &Digest,
     referrers: &[Descriptor],
-    result: &mut TagResult,
+    companions: &mut Companions,
     events: &dyn Fn(SyncEvent<'_>),
 ) where
     T::Chunk: ChunkBytes,
 {
     for referrer in referrers {
-        if !bring_one(src, dst, &referrer.digest.to_string(), result, events).await {
+        if !bring_one(src, dst, &referrer.digest.to_string(), companions, events).await {
             return;
         }
     }
     let tag = tag_schema_tag(subject);
     match write_tag_schema(dst, subject, &tag, referrers).await {
-        Ok(true) => result.companions.push(tag),
+        Ok(true) => companions.arrived.push(tag),
         Ok(false) => {}
-        Err(e) => companion_failed(result, &tag, &e.to_string()),
+        Err(e) => companions.failed(&tag, &e.to_string()),
     }
 }
 
@@ -372,8 +431,37 @@ where
     Ok(true)
 }
 
-/// Marks `result` failed because the companion `what` did not arrive.
-fn companion_failed(result: &mut TagResult, what: &str, why: &str) {
-    result.outcome = TagOutcome::Failed;
-    result.reason = Some(format!("its companion {what} did not arrive: {why}"));
+#[cfg(test)]
+mod tests {
+    use futures_util::FutureExt as _;
+
+    use super::*;
+
+    #[test]
+    fn a_digests_companions_are_brought_once_and_every_tag_of_it_gets_them() {
+        let digest = Digest::sha256_of(b"image");
+        let brought = CompanionsBrought::default();
+        let arrived = |name: &str| Companions { arrived: vec![name.to_owned()], failed: None };
+        let first = brought.once(&digest, async { arrived("first") }).now_or_never().unwrap();
+        let second = brought.once(&digest, async { arrived("second") }).now_or_never().unwrap();
+        assert_eq!((first.arrived, second.arrived), (vec!["first".to_owned()], vec!["first".to_owned()]));
+        let other = brought.once(&Digest::sha256_of(b"other"), async { arrived("other") }).now_or_never();
+        assert_eq!(other.unwrap().arrived, ["other"], "another digest brings its own");
+
+        let mut result = TagResult {
+            tag: "1.0".to_owned(),
+            digest: Some(digest),
+            outcome: TagOutcome::Copied,
+            reason: None,
+            platforms: Vec::new(),
+            companions: Vec::new(),
+        };
+        let mut failed = arrived("sha256-x.sig");
+        failed.failed("sha256-x.att", "refused");
+        failed.failed("sha256-x.sbom", "refused too");
+        failed.apply(&mut result);
+        assert_eq!(result.outcome, TagOutcome::Failed);
+        assert_eq!(result.companions, ["sha256-x.sig"]);
+        assert_eq!(result.reason.as_deref(), Some("its companion sha256-x.att did not arrive: refused"));
+    }
 }
