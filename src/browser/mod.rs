@@ -14,6 +14,7 @@
 //! * [`pool`] — the page's side: starts workers on first use, queues jobs, relays progress,
 //!   cancels.
 //! * [`spawn`] — starts a worker module from the page.
+//! * [`outbox`] — what the page sends a worker, held until the worker is ready.
 //! * [`explorer`] — the explorer worker (layers' files, merged views, diffs, with the core's
 //!   `layers`) and the page's client for it.
 //! * [`pusher`] — the push worker (archive pushes and registry copies off the main thread) and
@@ -27,6 +28,7 @@ pub mod explorer;
 pub mod fetch;
 pub mod file_source;
 pub mod hasher;
+pub mod outbox;
 pub mod pool;
 pub mod protocol;
 pub mod pusher;

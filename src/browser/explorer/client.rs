@@ -9,7 +9,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Blob, MessageEvent};
 
 use super::protocol::{FromExplorer, Job, ToExplorer};
-use crate::browser::protocol::{decode, post_to_worker};
+use crate::browser::outbox::Outbox;
+use crate::browser::protocol::decode;
 use crate::browser::spawn::{self, Spawned, absolute};
 
 /// The explorer worker's JS glue (Trunk's `data-type="worker"` output), beside the page.
@@ -28,8 +29,7 @@ pub struct Explorer {
 
 struct Inner {
     spawned: Spawned,
-    ready: Cell<bool>,
-    waiting: RefCell<Vec<(ToExplorer, Option<Blob>)>>,
+    outbox: Outbox<ToExplorer>,
     listeners: RefCell<HashMap<u32, Listener>>,
     next_id: Cell<u32>,
 }
@@ -41,8 +41,7 @@ impl Explorer {
             Spawned::new("the explorer worker", &absolute(dir, EXPLORER_JS), &absolute(dir, EXPLORER_WASM))?;
         let inner = Rc::new(Inner {
             spawned,
-            ready: Cell::new(false),
-            waiting: RefCell::default(),
+            outbox: Outbox::default(),
             listeners: RefCell::default(),
             next_id: Cell::new(1),
         });
@@ -89,11 +88,7 @@ impl Explorer {
     }
 
     fn send(&self, message: ToExplorer, blob: Option<Blob>) {
-        if self.inner.ready.get() {
-            post_to_worker(&self.inner.spawned.worker, &message, blob.as_ref());
-        } else {
-            self.inner.waiting.borrow_mut().push((message, blob));
-        }
+        self.inner.outbox.send(&self.inner.spawned.worker, message, blob);
     }
 }
 
@@ -103,12 +98,8 @@ fn on_message(inner: &Rc<Inner>, event: &MessageEvent) {
         Err(e) => return web_sys::console::error_1(&JsValue::from_str(&e.to_string())),
     };
     let Some(id) = message.id() else {
-        inner.ready.set(true);
         inner.spawned.loaded();
-        let waiting: Vec<_> = inner.waiting.borrow_mut().drain(..).collect();
-        for (message, blob) in waiting {
-            post_to_worker(&inner.spawned.worker, &message, blob.as_ref());
-        }
+        inner.outbox.open(&inner.spawned.worker);
         return;
     };
     let listener = if message.is_final() {

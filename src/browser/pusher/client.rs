@@ -1,14 +1,14 @@
 //! The page's side of the push worker: starts it on first use, sends it work, and relays what it
 //! says (hashing included: the push worker starts its own hashing workers).
 
-use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use waybill_core::transfer::load_archive::LoadTarget;
 use web_sys::{Blob, MessageEvent};
 
 use super::protocol::{CopySettings, Endpoint, FromPusher, PushSettings, ToPusher};
-use crate::browser::protocol::{decode, post_to_worker};
+use crate::browser::outbox::Outbox;
+use crate::browser::protocol::decode;
 use crate::browser::spawn::{self, Spawned, absolute};
 
 /// The push worker's JS glue (Trunk's `data-type="worker"` output), beside the page.
@@ -33,8 +33,7 @@ pub struct Pusher {
 
 struct Inner {
     spawned: Spawned,
-    ready: Cell<bool>,
-    waiting: RefCell<Vec<(ToPusher, Option<Blob>)>>,
+    outbox: Outbox<ToPusher>,
     on_event: Rc<dyn Fn(Event)>,
 }
 
@@ -43,12 +42,7 @@ impl Pusher {
     pub fn start(dir: &str, on_event: impl Fn(Event) + 'static) -> Result<Pusher, String> {
         let spawned =
             Spawned::new("the push worker", &absolute(dir, PUSHER_JS), &absolute(dir, PUSHER_WASM))?;
-        let inner = Rc::new(Inner {
-            spawned,
-            ready: Cell::new(false),
-            waiting: RefCell::default(),
-            on_event: Rc::new(on_event),
-        });
+        let inner = Rc::new(Inner { spawned, outbox: Outbox::default(), on_event: Rc::new(on_event) });
         inner.spawned.listen(&inner, on_message, |inner, event| {
             let detail = spawn::load_failure(event, PUSHER_JS, PUSHER_WASM);
             inner.spawned.loaded();
@@ -94,11 +88,7 @@ impl Pusher {
     }
 
     fn send(&self, message: ToPusher, blob: Option<Blob>) {
-        if self.inner.ready.get() {
-            post_to_worker(&self.inner.spawned.worker, &message, blob.as_ref());
-        } else {
-            self.inner.waiting.borrow_mut().push((message, blob));
-        }
+        self.inner.outbox.send(&self.inner.spawned.worker, message, blob);
     }
 }
 
@@ -111,12 +101,8 @@ fn on_message(inner: &Rc<Inner>, event: &MessageEvent) {
         }
     };
     if let FromPusher::Ready = message {
-        inner.ready.set(true);
         inner.spawned.loaded();
-        let waiting: Vec<_> = inner.waiting.borrow_mut().drain(..).collect();
-        for (message, blob) in waiting {
-            post_to_worker(&inner.spawned.worker, &message, blob.as_ref());
-        }
+        inner.outbox.open(&inner.spawned.worker);
         return;
     }
     (inner.on_event)(Event::Message(message));
