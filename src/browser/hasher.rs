@@ -292,13 +292,39 @@ fn failed(e: Error) -> Verdict {
     }
 }
 
+/// The jobs running, by id: what a `Cancel` reaches.
+type Jobs = Rc<RefCell<HashMap<u32, Rc<JobControl>>>>;
+
+/// Posts an answer to the page.
+type Post = Rc<dyn Fn(&FromWorker)>;
+
+/// Runs job `id` in the background, where a `Cancel` reaches it until it ends: `work` does it,
+/// given its control and what to tell bytes done to, and gives the answer posted at its end.
+/// Hash and Run jobs differ only in their work and answer.
+fn spawn_job(
+    jobs: &Jobs,
+    post: &Post,
+    id: u32,
+    work: impl AsyncFnOnce(&JobControl, &dyn Fn(u64)) -> FromWorker + 'static,
+) {
+    let control = Rc::new(JobControl::new());
+    jobs.borrow_mut().insert(id, control.clone());
+    let (jobs, post) = (jobs.clone(), post.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        let progress = |done: u64| post(&FromWorker::Progress { id, done });
+        let answer = work(&control, &progress).await;
+        jobs.borrow_mut().remove(&id);
+        post(&answer);
+    });
+}
+
 /// The worker's main loop: listens for [`ToWorker`] messages, runs jobs (several may overlap),
 /// and posts [`FromWorker`] answers. Call once, from the worker binary's `main`.
 pub fn serve() -> Result<(), JsValue> {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().dyn_into()?;
-    let jobs: Rc<RefCell<HashMap<u32, Rc<JobControl>>>> = Rc::default();
+    let jobs: Jobs = Rc::default();
     let post_scope = scope.clone();
-    let post = Rc::new(move |message: &FromWorker| {
+    let post: Post = Rc::new(move |message: &FromWorker| {
         // Encoding a serde enum cannot fail; posting to the page only fails once it is gone.
         if let Ok(value) = protocol::encode(message, None) {
             let _ = post_scope.post_message(&value);
@@ -318,33 +344,16 @@ pub fn serve() -> Result<(), JsValue> {
                     control.cancel();
                 }
             }
-            ToWorker::Hash { id, job } => {
-                let control = Rc::new(JobControl::new());
-                jobs.borrow_mut().insert(id, control.clone());
-                let jobs = jobs.clone();
-                let post = post.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let progress = |done: u64| post(&FromWorker::Progress { id, done });
-                    let facts = match blob {
-                        Some(blob) => hash(&job, blob, &control, &progress).await,
-                        None => Err("the page sent a hash job without a Blob (a Waybill bug)".to_owned()),
-                    };
-                    jobs.borrow_mut().remove(&id);
-                    post(&FromWorker::Hashed { id, facts });
-                });
-            }
-            ToWorker::Run { id, job } => {
-                let control = Rc::new(JobControl::new());
-                jobs.borrow_mut().insert(id, control.clone());
-                let jobs = jobs.clone();
-                let post = post.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let progress = |done: u64| post(&FromWorker::Progress { id, done });
-                    let outcome = run(&job, blob, &control, &progress).await;
-                    jobs.borrow_mut().remove(&id);
-                    post(&FromWorker::Finished { id, outcome });
-                });
-            }
+            ToWorker::Hash { id, job } => spawn_job(&jobs, &post, id, async move |control, progress| {
+                let facts = match blob {
+                    Some(blob) => hash(&job, blob, control, progress).await,
+                    None => Err("the page sent a hash job without a Blob (a Waybill bug)".to_owned()),
+                };
+                FromWorker::Hashed { id, facts }
+            }),
+            ToWorker::Run { id, job } => spawn_job(&jobs, &post, id, async move |control, progress| {
+                FromWorker::Finished { id, outcome: run(&job, blob, control, progress).await }
+            }),
         }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
