@@ -16,6 +16,7 @@ use waybill_core::transfer::sync::TagOutcome;
 use crate::ui::api::workers::ImagePolicy;
 use crate::ui::bundle::{Bundle, Row};
 use crate::ui::components::breakable::Breakable;
+use crate::ui::components::checkbox::Checkbox;
 use crate::ui::components::layer_compression::LayerCompressionSelect;
 use crate::ui::components::login_form::SignInPrompt;
 use crate::ui::components::mirror_tags::{Overall, RowProgress};
@@ -169,24 +170,15 @@ pub fn BundlePush(
                 <span class="hint" data-testid="bundle-hint">{hint}</span>
             </div>
             <div class="row">
-                <label class="checkbox">
-                    <input type="checkbox" data-testid="bundle-allow-foreign" prop:checked=move || allow.get()
-                        on:change=move |ev| allow.set(event_target_checked(&ev)) />
-                    "Allow foreign layers: upload their blobs and keep their urls"
-                </label>
+                <Checkbox checked=allow testid="bundle-allow-foreign"
+                    label="Allow foreign layers: upload their blobs and keep their urls" />
                 {let absent = absent.clone(); move || (absent() > 0).then(|| view! {
-                    <label class="checkbox">
-                        <input type="checkbox" prop:checked=move || fetch.get()
-                            on:change=move |ev| fetch.set(event_target_checked(&ev)) />
-                        "Fetch missing foreign layers from their urls (https, through the proxy if it permits the host)"
-                    </label>
+                    <Checkbox checked=fetch
+                        label="Fetch missing foreign layers from their urls (https, through the proxy if it permits the host)" />
                 })}
                 {let lost = lost.clone(); move || (lost() > 0).then(|| view! {
-                    <label class="checkbox">
-                        <input type="checkbox" prop:checked=move || accept_lost_marks.get()
-                            on:change=move |ev| accept_lost_marks.set(event_target_checked(&ev)) />
-                        "Push the Windows images whose archive lost the foreign-layer marks as they are (their layers become ordinary layers)"
-                    </label>
+                    <Checkbox checked=accept_lost_marks
+                        label="Push the Windows images whose archive lost the foreign-layer marks as they are (their layers become ordinary layers)" />
                 })}
                 {move || { let n = plain_any(); (n > 0).then(|| view! { <LayerCompressionSelect compress layers=n /> }) }}
             </div>

@@ -8,6 +8,8 @@ use waybill_core::manifest_report::InspectReport;
 use waybill_core::media::DOCKER_FOREIGN_LAYER;
 use waybill_core::size::human;
 
+use crate::ui::components::checkbox::Checkbox;
+
 /// What the panel says the image is: its platform (`os[(version)]/arch`, when known) and the
 /// media types of its foreign layers.
 #[derive(Clone, Debug, Default)]
@@ -88,14 +90,8 @@ pub fn ForeignPanel(count: usize, bytes: u64, allow: RwSignal<bool>, kind: Forei
                 <strong>"A push to Pulp"</strong>" needs the blob itself uploaded to the repository, with the "
                 <code>"urls"</code>" kept in the manifest."
             </p>
-            <label class="checkbox">
-                <input
-                    type="checkbox"
-                    prop:checked=move || allow.get()
-                    on:change=move |ev| allow.set(event_target_checked(&ev))
-                />
-                "Allow foreign layers: upload their blobs and keep their urls; verify may fetch them from their urls when the registry lacks them (if the proxy permits the host)"
-            </label>
+            <Checkbox checked=allow
+                label="Allow foreign layers: upload their blobs and keep their urls; verify may fetch them from their urls when the registry lacks them (if the proxy permits the host)" />
         </section>
     }
 }

@@ -4,6 +4,7 @@
 use crate::ui::api::Login;
 use leptos::prelude::*;
 
+use crate::ui::components::checkbox::Checkbox;
 use crate::ui::session;
 
 /// A registry asked for a login during a push or a copy: which one (as written in references),
@@ -98,11 +99,7 @@ pub fn LoginForm(
                             on:input=move |ev| password.set(event_target_value(&ev)) />
                     </div>
                 </div>
-                <label class="checkbox">
-                    <input type="checkbox" prop:checked=move || remember.get()
-                        on:change=move |ev| remember.set(event_target_checked(&ev)) />
-                    "Remember for this tab (sessionStorage; gone when the tab closes)"
-                </label>
+                <Checkbox checked=remember label="Remember for this tab (sessionStorage; gone when the tab closes)" />
                 <div class="row">
                     <button type="submit"
                         disabled=move || { username.with(String::is_empty) || password.with(String::is_empty) }>

@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use waybill_core::archive::marks::LostMarks;
 use waybill_core::size::human;
 
+use crate::ui::components::checkbox::Checkbox;
+
 /// The warning and its acknowledgement (`accepted`, off until ticked).
 #[component]
 pub fn LostMarksPanel(lost: LostMarks, accepted: RwSignal<bool>) -> impl IntoView {
@@ -42,11 +44,7 @@ pub fn LostMarksPanel(lost: LostMarks, accepted: RwSignal<bool>) -> impl IntoVie
                 <strong>"waybill save"</strong>". Or copy the image from its registry on the "
                 <a href="#/copy">"Copy"</a>" page."
             </p>
-            <label class="checkbox">
-                <input type="checkbox" data-testid="accept-lost-marks" prop:checked=move || accepted.get()
-                    on:change=move |ev| accepted.set(event_target_checked(&ev)) />
-                "I understand: push these layers as ordinary layers"
-            </label>
+            <Checkbox checked=accepted testid="accept-lost-marks" label="I understand: push these layers as ordinary layers" />
         </section>
     }
 }

@@ -9,6 +9,7 @@ use waybill_core::reference::Reference;
 use waybill_core::transfer::sync::TagOutcome;
 
 use crate::ui::api::{self, PulpAnswer};
+use crate::ui::components::checkbox::Checkbox;
 use crate::ui::components::mirror_tags::{Overall, Preview};
 use crate::ui::components::result_panel::{InPulp, Target};
 use crate::ui::mirror::{Run, RunPhase};
@@ -51,11 +52,8 @@ pub fn RunPanel(
                     else { "Blobs stream through your browser, verified on the way; tags already there are skipped.".to_owned() }
                 }}</span>
             </div>
-            <label class="checkbox">
-                <input type="checkbox" data-testid="mirror-allow-foreign" prop:checked=move || allow.get()
-                    on:change=move |ev| allow.set(event_target_checked(&ev)) />
-                "Allow foreign layers: upload their blobs and keep their urls"
-            </label>
+            <Checkbox checked=allow testid="mirror-allow-foreign"
+                label="Allow foreign layers: upload their blobs and keep their urls" />
             <p class="hint" data-testid="mirror-foreign-hint">{move || match (foreign_tags(), allow.get()) {
                 (0, _) => "Foreign (non-distributable) layers are a legacy of old Windows base images. A tag with any is refused unless this is ticked; the other tags still go.".to_owned(),
                 (n, false) => format!("{n} chosen {} foreign layers: without this, {} refused and the other tags still go.",

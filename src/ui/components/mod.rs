@@ -5,6 +5,7 @@ pub mod audit_report;
 pub mod blob_status;
 pub mod breakable;
 pub mod bundle_push;
+pub mod checkbox;
 pub mod chunk_size;
 pub mod config_view;
 pub mod copy_modes;

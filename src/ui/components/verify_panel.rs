@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use waybill_core::size::human;
 
 use crate::ui::components::blob_status::BlobStatus;
+use crate::ui::components::checkbox::Checkbox;
 use crate::ui::components::progress::{eta, format_rate, meaningful_rate, percent};
 use crate::ui::verify::{Role, Verification};
 
@@ -62,11 +63,7 @@ pub fn VerifyPanel(verification: Verification) -> impl IntoView {
                             on:click=move |_| { stop.cancel() }>"Cancel"</button>
                     }
                 })}
-                <label class="checkbox">
-                    <input type="checkbox" prop:checked=move || diff_ids.get()
-                        on:change=move |ev| diff_ids.set(event_target_checked(&ev)) />
-                    "Also check diff_ids (decompress and hash each layer)"
-                </label>
+                <Checkbox checked=diff_ids label="Also check diff_ids (decompress and hash each layer)" />
             </div>
             {move || {
                 let t = totals.get();

@@ -9,6 +9,7 @@ use waybill_core::archive::report::{ImageReport, ManifestReport};
 use super::PushControls;
 use crate::ui::api::workers::ImagePolicy;
 use crate::ui::components::bundle_push::plain_layers;
+use crate::ui::components::checkbox::Checkbox;
 use crate::ui::components::chunk_size::ChunkSize;
 use crate::ui::components::foreign_panel::{ForeignKind, ForeignPanel};
 use crate::ui::components::layer_compression::LayerCompressionSelect;
@@ -109,11 +110,8 @@ pub(super) fn ImageView(
             // The options after the action: Tab reaches Push first (issue 16).
             <div class="row">
                 {has_absent.then(|| view! {
-                    <label class="checkbox">
-                        <input type="checkbox" prop:checked=move || fetch.get()
-                            on:change=move |ev| fetch.set(event_target_checked(&ev)) />
-                        "Fetch missing foreign layers from their urls (https, through the proxy if it permits the host)"
-                    </label>
+                    <Checkbox checked=fetch
+                        label="Fetch missing foreign layers from their urls (https, through the proxy if it permits the host)" />
                 })}
                 {(plain_layers > 0).then(|| view! { <LayerCompressionSelect compress layers=plain_layers /> })}
                 <ChunkSize id="chunk-size" chunk_mib />
