@@ -1,8 +1,9 @@
 //! Registry-to-registry copy: the whole data path of invariants 1–3 in one place.
 //!
-//! 1. Read the source manifest(s) and decide the foreign-layer policy for every image *before*
-//!    anything is sent to the destination (a rejection sends nothing, not even a HEAD). If the
-//!    destination already has the manifest under the reference, stop there.
+//! 1. Read the source manifest(s) and plan the copy ([`CopyPlan`]: the foreign-layer policy for
+//!    every image, each blob's route, the manifests in order) *before* anything is sent to the
+//!    destination (a refused plan sends nothing, not even a HEAD). If the destination already has
+//!    the manifest under the reference, stop there.
 //! 2. Move each planned blob: skip it if the destination has it (HEAD, size checked), mount it
 //!    when both sides are the same registry, otherwise stream it — from the source registry,
 //!    or for an allowed foreign layer the registry lacks, from its `urls` — through the
@@ -12,14 +13,17 @@
 
 use serde::{Deserialize, Serialize};
 
+mod copy_plan;
+
+pub use copy_plan::{BlobRoute, BlobStep, CopyPlan, ManifestPut, PlanFor};
+
 use super::copy_event::{BlobOutcome, CopyEvent};
 use super::foreign::fetch_foreign;
 use super::foreign_mirror::ForeignMirrors;
 use super::in_flight::BlobsInFlight;
 use super::move_blobs::{Moved, Planned, move_blobs};
 use crate::digest::Digest;
-use crate::manifest::{Manifest, ManifestDocument, left_behind};
-use crate::policy::{self, PlannedBlob};
+use crate::manifest::{Manifest, ManifestDocument};
 use crate::registry::auth::Scope;
 use crate::registry::blob_source::StreamSource;
 use crate::registry::chunk::ChunkBytes;
@@ -125,7 +129,8 @@ impl CopyReport {
     }
 }
 
-/// Copies an image (or some or all of an index) from `src` to `dst`.
+/// Copies an image (or some or all of an index) from `src` to `dst`: reads the source's
+/// manifests, plans the copy ([`CopyPlan`]) and runs the plan.
 pub async fn copy<T: Transport>(
     src: ImageAt<'_, T>,
     dst: ImageAt<'_, T>,
@@ -137,84 +142,66 @@ where
 {
     let top = fetch_document(src.client, src.repository, src.reference).await?;
     let images = resolve_images(src.client, src.repository, src.reference, &top, &options.platforms).await?;
-    let kept: Vec<Digest> = images.iter().map(|i| i.document.digest().clone()).collect();
-    // Attestation manifests are no platform (they stand as unknown/unknown in the index).
-    let platforms: Vec<String> = images
-        .iter()
-        .filter_map(|i| i.platform.as_ref().map(ToString::to_string))
-        .filter(|p| !p.starts_with("unknown/"))
-        .collect();
-    // A whole index is pushed as it is, its images first; several platforms of it under a new
-    // index of only them (the source index lists images the destination will not have). With one
-    // platform picked out of an index, that image's manifest becomes the tag's manifest.
-    let subset = match (top.manifest(), &options.platforms) {
-        (Manifest::Index(_), PlatformChoice::Several(_)) => {
-            let subset = top
-                .index_subset(&kept)
-                .map_err(|source| ImageError::Subset { reference: src.reference.to_owned(), source })?;
-            Some(subset)
-        }
-        _ => None,
-    };
-    let whole_index =
-        matches!((top.manifest(), &options.platforms), (Manifest::Index(_), PlatformChoice::All));
-    let pushes_index = whole_index || subset.is_some();
-    let pushed_top: &ManifestDocument = match &subset {
-        Some(subset) => subset,
-        None if whole_index || matches!(top.manifest(), Manifest::Image(_)) => &top,
-        None => &images[0].document,
-    };
-    if let Ok(wanted) = dst.reference.parse::<Digest>()
-        && wanted != *pushed_top.digest()
-    {
-        return Err(ImageError::DigestTarget {
-            wanted: dst.reference.to_owned(),
-            actual: pushed_top.digest().clone(),
-        });
-    }
+    let mount_from =
+        (src.client.same_registry(dst.client) && src.repository != dst.repository).then_some(src.repository);
+    let plan = CopyPlan::new(
+        top,
+        images,
+        PlanFor {
+            source: src.reference,
+            destination: dst.reference,
+            mount_from,
+            platforms: &options.platforms,
+            allow_foreign_layers: options.allow_foreign_layers,
+        },
+    )?;
+    run(&plan, &src, &dst, options, events).await
+}
 
-    let policy::Plan { blobs, mut warnings } =
-        policy::plan_all(images.iter().map(|i| &i.image), options.allow_foreign_layers)
-            .map_err(ImageError::Rejected)?;
-    if let (Manifest::Index(index), PlatformChoice::Only(_) | PlatformChoice::Several(_)) =
-        (top.manifest(), &options.platforms)
-    {
-        warnings.extend(left_behind(index, &kept));
-    }
-    events(CopyEvent::Planned { blobs: blobs.len(), bytes: blobs.iter().map(|b| b.descriptor.size).sum() });
+/// Runs a plan: blobs first, then the manifests, or nothing when the destination has it all.
+async fn run<T: Transport>(
+    plan: &CopyPlan,
+    src: &ImageAt<'_, T>,
+    dst: &ImageAt<'_, T>,
+    options: &CopyOptions,
+    events: &dyn Fn(CopyEvent<'_>),
+) -> Result<CopyReport, ImageError>
+where
+    T::Chunk: ChunkBytes,
+{
+    events(CopyEvent::Planned { blobs: plan.blobs.len(), bytes: plan.bytes() });
+    let top = plan.top();
+    let report = |blobs, manifests| CopyReport {
+        digest: top.digest().clone(),
+        media_type: top.media_type().to_owned(),
+        blobs,
+        manifests,
+        platforms: plan.platforms.clone(),
+        warnings: plan.warnings.clone(),
+    };
 
     // Already there under this reference, with this digest: a registry keeps a manifest only
     // with its blobs, so there is nothing to move — except foreign layers' blobs, which Pulp's own
     // sync leaves out while keeping the manifest (what the Pulp audit finds): those are asked for.
     let existing = dst.client.head_manifest(dst.repository, dst.reference).await?;
-    if existing.and_then(|head| head.digest).as_ref() == Some(pushed_top.digest())
-        && foreign_blobs_present(&dst, &blobs).await?
+    if existing.and_then(|head| head.digest).as_ref() == Some(top.digest())
+        && foreign_blobs_present(dst, plan).await?
     {
-        let blobs = blobs
+        let blobs = plan
+            .blobs
             .iter()
-            .map(|b| {
-                let d = &b.descriptor;
-                events(CopyEvent::BlobDone {
-                    digest: &d.digest,
-                    size: d.size,
-                    outcome: BlobOutcome::AlreadyPresent,
-                });
-                (d.digest.clone(), d.size, BlobOutcome::AlreadyPresent)
+            .map(|step| {
+                let d = &step.blob.descriptor;
+                let outcome = BlobOutcome::AlreadyPresent;
+                events(CopyEvent::BlobDone { digest: &d.digest, size: d.size, outcome });
+                (d.digest.clone(), d.size, outcome)
             })
             .collect();
-        return Ok(CopyReport {
-            digest: pushed_top.digest().clone(),
-            media_type: pushed_top.media_type().to_owned(),
-            blobs,
-            manifests: Vec::new(),
-            platforms,
-            warnings,
-        });
+        return Ok(report(blobs, Vec::new()));
     }
 
-    let planned = blobs.iter().map(|b| (Planned::from(&b.descriptor), b));
-    let (src, dst) = (&src, &dst);
-    let upload = |blob| async move { transfer(src, dst, blob, options, events).await.map(Moved::from) };
+    let planned = plan.blobs.iter().map(|step| (Planned::from(&step.blob.descriptor), step));
+    let upload = |step| async move { transfer(src, dst, step, options, events).await.map(Moved::from) };
     let outcomes = move_blobs(
         dst.client,
         dst.repository,
@@ -227,24 +214,10 @@ where
     .await
     .map_err(|f| ImageError::Blob { digest: f.digest, source: Box::new(f.source) })?;
 
-    let mut manifests = Vec::new();
-    if pushes_index {
-        for image in &images {
-            let reference = image.document.digest().to_string();
-            push_manifest(dst, &reference, &image.document, events).await?;
-            manifests.push(image.document.digest().clone());
-        }
+    for put in &plan.manifests {
+        push_manifest(dst, &put.reference, &put.document, events).await?;
     }
-    push_manifest(dst, dst.reference, pushed_top, events).await?;
-    manifests.push(pushed_top.digest().clone());
-    Ok(CopyReport {
-        digest: pushed_top.digest().clone(),
-        media_type: pushed_top.media_type().to_owned(),
-        blobs: outcomes,
-        manifests,
-        platforms,
-        warnings,
-    })
+    Ok(report(outcomes, plan.manifests.iter().map(|put| put.document.digest().clone()).collect()))
 }
 
 async fn push_manifest<T: Transport>(
@@ -282,29 +255,28 @@ where
     Ok(())
 }
 
-/// Gets one blob the destination lacks verified onto it: mounted, or streamed from the source.
+/// Gets one blob the destination lacks verified onto it, by the plan's route.
 async fn transfer<T: Transport>(
     src: &ImageAt<'_, T>,
     dst: &ImageAt<'_, T>,
-    blob: &PlannedBlob,
+    step: &BlobStep,
     options: &CopyOptions,
     events: &dyn Fn(CopyEvent<'_>),
 ) -> Result<BlobOutcome, Error>
 where
     T::Chunk: ChunkBytes,
 {
-    let d = &blob.descriptor;
-    let session = if src.client.same_registry(dst.client) && src.repository != dst.repository {
-        match dst.client.mount_blob(dst.repository, &d.digest, src.repository).await? {
+    let d = &step.blob.descriptor;
+    let session = match &step.route {
+        BlobRoute::Mount { from } => match dst.client.mount_blob(dst.repository, &d.digest, from).await? {
             Mount::Mounted => return Ok(BlobOutcome::Mounted),
             Mount::Upload(session) => session,
-        }
-    } else {
-        dst.client.start_upload(dst.repository).await?
+        },
+        BlobRoute::Stream => dst.client.start_upload(dst.repository).await?,
     };
     let opened = match src.client.get_blob(src.repository, &d.digest, Some(d.size)).await {
         Ok(stream) => Ok((stream, BlobOutcome::Uploaded)),
-        Err(error) if options.allow_foreign_layers && !d.urls.is_empty() && is_not_found(&error) => {
+        Err(error) if step.from_urls && is_not_found(&error) => {
             fetch_foreign(src.client.transport(), &options.foreign_mirrors, &d.urls, &d.digest, d.size)
                 .await
                 .map(|stream| (stream, BlobOutcome::UploadedFromUrls))
@@ -328,16 +300,13 @@ fn is_not_found(error: &Error) -> bool {
     error.registry().is_some_and(|e| e.status == 404)
 }
 
-/// Whether the destination holds every allowed foreign layer's blob of `blobs` (none planned:
+/// Whether the destination holds every allowed foreign layer's blob of the plan (none planned:
 /// true, without a request).
-async fn foreign_blobs_present<T: Transport>(
-    dst: &ImageAt<'_, T>,
-    blobs: &[PlannedBlob],
-) -> Result<bool, Error>
+async fn foreign_blobs_present<T: Transport>(dst: &ImageAt<'_, T>, plan: &CopyPlan) -> Result<bool, Error>
 where
     T::Chunk: ChunkBytes,
 {
-    for blob in blobs.iter().filter(|b| b.kind.as_ref().is_some_and(|k| k.non_distributable)) {
+    for blob in plan.foreign_blobs() {
         let d = &blob.descriptor;
         if !dst.client.blob_present(dst.repository, &d.digest, d.size, &Scope::push(dst.repository)).await? {
             return Ok(false);
