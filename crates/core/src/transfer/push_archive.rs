@@ -1,5 +1,6 @@
 //! Pushing an archive image through the registry module's upload engine, in the order the
-//! invariants demand:
+//! invariants demand. Steps 1 to 4 are decided by [`PushAdmission`] and its [`PushPlan`] (the
+//! shell only hashes); [`push_with`] runs them, then 5 and 6:
 //!
 //! 1. the foreign-layer policy, from the metadata alone — a refusal sends nothing, not even a
 //!    HEAD, and reads no layer;
@@ -19,10 +20,9 @@ use crate::archive::Archive;
 use crate::archive::ArchiveError;
 use crate::archive::RandomAccess;
 use crate::archive::access::{ArchiveAccess, ThroughArchive};
-use crate::archive::build::{self, BlobOrigin, BuildError, PushBlob, PushImage, check_policy};
+use crate::archive::build::{self, BlobOrigin, BuildError, PushBlob};
 use crate::archive::compress::{BlockCompressor, LayerCompression};
-use crate::archive::marks::{self, LostMarks};
-use crate::archive::verify;
+use crate::archive::marks::LostMarks;
 use crate::archive::{ArchiveImage, Presence};
 use crate::digest::{Digest, Verified};
 use crate::manifest::ManifestDocument;
@@ -30,7 +30,6 @@ use crate::policy::{self, Rejection};
 use crate::registry::upload::ChunkPolicy;
 use crate::registry::{ChunkBytes, Client, Error};
 use crate::remedy::Remedy;
-use crate::transfer::foreign::check_foreign_url;
 use crate::transfer::foreign_mirror::ForeignMirrors;
 use crate::transfer::in_flight::BlobsInFlight;
 use crate::transfer::move_blobs::{Planned, move_blobs};
@@ -38,8 +37,11 @@ use crate::transfer::{CopyEvent, CopyReport};
 use crate::transport::Transport;
 
 mod blobs;
+mod push_plan;
 
 use blobs::{forms_in_place, transfer};
+use push_plan::check_target;
+pub use push_plan::{PushAdmission, PushPlan};
 
 /// How to push.
 #[derive(Clone, Debug, Default)]
@@ -229,65 +231,21 @@ pub async fn push_with<R: RandomAccess, T: Transport, A: ArchiveAccess<R, Chunk 
 where
     T::Chunk: ChunkBytes,
 {
-    // 1 and 2: decided from the metadata, before any byte is read or sent.
-    let mut warnings = check_policy(image, options.allow_foreign_layers).map_err(PushError::Rejected)?;
-    if let Some(lost) = marks::lost_marks(image) {
-        if !options.allow_foreign_layers && !options.accept_lost_marks {
-            return Err(PushError::MarksLost(lost));
-        }
-        warnings.push(format!("pushed as ordinary layers, as accepted: {}", lost.describe()));
-    }
-    let absent = absent_foreign(image);
-    if !absent.is_empty() && !options.fetch_foreign {
-        return Err(PushError::ForeignAbsent(absent));
-    }
-    for a in &absent {
-        // At least one URL must be one Waybill will fetch; say why not before anything is sent.
-        let checked: Vec<Result<_, Error>> = a.urls.iter().map(|u| check_foreign_url(u)).collect();
-        if !checked.iter().any(Result::is_ok) {
-            let source = checked.into_iter().find_map(Result::err).unwrap_or_else(|| Error::UnsafeUrl {
-                url: String::new(),
-                reason: "the foreign layer lists no urls to fetch it from".into(),
-            });
-            return Err(PushError::Blob { digest: a.digest.clone(), source });
-        }
-    }
-
-    // 3: verify everything the image uses.
+    // 1 to 4: admitted from the metadata, hashed by the shell, planned from the hashes.
+    let admission = PushAdmission::new(image, options)?;
     let progress = |done, total| events(PushEvent::Verifying { done, total });
-    let facts = access
-        .hash(archive, &verify::files_to_hash(&[image]), &progress)
-        .await
-        .map_err(PushError::Stopped)?;
-    let verification = verify::judge(&[image], &facts);
-    let [verification] = verification.as_slice() else {
-        return Err(PushError::Verification(vec!["the image was not verified".into()]));
-    };
-    let failures = verification.failures();
-    if !failures.is_empty() {
-        return Err(PushError::Verification(failures));
-    }
+    let facts = access.hash(archive, &admission.to_hash, &progress).await.map_err(PushError::Stopped)?;
+    let plan = admission.plan(image, &facts, options, reference)?;
+    let (pushed, mut warnings) = (&plan.image, plan.warnings.clone());
 
-    // 4: the manifests, built or taken once.
-    let pushed: PushImage = build::build(image, verification, options.compress)?;
-    warnings.extend(pushed.notes.iter().cloned());
-    if let Some(top) = pushed.top.ready() {
-        check_target(reference, top)?;
-    }
-
-    // 5: the blobs fetched from urls first (a URL that fails then stops the push before anything
-    // is uploaded), then the archive's in archive order (one forward pass over a compressed one).
-    let mut blobs: Vec<&PushBlob> = pushed.blobs.iter().collect();
-    blobs.sort_by_key(|b| match &b.origin {
-        BlobOrigin::Urls(_) => None,
-        BlobOrigin::Stored(s) | BlobOrigin::Compressed(s, _) => Some(s.offset),
-    });
+    // 5: the blobs, in the plan's order.
+    let blobs: Vec<&PushBlob> = plan.blobs().collect();
     events(PushEvent::Copy(CopyEvent::Planned {
         blobs: blobs.len(),
         bytes: blobs.iter().map(|b| b.descriptor.size).sum(),
     }));
     let copy_events = |event: CopyEvent<'_>| events(PushEvent::Copy(event));
-    let in_place = forms_in_place(client, repository, reference, &pushed).await;
+    let in_place = forms_in_place(client, repository, reference, pushed).await;
     let planned = blobs.iter().map(|b| {
         let made = matches!(b.origin, BlobOrigin::Compressed(..));
         match in_place.iter().find(|(from, _)| made && *from == b.descriptor.digest) {
@@ -334,16 +292,6 @@ where
         platforms: Vec::new(),
         warnings,
     })
-}
-
-/// A destination named by digest must be the manifest pushed.
-fn check_target(reference: &str, top: &ManifestDocument) -> Result<(), PushError> {
-    match reference.parse::<Digest>() {
-        Ok(wanted) if wanted != *top.digest() => {
-            Err(PushError::DigestTarget { wanted: reference.to_owned(), actual: top.digest().clone() })
-        }
-        _ => Ok(()),
-    }
 }
 
 async fn put<T: Transport>(
