@@ -7,6 +7,7 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::digest::Digest;
+use crate::media::MediaType;
 
 /// The largest size the OCI image spec allows in a descriptor: 2^63-1, so that every
 /// implementation (Go's `int64` included) reads the same number.
@@ -20,7 +21,7 @@ pub const MAX_DESCRIPTOR_SIZE: u64 = i64::MAX as u64;
 #[serde(rename_all = "camelCase")]
 pub struct Descriptor {
     /// The media type of the referenced content.
-    pub media_type: String,
+    pub media_type: MediaType,
     /// The digest of the referenced content.
     pub digest: Digest,
     /// Its size in bytes (0 to 2^63-1).
@@ -45,7 +46,7 @@ pub struct Descriptor {
 
 impl Descriptor {
     /// A descriptor with just the three required fields.
-    pub fn new(media_type: impl Into<String>, digest: Digest, size: u64) -> Descriptor {
+    pub fn new(media_type: impl Into<MediaType>, digest: Digest, size: u64) -> Descriptor {
         Descriptor {
             media_type: media_type.into(),
             digest,

@@ -238,7 +238,7 @@ impl InspectReport {
         self.config = Some(ConfigReport {
             digest: image.config.digest.clone(),
             size: image.config.size,
-            media_type: image.config.media_type.clone(),
+            media_type: image.config.media_type.to_string(),
             platform: None,
             created: None,
             diff_id_count: None,
@@ -269,7 +269,7 @@ fn layer(d: &Descriptor, kind: LayerKind) -> LayerReport {
     LayerReport {
         digest: d.digest.clone(),
         size: Some(d.size),
-        media_type: d.media_type.clone(),
+        media_type: d.media_type.to_string(),
         foreign: kind.non_distributable,
         urls: d.urls.clone(),
         compression: kind.compression,
@@ -298,7 +298,7 @@ fn index_entry(d: &Descriptor) -> IndexEntryReport {
         platform: d.platform.as_ref().map(ToString::to_string),
         digest: d.digest.clone(),
         size: d.size,
-        media_type: d.media_type.clone(),
+        media_type: d.media_type.to_string(),
         artifact_type: d.artifact_type.clone(),
         attests: d.attests(),
     }

@@ -18,6 +18,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::descriptor::Descriptor;
 
+mod media_type;
+
+pub use media_type::MediaType;
+
 /// Docker image manifest, schema 2.
 pub const DOCKER_MANIFEST_V2: &str = "application/vnd.docker.distribution.manifest.v2+json";
 /// Docker manifest list (multi-platform), schema 2.
@@ -253,7 +257,7 @@ pub fn is_image_config(media_type: &str) -> bool {
 
 /// Classifies a layer (or any blob) descriptor. Pure: looks at the descriptor only.
 pub fn classify(d: &Descriptor) -> LayerKind {
-    let info = lookup(&d.media_type);
+    let info = d.media_type.info();
     let digest = d.digest.to_string();
     LayerKind {
         non_distributable: info.is_some_and(|i| i.non_distributable),

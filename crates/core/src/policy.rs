@@ -204,7 +204,7 @@ fn rejection(index: usize, count: usize, d: &Descriptor, kind: LayerKind) -> Rej
     };
     Rejection {
         digest: d.digest.clone(),
-        media_type: d.media_type.clone(),
+        media_type: d.media_type.to_string(),
         size: d.size,
         urls: d.urls.clone(),
         reason: format!(

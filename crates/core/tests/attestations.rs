@@ -34,7 +34,7 @@ fn an_attestation_names_the_image_it_describes() {
     assert_eq!(attested.attestations_of(&for_amd64.digest).count(), 0);
 
     // Both annotations are needed, and the digest must be one.
-    let mut entry = Descriptor::new(&amd64.media_type, amd64.digest.clone(), 1);
+    let mut entry = Descriptor::new(amd64.media_type.clone(), amd64.digest.clone(), 1);
     entry.annotations.insert(REFERENCE_DIGEST.into(), arm64.digest.to_string());
     assert_eq!(entry.attests(), None, "no reference type");
     entry.annotations.insert(REFERENCE_TYPE.into(), "something-else".into());
@@ -96,7 +96,7 @@ fn a_copy_of_some_platforms_names_what_it_leaves_behind() {
     // not copied.
     let mut with_signature = attested.clone();
     let signature = "sha256:5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f5e1f";
-    let signature = Descriptor::new(&amd64.media_type, signature.parse().unwrap(), 300);
+    let signature = Descriptor::new(amd64.media_type.clone(), signature.parse().unwrap(), 300);
     with_signature.manifests.push(signature.clone());
     let warnings = left_behind(&with_signature, &kept);
     assert_eq!(warnings.len(), 1, "{warnings:?}");

@@ -171,7 +171,7 @@ pub fn policy_view(manifest: &ArchiveManifest) -> ImageManifest {
 fn image_manifest(media_type: &str, config: Descriptor, layers: Vec<Descriptor>) -> ImageManifest {
     ImageManifest {
         schema_version: 2,
-        media_type: Some(media_type.to_owned()),
+        media_type: Some(media_type.into()),
         artifact_type: None,
         config,
         layers,
@@ -298,7 +298,7 @@ pub fn build(
             "a zstd layer has no Docker media type: the image is pushed with an OCI manifest".to_owned(),
         );
         let mut config = manifest.config.descriptor.clone();
-        config.media_type = media::OCI_CONFIG.to_owned();
+        config.media_type = media::MediaType::OciConfig;
         (media::OCI_MANIFEST, config)
     } else {
         (media::DOCKER_MANIFEST_V2, manifest.config.descriptor.clone())

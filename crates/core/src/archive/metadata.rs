@@ -21,6 +21,7 @@ use super::tar_reader::Reader;
 use crate::config::ImageConfig;
 use crate::digest::Digest;
 use crate::manifest::{Descriptor, ManifestDocument};
+use crate::media::MediaType;
 
 /// The most images and index entries an archive may list: `manifest.json` entries, and the
 /// entries of `index.json` and of every index under it. `docker save` and buildx write one entry
@@ -60,7 +61,7 @@ pub struct Metadata {
     configs: HashMap<String, SharedConfig>,
     /// By the digest that names it (which the mismatch is judged against) and the media type
     /// it was read as (which decides how it parses).
-    documents: HashMap<(Digest, String), SharedDocument>,
+    documents: HashMap<(Digest, MediaType), SharedDocument>,
     entries: usize,
     layers: usize,
     /// Bytes of the configs and documents parsed, and of those named again.

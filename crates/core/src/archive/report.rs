@@ -191,7 +191,7 @@ fn manifest_report(m: &ArchiveManifest) -> ManifestReport {
                 digest: known_digest.then(|| d.digest.clone()),
                 diff_id: layer.diff_id.clone(),
                 size: d.size,
-                media_type: d.media_type.clone(),
+                media_type: d.media_type.to_string(),
                 compression: kind.compression,
                 foreign: kind.non_distributable,
                 has_urls: kind.has_urls,
@@ -208,7 +208,7 @@ fn manifest_report(m: &ArchiveManifest) -> ManifestReport {
         config: ConfigSummary {
             digest: m.config.descriptor.digest.clone(),
             size: m.config.descriptor.size,
-            media_type: m.config.descriptor.media_type.clone(),
+            media_type: m.config.descriptor.media_type.to_string(),
             path: m.config.path.clone(),
             created: m.config.config.as_ref().and_then(|c| c.created.clone()),
         },

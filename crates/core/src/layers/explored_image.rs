@@ -94,7 +94,7 @@ impl ExploredImage {
             .map(|(d, diff_id)| LayerInfo {
                 digest: d.digest.clone(),
                 size: d.size,
-                media_type: d.media_type.clone(),
+                media_type: d.media_type.to_string(),
                 diff_id,
                 foreign: media::classify(d).non_distributable,
                 stored: None,
@@ -187,7 +187,7 @@ fn archive_layer(n: usize, layer: &ArchiveLayer) -> Result<LayerInfo, ExploreErr
         })?;
     let size = layer.declared.as_ref().map_or_else(|| stored.map_or(0, |s| s.size), |d| d.size);
     let media_type = match &layer.declared {
-        Some(d) => d.media_type.clone(),
+        Some(d) => d.media_type.to_string(),
         None => layer.stored_media_type().unwrap_or(media::DOCKER_LAYER_TAR).to_owned(),
     };
     Ok(LayerInfo {

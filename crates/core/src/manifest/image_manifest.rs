@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::Descriptor;
+use crate::media::MediaType;
 
 /// A Docker schema 2 or OCI image manifest (also used for OCI artifacts).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,7 +15,7 @@ pub struct ImageManifest {
     pub schema_version: u32,
     /// The `mediaType` written in the document (required by Docker, optional in OCI).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_type: Option<String>,
+    pub media_type: Option<MediaType>,
     /// For artifacts: what kind of artifact this is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artifact_type: Option<String>,

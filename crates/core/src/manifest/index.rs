@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::Descriptor;
+use crate::media::MediaType;
 
 /// A Docker manifest list or OCI image index: one descriptor per platform (or artifact).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,7 +15,7 @@ pub struct ImageIndex {
     pub schema_version: u32,
     /// The `mediaType` written in the document (required by Docker, optional in OCI).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_type: Option<String>,
+    pub media_type: Option<MediaType>,
     /// For artifact indexes: what kind of artifact this is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artifact_type: Option<String>,

@@ -83,7 +83,7 @@ pub fn tag_schema_index(existing: Option<&ImageIndex>, referrers: &[Descriptor])
     }
     let index = ImageIndex {
         schema_version: 2,
-        media_type: Some(OCI_INDEX.to_owned()),
+        media_type: Some(OCI_INDEX.into()),
         artifact_type: None,
         manifests,
         subject: None,

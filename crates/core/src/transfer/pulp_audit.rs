@@ -198,7 +198,7 @@ where
                 if !present {
                     missing.push(MissingBlob {
                         digest: layer.digest.clone(),
-                        media_type: layer.media_type.clone(),
+                        media_type: layer.media_type.to_string(),
                         size: layer.size,
                         urls: layer.urls.clone(),
                     });

@@ -136,7 +136,7 @@ pub fn judge_blob(
     let mut check = BlobCheck {
         digest: d.digest.clone(),
         size: d.size,
-        media_type: d.media_type.clone(),
+        media_type: d.media_type.to_string(),
         role,
         foreign: role == BlobRole::Layer && classify(d).non_distributable,
         status: BlobStatus::Verified,
