@@ -18,6 +18,7 @@ use waybill_core::registry::client::Sleep;
 use waybill_core::registry::upload::ChunkPolicy;
 use waybill_core::registry::{Client, Credentials};
 use waybill_core::remedy::Remedy;
+use waybill_core::transfer::ImageAt;
 use waybill_core::transfer::load_archive::{LoadEvent, LoadTarget, load, targets};
 use waybill_core::transfer::push_archive::{PushError, PushEvent, PushOptions, absent_foreign, push_with};
 use waybill_core::transfer::tag_filter::TagFilter;
@@ -245,17 +246,8 @@ async fn push(
         PushEvent::Verifying { done, total } => post(&FromPusher::Verifying { done, total }),
         PushEvent::Copy(event) => post(&FromPusher::from_copy_event(event)),
     };
-    let result = push_with(
-        &archive,
-        image,
-        &access,
-        &client,
-        &target.repository,
-        &target.reference,
-        &options,
-        &events,
-    )
-    .await;
+    let dst = ImageAt { client: &client, repository: &target.repository, reference: &target.reference };
+    let result = push_with(&archive, image, &access, dst, &options, &events).await;
     match result {
         Ok(report) => FromPusher::Done { report, pulp: looks_like_pulp(&client).await },
         Err(_) if cancel.is_cancelled() => FromPusher::Failed { failure: Failure::Cancelled },

@@ -5,7 +5,7 @@ use std::cell::Cell;
 use std::path::PathBuf;
 
 use waybill_core::transfer::push_archive::{AbsentForeign, PushError, PushEvent, absent_foreign, push};
-use waybill_core::transfer::{CopyEvent, CopyReport};
+use waybill_core::transfer::{CopyEvent, CopyReport, ImageAt};
 
 use super::Context;
 use super::copy::report_lines;
@@ -73,9 +73,8 @@ pub async fn run(args: PushArgs) -> Outcome {
     };
     let reference = dst.reference.reference();
     let repository = dst.reference.repository();
-    let result =
-        push(&archive, image, &dst.client, repository, &reference, &options, &Cores::available(), &events)
-            .await;
+    let to = ImageAt { client: &dst.client, repository, reference: &reference };
+    let result = push(&archive, image, to, &options, &Cores::available(), &events).await;
     progress.finish();
     let report = match result {
         Err(refused @ PushError::Rejected(_)) => {

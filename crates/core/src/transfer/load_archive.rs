@@ -18,6 +18,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::copy::ImageAt;
 use super::push_archive::{PushError, PushEvent, PushOptions, push_with};
 use crate::archive::Archive;
 use crate::archive::ArchiveImage;
@@ -130,9 +131,8 @@ pub async fn load<R: RandomAccess, A: ArchiveAccess<R>, T: Transport<Chunk = A::
         let shown = format!("{repository}:{}", target.tag);
         let result = if failures.is_empty() {
             let target_events = |e: PushEvent<'_>| events(LoadEvent::Push(target, e));
-            let pushed =
-                push_with(archive, image, &access, client, &repository, &target.tag, options, &target_events)
-                    .await;
+            let dst = ImageAt { client, repository: &repository, reference: &target.tag };
+            let pushed = push_with(archive, image, &access, dst, options, &target_events).await;
             let platforms =
                 image.manifests.iter().filter(|m| m.attests.is_none()).map(|m| m.platform.to_string());
             let (digest, outcome, reason) = match pushed {

@@ -28,12 +28,12 @@ use crate::digest::{Digest, Verified};
 use crate::manifest::ManifestDocument;
 use crate::policy::{self, Rejection};
 use crate::registry::upload::ChunkPolicy;
-use crate::registry::{ChunkBytes, Client, Error};
+use crate::registry::{ChunkBytes, Error};
 use crate::remedy::Remedy;
 use crate::transfer::foreign_mirror::ForeignMirrors;
 use crate::transfer::in_flight::BlobsInFlight;
 use crate::transfer::move_blobs::{Planned, move_blobs};
-use crate::transfer::{CopyEvent, CopyReport};
+use crate::transfer::{CopyEvent, CopyReport, ImageAt};
 use crate::transport::Transport;
 
 mod blobs;
@@ -195,16 +195,12 @@ pub fn absent_foreign(image: &ArchiveImage) -> Vec<AbsentForeign> {
     absent
 }
 
-/// Pushes `image` from `archive` to `repository` on `client`, under `reference` (a tag, or the
-/// manifest's digest), reading and hashing through the archive itself, layers compressed by
-/// `compressor`.
-#[allow(clippy::too_many_arguments)] // the push's inputs, each of a different kind
+/// Pushes `image` from `archive` to `dst` (its reference a tag, or the manifest's digest),
+/// reading and hashing through the archive itself, layers compressed by `compressor`.
 pub async fn push<R: RandomAccess, T: Transport, K: BlockCompressor>(
     archive: &Archive<R>,
     image: &ArchiveImage,
-    client: &Client<T>,
-    repository: &str,
-    reference: &str,
+    dst: ImageAt<'_, T>,
     options: &PushOptions,
     compressor: &K,
     events: &dyn Fn(PushEvent<'_>),
@@ -213,18 +209,15 @@ where
     T::Chunk: ChunkBytes,
 {
     let access = ThroughArchive::<T::Chunk, _>::new(compressor);
-    push_with(archive, image, &access, client, repository, reference, options, events).await
+    push_with(archive, image, &access, dst, options, events).await
 }
 
 /// [`push`], with the hashing and the stored blobs' sources supplied by `access`.
-#[allow(clippy::too_many_arguments)] // the push's inputs, each of a different kind
 pub async fn push_with<R: RandomAccess, T: Transport, A: ArchiveAccess<R, Chunk = T::Chunk>>(
     archive: &Archive<R>,
     image: &ArchiveImage,
     access: &A,
-    client: &Client<T>,
-    repository: &str,
-    reference: &str,
+    dst: ImageAt<'_, T>,
     options: &PushOptions,
     events: &dyn Fn(PushEvent<'_>),
 ) -> Result<CopyReport, PushError>
@@ -235,7 +228,7 @@ where
     let admission = PushAdmission::new(image, options)?;
     let progress = |done, total| events(PushEvent::Verifying { done, total });
     let facts = access.hash(archive, &admission.to_hash, &progress).await.map_err(PushError::Stopped)?;
-    let plan = admission.plan(image, &facts, options, reference)?;
+    let plan = admission.plan(image, &facts, options, dst.reference)?;
     let (pushed, mut warnings) = (&plan.image, plan.warnings.clone());
 
     // 5: the blobs, in the plan's order.
@@ -245,7 +238,7 @@ where
         bytes: blobs.iter().map(|b| b.descriptor.size).sum(),
     }));
     let copy_events = |event: CopyEvent<'_>| events(PushEvent::Copy(event));
-    let in_place = forms_in_place(client, repository, reference, pushed).await;
+    let in_place = forms_in_place(&dst, pushed).await;
     let planned = blobs.iter().map(|b| {
         let made = matches!(b.origin, BlobOrigin::Compressed(..));
         match in_place.iter().find(|(from, _)| made && *from == b.descriptor.digest) {
@@ -254,10 +247,11 @@ where
             None => (Planned { descriptor: &b.descriptor, made }, *b),
         }
     });
-    let upload = |blob| transfer(archive, access, &facts, client, repository, blob, options, events);
+    let dst = &dst;
+    let upload = |blob| transfer(archive, access, &facts, dst, blob, options, events);
     // One at a time, in archive order.
     let outcomes =
-        move_blobs(client, repository, planned, 1, &BlobsInFlight::default(), &copy_events, upload)
+        move_blobs(dst.client, dst.repository, planned, 1, &BlobsInFlight::default(), &copy_events, upload)
             .await
             .map_err(|f| PushError::Blob { digest: f.digest, source: f.source })?;
 
@@ -275,14 +269,14 @@ where
         warnings.extend(build::compressed_note(codec, &made));
     }
     let top = pushed.top_with(&made)?;
-    check_target(reference, &top)?;
+    check_target(dst.reference, &top)?;
     let mut manifests = Vec::new();
     for child in &pushed.children {
         let digest = child.digest().to_string();
-        put(client, repository, &digest, child, events).await?;
+        put(dst, &digest, child, events).await?;
         manifests.push(child.digest().clone());
     }
-    put(client, repository, reference, &top, events).await?;
+    put(dst, dst.reference, &top, events).await?;
     manifests.push(top.digest().clone());
     Ok(CopyReport {
         digest: top.digest().clone(),
@@ -295,8 +289,7 @@ where
 }
 
 async fn put<T: Transport>(
-    client: &Client<T>,
-    repository: &str,
+    dst: &ImageAt<'_, T>,
     reference: &str,
     document: &ManifestDocument,
     events: &dyn Fn(PushEvent<'_>),
@@ -304,8 +297,9 @@ async fn put<T: Transport>(
 where
     T::Chunk: ChunkBytes,
 {
-    let digest = client
-        .put_manifest(repository, reference, document.bytes(), document.media_type())
+    let digest = dst
+        .client
+        .put_manifest(dst.repository, reference, document.bytes(), document.media_type())
         .await
         .map_err(|source| PushError::Manifest { reference: reference.to_owned(), source })?;
     events(PushEvent::Copy(CopyEvent::ManifestPushed { reference, digest: &digest }));

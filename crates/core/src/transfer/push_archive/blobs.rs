@@ -14,7 +14,8 @@ use crate::archive::verify;
 use crate::digest::{Digest, Verified};
 use crate::manifest::{Descriptor, Manifest, ManifestDocument};
 use crate::registry::upload::ChunkPolicy;
-use crate::registry::{BlobSource, ChunkBytes, Client, Error, StreamSource};
+use crate::registry::{BlobSource, ChunkBytes, Error, StreamSource};
+use crate::transfer::ImageAt;
 use crate::transfer::foreign::fetch_foreign;
 use crate::transfer::move_blobs::Moved;
 use crate::transfer::{BlobOutcome, CopyEvent};
@@ -27,16 +28,14 @@ use crate::transport::Transport;
 /// known only by compressing it again. Anything else there (nothing, another image, an error)
 /// means nothing to reuse.
 pub(super) async fn forms_in_place<T: Transport>(
-    client: &Client<T>,
-    repository: &str,
-    reference: &str,
+    dst: &ImageAt<'_, T>,
     pushed: &PushImage,
 ) -> Vec<(Digest, Descriptor)>
 where
     T::Chunk: ChunkBytes,
 {
     let Top::Pending { manifest: ours, .. } = &pushed.top else { return Vec::new() };
-    let Ok(fetched) = client.get_manifest(repository, reference).await else { return Vec::new() };
+    let Ok(fetched) = dst.client.get_manifest(dst.repository, dst.reference).await else { return Vec::new() };
     let Ok(document) = ManifestDocument::parse(fetched.bytes, fetched.media_type.as_deref()) else {
         return Vec::new();
     };
@@ -53,13 +52,11 @@ where
 }
 
 /// Gets one blob the registry lacks verified onto it.
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn transfer<R: RandomAccess, T: Transport, A: ArchiveAccess<R, Chunk = T::Chunk>>(
     archive: &Archive<R>,
     access: &A,
     facts: &verify::Facts,
-    client: &Client<T>,
-    repository: &str,
+    dst: &ImageAt<'_, T>,
     blob: &PushBlob,
     options: &PushOptions,
     events: &dyn Fn(PushEvent<'_>),
@@ -75,7 +72,7 @@ where
         BlobOrigin::Stored(stored) => {
             let file_facts = facts.get(&stored.offset).and_then(|f| f.as_ref().ok());
             let source = access.stored(archive, stored, d, file_facts);
-            upload(client, repository, source, options.chunk, &progress).await?;
+            upload(dst, source, options.chunk, &progress).await?;
             Ok(BlobOutcome::Uploaded.into())
         }
         BlobOrigin::Compressed(stored, codec) => {
@@ -83,7 +80,7 @@ where
             let producer =
                 CompressedBytes::new(archive, stored.clone(), *codec, access.compressor(), &progress);
             let source: ArchiveSource<_, T::Chunk> = ArchiveSource::made(producer, d.digest.clone());
-            let made = upload(client, repository, source, options.chunk, &|_| {}).await?;
+            let made = upload(dst, source, options.chunk, &|_| {}).await?;
             Ok(Moved { outcome: BlobOutcome::Compressed, made: Some(made) })
         }
         BlobOrigin::Urls(urls) => {
@@ -91,9 +88,10 @@ where
             // nothing behind on the registry. The transport is used bare: the registry's
             // credentials never go to a foreign URL.
             let stream =
-                fetch_foreign(client.transport(), &options.foreign_mirrors, urls, &d.digest, d.size).await?;
+                fetch_foreign(dst.client.transport(), &options.foreign_mirrors, urls, &d.digest, d.size)
+                    .await?;
             let source: StreamSource<T::Body, T::Chunk> = StreamSource::new(stream, d.digest.clone(), d.size);
-            upload(client, repository, source, options.chunk, &progress).await?;
+            upload(dst, source, options.chunk, &progress).await?;
             Ok(BlobOutcome::UploadedFromUrls.into())
         }
     }
@@ -103,8 +101,7 @@ where
 /// a blob reaches the registry. The session is opened only once the source is ready, so a
 /// source that cannot start (an unreachable URL) leaves nothing behind on the registry.
 async fn upload<T: Transport, S: BlobSource<Chunk = T::Chunk>>(
-    client: &Client<T>,
-    repository: &str,
+    dst: &ImageAt<'_, T>,
     mut source: S,
     chunk: ChunkPolicy,
     progress: &dyn Fn(u64),
@@ -112,6 +109,6 @@ async fn upload<T: Transport, S: BlobSource<Chunk = T::Chunk>>(
 where
     T::Chunk: ChunkBytes,
 {
-    let session = client.start_upload(repository).await?;
-    client.upload_blob(repository, session, &mut source, chunk, progress).await
+    let session = dst.client.start_upload(dst.repository).await?;
+    dst.client.upload_blob(dst.repository, session, &mut source, chunk, progress).await
 }
