@@ -177,3 +177,22 @@ fn an_interrupted_sync_continues_and_sends_nothing_twice() {
         "blobs finished before the kill were sent again: {resent:?} (finished: {finished:?})"
     );
 }
+
+/// `--no-referrers`: the image goes, and none of what travels with it by default — neither the
+/// companion tags of the source's list nor the manifests they name.
+#[test]
+fn without_referrers_no_companion_travels() {
+    let registries = Registries::from_env();
+    let src = source(&registries);
+    let path = unique("mirror-alone");
+    let dst = format!("{}/{path}", registries.strict());
+    let run = waybill(&["sync", &src.repo, &dst, "--include-tags", "plain", "--no-referrers", "--json"], &[]);
+    let report: Value = serde_json::from_str(&run.expect(0).stdout).unwrap();
+    assert_eq!(tag_of(&report, "plain")["outcome"], "copied");
+    assert_eq!(tag_of(&report, "plain")["companions"], serde_json::json!([]), "{report}");
+    assert_eq!(skopeo_raw(&format!("{dst}:plain"), None), skopeo_raw(&format!("{}:plain", src.repo), None));
+    for companion in &src.companions {
+        let url = format!("{}/v2/{path}/manifests/{companion}", registries.strict_url);
+        assert_eq!(head_status(&url, None), "404", "{companion} stayed behind");
+    }
+}

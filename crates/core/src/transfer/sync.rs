@@ -172,7 +172,8 @@ where
     let mut results: Vec<(usize, TagResult)> = futures_util::stream::iter(plan.tags.iter().enumerate())
         .map(|(i, tag)| async move {
             let mut result = mirror_tag(src, dst, tag, &options.copy, plan.head_decides, events).await;
-            if let Some(digest) = result.digest.clone()
+            if plan.companions_travel()
+                && let Some(digest) = result.digest.clone()
                 && matches!(result.outcome, TagOutcome::Copied | TagOutcome::UpToDate)
             {
                 brought

@@ -15,9 +15,9 @@ pub struct SyncPlan {
     pub tags: Vec<String>,
     /// How many tags the source lists.
     pub listed: usize,
-    /// The source's companion tags with the image digest each belongs to; empty when
-    /// companions do not travel.
-    companions: Vec<(Digest, String)>,
+    /// The source's companion tags with the image digest each belongs to; `None` when
+    /// companions do not travel (neither these nor what a referrers API lists).
+    companions: Option<Vec<(Digest, String)>>,
     /// Whether equal digests on the source's and the destination's HEAD of a tag mean there is
     /// nothing to do: only when every platform is copied (a cut-down index is a new manifest,
     /// which only the copy can compare) and foreign layers are not (Pulp's own sync keeps such a
@@ -29,11 +29,9 @@ impl SyncPlan {
     /// Plans the mirror of a source that lists `listed`; refused when the filter leaves nothing.
     pub fn new(listed: Vec<String>, options: &SyncOptions) -> Result<SyncPlan, SyncError> {
         let count = listed.len();
-        let companions: Vec<(Digest, String)> = if options.companions {
-            listed.iter().filter_map(|t| companion_subject(t).map(|d| (d, t.clone()))).collect()
-        } else {
-            Vec::new()
-        };
+        let companions = options
+            .companions
+            .then(|| listed.iter().filter_map(|t| companion_subject(t).map(|d| (d, t.clone()))).collect());
         let sample: Vec<String> = listed.iter().take(5).cloned().collect();
         let tags: Vec<String> = listed.into_iter().filter(|t| options.filter.chooses(t)).collect();
         if tags.is_empty() {
@@ -53,9 +51,14 @@ impl SyncPlan {
         Ok(SyncPlan { tags, listed: count, companions, head_decides })
     }
 
+    /// Whether companions travel with the images mirrored.
+    pub fn companions_travel(&self) -> bool {
+        self.companions.is_some()
+    }
+
     /// The companion tags of the image `digest`, in the source's order.
     pub fn companion_tags<'p>(&'p self, digest: &'p Digest) -> impl Iterator<Item = &'p str> {
-        self.companions.iter().filter(move |(d, _)| d == digest).map(|(_, tag)| tag.as_str())
+        self.companions.iter().flatten().filter(move |(d, _)| d == digest).map(|(_, tag)| tag.as_str())
     }
 }
 
@@ -97,6 +100,7 @@ mod tests {
             [format!("sha256-{hex}.sig"), format!("sha256-{hex}")]
         );
         assert_eq!(plan.companion_tags(&Digest::sha256_of(b"other")).count(), 0);
+        assert!(plan.companions_travel());
         assert!(plan.head_decides);
     }
 
@@ -108,6 +112,7 @@ mod tests {
         let plan = SyncPlan::new(listing(&digest), &without).unwrap();
         assert_eq!(plan.tags, ["1.0", "1.1", "latest", "2.0-rc"]);
         assert_eq!(plan.companion_tags(&digest).count(), 0);
+        assert!(!plan.companions_travel());
         assert!(!plan.head_decides);
     }
 
