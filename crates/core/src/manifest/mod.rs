@@ -252,6 +252,12 @@ impl ManifestDocument {
         &self.manifest
     }
 
+    /// Whether `reference` may name this manifest when it is pushed: a tag names any manifest,
+    /// a digest only the manifest with that digest.
+    pub fn answers_to(&self, reference: &str) -> bool {
+        reference.parse::<Digest>().map_or(true, |wanted| wanted == self.digest)
+    }
+
     /// Whether this is a legacy schema 1 manifest (read-only).
     pub fn is_legacy(&self) -> bool {
         matches!(self.manifest, Manifest::Schema1(_))

@@ -91,34 +91,32 @@ impl CopyPlan {
         // A whole index is pushed as it is, its images first; several platforms of it under a
         // new index of only them (the source index lists images the destination will not have).
         // With one platform picked out of an index, that image's manifest becomes the tag's.
-        let index = match top.manifest() {
-            Manifest::Index(index) => Some(index.clone()),
-            _ => None,
+        // What an index's copy leaves behind (nothing with every platform), and the platforms
+        // to name if none was picked; read before `top` moves into the plan.
+        let (left, available) = match top.manifest() {
+            Manifest::Index(index) if *to.platforms != PlatformChoice::All => {
+                (left_behind(index, &kept), platform::available(index))
+            }
+            _ => (Vec::new(), Vec::new()),
         };
-        let left =
-            index.as_ref().filter(|_| *to.platforms != PlatformChoice::All).map(|i| left_behind(i, &kept));
-        let (mut manifests, top) = match (index, to.platforms) {
-            (None, _) => (Vec::new(), top),
-            (Some(_), PlatformChoice::All) => (children(&images), top),
-            (Some(_), PlatformChoice::Several(_)) => {
+        let is_index = matches!(top.manifest(), Manifest::Index(_));
+        let (mut manifests, top) = match (is_index, to.platforms) {
+            (false, _) => (Vec::new(), top),
+            (true, PlatformChoice::All) => (children(&images), top),
+            (true, PlatformChoice::Several(_)) => {
                 let subset = top
                     .index_subset(&kept)
                     .map_err(|source| ImageError::Subset { reference: to.source.to_owned(), source })?;
                 (children(&images), subset)
             }
-            (Some(index), PlatformChoice::Only(_) | PlatformChoice::Unspecified) => {
+            (true, PlatformChoice::Only(_) | PlatformChoice::Unspecified) => {
                 let Some(image) = images.first() else {
-                    return Err(ImageError::NeedPlatform {
-                        reference: to.source.to_owned(),
-                        available: platform::available(&index),
-                    });
+                    return Err(ImageError::NeedPlatform { reference: to.source.to_owned(), available });
                 };
                 (Vec::new(), image.document.clone())
             }
         };
-        if let Ok(wanted) = to.destination.parse::<Digest>()
-            && wanted != *top.digest()
-        {
+        if !top.answers_to(to.destination) {
             return Err(ImageError::DigestTarget {
                 wanted: to.destination.to_owned(),
                 actual: top.digest().clone(),
@@ -127,7 +125,7 @@ impl CopyPlan {
         let policy::Plan { blobs, mut warnings } =
             policy::plan_all(images.iter().map(|i| &i.image), to.allow_foreign_layers)
                 .map_err(ImageError::Rejected)?;
-        warnings.extend(left.into_iter().flatten());
+        warnings.extend(left);
         manifests.push(ManifestPut { reference: to.destination.to_owned(), document: top });
         let route = match to.mount_from {
             Some(from) => BlobRoute::Mount { from: from.to_owned() },

@@ -14,7 +14,6 @@ use crate::archive::ArchiveImage;
 use crate::archive::build::{self, BlobOrigin, PushBlob, PushImage, check_policy};
 use crate::archive::marks;
 use crate::archive::verify::{self, Facts, FileToHash};
-use crate::digest::Digest;
 use crate::manifest::ManifestDocument;
 use crate::registry::Error;
 use crate::transfer::foreign::check_foreign_url;
@@ -110,10 +109,8 @@ impl PushPlan {
 
 /// A destination named by digest must be the manifest pushed.
 pub(super) fn check_target(reference: &str, top: &ManifestDocument) -> Result<(), PushError> {
-    match reference.parse::<Digest>() {
-        Ok(wanted) if wanted != *top.digest() => {
-            Err(PushError::DigestTarget { wanted: reference.to_owned(), actual: top.digest().clone() })
-        }
-        _ => Ok(()),
+    if top.answers_to(reference) {
+        return Ok(());
     }
+    Err(PushError::DigestTarget { wanted: reference.to_owned(), actual: top.digest().clone() })
 }

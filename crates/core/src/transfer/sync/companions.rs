@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::lock::Mutex as AsyncMutex;
 
-use super::sync_plan::SyncPlan;
+use super::sync_plan::{SyncPlan, heads_decide};
 use super::{RepoAt, SyncEvent, TagOutcome, TagResult, mirror_tag};
 use crate::digest::Digest;
 use crate::manifest::{Descriptor, Manifest, ManifestDocument};
@@ -106,8 +106,7 @@ where
     T::Chunk: ChunkBytes,
 {
     let options = CopyOptions { platforms: PlatformChoice::All, ..CopyOptions::default() };
-    // Every platform, foreign layers not allowed: the HEADs decide, as the plan says for such.
-    let outcome = mirror_tag(src, dst, reference, &options, true, events).await;
+    let outcome = mirror_tag(src, dst, reference, &options, heads_decide(&options), events).await;
     match outcome.outcome {
         TagOutcome::Copied | TagOutcome::UpToDate => {
             companions.arrived.push(reference.to_owned());

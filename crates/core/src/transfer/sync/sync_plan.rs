@@ -6,6 +6,7 @@
 use super::{SyncError, SyncOptions};
 use crate::digest::Digest;
 use crate::registry::resolve::PlatformChoice;
+use crate::transfer::copy::CopyOptions;
 use crate::transfer::tag_filter::companion_subject;
 
 /// A mirror's steps.
@@ -46,9 +47,7 @@ impl SyncPlan {
                 },
             });
         }
-        let copy = &options.copy;
-        let head_decides = copy.platforms == PlatformChoice::All && !copy.allow_foreign_layers;
-        Ok(SyncPlan { tags, listed: count, companions, head_decides })
+        Ok(SyncPlan { tags, listed: count, companions, head_decides: heads_decide(&options.copy) })
     }
 
     /// Whether companions travel with the images mirrored.
@@ -62,10 +61,15 @@ impl SyncPlan {
     }
 }
 
+/// Whether a tag copied with `copy` is up to date when both HEADs give the same digest (see
+/// [`SyncPlan::head_decides`]).
+pub(super) fn heads_decide(copy: &CopyOptions) -> bool {
+    copy.platforms == PlatformChoice::All && !copy.allow_foreign_layers
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transfer::copy::CopyOptions;
     use crate::transfer::tag_filter::TagFilter;
 
     fn options(include: &[&str], exclude: &[&str], companions: bool) -> SyncOptions {
