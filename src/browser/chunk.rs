@@ -6,7 +6,7 @@
 //! become a `Blob` once, when the upload engine wraps them ([`ChunkBytes::from_vec`]).
 
 use js_sys::{Array, Uint8Array};
-use waybill_core::registry::ChunkBytes;
+use waybill_core::transport::ChunkBytes;
 use web_sys::Blob;
 
 /// A `Blob` as the core's upload chunk.

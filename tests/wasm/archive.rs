@@ -26,7 +26,8 @@ use waybill_core::archive::compress::LayerCompression;
 use waybill_core::archive::{Archive, OpenOptions, Presence};
 use waybill_core::digest::{Digest, Verified};
 use waybill_core::media::Compression;
-use waybill_core::registry::{BlobSource, ChunkBytes, Error};
+use waybill_core::registry::{BlobSource, Error};
+use waybill_core::transport::ChunkBytes;
 use web_sys::Blob;
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use waybill_core::registry::ChunkBytes;
+use waybill_core::transport::ChunkBytes;
 use waybill_core::transport::{
     Body, Method, Request, Response, ResponseBody, Transport, TransportError, TransportErrorKind,
 };

@@ -126,11 +126,36 @@ pub trait ResponseBody {
     async fn chunk(&mut self) -> Result<Option<Vec<u8>>, TransportError>;
 }
 
+/// A transport's handle for upload data (natively `bytes::Bytes`, in the browser a `Blob`): the
+/// core builds one from bytes it holds and cuts it again on a resume.
+pub trait ChunkBytes: Clone {
+    /// Wraps bytes (natively without copying them).
+    fn from_vec(bytes: Vec<u8>) -> Self;
+    /// An empty buffer for at least `capacity` bytes, to be filled and handed to
+    /// [`ChunkBytes::from_vec`]: a shell may give out one that a chunk already sent gave back.
+    fn buffer(capacity: usize) -> Vec<u8> {
+        Vec::with_capacity(capacity)
+    }
+    /// The part from `start` to the end (cheap: a view, not a copy, where the type allows).
+    fn tail(&self, start: usize) -> Self;
+}
+
+/// Plain bytes: the chunk of a transport that never uploads (the Worker's), and of tests.
+impl ChunkBytes for Vec<u8> {
+    fn from_vec(bytes: Vec<u8>) -> Vec<u8> {
+        bytes
+    }
+
+    fn tail(&self, start: usize) -> Vec<u8> {
+        self[start..].to_vec()
+    }
+}
+
 /// Sends requests. Implementations must not follow redirects.
 #[allow(async_fn_in_trait)]
 pub trait Transport {
     /// The shell's handle for upload data (see [`Body::Chunk`]).
-    type Chunk;
+    type Chunk: ChunkBytes;
     /// The response body type.
     type Body: ResponseBody;
 

@@ -13,12 +13,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use waybill_core::archive::access::ArchiveAccess;
+use waybill_core::archive::Archive;
+use waybill_core::archive::access::{ArchiveAccess, StoredBlob};
 use waybill_core::archive::archive_source::{ArchiveSource, StoredBytes};
-use waybill_core::archive::verify::{self, Facts, FileFacts, FileToHash};
-use waybill_core::archive::{Archive, Stored};
+use waybill_core::archive::verify::{self, Facts, FileToHash};
 use waybill_core::digest::Verified;
-use waybill_core::manifest::Descriptor;
 use waybill_core::media::Compression;
 use waybill_core::registry::{BlobSource, Error, SourceChunk};
 use web_sys::Blob;
@@ -129,19 +128,12 @@ impl ArchiveAccess<FileSource> for BrowserAccess {
         &self.compressors
     }
 
-    fn stored<'s>(
-        &'s self,
-        archive: &'s Archive<FileSource>,
-        stored: &Stored,
-        descriptor: &Descriptor,
-        facts: Option<&FileFacts>,
-    ) -> AccessSource<'s> {
+    fn stored<'s>(&'s self, archive: &'s Archive<FileSource>, blob: StoredBlob<'_>) -> AccessSource<'s> {
         if archive.compression() != Compression::None {
             // As ThroughArchive does: hashed again while uploading.
-            let bytes = StoredBytes::new(archive, stored.clone());
-            let source = ArchiveSource::new(bytes, descriptor.digest.clone(), descriptor.size);
-            return AccessSource::Through(Box::new(source));
+            return AccessSource::Through(Box::new(blob.read_through(archive)));
         }
+        let StoredBlob { stored, descriptor, facts } = blob;
         let proof = facts.and_then(|f| verify::proof(stored, f, &descriptor.digest, descriptor.size));
         AccessSource::Slices(SliceSource::new(
             self.file.clone(),

@@ -97,16 +97,10 @@ pub fn serve() -> Result<(), JsValue> {
                 }))
             }
             ToPusher::Push { image, target, settings } => {
-                wasm_bindgen_futures::spawn_local(exclusive(state.clone(), post.clone(), async move {
-                    let message = push(&state, image, &target, settings, &post).await;
-                    post(&message);
-                }));
+                spawn_push(state, post, target, settings, FromArchive::Image(image))
             }
             ToPusher::Load { targets, target, settings } => {
-                wasm_bindgen_futures::spawn_local(exclusive(state.clone(), post.clone(), async move {
-                    let message = load_bundle(&state, &targets, &target, settings, &post).await;
-                    post(&message);
-                }));
+                spawn_push(state, post, target, settings, FromArchive::Bundle(targets))
             }
             ToPusher::Mirror { source, target, include, exclude, allow_foreign_layers } => {
                 wasm_bindgen_futures::spawn_local(exclusive(state.clone(), post.clone(), async move {
@@ -214,40 +208,66 @@ fn armed_pair(
     Ok((cancel, src, dst))
 }
 
-/// The opened archive and its file.
-fn opened(state: &State) -> Result<(Rc<Archive<FileSource>>, Blob), String> {
-    match (state.archive.borrow().clone(), state.file.borrow().clone()) {
-        (Some(archive), Some(file)) => Ok((archive, file)),
-        _ => Err("no archive is open: drop a file first".to_owned()),
-    }
+/// What the page asked to push from the opened archive.
+enum FromArchive {
+    /// One image, by its index.
+    Image(usize),
+    /// Several images, each under its repository and tag.
+    Bundle(Vec<LoadTarget>),
 }
 
-async fn push(
+/// Pushes from the opened archive to `target`, as `job` asks, and tells the page how it ended.
+fn spawn_push(state: Rc<State>, post: Post, target: Endpoint, settings: PushSettings, job: FromArchive) {
+    wasm_bindgen_futures::spawn_local(exclusive(state.clone(), post.clone(), async move {
+        let message = match pushing(&state, &target, settings, &post) {
+            Ok(run) => match job {
+                FromArchive::Image(index) => push(run, index).await,
+                FromArchive::Bundle(targets) => load_bundle(run, &targets).await,
+            },
+            Err(message) => failed(message),
+        };
+        post(&message);
+    }));
+}
+
+/// A push from the opened archive, armed for its target: what [`push`] and [`load_bundle`] run.
+struct Pushing<'a> {
+    archive: Rc<Archive<FileSource>>,
+    cancel: Cancel,
+    client: Client<FetchTransport>,
+    access: BrowserAccess,
+    options: PushOptions,
+    target: &'a Endpoint,
+    post: &'a Post,
+}
+
+/// The opened archive, armed for a push to `target`; an error when no archive is open.
+fn pushing<'a>(
     state: &State,
-    index: usize,
-    target: &Endpoint,
+    target: &'a Endpoint,
     settings: PushSettings,
-    post: &Post,
-) -> FromPusher {
-    let (archive, file) = match opened(state) {
-        Ok(opened) => opened,
-        Err(message) => return failed(message),
+    post: &'a Post,
+) -> Result<Pushing<'a>, String> {
+    let (archive, file) = match (state.archive.borrow().clone(), state.file.borrow().clone()) {
+        (Some(archive), Some(file)) => (archive, file),
+        _ => return Err("no archive is open: drop a file first".to_owned()),
     };
+    let (cancel, client) = armed(state, target)?;
+    let (access, options) = (access(state, file, post), push_options(target, settings));
+    Ok(Pushing { archive, cancel, client, access, options, target, post })
+}
+
+async fn push(run: Pushing<'_>, index: usize) -> FromPusher {
+    let Pushing { archive, cancel, client, access, options, target, post } = run;
     let Some(image) = archive.images().get(index) else {
         return failed(format!("the archive has no image {index}"));
     };
-    let (cancel, client) = match armed(state, target) {
-        Ok(armed) => armed,
-        Err(message) => return failed(message),
-    };
-    let access = access(state, file, post);
-    let options = push_options(target, settings);
     let events = |event: PushEvent<'_>| match event {
         PushEvent::Verifying { done, total } => post(&FromPusher::Verifying { done, total }),
         PushEvent::Copy(event) => post(&FromPusher::from_copy_event(event)),
     };
     let dst = ImageAt { client: &client, repository: &target.repository, reference: &target.reference };
-    let result = push_with(&archive, image, &access, dst, &options, &events).await;
+    let result = push_with(&archive, image, &access, dst, &options, None, &events).await;
     match result {
         Ok(report) => FromPusher::Done { report, pulp: looks_like_pulp(&client).await },
         Err(_) if cancel.is_cancelled() => FromPusher::Failed { failure: Failure::Cancelled },
@@ -292,21 +312,8 @@ fn push_options(target: &Endpoint, settings: PushSettings) -> PushOptions {
 /// Pushes `targets` of the opened archive with the core's [`load`]: every image verified first,
 /// then each pushed, refused or failed on its own, each step told to the page with its target's
 /// index.
-async fn load_bundle(
-    state: &State,
-    targets: &[LoadTarget],
-    target: &Endpoint,
-    settings: PushSettings,
-    post: &Post,
-) -> FromPusher {
-    let (archive, file) = match opened(state) {
-        Ok(opened) => opened,
-        Err(message) => return failed(message),
-    };
-    let (cancel, client) = match armed(state, target) {
-        Ok(armed) => armed,
-        Err(message) => return failed(message),
-    };
+async fn load_bundle(run: Pushing<'_>, targets: &[LoadTarget]) -> FromPusher {
+    let Pushing { archive, cancel, client, access, options, target, post } = run;
     let index = |t: &LoadTarget| targets.iter().position(|x| std::ptr::eq(x, t)).unwrap_or(usize::MAX);
     let events = |event: LoadEvent<'_>| match event {
         LoadEvent::Verifying { done, total } => post(&FromPusher::Verifying { done, total }),
@@ -318,8 +325,6 @@ async fn load_bundle(
         LoadEvent::Push(_, PushEvent::Verifying { .. }) => {}
         LoadEvent::Done(t, result) => post(&FromPusher::Loaded { index: index(t), result: result.clone() }),
     };
-    let access = access(state, file, post);
-    let options = push_options(target, settings);
     let results = load(&archive, targets, &access, &client, &target.repository, &options, &events).await;
     FromPusher::LoadDone { results, cancelled: cancel.is_cancelled() }
 }

@@ -18,7 +18,8 @@ use super::open::Archive;
 use super::random_access::RandomAccess;
 use super::verify::{self, Facts, FileFacts, FileToHash};
 use crate::manifest::Descriptor;
-use crate::registry::{BlobSource, ChunkBytes};
+use crate::registry::BlobSource;
+use crate::transport::ChunkBytes;
 
 /// The hashing and reading a push delegates to its shell.
 #[allow(async_fn_in_trait)] // not Send, like every future in the core
@@ -51,14 +52,31 @@ pub trait ArchiveAccess<R: RandomAccess> {
     /// What compresses layers on the way.
     fn compressor(&self) -> &Self::Compressor;
 
-    /// The source of a stored blob that verification passed, given what hashing its file gave.
-    fn stored<'s>(
-        &'s self,
+    /// The source of a stored blob that verification passed.
+    fn stored<'s>(&'s self, archive: &'s Archive<R>, blob: StoredBlob<'_>) -> Self::Source<'s>;
+}
+
+/// A stored blob that verification passed, as the push uploads it: where its file is, the
+/// descriptor it goes up under, and what hashing its file gave.
+#[derive(Clone, Copy, Debug)]
+pub struct StoredBlob<'a> {
+    /// Its file in the archive.
+    pub stored: &'a Stored,
+    /// What it is uploaded as.
+    pub descriptor: &'a Descriptor,
+    /// What hashing its file gave, if it was hashed.
+    pub facts: Option<&'a FileFacts>,
+}
+
+impl StoredBlob<'_> {
+    /// The blob read through the archive's own reads, hashed again on its way out.
+    pub fn read_through<'s, R: RandomAccess, C: ChunkBytes>(
+        &self,
         archive: &'s Archive<R>,
-        stored: &Stored,
-        descriptor: &Descriptor,
-        facts: Option<&FileFacts>,
-    ) -> Self::Source<'s>;
+    ) -> ArchiveSource<StoredBytes<'s, R>, C> {
+        let bytes = StoredBytes::new(archive, self.stored.clone());
+        ArchiveSource::new(bytes, self.descriptor.digest.clone(), self.descriptor.size)
+    }
 }
 
 /// Hashes and uploads through the archive's own reads: every chunk uploaded is hashed again on
@@ -90,68 +108,7 @@ impl<R: RandomAccess, C: ChunkBytes, K: BlockCompressor> ArchiveAccess<R> for Th
         &self.compressor
     }
 
-    fn stored<'s>(
-        &'s self,
-        archive: &'s Archive<R>,
-        stored: &Stored,
-        descriptor: &Descriptor,
-        _facts: Option<&FileFacts>,
-    ) -> Self::Source<'s> {
-        ArchiveSource::new(
-            StoredBytes::new(archive, stored.clone()),
-            descriptor.digest.clone(),
-            descriptor.size,
-        )
-    }
-}
-
-/// Another access whose hashing was already done: the files of several images verified in one
-/// pass before any is pushed (`transfer::load_archive`), each push then judged on those facts instead
-/// of reading its files again.
-#[derive(Debug)]
-pub struct Prehashed<'a, A> {
-    /// The access that reads and uploads.
-    pub inner: &'a A,
-    /// What hashing every file gave.
-    pub facts: Facts,
-}
-
-impl<R: RandomAccess, A: ArchiveAccess<R>> ArchiveAccess<R> for Prehashed<'_, A> {
-    type Chunk = A::Chunk;
-    type Compressor = A::Compressor;
-    type Source<'s>
-        = A::Source<'s>
-    where
-        Self: 's,
-        R: 's;
-
-    async fn hash(
-        &self,
-        _archive: &Archive<R>,
-        files: &[FileToHash],
-        _progress: &dyn Fn(u64, u64),
-    ) -> Result<Facts, String> {
-        let facts = files
-            .iter()
-            .map(|f| {
-                let fact = self.facts.get(&f.stored.offset).cloned();
-                (f.stored.offset, fact.unwrap_or_else(|| Err(format!("{} was not hashed", f.stored.path))))
-            })
-            .collect();
-        Ok(facts)
-    }
-
-    fn compressor(&self) -> &A::Compressor {
-        self.inner.compressor()
-    }
-
-    fn stored<'s>(
-        &'s self,
-        archive: &'s Archive<R>,
-        stored: &Stored,
-        descriptor: &Descriptor,
-        facts: Option<&FileFacts>,
-    ) -> A::Source<'s> {
-        self.inner.stored(archive, stored, descriptor, facts)
+    fn stored<'s>(&'s self, archive: &'s Archive<R>, blob: StoredBlob<'_>) -> Self::Source<'s> {
+        blob.read_through(archive)
     }
 }

@@ -12,8 +12,9 @@ use super::model::Stored;
 use super::open::Archive;
 use super::random_access::{MAX_READ, RandomAccess};
 use crate::digest::{Algorithm, Digest, Hasher, Verified, Verifier};
-use crate::registry::blob_source::{Fill, Windowed};
-use crate::registry::{ChunkBytes, Error};
+use crate::registry::Error;
+use crate::registry::blob_source::{Declared, Fill, Windowed};
+use crate::transport::ChunkBytes;
 
 /// Where a blob's bytes come from, in order.
 #[allow(async_fn_in_trait)] // not Send, like every future in the core
@@ -192,13 +193,8 @@ fn fail(digest: &Digest, message: String) -> Error {
 }
 
 impl<P: Producer> Fill for Produced<P> {
-    async fn fill(
-        &mut self,
-        digest: &Digest,
-        offset: u64,
-        want: usize,
-        size: Option<u64>,
-    ) -> Result<Vec<u8>, Error> {
+    async fn fill(&mut self, blob: Declared<'_>, offset: u64, want: usize) -> Result<Vec<u8>, Error> {
+        let (digest, size) = (blob.digest, blob.size);
         let mut bytes = (self.buffer)(want);
         self.producer.produce(want, &mut bytes).await.map_err(|m| fail(digest, m))?;
         match self.proof.as_mut() {
@@ -232,7 +228,8 @@ impl<P: Producer> Fill for Produced<P> {
         )
     }
 
-    async fn prove(&mut self, digest: &Digest, size: Option<u64>) -> Result<Verified, Error> {
+    async fn prove(&mut self, blob: Declared<'_>) -> Result<Verified, Error> {
+        let (digest, size) = (blob.digest, blob.size);
         // Anything more from the producer is past the end.
         let mut extra = Vec::new();
         self.producer.produce(1, &mut extra).await.map_err(|m| fail(digest, m))?;

@@ -70,10 +70,7 @@ impl ExploredImage {
         reference: &str,
         shown: &str,
         platform: Option<&PlatformSpec>,
-    ) -> Result<ExploredImage, ExploreError>
-    where
-        T::Chunk: Clone,
-    {
+    ) -> Result<ExploredImage, ExploreError> {
         let top = fetch_document(client, repository, reference).await?;
         if let (Manifest::Image(_), Some(spec)) = (top.manifest(), platform) {
             let platform = spec.to_string();
@@ -148,10 +145,7 @@ async fn fetch_config<T: Transport>(
     client: &Client<T>,
     repository: &str,
     descriptor: &Descriptor,
-) -> Result<Option<Arc<ImageConfig>>, ExploreError>
-where
-    T::Chunk: Clone,
-{
+) -> Result<Option<Arc<ImageConfig>>, ExploreError> {
     match read_config(client, repository, descriptor).await {
         Ok(config) => Ok(Some(Arc::new(config.parsed))),
         Err(ConfigUnread::Fetch(error)) => Err(error.into()),

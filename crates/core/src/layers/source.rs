@@ -37,10 +37,7 @@ pub struct RegistryLayers<'a, T: Transport> {
     pub repository: &'a str,
 }
 
-impl<T: Transport> LayerSource for RegistryLayers<'_, T>
-where
-    T::Chunk: Clone,
-{
+impl<T: Transport> LayerSource for RegistryLayers<'_, T> {
     async fn stream(&self, _: usize, layer: &LayerInfo, feed: &mut Feed<'_>) -> Result<(), ExploreError> {
         let mut blob = self.client.get_blob(self.repository, &layer.digest, Some(layer.size)).await?;
         while let Some(chunk) = blob.next().await? {
@@ -80,10 +77,7 @@ pub enum Layers<'a, T: Transport, R> {
     Archive(ArchiveLayers<'a, R>),
 }
 
-impl<T: Transport, R: RandomAccess> LayerSource for Layers<'_, T, R>
-where
-    T::Chunk: Clone,
-{
+impl<T: Transport, R: RandomAccess> LayerSource for Layers<'_, T, R> {
     async fn stream(&self, n: usize, layer: &LayerInfo, feed: &mut Feed<'_>) -> Result<(), ExploreError> {
         match self {
             Layers::Registry(layers) => layers.stream(n, layer, feed).await,

@@ -57,35 +57,53 @@ pub enum MediaType {
     Other(String),
 }
 
-/// The named types, each with its exact spelling.
-const NAMED: &[(&str, MediaType)] = &[
-    (DOCKER_MANIFEST_V2, MediaType::DockerManifestV2),
-    (DOCKER_MANIFEST_LIST, MediaType::DockerManifestList),
-    (DOCKER_MANIFEST_V1, MediaType::DockerManifestV1),
-    (DOCKER_MANIFEST_V1_SIGNED, MediaType::DockerManifestV1Signed),
-    (DOCKER_CONFIG, MediaType::DockerConfig),
-    (DOCKER_PLUGIN_CONFIG, MediaType::DockerPluginConfig),
-    (DOCKER_LAYER_GZIP, MediaType::DockerLayerGzip),
-    (DOCKER_LAYER_TAR, MediaType::DockerLayerTar),
-    (DOCKER_FOREIGN_LAYER, MediaType::DockerForeignLayer),
-    (OCI_MANIFEST, MediaType::OciManifest),
-    (OCI_INDEX, MediaType::OciIndex),
-    (OCI_CONFIG, MediaType::OciConfig),
-    (OCI_LAYER_TAR, MediaType::OciLayerTar),
-    (OCI_LAYER_GZIP, MediaType::OciLayerGzip),
-    (OCI_LAYER_ZSTD, MediaType::OciLayerZstd),
-    (OCI_NONDIST_TAR, MediaType::OciNondistTar),
-    (OCI_NONDIST_GZIP, MediaType::OciNondistGzip),
-    (OCI_NONDIST_ZSTD, MediaType::OciNondistZstd),
-    (OCI_EMPTY, MediaType::OciEmpty),
+/// Every named type, for reading one from its spelling.
+const NAMED: &[MediaType] = &[
+    MediaType::DockerManifestV2,
+    MediaType::DockerManifestList,
+    MediaType::DockerManifestV1,
+    MediaType::DockerManifestV1Signed,
+    MediaType::DockerConfig,
+    MediaType::DockerPluginConfig,
+    MediaType::DockerLayerGzip,
+    MediaType::DockerLayerTar,
+    MediaType::DockerForeignLayer,
+    MediaType::OciManifest,
+    MediaType::OciIndex,
+    MediaType::OciConfig,
+    MediaType::OciLayerTar,
+    MediaType::OciLayerGzip,
+    MediaType::OciLayerZstd,
+    MediaType::OciNondistTar,
+    MediaType::OciNondistGzip,
+    MediaType::OciNondistZstd,
+    MediaType::OciEmpty,
 ];
 
 impl MediaType {
     /// The type exactly as written.
     pub fn as_str(&self) -> &str {
         match self {
+            MediaType::DockerManifestV2 => DOCKER_MANIFEST_V2,
+            MediaType::DockerManifestList => DOCKER_MANIFEST_LIST,
+            MediaType::DockerManifestV1 => DOCKER_MANIFEST_V1,
+            MediaType::DockerManifestV1Signed => DOCKER_MANIFEST_V1_SIGNED,
+            MediaType::DockerConfig => DOCKER_CONFIG,
+            MediaType::DockerPluginConfig => DOCKER_PLUGIN_CONFIG,
+            MediaType::DockerLayerGzip => DOCKER_LAYER_GZIP,
+            MediaType::DockerLayerTar => DOCKER_LAYER_TAR,
+            MediaType::DockerForeignLayer => DOCKER_FOREIGN_LAYER,
+            MediaType::OciManifest => OCI_MANIFEST,
+            MediaType::OciIndex => OCI_INDEX,
+            MediaType::OciConfig => OCI_CONFIG,
+            MediaType::OciLayerTar => OCI_LAYER_TAR,
+            MediaType::OciLayerGzip => OCI_LAYER_GZIP,
+            MediaType::OciLayerZstd => OCI_LAYER_ZSTD,
+            MediaType::OciNondistTar => OCI_NONDIST_TAR,
+            MediaType::OciNondistGzip => OCI_NONDIST_GZIP,
+            MediaType::OciNondistZstd => OCI_NONDIST_ZSTD,
+            MediaType::OciEmpty => OCI_EMPTY,
             MediaType::Other(written) => written,
-            named => NAMED.iter().find(|(_, n)| same_variant(n, named)).map_or("", |(name, _)| name),
         }
     }
 
@@ -96,10 +114,6 @@ impl MediaType {
     }
 }
 
-fn same_variant(a: &MediaType, b: &MediaType) -> bool {
-    std::mem::discriminant(a) == std::mem::discriminant(b)
-}
-
 impl From<&str> for MediaType {
     fn from(written: &str) -> MediaType {
         MediaType::from(written.to_owned())
@@ -108,8 +122,8 @@ impl From<&str> for MediaType {
 
 impl From<String> for MediaType {
     fn from(written: String) -> MediaType {
-        match NAMED.iter().find(|(name, _)| *name == written) {
-            Some((_, named)) => named.clone(),
+        match NAMED.iter().find(|named| named.as_str() == written) {
+            Some(named) => named.clone(),
             None => MediaType::Other(written),
         }
     }
@@ -181,11 +195,12 @@ mod tests {
 
     #[test]
     fn named_types_are_their_variants_and_any_other_is_kept_as_written() {
-        for (name, named) in NAMED {
-            let parsed = MediaType::from(*name);
-            assert!(same_variant(&parsed, named), "{name}");
-            assert_eq!(parsed.as_str(), *name);
-            assert_eq!(parsed.info().map(|i| i.name), Some(*name), "every named type is in the table");
+        for named in NAMED {
+            let name = named.as_str();
+            let parsed = MediaType::from(name);
+            assert_eq!(std::mem::discriminant(&parsed), std::mem::discriminant(named), "{name}");
+            assert_eq!(parsed.as_str(), name);
+            assert_eq!(parsed.info().map(|i| i.name), Some(name), "every named type is in the table");
         }
         let shouted = MediaType::from("Application/VND.OCI.Image.Layer.v1.tar+gzip");
         assert!(matches!(shouted, MediaType::Other(_)), "another spelling is kept as it is");

@@ -15,11 +15,12 @@
 //! every source read front to back (the archive's `ArchiveSource` too): each such source only
 //! says, as a [`Fill`], where its fresh bytes come from and how they are proven.
 
-use super::chunk::{ChunkBytes, SourceChunk};
+use super::chunk::SourceChunk;
 use super::errors::Error;
 use super::pull::BlobStream;
 use super::rewind::{Next, RewindWindow};
 use crate::digest::{Digest, Verified};
+use crate::transport::ChunkBytes;
 use crate::transport::ResponseBody;
 
 /// A blob's bytes, served by range for an upload.
@@ -62,22 +63,26 @@ const KEPT_CHUNKS: usize = 2;
 /// (the archive module's `ArchiveSource`, above this one).
 #[allow(async_fn_in_trait)] // not Send, like every future in the core
 pub trait Fill {
-    /// Exactly the next `want` bytes, which start at `offset` of the blob `digest` of `size`
-    /// bytes; an error when fewer came. Of a blob of unknown size, fewer means its end.
-    async fn fill(
-        &mut self,
-        digest: &Digest,
-        offset: u64,
-        want: usize,
-        size: Option<u64>,
-    ) -> Result<Vec<u8>, Error>;
+    /// Exactly the next `want` bytes of `blob`, which start at `offset`; an error when fewer
+    /// came. Of a blob of unknown size, fewer means its end.
+    async fn fill(&mut self, blob: Declared<'_>, offset: u64, want: usize) -> Result<Vec<u8>, Error>;
 
     /// What to say when the upload asks for `offset`, but only `floor..position` are held.
     fn cannot_seek(&self, offset: u64, floor: u64, position: u64) -> String;
 
-    /// Once every byte was handed out: the proof that they are the blob (anything still
-    /// coming is past the declared size, which the proof refuses).
-    async fn prove(&mut self, digest: &Digest, size: Option<u64>) -> Result<Verified, Error>;
+    /// Once every byte was handed out: the proof that they are `blob` (anything still coming is
+    /// past the declared size, which the proof refuses).
+    async fn prove(&mut self, blob: Declared<'_>) -> Result<Verified, Error>;
+}
+
+/// The blob a [`Fill`] serves, as the upload must find it: its digest (of a blob made on the way,
+/// what it is made from) and its size (unknown for a made blob).
+#[derive(Clone, Copy, Debug)]
+pub struct Declared<'a> {
+    /// The digest the bytes must have.
+    pub digest: &'a Digest,
+    /// How many bytes there must be, when known.
+    pub size: Option<u64>,
 }
 
 /// A [`BlobSource`] read once, front to back, through a rewind window: what every streaming
@@ -125,7 +130,8 @@ impl<F: Fill, C: ChunkBytes> BlobSource for Windowed<F, C> {
                 return Err(Error::Source { digest: self.digest.clone(), message });
             }
         };
-        let bytes = self.fill.fill(&self.digest, offset, want, self.size).await?;
+        let blob = Declared { digest: &self.digest, size: self.size };
+        let bytes = self.fill.fill(blob, offset, want).await?;
         Ok(self.window.keep(bytes))
     }
 
@@ -141,7 +147,7 @@ impl<F: Fill, C: ChunkBytes> BlobSource for Windowed<F, C> {
                 message: format!("finished after {position} of {size} bytes were read"),
             });
         }
-        let proof = self.fill.prove(&self.digest, self.size).await;
+        let proof = self.fill.prove(Declared { digest: &self.digest, size: self.size }).await;
         self.window.clear();
         proof
     }
@@ -168,13 +174,7 @@ impl<B: ResponseBody, C: ChunkBytes> Windowed<Download<B>, C> {
 }
 
 impl<B: ResponseBody> Fill for Download<B> {
-    async fn fill(
-        &mut self,
-        digest: &Digest,
-        offset: u64,
-        want: usize,
-        size: Option<u64>,
-    ) -> Result<Vec<u8>, Error> {
+    async fn fill(&mut self, blob: Declared<'_>, offset: u64, want: usize) -> Result<Vec<u8>, Error> {
         let mut bytes = (self.buffer)(want.max(self.carry.len()));
         bytes.append(&mut self.carry);
         while bytes.len() < want {
@@ -188,11 +188,11 @@ impl<B: ResponseBody> Fill for Download<B> {
         }
         if bytes.len() < want {
             return Err(Error::Source {
-                digest: digest.clone(),
+                digest: blob.digest.clone(),
                 message: format!(
                     "the download ended after {} of {} bytes",
                     offset + bytes.len() as u64,
-                    size.unwrap_or_default()
+                    blob.size.unwrap_or_default()
                 ),
             });
         }
@@ -206,11 +206,11 @@ impl<B: ResponseBody> Fill for Download<B> {
         )
     }
 
-    async fn prove(&mut self, digest: &Digest, _size: Option<u64>) -> Result<Verified, Error> {
+    async fn prove(&mut self, blob: Declared<'_>) -> Result<Verified, Error> {
         // Anything still arriving is past the declared size: the verifier reports the overrun.
         while self.stream.next().await?.is_some() {}
         self.stream.verified().cloned().ok_or_else(|| Error::Source {
-            digest: digest.clone(),
+            digest: blob.digest.clone(),
             message: "the download ended without being verified".into(),
         })
     }

@@ -63,10 +63,7 @@ impl<T: Transport> std::fmt::Debug for Client<T> {
     }
 }
 
-impl<T: Transport> Client<T>
-where
-    T::Chunk: Clone,
-{
+impl<T: Transport> Client<T> {
     /// A client for the registry at `base` (scheme, host, optional port and path prefix).
     pub fn new(transport: T, base: &str) -> Result<Client<T>, Error> {
         let bad = |reason: &str| Error::UnsafeUrl { url: base.to_owned(), reason: reason.to_owned() };

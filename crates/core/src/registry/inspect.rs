@@ -77,10 +77,7 @@ pub async fn inspect<T: Transport>(
     repository: &str,
     reference: &str,
     platform: Option<&PlatformSpec>,
-) -> Result<InspectReport, ImageError>
-where
-    T::Chunk: Clone,
-{
+) -> Result<InspectReport, ImageError> {
     let top = fetch_document(client, repository, reference).await?;
     inspect_document(client, repository, reference, top, platform).await?.into_report()
 }
@@ -95,10 +92,7 @@ pub async fn inspect_document<T: Transport>(
     reference: &str,
     top: ManifestDocument,
     platform: Option<&PlatformSpec>,
-) -> Result<Inspection, ImageError>
-where
-    T::Chunk: Clone,
-{
+) -> Result<Inspection, ImageError> {
     let image = match image_choice(&top, platform, repository, reference)? {
         None => None,
         Some(choice) => {
@@ -155,10 +149,11 @@ impl Inspection {
 
 impl InspectedImage {
     /// `image` with its config read from `repository`.
-    async fn read<T: Transport>(client: &Client<T>, repository: &str, image: ResolvedImage) -> InspectedImage
-    where
-        T::Chunk: Clone,
-    {
+    async fn read<T: Transport>(
+        client: &Client<T>,
+        repository: &str,
+        image: ResolvedImage,
+    ) -> InspectedImage {
         let config = read_config(client, repository, &image.image.config).await;
         InspectedImage::new(image.document, image.platform, config)
     }
@@ -183,10 +178,7 @@ pub(crate) async fn read_config<T: Transport>(
     client: &Client<T>,
     repository: &str,
     descriptor: &Descriptor,
-) -> Result<FetchedConfig, ConfigUnread>
-where
-    T::Chunk: Clone,
-{
+) -> Result<FetchedConfig, ConfigUnread> {
     if descriptor.size > CONFIG_LIMIT {
         return Err(ConfigUnread::TooLarge { size: descriptor.size });
     }

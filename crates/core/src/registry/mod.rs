@@ -27,7 +27,7 @@ pub mod upload;
 
 pub use auth::{BasicHeaderError, Credentials, Scope};
 pub use blob_source::{BlobSource, StreamSource};
-pub use chunk::{ChunkBytes, SourceChunk};
+pub use chunk::SourceChunk;
 pub use client::Client;
 pub use errors::{Error, RegistryError};
 pub use inspect::inspect;

@@ -43,10 +43,7 @@ fn header_u64(value: Option<&str>) -> Option<u64> {
     value?.trim().parse().ok()
 }
 
-impl<T: Transport> Client<T>
-where
-    T::Chunk: Clone,
-{
+impl<T: Transport> Client<T> {
     /// `…/v2/<repository>/manifests/<reference>`.
     pub fn manifest_url(&self, repository: &str, reference: &str) -> Url {
         self.url(&format!("/v2/{repository}/manifests/{reference}"))

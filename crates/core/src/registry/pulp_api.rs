@@ -111,18 +111,15 @@ fn text(value: &Value, key: &str) -> Option<String> {
 
 /// Whether the registry behind `client` is Pulp, from its anonymous status endpoint (sent without
 /// the login: a registry that is not Pulp is not sent it on a path it never asked it for).
-pub async fn is_pulp<T: Transport>(client: &Client<T>) -> bool
-where
-    T::Chunk: Clone,
-{
+pub async fn is_pulp<T: Transport>(client: &Client<T>) -> bool {
     matches!(get(client, STATUS_PATH, &[], false).await, Ok(body) if is_pulp_status(&body))
 }
 
 /// Where `repository` (the path pushed to) is in the Pulp behind `client`.
-pub async fn pulp_links<T: Transport>(client: &Client<T>, repository: &str) -> Result<PulpLinks, PulpApiError>
-where
-    T::Chunk: Clone,
-{
+pub async fn pulp_links<T: Transport>(
+    client: &Client<T>,
+    repository: &str,
+) -> Result<PulpLinks, PulpApiError> {
     let listing = get(client, REPOSITORIES_PATH, &[("name", repository)], true).await?;
     let mut links = parse_repository(&listing, repository)?;
     // Without its distribution the repository is still worth showing.
@@ -147,10 +144,9 @@ pub struct PulpRepository {
 const MAX_PAGES: usize = 1000;
 
 /// Every container repository of the Pulp behind `client`, with the distribution serving it.
-pub async fn list_repositories<T: Transport>(client: &Client<T>) -> Result<Vec<PulpRepository>, PulpApiError>
-where
-    T::Chunk: Clone,
-{
+pub async fn list_repositories<T: Transport>(
+    client: &Client<T>,
+) -> Result<Vec<PulpRepository>, PulpApiError> {
     let distributions = list_all(client, DISTRIBUTIONS_PATH).await?;
     let served_by = |href: &str| {
         distributions
@@ -180,10 +176,7 @@ where
 }
 
 /// Every item of a paged listing (`limit` and `offset`, as the REST API pages).
-async fn list_all<T: Transport>(client: &Client<T>, path: &str) -> Result<Vec<Value>, PulpApiError>
-where
-    T::Chunk: Clone,
-{
+async fn list_all<T: Transport>(client: &Client<T>, path: &str) -> Result<Vec<Value>, PulpApiError> {
     let mut items = Vec::new();
     for page in 0..MAX_PAGES {
         let offset = (page * 100).to_string();
@@ -206,10 +199,7 @@ async fn get<T: Transport>(
     path: &str,
     query: &[(&str, &str)],
     login: bool,
-) -> Result<Vec<u8>, PulpApiError>
-where
-    T::Chunk: Clone,
-{
+) -> Result<Vec<u8>, PulpApiError> {
     let mut url: Url = client.url(path);
     for (key, value) in query {
         url.query_pairs_mut().append_pair(key, value);

@@ -42,10 +42,7 @@ pub enum Mount {
     Upload(UploadSession),
 }
 
-impl<T: Transport> Client<T>
-where
-    T::Chunk: Clone,
-{
+impl<T: Transport> Client<T> {
     /// `…/v2/<repository>/blobs/uploads/`.
     pub fn uploads_url(&self, repository: &str) -> Url {
         self.url(&format!("/v2/{repository}/blobs/uploads/"))

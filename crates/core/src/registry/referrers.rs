@@ -20,10 +20,7 @@ pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 /// Largest referrers list read: the manifest cap.
 const MAX_LIST_BYTES: usize = 4 * 1024 * 1024;
 
-impl<T: Transport> Client<T>
-where
-    T::Chunk: Clone,
-{
+impl<T: Transport> Client<T> {
     /// The manifests that name `subject` in `repository`, by the referrers API; `None` when the
     /// registry has no such API (the spec's 404).
     pub async fn referrers(

@@ -175,10 +175,7 @@ pub async fn fetch_document<T: Transport>(
     client: &Client<T>,
     repository: &str,
     reference: &str,
-) -> Result<ManifestDocument, ImageError>
-where
-    T::Chunk: Clone,
-{
+) -> Result<ManifestDocument, ImageError> {
     let fetched = client.get_manifest(repository, reference).await?;
     ManifestDocument::parse(fetched.bytes, fetched.media_type.as_deref())
         .map_err(|source| ImageError::Manifest { reference: format!("{repository}:{reference}"), source })
@@ -192,10 +189,7 @@ pub async fn resolve_images<T: Transport>(
     reference: &str,
     top: &ManifestDocument,
     choice: &PlatformChoice,
-) -> Result<Vec<ResolvedImage>, ImageError>
-where
-    T::Chunk: Clone,
-{
+) -> Result<Vec<ResolvedImage>, ImageError> {
     let index = match top.manifest() {
         Manifest::Image(image) => {
             return Ok(vec![ResolvedImage { document: top.clone(), image: image.clone(), platform: None }]);

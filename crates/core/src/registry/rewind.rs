@@ -9,7 +9,8 @@
 
 use std::collections::VecDeque;
 
-use super::chunk::{ChunkBytes, SourceChunk};
+use super::chunk::SourceChunk;
+use crate::transport::ChunkBytes;
 
 /// What a read at some offset needs, as the window sees it.
 #[derive(Debug)]
@@ -89,17 +90,6 @@ impl<C: ChunkBytes> RewindWindow<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Plain bytes as chunks, for the tests of this module and of `source.rs`.
-    impl ChunkBytes for Vec<u8> {
-        fn from_vec(bytes: Vec<u8>) -> Vec<u8> {
-            bytes
-        }
-
-        fn tail(&self, start: usize) -> Vec<u8> {
-            self[start..].to_vec()
-        }
-    }
 
     fn fresh(window: &mut RewindWindow<Vec<u8>>, offset: u64, len: u64, size: u64) -> usize {
         match window.next(offset, len, Some(size)) {

@@ -33,10 +33,7 @@ struct Page {
     tags: Option<Vec<String>>,
 }
 
-impl<T: Transport> Client<T>
-where
-    T::Chunk: Clone,
-{
+impl<T: Transport> Client<T> {
     /// Every tag of `repository`, in the registry's order, each once. `page_size` asks for pages
     /// of that many (`?n=`); `None` lets the registry choose.
     pub async fn list_tags(&self, repository: &str, page_size: Option<u32>) -> Result<Vec<String>, Error> {

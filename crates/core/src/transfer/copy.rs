@@ -26,7 +26,6 @@ use crate::digest::Digest;
 use crate::manifest::{Manifest, ManifestDocument};
 use crate::registry::auth::Scope;
 use crate::registry::blob_source::StreamSource;
-use crate::registry::chunk::ChunkBytes;
 use crate::registry::client::Client;
 use crate::registry::errors::Error;
 use crate::registry::push::Mount;
@@ -136,10 +135,7 @@ pub async fn copy<T: Transport>(
     dst: ImageAt<'_, T>,
     options: &CopyOptions,
     events: &dyn Fn(CopyEvent<'_>),
-) -> Result<CopyReport, ImageError>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Result<CopyReport, ImageError> {
     let top = fetch_document(src.client, src.repository, src.reference).await?;
     let images = resolve_images(src.client, src.repository, src.reference, &top, &options.platforms).await?;
     let mount_from =
@@ -165,10 +161,7 @@ async fn run<T: Transport>(
     dst: &ImageAt<'_, T>,
     options: &CopyOptions,
     events: &dyn Fn(CopyEvent<'_>),
-) -> Result<CopyReport, ImageError>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Result<CopyReport, ImageError> {
     events(CopyEvent::Planned { blobs: plan.blobs.len(), bytes: plan.bytes() });
     let top = plan.top();
     let report = |blobs, manifests| CopyReport {
@@ -225,10 +218,7 @@ async fn push_manifest<T: Transport>(
     reference: &str,
     document: &ManifestDocument,
     events: &dyn Fn(CopyEvent<'_>),
-) -> Result<(), ImageError>
-where
-    T::Chunk: Clone,
-{
+) -> Result<(), ImageError> {
     let pushed =
         dst.client.put_manifest(dst.repository, reference, document.bytes(), document.media_type()).await;
     let digest = match pushed {
@@ -262,10 +252,7 @@ async fn transfer<T: Transport>(
     step: &BlobStep,
     options: &CopyOptions,
     events: &dyn Fn(CopyEvent<'_>),
-) -> Result<BlobOutcome, Error>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Result<BlobOutcome, Error> {
     let d = &step.blob.descriptor;
     let session = match &step.route {
         BlobRoute::Mount { from } => match dst.client.mount_blob(dst.repository, &d.digest, from).await? {
@@ -302,10 +289,7 @@ fn is_not_found(error: &Error) -> bool {
 
 /// Whether the destination holds every allowed foreign layer's blob of the plan (none planned:
 /// true, without a request).
-async fn foreign_blobs_present<T: Transport>(dst: &ImageAt<'_, T>, plan: &CopyPlan) -> Result<bool, Error>
-where
-    T::Chunk: ChunkBytes,
-{
+async fn foreign_blobs_present<T: Transport>(dst: &ImageAt<'_, T>, plan: &CopyPlan) -> Result<bool, Error> {
     for blob in plan.foreign_blobs() {
         let d = &blob.descriptor;
         if !dst.client.blob_present(dst.repository, &d.digest, d.size, &Scope::push(dst.repository)).await? {

@@ -23,7 +23,7 @@ use super::push_archive::{PushError, PushEvent, PushOptions, push_with};
 use crate::archive::Archive;
 use crate::archive::ArchiveImage;
 use crate::archive::RandomAccess;
-use crate::archive::access::{ArchiveAccess, Prehashed};
+use crate::archive::access::ArchiveAccess;
 use crate::archive::verify::{self, Facts};
 use crate::policy;
 use crate::reference::Reference;
@@ -119,8 +119,6 @@ pub async fn load<R: RandomAccess, A: ArchiveAccess<R>, T: Transport<Chunk = A::
         }
         Err(why) => (vec![format!("the files could not be hashed: {why}")], Facts::default()),
     };
-    // The pushes use those hashes instead of reading every file again.
-    let access = Prehashed { inner: access, facts };
     let mut results = Vec::new();
     for target in targets {
         let Some(image) = images.get(target.image) else { continue };
@@ -132,7 +130,8 @@ pub async fn load<R: RandomAccess, A: ArchiveAccess<R>, T: Transport<Chunk = A::
         let result = if failures.is_empty() {
             let target_events = |e: PushEvent<'_>| events(LoadEvent::Push(target, e));
             let dst = ImageAt { client, repository: &repository, reference: &target.tag };
-            let pushed = push_with(archive, image, &access, dst, options, &target_events).await;
+            // The pushes use those hashes instead of reading every file again.
+            let pushed = push_with(archive, image, access, dst, options, Some(&facts), &target_events).await;
             let platforms =
                 image.manifests.iter().filter(|m| m.attests.is_none()).map(|m| m.platform.to_string());
             let (digest, outcome, reason) = match pushed {

@@ -73,7 +73,6 @@ pub(crate) async fn move_blobs<'b, T, I, Fut>(
 ) -> Result<Vec<(Digest, u64, BlobOutcome)>, BlobFailure>
 where
     T: Transport,
-    T::Chunk: Clone,
     Fut: Future<Output = Result<Moved, Error>>,
 {
     let upload = &upload;

@@ -120,10 +120,7 @@ pub async fn audit<T: Transport>(
     client: &Client<T>,
     wanted: &dyn Fn(&str) -> bool,
     progress: &dyn Fn(AuditProgress<'_>),
-) -> Result<AuditReport, PulpApiError>
-where
-    T::Chunk: Clone,
-{
+) -> Result<AuditReport, PulpApiError> {
     let mut report = AuditReport::default();
     let mut missing_everywhere: BTreeMap<(String, Digest), u64> = BTreeMap::new();
     let repositories: Vec<PulpRepository> =
@@ -144,10 +141,10 @@ where
     Ok(report)
 }
 
-async fn audit_repository<T: Transport>(client: &Client<T>, repository: &PulpRepository) -> AuditedRepository
-where
-    T::Chunk: Clone,
-{
+async fn audit_repository<T: Transport>(
+    client: &Client<T>,
+    repository: &PulpRepository,
+) -> AuditedRepository {
     let mut audited = AuditedRepository {
         name: repository.name.clone(),
         version: repository.version,
@@ -168,10 +165,10 @@ where
 
 /// Every image manifest under every tag of `path` that has foreign layers, with the ones Pulp
 /// lacks.
-async fn read_manifests<T: Transport>(client: &Client<T>, path: &str) -> Result<Vec<AuditedManifest>, String>
-where
-    T::Chunk: Clone,
-{
+async fn read_manifests<T: Transport>(
+    client: &Client<T>,
+    path: &str,
+) -> Result<Vec<AuditedManifest>, String> {
     let tags = client.list_tags(path, None).await.map_err(|e| e.to_string())?;
     let mut by_digest: BTreeMap<Digest, AuditedManifest> = BTreeMap::new();
     for tag in &tags {

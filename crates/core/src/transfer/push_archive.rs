@@ -23,12 +23,13 @@ use crate::archive::access::{ArchiveAccess, ThroughArchive};
 use crate::archive::build::{self, BlobOrigin, BuildError, PushBlob};
 use crate::archive::compress::{BlockCompressor, LayerCompression};
 use crate::archive::marks::LostMarks;
+use crate::archive::verify::Facts;
 use crate::archive::{ArchiveImage, Presence};
 use crate::digest::{Digest, Verified};
 use crate::manifest::ManifestDocument;
 use crate::policy::{self, Rejection};
+use crate::registry::Error;
 use crate::registry::upload::ChunkPolicy;
-use crate::registry::{ChunkBytes, Error};
 use crate::remedy::Remedy;
 use crate::transfer::foreign_mirror::ForeignMirrors;
 use crate::transfer::in_flight::BlobsInFlight;
@@ -204,31 +205,36 @@ pub async fn push<R: RandomAccess, T: Transport, K: BlockCompressor>(
     options: &PushOptions,
     compressor: &K,
     events: &dyn Fn(PushEvent<'_>),
-) -> Result<CopyReport, PushError>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Result<CopyReport, PushError> {
     let access = ThroughArchive::<T::Chunk, _>::new(compressor);
-    push_with(archive, image, &access, dst, options, events).await
+    push_with(archive, image, &access, dst, options, None, events).await
 }
 
-/// [`push`], with the hashing and the stored blobs' sources supplied by `access`.
+/// [`push`], with the hashing and the stored blobs' sources supplied by `access`. `hashed` is
+/// what hashing the image's files already gave, when it was done before (a load hashes the files
+/// of all its images at once); a file it lacks fails verification as not read.
 pub async fn push_with<R: RandomAccess, T: Transport, A: ArchiveAccess<R, Chunk = T::Chunk>>(
     archive: &Archive<R>,
     image: &ArchiveImage,
     access: &A,
     dst: ImageAt<'_, T>,
     options: &PushOptions,
+    hashed: Option<&Facts>,
     events: &dyn Fn(PushEvent<'_>),
-) -> Result<CopyReport, PushError>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Result<CopyReport, PushError> {
     // 1 to 4: admitted from the metadata, hashed by the shell, planned from the hashes.
     let admission = PushAdmission::new(image, options)?;
-    let progress = |done, total| events(PushEvent::Verifying { done, total });
-    let facts = access.hash(archive, &admission.to_hash, &progress).await.map_err(PushError::Stopped)?;
-    let plan = admission.plan(image, &facts, options, dst.reference)?;
+    let hashed_here;
+    let facts = match hashed {
+        Some(facts) => facts,
+        None => {
+            let progress = |done, total| events(PushEvent::Verifying { done, total });
+            hashed_here =
+                access.hash(archive, &admission.to_hash, &progress).await.map_err(PushError::Stopped)?;
+            &hashed_here
+        }
+    };
+    let plan = admission.plan(image, facts, options, dst.reference)?;
     let (pushed, mut warnings) = (&plan.image, plan.warnings.clone());
 
     // 5: the blobs, in the plan's order.
@@ -248,7 +254,7 @@ where
         }
     });
     let dst = &dst;
-    let upload = |blob| transfer(archive, access, &facts, dst, blob, options, events);
+    let upload = |blob| transfer(archive, access, facts, dst, blob, options, events);
     // One at a time, in archive order.
     let outcomes =
         move_blobs(dst.client, dst.repository, planned, 1, &BlobsInFlight::default(), &copy_events, upload)
@@ -293,10 +299,7 @@ async fn put<T: Transport>(
     reference: &str,
     document: &ManifestDocument,
     events: &dyn Fn(PushEvent<'_>),
-) -> Result<(), PushError>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Result<(), PushError> {
     let digest = dst
         .client
         .put_manifest(dst.repository, reference, document.bytes(), document.media_type())

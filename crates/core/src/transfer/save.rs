@@ -19,7 +19,6 @@ use crate::archive::layout_writer::{
 use crate::digest::{Algorithm, Digest};
 use crate::manifest::{Descriptor, Manifest};
 use crate::policy;
-use crate::registry::chunk::ChunkBytes;
 use crate::registry::client::Client;
 use crate::registry::errors::Error;
 use crate::registry::resolve::{ImageError, PlatformChoice, fetch_document, resolve_images};
@@ -86,10 +85,7 @@ pub async fn save<T: Transport, S: LayoutSink>(
     sources: &[SaveSource<'_, T>],
     options: &SaveOptions,
     sink: &mut S,
-) -> Result<Vec<TagResult>, SaveError>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Result<Vec<TagResult>, SaveError> {
     let one_repository = sources.windows(2).all(|w| w[0].name == w[1].name);
     let mut results = Vec::new();
     let mut saved = Vec::new();
@@ -151,10 +147,7 @@ async fn read_tag<T: Transport>(
     tag: &str,
     allow_foreign_layers: bool,
     blobs: &mut BTreeMap<Digest, Content>,
-) -> Result<(Top, Vec<String>), ImageError>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Result<(Top, Vec<String>), ImageError> {
     let top = fetch_document(source.client, source.repository, tag).await?;
     let images = resolve_images(source.client, source.repository, tag, &top, &PlatformChoice::All).await?;
     let plan = policy::plan_all(images.iter().map(|i| &i.image), allow_foreign_layers)
@@ -193,10 +186,7 @@ async fn write_layout<T: Transport, S: LayoutSink>(
     saved: &[SavedTag],
     mirrors: &ForeignMirrors,
     sink: &mut S,
-) -> Result<(), SaveError>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Result<(), SaveError> {
     write(sink, &dir_header("blobs/")).await?;
     write(sink, &dir_header("blobs/sha256/")).await?;
     for (digest, content) in blobs {
@@ -236,10 +226,7 @@ async fn stream_blob<T: Transport, S: LayoutSink>(
     descriptor: &Descriptor,
     mirrors: &ForeignMirrors,
     sink: &mut S,
-) -> Result<(), SaveError>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Result<(), SaveError> {
     let digest = &descriptor.digest;
     let failed = |source| SaveError::Blob { digest: digest.clone(), source };
     let mut stream = match source.client.get_blob(source.repository, digest, Some(descriptor.size)).await {

@@ -27,7 +27,6 @@ use super::copy_event::CopyEvent;
 use super::tag_filter::TagFilter;
 use crate::digest::Digest;
 use crate::policy;
-use crate::registry::chunk::ChunkBytes;
 use crate::registry::client::Client;
 use crate::registry::errors::Error;
 use crate::registry::resolve::ImageError;
@@ -160,10 +159,7 @@ pub async fn sync<T: Transport>(
     names: (&str, &str),
     options: &SyncOptions,
     events: &dyn Fn(SyncEvent<'_>),
-) -> Result<SyncReport, SyncError>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Result<SyncReport, SyncError> {
     let listed = src.client.list_tags(src.repository, None).await.map_err(SyncError::Source)?;
     let plan = SyncPlan::new(listed, options)?;
     events(SyncEvent::Chosen { chosen: plan.tags.len(), listed: plan.listed });
@@ -204,10 +200,7 @@ async fn mirror_tag<T: Transport>(
     options: &CopyOptions,
     head_decides: bool,
     events: &dyn Fn(SyncEvent<'_>),
-) -> TagResult
-where
-    T::Chunk: ChunkBytes,
-{
+) -> TagResult {
     let result = |digest, outcome, reason, platforms| TagResult {
         tag: tag.to_owned(),
         digest,
@@ -248,10 +241,7 @@ async fn up_to_date<T: Transport>(
     src: &RepoAt<'_, T>,
     dst: &RepoAt<'_, T>,
     tag: &str,
-) -> Result<Option<Digest>, Error>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Result<Option<Digest>, Error> {
     let Some(source) = src.client.head_manifest(src.repository, tag).await?.and_then(|h| h.digest) else {
         return Ok(None);
     };

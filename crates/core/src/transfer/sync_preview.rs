@@ -63,10 +63,7 @@ pub async fn preview_tag<T: Transport>(
     src: &RepoAt<'_, T>,
     dst: Option<&RepoAt<'_, T>>,
     tag: &str,
-) -> Result<TagPreview, ImageError>
-where
-    T::Chunk: Clone,
-{
+) -> Result<TagPreview, ImageError> {
     let top = fetch_document(src.client, src.repository, tag).await?;
     let images = resolve_images(src.client, src.repository, tag, &top, &PlatformChoice::All).await?;
     let mut foreign: Vec<&Digest> = Vec::new();
@@ -99,10 +96,7 @@ async fn config_platform<T: Transport>(
     client: &Client<T>,
     repository: &str,
     config: &Descriptor,
-) -> Option<String>
-where
-    T::Chunk: Clone,
-{
+) -> Option<String> {
     if config.size > CONFIG_LIMIT {
         return None;
     }

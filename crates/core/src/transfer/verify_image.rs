@@ -84,134 +84,128 @@ pub async fn verify<T: Transport>(
     reference: &str,
     options: &VerifyOptions,
     events: &dyn Fn(VerifyEvent<'_>),
-) -> Result<VerifyReport, ImageError>
-where
-    T::Chunk: Clone,
-{
+) -> Result<VerifyReport, ImageError> {
     let top = fetch_document(client, repository, reference).await?;
     let images = resolve_images(client, repository, reference, &top, &options.platforms).await?;
     let blobs = images.iter().map(|i| 1 + i.image.layers.len()).sum();
     let bytes =
         images.iter().map(|i| i.image.config.size + i.image.layers.iter().map(|l| l.size).sum::<u64>()).sum();
     events(VerifyEvent::Planned { blobs, bytes });
+    let checking = Checking { client, repository, options, events };
     let mut checks = Vec::with_capacity(images.len());
     for image in &images {
-        checks.push(verify_image(client, repository, image, options, events).await);
+        checks.push(checking.image(image).await);
     }
     Ok(VerifyReport::new(top.digest().clone(), top.media_type().to_owned(), checks))
 }
 
-async fn verify_image<T: Transport>(
-    client: &Client<T>,
-    repository: &str,
-    resolved: &ResolvedImage,
-    options: &VerifyOptions,
-    events: &dyn Fn(VerifyEvent<'_>),
-) -> ImageCheck
-where
-    T::Chunk: Clone,
-{
-    let image = &resolved.image;
-    let (config_check, config) = check_config(client, repository, &image.config).await;
-    events(VerifyEvent::BlobChecked { check: &config_check });
-    let plan = VerifyPlan::new(
-        image,
-        match &config {
-            Ok(Some(config)) => ConfigRead::Image(config),
-            Ok(None) => ConfigRead::Artifact,
-            Err(why) => ConfigRead::Unreadable(why.clone()),
-        },
-    );
-    let layers: Vec<BlobCheck> = futures_util::stream::iter(&plan.layers)
-        .map(|layer| async move {
-            let check = check_layer(client, repository, layer, options, events).await;
-            events(VerifyEvent::BlobChecked { check: &check });
-            check
-        })
-        .buffered(options.concurrency.max(1))
-        .collect()
+/// What every check of one verification shares: where the blobs are, how to fetch them, and who
+/// hears of the progress.
+struct Checking<'a, T: Transport> {
+    client: &'a Client<T>,
+    repository: &'a str,
+    options: &'a VerifyOptions,
+    events: &'a dyn Fn(VerifyEvent<'_>),
+}
+
+impl<T: Transport> Checking<'_, T> {
+    async fn image(&self, resolved: &ResolvedImage) -> ImageCheck {
+        let image = &resolved.image;
+        let (config_check, config) = self.config(&image.config).await;
+        (self.events)(VerifyEvent::BlobChecked { check: &config_check });
+        let plan = VerifyPlan::new(
+            image,
+            match &config {
+                Ok(Some(config)) => ConfigRead::Image(config),
+                Ok(None) => ConfigRead::Artifact,
+                Err(why) => ConfigRead::Unreadable(why.clone()),
+            },
+        );
+        let layers: Vec<BlobCheck> = futures_util::stream::iter(&plan.layers)
+            .map(|layer| async move {
+                let check = self.layer(layer).await;
+                (self.events)(VerifyEvent::BlobChecked { check: &check });
+                check
+            })
+            .buffered(self.options.concurrency.max(1))
+            .collect()
+            .await;
+        let mut blobs = vec![config_check];
+        blobs.extend(layers);
+        ImageCheck {
+            digest: resolved.document.digest().clone(),
+            platform: resolved.platform.as_ref().map(ToString::to_string),
+            blobs,
+            problems: plan.problems,
+        }
+    }
+
+    /// Downloads and verifies the config, and parses it when its media type says it is an image
+    /// config.
+    async fn config(&self, d: &Descriptor) -> (BlobCheck, Result<Option<ImageConfig>, String>) {
+        let bytes = async {
+            if d.size > CONFIG_LIMIT {
+                return Err(format!("the config is {} bytes, over the {CONFIG_LIMIT}-byte limit", d.size));
+            }
+            let mut stream = self
+                .client
+                .get_blob(self.repository, &d.digest, Some(d.size))
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut bytes = Vec::new();
+            while let Some(chunk) = stream.next().await.map_err(|e| e.to_string())? {
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(bytes)
+        }
         .await;
-    let mut blobs = vec![config_check];
-    blobs.extend(layers);
-    ImageCheck {
-        digest: resolved.document.digest().clone(),
-        platform: resolved.platform.as_ref().map(ToString::to_string),
-        blobs,
-        problems: plan.problems,
-    }
-}
-
-/// Downloads and verifies the config, and parses it when its media type says it is an image
-/// config.
-async fn check_config<T: Transport>(
-    client: &Client<T>,
-    repository: &str,
-    d: &Descriptor,
-) -> (BlobCheck, Result<Option<ImageConfig>, String>)
-where
-    T::Chunk: Clone,
-{
-    let bytes = async {
-        if d.size > CONFIG_LIMIT {
-            return Err(format!("the config is {} bytes, over the {CONFIG_LIMIT}-byte limit", d.size));
-        }
-        let mut stream =
-            client.get_blob(repository, &d.digest, Some(d.size)).await.map_err(|e| e.to_string())?;
-        let mut bytes = Vec::new();
-        while let Some(chunk) = stream.next().await.map_err(|e| e.to_string())? {
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(bytes)
-    }
-    .await;
-    let verified = || judge_blob(d, BlobRole::Config, None, Fetched::Verified { diff_id: None });
-    match bytes {
-        // An artifact's config (or the empty descriptor): no diff_ids to compare.
-        Ok(_) if !is_image_config(&d.media_type) => (verified(), Ok(None)),
-        Ok(bytes) => {
-            let config = ImageConfig::parse(&bytes)
-                .map(Some)
-                .map_err(|e| format!("the config is not a valid image config: {e}"));
-            (verified(), config)
-        }
-        Err(why) => {
-            let check = judge_blob(d, BlobRole::Config, None, Fetched::Failed(why.clone()));
-            (check, Err(format!("config unreadable: {why}")))
-        }
-    }
-}
-
-async fn check_layer<T: Transport>(
-    client: &Client<T>,
-    repository: &str,
-    layer: &LayerCheck,
-    options: &VerifyOptions,
-    events: &dyn Fn(VerifyEvent<'_>),
-) -> BlobCheck
-where
-    T::Chunk: Clone,
-{
-    let d = &layer.descriptor;
-    let fetched = match client.get_blob(repository, &d.digest, Some(d.size)).await {
-        Ok(stream) => hash_layer(stream, d, events).await,
-        Err(error) if error.registry().is_some_and(|e| e.status == 404) && !d.urls.is_empty() => {
-            if options.allow_foreign_layers {
-                match fetch_foreign(client.transport(), &options.foreign_mirrors, &d.urls, &d.digest, d.size)
-                    .await
-                {
-                    Ok(stream) => hash_layer(stream, d, events).await,
-                    Err(error) => Fetched::Failed(error.to_string()),
-                }
-            } else {
-                Fetched::NotFetched(format!(
-                    "the registry does not serve it, and fetching it from its urls ({}) was not allowed",
-                    d.urls.join(", ")
-                ))
+        let verified = || judge_blob(d, BlobRole::Config, None, Fetched::Verified { diff_id: None });
+        match bytes {
+            // An artifact's config (or the empty descriptor): no diff_ids to compare.
+            Ok(_) if !is_image_config(&d.media_type) => (verified(), Ok(None)),
+            Ok(bytes) => {
+                let config = ImageConfig::parse(&bytes)
+                    .map(Some)
+                    .map_err(|e| format!("the config is not a valid image config: {e}"));
+                (verified(), config)
+            }
+            Err(why) => {
+                let check = judge_blob(d, BlobRole::Config, None, Fetched::Failed(why.clone()));
+                (check, Err(format!("config unreadable: {why}")))
             }
         }
-        Err(error) => Fetched::Failed(error.to_string()),
-    };
-    judge_blob(d, BlobRole::Layer, layer.expected_diff_id.clone(), fetched)
+    }
+
+    async fn layer(&self, layer: &LayerCheck) -> BlobCheck {
+        let Checking { client, repository, options, events } = *self;
+        let d = &layer.descriptor;
+        let fetched = match client.get_blob(repository, &d.digest, Some(d.size)).await {
+            Ok(stream) => hash_layer(stream, d, events).await,
+            Err(error) if error.registry().is_some_and(|e| e.status == 404) && !d.urls.is_empty() => {
+                if options.allow_foreign_layers {
+                    match fetch_foreign(
+                        client.transport(),
+                        &options.foreign_mirrors,
+                        &d.urls,
+                        &d.digest,
+                        d.size,
+                    )
+                    .await
+                    {
+                        Ok(stream) => hash_layer(stream, d, events).await,
+                        Err(error) => Fetched::Failed(error.to_string()),
+                    }
+                } else {
+                    Fetched::NotFetched(format!(
+                        "the registry does not serve it, and fetching it from its urls ({}) was not allowed",
+                        d.urls.join(", ")
+                    ))
+                }
+            }
+            Err(error) => Fetched::Failed(error.to_string()),
+        };
+        judge_blob(d, BlobRole::Layer, layer.expected_diff_id.clone(), fetched)
+    }
 }
 
 async fn hash_layer<B: crate::transport::ResponseBody>(

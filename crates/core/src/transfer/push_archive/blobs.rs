@@ -7,14 +7,14 @@
 use super::{PushEvent, PushOptions};
 use crate::archive::Archive;
 use crate::archive::RandomAccess;
-use crate::archive::access::ArchiveAccess;
+use crate::archive::access::{ArchiveAccess, StoredBlob};
 use crate::archive::archive_source::{ArchiveSource, CompressedBytes};
 use crate::archive::build::{BlobOrigin, PushBlob, PushImage, Top};
 use crate::archive::verify;
 use crate::digest::{Digest, Verified};
 use crate::manifest::{Descriptor, Manifest, ManifestDocument};
 use crate::registry::upload::ChunkPolicy;
-use crate::registry::{BlobSource, ChunkBytes, Error, StreamSource};
+use crate::registry::{BlobSource, Error, StreamSource};
 use crate::transfer::ImageAt;
 use crate::transfer::foreign::fetch_foreign;
 use crate::transfer::move_blobs::Moved;
@@ -30,10 +30,7 @@ use crate::transport::Transport;
 pub(super) async fn forms_in_place<T: Transport>(
     dst: &ImageAt<'_, T>,
     pushed: &PushImage,
-) -> Vec<(Digest, Descriptor)>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Vec<(Digest, Descriptor)> {
     let Top::Pending { manifest: ours, .. } = &pushed.top else { return Vec::new() };
     let Ok(fetched) = dst.client.get_manifest(dst.repository, dst.reference).await else { return Vec::new() };
     let Ok(document) = ManifestDocument::parse(fetched.bytes, fetched.media_type.as_deref()) else {
@@ -60,18 +57,15 @@ pub(super) async fn transfer<R: RandomAccess, T: Transport, A: ArchiveAccess<R, 
     blob: &PushBlob,
     options: &PushOptions,
     events: &dyn Fn(PushEvent<'_>),
-) -> Result<Moved, Error>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Result<Moved, Error> {
     let d = &blob.descriptor;
     let progress = |done: u64| {
         events(PushEvent::Copy(CopyEvent::BlobProgress { digest: &d.digest, done, total: d.size }))
     };
     match &blob.origin {
         BlobOrigin::Stored(stored) => {
-            let file_facts = facts.get(&stored.offset).and_then(|f| f.as_ref().ok());
-            let source = access.stored(archive, stored, d, file_facts);
+            let facts = facts.get(&stored.offset).and_then(|f| f.as_ref().ok());
+            let source = access.stored(archive, StoredBlob { stored, descriptor: d, facts });
             upload(dst, source, options.chunk, &progress).await?;
             Ok(BlobOutcome::Uploaded.into())
         }
@@ -105,10 +99,7 @@ async fn upload<T: Transport, S: BlobSource<Chunk = T::Chunk>>(
     mut source: S,
     chunk: ChunkPolicy,
     progress: &dyn Fn(u64),
-) -> Result<Verified, Error>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Result<Verified, Error> {
     let session = dst.client.start_upload(dst.repository).await?;
     dst.client.upload_blob(dst.repository, session, &mut source, chunk, progress).await
 }

@@ -14,7 +14,6 @@ use super::sync_plan::{SyncPlan, heads_decide};
 use super::{RepoAt, SyncEvent, TagOutcome, TagResult, mirror_tag};
 use crate::digest::Digest;
 use crate::manifest::{Descriptor, Manifest, ManifestDocument};
-use crate::registry::chunk::ChunkBytes;
 use crate::registry::errors::Error;
 use crate::registry::referrers::{OCI_INDEX, tag_schema_index, tag_schema_tag};
 use crate::registry::resolve::PlatformChoice;
@@ -76,10 +75,7 @@ pub(super) async fn bring_companions<T: Transport>(
     plan: &SyncPlan,
     digest: &Digest,
     events: &dyn Fn(SyncEvent<'_>),
-) -> Companions
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Companions {
     let mut companions = Companions::default();
     // The referrers API, where the source has one; the tag schema's tags below otherwise (or as
     // well: a registry may keep both).
@@ -101,10 +97,7 @@ async fn bring_one<T: Transport>(
     reference: &str,
     companions: &mut Companions,
     events: &dyn Fn(SyncEvent<'_>),
-) -> bool
-where
-    T::Chunk: ChunkBytes,
-{
+) -> bool {
     let options = CopyOptions { platforms: PlatformChoice::All, ..CopyOptions::default() };
     let outcome = mirror_tag(src, dst, reference, &options, heads_decide(&options), events).await;
     match outcome.outcome {
@@ -128,9 +121,7 @@ async fn bring_referrers<T: Transport>(
     referrers: &[Descriptor],
     companions: &mut Companions,
     events: &dyn Fn(SyncEvent<'_>),
-) where
-    T::Chunk: ChunkBytes,
-{
+) {
     for referrer in referrers {
         if !bring_one(src, dst, &referrer.digest.to_string(), companions, events).await {
             return;
@@ -152,10 +143,7 @@ async fn write_tag_schema<T: Transport>(
     subject: &Digest,
     tag: &str,
     referrers: &[Descriptor],
-) -> Result<bool, Error>
-where
-    T::Chunk: ChunkBytes,
-{
+) -> Result<bool, Error> {
     if dst.client.referrers(dst.repository, subject).await?.is_some() {
         return Ok(false);
     }
