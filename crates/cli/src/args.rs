@@ -55,6 +55,21 @@ impl ForeignMirrorArgs {
     }
 }
 
+/// What a repository's mirror (`sync`, `save`) takes: which tags, and whether their foreign
+/// layers go too.
+#[derive(clap::Args, Debug)]
+pub struct MirrorArgs {
+    #[command(flatten)]
+    pub tags: TagFilterArgs,
+    /// Copy foreign (non-distributable) layers' blobs too: from the source registry, else from
+    /// their urls (https, public hosts, no credentials). Without it, a tag whose image has any is
+    /// refused and reported (exit 3), and the other tags still go
+    #[arg(long)]
+    pub allow_foreign_layers: bool,
+    #[command(flatten)]
+    pub foreign_mirrors: ForeignMirrorArgs,
+}
+
 /// Which tags of a repository (`sync`, `save`), as Pulp's remote takes them.
 #[derive(clap::Args, Debug)]
 pub struct TagFilterArgs {

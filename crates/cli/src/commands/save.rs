@@ -10,7 +10,7 @@ use waybill_core::transfer::sync::SyncReport;
 use waybill_core::transfer::tag_filter::companion_subject;
 
 use super::Context;
-use crate::args::{ForeignMirrorArgs, RegistryArgs, TagFilterArgs};
+use crate::args::{MirrorArgs, RegistryArgs};
 use crate::failure::{Failure, Outcome};
 use crate::open::{Opened, open};
 use crate::tag_summary::{exit_for, table};
@@ -26,13 +26,7 @@ pub struct SaveArgs {
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
     #[command(flatten)]
-    tags: TagFilterArgs,
-    /// Save foreign layers' blobs too (from the registry, else from their urls); without it an
-    /// image that has any is left out and reported (exit 3)
-    #[arg(long)]
-    allow_foreign_layers: bool,
-    #[command(flatten)]
-    mirrors: ForeignMirrorArgs,
+    mirror: MirrorArgs,
     /// Print the summary as JSON, as `waybill sync --json` does
     #[arg(long)]
     json: bool,
@@ -51,8 +45,8 @@ impl LayoutSink for FileSink {
 /// Runs `waybill save`: exit 1 if any tag failed, else 3 if any was refused, else 0.
 pub async fn run(args: SaveArgs) -> Outcome {
     let options = SaveOptions {
-        allow_foreign_layers: args.allow_foreign_layers,
-        foreign_mirrors: args.mirrors.mirrors()?,
+        allow_foreign_layers: args.mirror.allow_foreign_layers,
+        foreign_mirrors: args.mirror.foreign_mirrors.mirrors()?,
     };
     let context = &Context::with_mirrors(&args.registry.network, &options.foreign_mirrors)?;
     let credentials = args.registry.login.source().resolve()?;
@@ -68,7 +62,7 @@ pub async fn run(args: SaveArgs) -> Outcome {
             "a login belongs to one registry: save from one registry at a time when logging in",
         ));
     }
-    let filter = args.tags.filter();
+    let filter = args.mirror.tags.filter();
     let names: Vec<String> = opened.iter().map(|o| o.reference.name()).collect();
     let mut sources: Vec<SaveSource<'_, _>> = Vec::new();
     for (o, name) in opened.iter().zip(&names) {

@@ -10,9 +10,7 @@ use waybill_core::transfer::in_flight::BlobsInFlight;
 use waybill_core::transfer::sync::{RepoAt, SyncEvent, SyncOptions, sync};
 
 use super::Context;
-use crate::args::{
-    ForeignMirrorArgs, PlatformArgs, RegistryArgs, SourceLoginArgs, TagFilterArgs, parse_size,
-};
+use crate::args::{MirrorArgs, PlatformArgs, RegistryArgs, SourceLoginArgs, parse_size};
 use crate::failure::{Failure, Outcome};
 use crate::open::open_pair;
 use crate::pulp_summary::{in_pulp, json, landed, render};
@@ -26,13 +24,7 @@ pub struct SyncArgs {
     /// Destination repository: [registry/]repository (each tag keeps its name)
     destination: String,
     #[command(flatten)]
-    tags: TagFilterArgs,
-    /// Upload foreign (non-distributable) layers. Without it, a tag whose image has any is
-    /// refused and reported (exit 3), and the other tags are still mirrored
-    #[arg(long)]
-    allow_foreign_layers: bool,
-    #[command(flatten)]
-    mirrors: ForeignMirrorArgs,
+    mirror: MirrorArgs,
     /// Leave signatures, attestations and referrers (sha256-<digest>[.sig|.att|.sbom] tags) behind
     #[arg(long)]
     no_referrers: bool,
@@ -61,7 +53,7 @@ pub struct SyncArgs {
 
 /// Runs `waybill sync`: exit 1 if any tag failed, else 3 if any was refused, else 0.
 pub async fn run(args: SyncArgs) -> Outcome {
-    let foreign_mirrors = args.mirrors.mirrors()?;
+    let foreign_mirrors = args.mirror.foreign_mirrors.mirrors()?;
     let context = &Context::with_mirrors(&args.registry.network, &foreign_mirrors)?;
     let (src, dst) =
         open_pair(&args.source, &args.destination, &args.src_login, &args.registry.login, context)?;
@@ -78,9 +70,9 @@ pub async fn run(args: SyncArgs) -> Outcome {
         chosen => chosen,
     };
     let options = SyncOptions {
-        filter: args.tags.filter(),
+        filter: args.mirror.tags.filter(),
         copy: CopyOptions {
-            allow_foreign_layers: args.allow_foreign_layers,
+            allow_foreign_layers: args.mirror.allow_foreign_layers,
             platforms,
             chunk: ChunkPolicy::for_host(dst.reference.api_host(), args.chunk_size),
             concurrency: args.concurrency,
