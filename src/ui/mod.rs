@@ -15,6 +15,7 @@ pub mod lazy;
 pub mod mirror;
 pub mod pages;
 pub mod problems;
+pub mod push_choices;
 pub mod route;
 pub mod session;
 pub mod transfer;

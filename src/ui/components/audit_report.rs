@@ -9,6 +9,7 @@ use waybill_core::transfer::pulp_audit::{AuditReport, AuditedManifest, AuditedRe
 
 use crate::ui::api::typed_reference;
 use crate::ui::components::breakable::Breakable;
+use crate::ui::components::data_table::DataTable;
 use crate::ui::route::copy_hash;
 
 /// Where the tag `tag` of `repository` lives in the Pulp at `pulp` (`host:port`), and where to copy
@@ -157,24 +158,19 @@ fn ManifestView(
                     }
                 }).collect_view()}
             </ul>
-            <div class="table-wrap">
-                <table class="audit-blobs">
-                    <caption class="sr-only">"Foreign blobs Pulp lacks"</caption>
-                    <thead><tr><th>"Missing blob"</th><th>"Media type"</th><th>"Size"</th><th>"Served from"</th></tr></thead>
-                    <tbody>
-                        {manifest.missing.iter().map(|blob| view! {
-                            <tr data-testid="audit-missing" data-digest=blob.digest.to_string()>
-                                <td data-label="Digest"><code><Breakable text=blob.digest.to_string() /></code></td>
-                                <td data-label="Media type"><code><Breakable text=blob.media_type.clone() /></code></td>
-                                <td data-label="Size" class="num" title=format!("{} bytes", blob.size)>{human(blob.size)}</td>
-                                <td data-label="Served from">
-                                    {url_hosts(blob).into_iter().map(|h| view! { <code><Breakable text=h /></code>" " }).collect_view()}
-                                </td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <DataTable class="audit-blobs" caption="Foreign blobs Pulp lacks"
+                columns=vec!["Missing blob".into(), "Media type".into(), "Size".into(), "Served from".into()]>
+                {manifest.missing.iter().map(|blob| view! {
+                    <tr data-testid="audit-missing" data-digest=blob.digest.to_string()>
+                        <td data-label="Digest"><code><Breakable text=blob.digest.to_string() /></code></td>
+                        <td data-label="Media type"><code><Breakable text=blob.media_type.clone() /></code></td>
+                        <td data-label="Size" class="num" title=format!("{} bytes", blob.size)>{human(blob.size)}</td>
+                        <td data-label="Served from">
+                            {url_hosts(blob).into_iter().map(|h| view! { <code><Breakable text=h /></code>" " }).collect_view()}
+                        </td>
+                    </tr>
+                }).collect_view()}
+            </DataTable>
         </div>
     }
 }

@@ -6,7 +6,6 @@
 
 use leptos::prelude::*;
 use waybill_core::archive::ImageFormat;
-use waybill_core::archive::compress::LayerCompression;
 use waybill_core::archive::report::{ImageReport, ManifestReport};
 use waybill_core::media::Compression;
 use waybill_core::reference::Reference;
@@ -23,19 +22,14 @@ use crate::ui::components::mirror_tags::{Overall, RowProgress};
 use crate::ui::components::progress::percent;
 use crate::ui::components::target_form::{TargetForm, target_repository};
 use crate::ui::mirror::RunPhase;
+use crate::ui::push_choices::PushChoices;
 use crate::ui::session;
 
 /// The options and actions the bundle shares with the page's single push.
 #[derive(Clone, Copy)]
 pub struct BundleControls {
-    /// "Allow foreign layers".
-    pub allow: RwSignal<bool>,
-    /// "Fetch missing foreign layers from their urls".
-    pub fetch: RwSignal<bool>,
-    /// "Push images that lost their foreign-layer marks as they are".
-    pub accept_lost_marks: RwSignal<bool>,
-    /// How plain docker-save layers go up.
-    pub compress: RwSignal<LayerCompression>,
+    /// The foreign-layer consents and the layers' compression (the chunk size is the default).
+    pub choices: PushChoices,
     /// Registry and repository (the tag field is not shown).
     pub fields: RwSignal<session::TargetFields>,
     /// The registry asked for a login.
@@ -82,7 +76,8 @@ pub fn BundlePush(
     bundle: Bundle,
     controls: BundleControls,
 ) -> impl IntoView {
-    let BundleControls { allow, fetch, accept_lost_marks, compress, fields, prompt, push, cancel } = controls;
+    let BundleControls { choices, fields, prompt, push, cancel } = controls;
+    let PushChoices { allow, fetch, accept_lost_marks, compress, .. } = choices;
     let run = bundle.run;
     let destination = Memo::new(move |_| fields.with(|f| target_repository(f).ok()));
     let ticked = {

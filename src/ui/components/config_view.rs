@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use waybill_core::config::ImageConfig;
 use waybill_core::manifest::Descriptor;
 
+use crate::ui::components::data_table::DataTable;
 use crate::ui::verify::{BlobState, Verification};
 use waybill_core::transfer::DiffIdCheck;
 
@@ -47,32 +48,21 @@ pub fn ConfigView(config: ImageConfig, layers: Vec<Descriptor>, verification: Ve
 
             <h3>"Layers and diff_ids"</h3>
             {mismatch.map(|m| view! { <div class="notice warn">{m}</div> })}
-            <div class="table-wrap">
-                <table class="diffids">
-                    <thead>
-                        <tr>
-                            <th scope="col">"#"</th>
-                            <th scope="col">"Layer (compressed) digest"</th>
-                            <th scope="col">"diff_id (uncompressed) from the config"</th>
-                            <th scope="col">"Checked"</th>
+            <DataTable class="diffids"
+                columns=vec!["#".into(), "Layer (compressed) digest".into(), "diff_id (uncompressed) from the config".into(), "Checked".into()]>
+                {layers.iter().enumerate().map(|(i, layer)| {
+                    let diff_id = config.rootfs.diff_ids.get(i).map(ToString::to_string);
+                    let state = verification.layer_state(i);
+                    view! {
+                        <tr data-testid="diffid-row">
+                            <td data-label="Layer">{i + 1}</td>
+                            <td data-label="Digest"><code class="wrap">{layer.digest.to_string()}</code></td>
+                            <td data-label="diff_id"><code class="wrap">{diff_id.unwrap_or_else(|| "missing".into())}</code></td>
+                            <td data-label="Checked">{move || state.map(|s| diff_cell(&s.get()))}</td>
                         </tr>
-                    </thead>
-                    <tbody>
-                        {layers.iter().enumerate().map(|(i, layer)| {
-                            let diff_id = config.rootfs.diff_ids.get(i).map(ToString::to_string);
-                            let state = verification.layer_state(i);
-                            view! {
-                                <tr data-testid="diffid-row">
-                                    <td data-label="Layer">{i + 1}</td>
-                                    <td data-label="Digest"><code class="wrap">{layer.digest.to_string()}</code></td>
-                                    <td data-label="diff_id"><code class="wrap">{diff_id.unwrap_or_else(|| "missing".into())}</code></td>
-                                    <td data-label="Checked">{move || state.map(|s| diff_cell(&s.get()))}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+                    }
+                }).collect_view()}
+            </DataTable>
 
             <h3>{format!("History ({} step{})", history.len(), if history.len() == 1 { "" } else { "s" })}</h3>
             <ol class="history">

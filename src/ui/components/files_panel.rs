@@ -81,7 +81,7 @@ pub fn FilesPanel(image: ImageAt, layers: usize) -> impl IntoView {
                 </label>
             </div>
             <div class="table-wrap">
-                // Its rows are laid out as grids, not table rows (style.css): the roles keep it a table
+                // Its rows are laid out as grids, not table rows (pages.css): the roles keep it a table
                 // to assistive technology.
                 <table class="files-table" role="table" data-testid="files-table" data-search=move || listing.answered.get()>
                     <thead role="rowgroup"><tr role="row">

@@ -7,12 +7,13 @@ use waybill_core::archive::Presence;
 use waybill_core::archive::report::LayerRow as ArchiveLayer;
 use waybill_core::digest::Digest;
 use waybill_core::manifest_report::LayerReport;
-use waybill_core::media::{Compression, LayerKind};
+use waybill_core::media::LayerKind;
 use waybill_core::policy::pulp_verdict;
 use waybill_core::size::human;
 
 use crate::ui::components::blob_status::BlobStatus;
 use crate::ui::components::breakable::Breakable;
+use crate::ui::components::data_table::{Column, DataTable};
 use crate::ui::components::digest::DigestBadge;
 use crate::ui::verify::Verification;
 
@@ -27,14 +28,8 @@ pub struct LayerView {
     pub size: Option<u64>,
     /// Media type.
     pub media_type: String,
-    /// Compression.
-    pub compression: Compression,
-    /// Foreign by media type.
-    pub foreign: bool,
-    /// Has urls.
-    pub has_urls: bool,
-    /// A well-known empty layer.
-    pub empty: bool,
+    /// Its two foreign-layer signals, compression and emptiness.
+    pub kind: LayerKind,
     /// Its urls.
     pub urls: Vec<String>,
     /// What a push to Pulp does with it, under the page's policy.
@@ -53,10 +48,7 @@ impl LayerView {
                 diff_id: None,
                 size: l.size,
                 media_type: l.media_type.clone(),
-                compression: l.compression,
-                foreign: l.foreign,
-                has_urls: l.has_urls,
-                empty: l.empty,
+                kind: l.kind(),
                 urls: l.urls.clone(),
                 pulp_push: l.pulp.push.clone(),
                 presence: None,
@@ -81,12 +73,9 @@ impl LayerView {
                     diff_id: l.diff_id.clone(),
                     size: Some(l.size),
                     media_type: l.media_type.clone(),
-                    compression: l.compression,
-                    foreign: l.foreign,
-                    has_urls: l.has_urls,
-                    empty: l.empty,
                     urls: l.urls.clone(),
                     pulp_push: pulp_verdict(&kind, allow_foreign_layers).push,
+                    kind,
                     presence: Some(l.presence),
                 }
             })
@@ -101,32 +90,20 @@ pub fn LayerTable(
     layers: Vec<LayerView>,
     #[prop(optional)] verification: Option<Verification>,
 ) -> impl IntoView {
-    let verifying = verification.is_some();
     let archive = layers.iter().any(|l| l.presence.is_some());
+    let mut columns: Vec<Column> =
+        vec!["#".into(), "Digest".into(), "Size".into(), "Media type".into(), "Signals".into()];
+    columns.extend(archive.then_some(Column::from("In archive")));
+    columns.push("Pulp on push".into());
+    columns.extend(verification.is_some().then_some(Column::from("Verification")));
     view! {
         <section class="panel" aria-labelledby="layers-heading">
             <h2 id="layers-heading">"Layers"</h2>
-            <div class="table-wrap">
-                <table class="layers">
-                    <thead>
-                        <tr>
-                            <th scope="col">"#"</th>
-                            <th scope="col">"Digest"</th>
-                            <th scope="col">"Size"</th>
-                            <th scope="col">"Media type"</th>
-                            <th scope="col">"Signals"</th>
-                            {archive.then(|| view! { <th scope="col">"In archive"</th> })}
-                            <th scope="col">"Pulp on push"</th>
-                            {verifying.then(|| view! { <th scope="col">"Verification"</th> })}
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {layers.into_iter().enumerate().map(|(i, layer)| {
-                            view! { <LayerRow index=i + 1 layer verification=verification.clone() /> }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <DataTable class="layers" columns>
+                {layers.into_iter().enumerate().map(|(i, layer)| {
+                    view! { <LayerRow index=i + 1 layer verification=verification.clone() /> }
+                }).collect_view()}
+            </DataTable>
         </section>
     }
 }
@@ -137,7 +114,7 @@ fn LayerRow(index: usize, layer: LayerView, verification: Option<Verification>) 
     let exact = layer.size.map(|s| format!("{s} bytes"));
     let digest_attr = layer.digest.as_ref().map(ToString::to_string).unwrap_or_default();
     view! {
-        <tr class:is-foreign=layer.foreign data-testid="layer-row" data-digest=digest_attr>
+        <tr class:is-foreign=layer.kind.non_distributable data-testid="layer-row" data-digest=digest_attr>
             <td data-label="Layer">{index}</td>
             <td data-label="Digest">
                 {match layer.digest.clone() {
@@ -151,16 +128,16 @@ fn LayerRow(index: usize, layer: LayerView, verification: Option<Verification>) 
             <td class="num" data-label="Size">{size}<span class="exact">{exact}</span></td>
             <td data-label="Media type">
                 <code><Breakable text=layer.media_type.clone() /></code>
-                <span class="exact">{format!("compression: {}", layer.compression.as_str())}</span>
+                <span class="exact">{format!("compression: {}", layer.kind.compression.as_str())}</span>
             </td>
             <td data-label="Signals">
-                {layer.foreign.then(|| view! {
+                {layer.kind.non_distributable.then(|| view! {
                     <span class="badge foreign" title="Non-distributable by media type">"FOREIGN"</span>
                 })}
-                {layer.has_urls.then(|| view! {
+                {layer.kind.has_urls.then(|| view! {
                     <span class="badge urls" title="The descriptor lists urls to fetch it from">"URLS"</span>
                 })}
-                {layer.empty.then(|| view! { <span class="badge empty">"EMPTY"</span> })}
+                {layer.kind.empty.then(|| view! { <span class="badge empty">"EMPTY"</span> })}
                 {(!layer.urls.is_empty()).then(|| view! {
                     <ul class="layer-urls" aria-label="urls">
                         {layer.urls.iter().map(|u| view! { <li><code><Breakable text=u.clone() /></code></li> }).collect_view()}

@@ -10,6 +10,7 @@ pub mod chunk_size;
 pub mod config_view;
 pub mod copy_modes;
 pub mod copy_platforms;
+pub mod data_table;
 pub mod diff_view;
 pub mod digest;
 pub mod download_archive;

@@ -99,25 +99,20 @@ pub fn AuditPage(pulp: String) -> impl IntoView {
             "disconnected. Waybill reads Pulp's repositories and registry through its proxy and changes nothing."
         </p>
         <form class="panel" on:submit=submit aria-label="Pulp to audit" data-testid="audit-form">
-            <div class="row">
-                <div class="grow">
-                    <TextField id="audit-pulp" label="Pulp" placeholder="e.g. pulp.example:24817" value=origin
-                        hint="Where Pulp's REST API and registry answer: its URL or host:port." />
-                </div>
-                <div class="grow">
-                    <TextField id="audit-only" label="Only repositories named" placeholder="e.g. windows/*" value=only
-                        hint="Optional: names or patterns with *, separated by commas. Empty: every repository." />
-                </div>
-            </div>
-            <div class="row">
+            <TextField id="audit-pulp" label="Pulp" placeholder="e.g. pulp.example:24817" value=origin
+                hint="Where Pulp's REST API and registry answer: its URL or host:port.">
                 <button type="submit" data-testid="run-audit" disabled=move || host.get().is_none() || running()>
                     "Audit"
                 </button>
-                <span class="hint">{move || match host.get() {
-                    None => "Type Pulp's address first.".to_owned(),
-                    Some(host) => format!("Reads {host}'s container repositories and their latest versions."),
-                }}</span>
+            </TextField>
+            <div class="row">
+                <TextField id="audit-only" label="Only repositories named" placeholder="e.g. windows/*" value=only
+                    hint="Optional: names or patterns with *, separated by commas. Empty: every repository." />
             </div>
+            <p class="hint">{move || match host.get() {
+                None => "Type Pulp's address first.".to_owned(),
+                Some(host) => format!("Audit reads {host}'s container repositories and their latest versions."),
+            }}</p>
         </form>
         {move || host.get().map(|host| {
             let unauthorised = state.with(|s| matches!(s, State::Failed(h, p) if *h == host && p.kind == ProblemKind::Unauthorised));

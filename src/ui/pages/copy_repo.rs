@@ -245,37 +245,24 @@ pub fn CopyRepoPage(
             "keeping its name: the same copy as one image, tag after tag, with signatures and other companions along."
         </p>
         <form class="panel" on:submit=submit aria-label="Source repository" data-testid="mirror-form">
-            <div class="row">
-                <div class="grow">
-                    <TextField id="mirror-source" label="Source repository" placeholder="e.g. registry:5000/team/app"
-                        value=source_text hint="A registry and repository, without a tag: its tags are listed below." />
-                </div>
-            </div>
-            <div class="row">
-                <div class="grow">
-                    <TextField id="mirror-include" label="Tags to include" placeholder="e.g. 1.* latest" value=include
-                        hint="Patterns with * ? [a-z], separated by commas or spaces. Empty: every tag." />
-                </div>
-                <div class="grow">
-                    <TextField id="mirror-exclude" label="Tags to leave out" placeholder="e.g. *-rc*" value=exclude
-                        hint="Tags matching these are left out, even when included." />
-                </div>
-            </div>
-            <div class="row">
+            <TextField id="mirror-source" label="Source repository" placeholder="e.g. registry:5000/team/app"
+                value=source_text hint="A registry and repository, without a tag: its tags are listed below.">
                 <button type="submit" data-testid="list-tags" disabled=move || !source_ok()>"List tags"</button>
+            </TextField>
+            <div class="row">
+                <TextField id="mirror-include" label="Tags to include" placeholder="e.g. 1.* latest" value=include
+                    hint="Patterns with * ? [a-z], separated by commas or spaces. Empty: every tag." />
+                <TextField id="mirror-exclude" label="Tags to leave out" placeholder="e.g. *-rc*" value=exclude
+                    hint="Tags matching these are left out, even when included: the list below follows them as you type." />
             </div>
         </form>
         <fieldset class="panel target" data-testid="mirror-target">
             <legend>"Copy to"</legend>
             <div class="row">
-                <div class="grow">
-                    <TextField id="mirror-target-registry" label="Registry" placeholder="e.g. pulp.example:24817"
-                        value=dest_registry hint="Pulp's API origin or any registry: host:port" />
-                </div>
-                <div class="grow">
-                    <TextField id="mirror-target-repository" label="Repository" placeholder="e.g. team/app"
-                        value=dest_repository hint="Each tag keeps its name there." />
-                </div>
+                <TextField id="mirror-target-registry" label="Registry" placeholder="e.g. pulp.example:24817"
+                    value=dest_registry hint="Pulp's API origin or any registry: host:port" />
+                <TextField id="mirror-target-repository" label="Repository" placeholder="e.g. team/app"
+                    value=dest_repository hint="Each tag keeps its name there." />
             </div>
             {move || match destination.get() {
                 Ok(d) => view! { <p class="hint">"Copies to "<code data-testid="mirror-target-name">{d.name()}</code>" through Waybill's proxy."</p> }.into_any(),

@@ -9,10 +9,9 @@
 use std::sync::Arc;
 
 use crate::ui::api::workers::{Event, Pusher, start_pusher};
-use crate::ui::api::workers::{Failure, FromPusher, ImagePolicy, PushSettings, Side};
+use crate::ui::api::workers::{Failure, FromPusher, ImagePolicy, Side};
 use leptos::prelude::*;
 use waybill_core::archive::ImageFormat;
-use waybill_core::archive::compress::LayerCompression;
 use waybill_core::archive::report::ArchiveReport;
 use waybill_core::media::Compression;
 use waybill_core::reference::Reference;
@@ -23,12 +22,12 @@ use crate::ui::bundle::{Bundle, Row};
 use crate::ui::components::archive_files::ArchiveFiles;
 use crate::ui::components::breakable::Breakable;
 use crate::ui::components::bundle_push::{BundleControls, BundlePush, image_label};
-use crate::ui::components::chunk_size::DEFAULT_CHUNK_MIB;
 use crate::ui::components::drop_zone::DropZone;
 use crate::ui::components::login_form::SignInPrompt;
 use crate::ui::components::result_panel::Target;
 use crate::ui::components::target_form::{target_reference, target_repository};
 use crate::ui::components::transfer_history::TransferHistory;
+use crate::ui::push_choices::PushChoices;
 use crate::ui::session;
 use crate::ui::transfer::{Phase, Transfer};
 
@@ -58,15 +57,7 @@ struct Archive {
 /// The page's push settings and actions, handed down to the archive and image views as one.
 #[derive(Clone, Copy)]
 struct PushControls {
-    /// "Allow foreign layers".
-    allow: RwSignal<bool>,
-    /// "Fetch missing foreign layers from their urls".
-    fetch: RwSignal<bool>,
-    /// "I understand: push these layers as ordinary layers" (an archive that lost the marks).
-    accept_lost_marks: RwSignal<bool>,
-    /// How plain docker-save layers go up.
-    compress: RwSignal<LayerCompression>,
-    chunk_mib: RwSignal<u64>,
+    choices: PushChoices,
     fields: RwSignal<session::TargetFields>,
     /// The target registry asked for a login: its sign-in form opens with its words.
     prompt: RwSignal<Option<SignInPrompt>>,
@@ -84,11 +75,7 @@ struct PushControls {
 pub fn UploadPage() -> impl IntoView {
     let opened = RwSignal::new(Opened::Nothing);
     let image = RwSignal::new(0_usize);
-    let allow = RwSignal::new(false);
-    let fetch = RwSignal::new(false);
-    let accept_lost_marks = RwSignal::new(false);
-    let compress = RwSignal::new(LayerCompression::default());
-    let chunk_mib = RwSignal::new(DEFAULT_CHUNK_MIB);
+    let choices = PushChoices::default();
     let fields = RwSignal::new(session::remembered_target("upload").unwrap_or_default());
     let transfer = Transfer::new();
     let bundle = Bundle::new();
@@ -137,9 +124,7 @@ pub fn UploadPage() -> impl IntoView {
     let choose = move |file: File| {
         let (name, size) = (file.name(), file.size() as u64);
         transfer.phase.set(Phase::Idle);
-        allow.set(false);
-        fetch.set(false);
-        accept_lost_marks.set(false);
+        choices.forget_consents();
         opened.set(Opened::Opening { name, size });
         // A fresh worker per file: the previous one (and anything it was doing) ends here.
         pusher.set_value(None);
@@ -153,17 +138,10 @@ pub fn UploadPage() -> impl IntoView {
             Err(message) => opened.set(Opened::Failed { name: "the file".into(), message }),
         }
     };
-    let settings = move || PushSettings {
-        allow_foreign_layers: allow.get_untracked(),
-        fetch_foreign: fetch.get_untracked(),
-        accept_lost_marks: accept_lost_marks.get_untracked(),
-        compress: compress.get_untracked(),
-        chunk_size: chunk_mib.get_untracked() * 1024 * 1024,
-    };
     let push = Callback::new(move |()| {
         let Ok(reference) = target_reference(&fields.get_untracked()) else { return };
         let endpoint = session::endpoint(&reference);
-        let settings = settings();
+        let settings = choices.settings();
         target.set(Some(Target::of(&reference)));
         prompt.set(None);
         transfer.begin();
@@ -185,18 +163,14 @@ pub fn UploadPage() -> impl IntoView {
         prompt.set(None);
         pusher.with_value(|p| {
             if let Some(p) = p {
-                p.load(targets, session::endpoint(&destination), settings());
+                p.load(targets, session::endpoint(&destination), choices.settings());
             }
         });
     });
     let cancel = Callback::new(move |()| pusher.with_value(|p| p.iter().for_each(Pusher::cancel)));
     let compact = Signal::derive(move || !matches!(opened.get(), Opened::Nothing));
     let controls = PushControls {
-        allow,
-        fetch,
-        accept_lost_marks,
-        compress,
-        chunk_mib,
+        choices,
         fields,
         prompt,
         transfer,
@@ -294,10 +268,7 @@ fn ArchiveView(
         </section>
         {several.then(|| {
             let bundle_controls = BundleControls {
-                allow: controls.allow,
-                fetch: controls.fetch,
-                accept_lost_marks: controls.accept_lost_marks,
-                compress: controls.compress,
+                choices: controls.choices,
                 fields: controls.fields,
                 prompt: controls.prompt,
                 push: controls.push_bundle,

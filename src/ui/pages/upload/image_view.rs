@@ -18,6 +18,7 @@ use crate::ui::components::marks_panel::LostMarksPanel;
 use crate::ui::components::rejection_panel::{AbsentPanel, RejectionPanel};
 use crate::ui::components::target_form::{TargetForm, target_reference};
 use crate::ui::components::transfer_panel::TransferPanel;
+use crate::ui::push_choices::PushChoices;
 use crate::ui::transfer::Phase;
 
 /// What the foreign-layer panel says the archive's image is: the platform of its one image
@@ -43,20 +44,8 @@ pub(super) fn ImageView(
     controls: PushControls,
     alone: bool,
 ) -> impl IntoView {
-    let PushControls {
-        allow,
-        fetch,
-        accept_lost_marks,
-        compress,
-        chunk_mib,
-        fields,
-        prompt,
-        transfer,
-        target,
-        push,
-        cancel,
-        ..
-    } = controls;
+    let PushControls { choices, fields, prompt, transfer, target, push, cancel, .. } = controls;
+    let PushChoices { allow, fetch, accept_lost_marks, compress, chunk_mib } = choices;
     let plain_layers = plain_layers(&img);
     let foreign_bytes: u64 =
         img.manifests.iter().flat_map(|m| &m.layers).filter(|l| l.foreign).map(|l| l.size).sum();
