@@ -19,6 +19,8 @@ set -euo pipefail
 WAYBILL_LOG_TAG=bench-archive
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=scripts/bench.d/bench-registry.sh
+. "$(dirname "$0")/bench-registry.sh"
 
 SIZE=${WAYBILL_BENCH_ARCHIVE_SIZE:-1073741824}
 PORT=${WAYBILL_BENCH_REGISTRY_PORT:-5400}
@@ -44,20 +46,6 @@ free_port() {
   printf -v "$1" '%s' "$next_port"
   next_port=$((next_port + 1))
 }
-start_registry() { # NAME PORT
-  local dir=$REG/$1
-  mkdir -p "$dir/storage"
-  cat >"$dir/config.yml" <<CONF
-version: 0.1
-log: { level: warn }
-storage:
-  filesystem: { rootdirectory: $dir/storage }
-  maintenance: { uploadpurging: { enabled: false } }
-http: { addr: 127.0.0.1:$2 }
-CONF
-  proc_start "$dir/registry.pid" "$dir/registry.log" /usr/bin/docker-registry serve "$dir/config.yml"
-  wait_for_http "http://127.0.0.1:$2/v2/" 30 || die "the $1 registry did not start: see $dir/registry.log"
-}
 rm -rf "$REG"
 cleanup() {
   proc_stop "$REG/seed/registry.pid"
@@ -73,7 +61,7 @@ ARCHIVE=$W/big-$SIZE.tar
 if [ ! -s "$ARCHIVE" ]; then
   log "seed a $SIZE-byte image (make_images.py) and write it with skopeo to a docker-archive"
   rm -f "$W"/big-*.tar "$W"/big-*.tar.gz
-  start_registry seed "$SEED_PORT"
+  start_bench_registry "$REG/seed" "$SEED_PORT"
   python3 "$WAYBILL_ROOT/tests/fixtures/make_images.py" --registry "http://127.0.0.1:$SEED_PORT" --namespace bench \
     --work-dir "$W/seed" --summary "$W/seed/summary.json" --only big --big-size "$SIZE" >&2
   skopeo copy -q --src-tls-verify=false "docker://127.0.0.1:$SEED_PORT/bench/big:v1" \
@@ -115,7 +103,7 @@ for file in "$ARCHIVE" "$ARCHIVE.gz"; do
   check_rss "verify $kind"
 done
 
-start_registry push "$PUSH_PORT"
+start_bench_registry "$REG/push" "$PUSH_PORT"
 run_id=$(date +%s)
 measure "waybill push (gzip, the default)" "$BIN" push "$ARCHIVE" "127.0.0.1:$PUSH_PORT/bench/waybill-gzip-$run_id:1"
 WAYBILL_GZIP_WALL=$WALL

@@ -19,20 +19,12 @@
 #   repository (its own, seeded once) for a quick check of the script
 set -euo pipefail
 WAYBILL_LOG_TAG=bench-browser-sync
-# shellcheck source=scripts/lib/toolchain.sh
-. "$(dirname "$0")/../lib/toolchain.sh"
-# shellcheck source=scripts/bench.d/serve-app.sh
-. "$(dirname "$0")/serve-app.sh"
 # shellcheck source=scripts/bench.d/sync-source.sh
 . "$(dirname "$0")/sync-source.sh"
-cd "$WAYBILL_ROOT"
+# shellcheck source=scripts/bench.d/serve-app.sh
+. "$(dirname "$0")/serve-app.sh"
 
 B=$(state_dir bench/browser-sync)
-ensure_browser
-ensure_wasm_target
-ensure_node_modules
-ensure_wasm_bindgen
-ensure_trunk
 sync_source "$B" >&2
 
 # --- the app, waybill serve ------------------------------------------------------------------------

@@ -20,7 +20,7 @@
 //   "diffIds" (bool), "files": [ { "path", "sha256", "content" (diff_id), "compression" } ] } ] }
 // Prints one JSON object per run on stdout.
 import { readFileSync } from 'node:fs';
-import { launch } from '../../tests/e2e/lib/browser.mjs';
+import { benchPage } from './bench-page.mjs';
 import { Processes } from './procs.mjs';
 
 const [origin, registry, factsPath, baseline] = process.argv.slice(2);
@@ -28,12 +28,7 @@ const facts = JSON.parse(readFileSync(factsPath, 'utf8'));
 const processes = new Processes(facts.pids);
 const builds = baseline ? [['current', ''], ['baseline', `${baseline.replace(/\/*$/, '')}/`]] : [['current', '']];
 
-const browser = await launch();
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-const errors = [];
-page.on('pageerror', (e) => errors.push(e.message));
-page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-await page.goto(`${origin}/#/inspect`);
+const { browser, page, errors } = await benchPage(`${origin}/#/inspect`);
 await page.evaluate(() => {
   window.__longTasks = [];
   new PerformanceObserver((list) => {

@@ -23,19 +23,11 @@
 #                                     build's, under the same load, with the ratios printed
 set -euo pipefail
 WAYBILL_LOG_TAG=bench-browser
-# shellcheck source=scripts/lib/toolchain.sh
-. "$(dirname "$0")/../lib/toolchain.sh"
 # shellcheck source=scripts/bench.d/serve-app.sh
 . "$(dirname "$0")/serve-app.sh"
-cd "$WAYBILL_ROOT"
 
 MIB=${WAYBILL_BENCH_BROWSER_MIB:-1024}
 B=$(state_dir bench/browser)
-ensure_browser
-ensure_wasm_target
-ensure_node_modules
-ensure_wasm_bindgen
-ensure_trunk
 
 scripts/registry up >&2
 eval "$(scripts/registry env)"

@@ -8,18 +8,12 @@
 //
 // usage: node layers-browser.mjs ORIGIN ARCHIVE
 // Prints one JSON object on stdout.
-import { launch } from '../../tests/e2e/lib/browser.mjs';
 import { pickFile } from '../../tests/e2e/lib/upload.mjs';
+import { benchPage } from './bench-page.mjs';
 import { watchTab } from './tab-memory.mjs';
 
 const [origin, archive] = process.argv.slice(2);
-const browser = await launch();
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-const errors = [];
-page.on('pageerror', (e) => errors.push(e.message));
-page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-
-await page.goto(`${origin}/#/upload`);
+const { browser, page, errors } = await benchPage(`${origin}/#/upload`);
 await pickFile(page, archive);
 const files = page.getByTestId('files');
 await files.waitFor({ timeout: 600_000 });

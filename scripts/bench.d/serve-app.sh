@@ -1,5 +1,10 @@
-# Sourced by the browser benchmarks (browser.sh, upload.sh, browser-sync.sh): the app and waybill
-# built for release and `waybill serve` started for them.
+# Sourced by the browser benchmarks (browser.sh, upload.sh, browser-sync.sh), after they set
+# WAYBILL_LOG_TAG: the toolchain the app builds with and the browser it runs in, installed if
+# missing, the working directory the project's root, and serve_app below.
+# shellcheck source=scripts/lib/toolchain.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/toolchain.sh"
+cd "$WAYBILL_ROOT"
+ensure_app_toolchain
 
 # serve_app DIR FIRST_PORT CONFIG [SNAPSHOT]: builds the app (trunk build --release) and waybill
 # (cargo build --release), starts `waybill serve` with dist/ and CONFIG on the first free loopback

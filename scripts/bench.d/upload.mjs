@@ -11,18 +11,12 @@
 // usage: node upload.mjs ORIGIN REGISTRY_HOST REPOSITORY ARCHIVE CHUNK_MIB COMPRESSION
 // (COMPRESSION: the Layer compression choice, gzip, zstd or none)
 // Prints one JSON object on stdout.
-import { launch } from '../../tests/e2e/lib/browser.mjs';
 import { chooseCompression, fillTarget, pickFile, runEnds } from '../../tests/e2e/lib/upload.mjs';
+import { benchPage } from './bench-page.mjs';
 import { watchTab } from './tab-memory.mjs';
 
 const [origin, registry, repository, archive, chunkMib, compression] = process.argv.slice(2);
-const browser = await launch();
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-const errors = [];
-page.on('pageerror', (e) => errors.push(e.message));
-page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-
-await page.goto(`${origin}/#/upload`);
+const { browser, page, errors } = await benchPage(`${origin}/#/upload`);
 await pickFile(page, archive);
 await fillTarget(page, 'upload', { registry, repository, tag: 'bench' });
 await page.selectOption('#chunk-size', String(chunkMib));

@@ -22,19 +22,13 @@
 #   WAYBILL_BENCH_UPLOAD_MIB (1024)   the layer's size
 set -euo pipefail
 WAYBILL_LOG_TAG=bench-upload
-# shellcheck source=scripts/lib/toolchain.sh
-. "$(dirname "$0")/../lib/toolchain.sh"
+# shellcheck source=scripts/bench.d/bench-registry.sh
+. "$(dirname "$0")/bench-registry.sh"
 # shellcheck source=scripts/bench.d/serve-app.sh
 . "$(dirname "$0")/serve-app.sh"
-cd "$WAYBILL_ROOT"
 
 MIB=${WAYBILL_BENCH_UPLOAD_MIB:-1024}
 W=$(state_dir bench/upload)
-ensure_browser
-ensure_wasm_target
-ensure_node_modules
-ensure_wasm_bindgen
-ensure_trunk
 need_apt skopeo docker-registry
 
 # --- the archive -----------------------------------------------------------------------------------
@@ -62,19 +56,10 @@ fi
 reg_port=5600
 while ! port_free "$reg_port"; do reg_port=$((reg_port + 1)); done
 R=$W/registry
-rm -rf "$R" && mkdir -p "$R/storage"
-cat >"$R/config.yml" <<CONF
-version: 0.1
-log: { level: warn }
-storage:
-  filesystem: { rootdirectory: $R/storage }
-  maintenance: { uploadpurging: { enabled: false } }
-http: { addr: 127.0.0.1:$reg_port }
-CONF
+rm -rf "$R"
 cleanup() { proc_stop "$W/serve.pid" 5; proc_stop "$R/registry.pid"; rm -rf "$R"; }
 trap cleanup EXIT
-proc_start "$R/registry.pid" "$R/registry.log" /usr/bin/docker-registry serve "$R/config.yml"
-wait_for_http "http://127.0.0.1:$reg_port/v2/" 30 || die "the registry did not start: see $R/registry.log"
+start_bench_registry "$R" "$reg_port"
 
 printf '[proxy]\ndefault_hosts = false\nplain_http_hosts = ["127.0.0.1:%s"]\n' "$reg_port" >"$W/waybill.toml"
 serve_app "$W" 18780 "$W/waybill.toml"

@@ -77,6 +77,16 @@ ensure_node_modules() {
   printf '%s\n' "$want" >"$stamp"
 }
 
+# ensure_app_toolchain: what building the app takes (the wasm target, npm's wasm-opt,
+# wasm-bindgen, Trunk) and the browser that runs it: for the tests and the browser benchmarks.
+ensure_app_toolchain() {
+  ensure_browser
+  ensure_wasm_target
+  ensure_node_modules
+  ensure_wasm_bindgen
+  ensure_trunk
+}
+
 # ensure_registry_tools: the distribution registry, skopeo (an independent client for checks) and
 # PostgreSQL (Pulp's database).
 ensure_registry_tools() {
