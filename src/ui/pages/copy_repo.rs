@@ -253,7 +253,7 @@ pub fn CopyRepoPage(
                 <TextField id="mirror-include" label="Tags to include" placeholder="e.g. 1.* latest" value=include
                     hint="Patterns with * ? [a-z], separated by commas or spaces. Empty: every tag." />
                 <TextField id="mirror-exclude" label="Tags to leave out" placeholder="e.g. *-rc*" value=exclude
-                    hint="Tags matching these are left out, even when included: the list below follows them as you type." />
+                    hint="Tags matching these are left out, even when included." />
             </div>
         </form>
         <fieldset class="panel target" data-testid="mirror-target">
