@@ -28,7 +28,8 @@ use crate::ui::session;
 /// The options and actions the bundle shares with the page's single push.
 #[derive(Clone, Copy)]
 pub struct BundleControls {
-    /// The foreign-layer consents and the layers' compression (the chunk size is the default).
+    /// The page's push choices: the bundle panel shows the consents and the compression (not the
+    /// chunk size, which stays as the page has it).
     pub choices: PushChoices,
     /// Registry and repository (the tag field is not shown).
     pub fields: RwSignal<session::TargetFields>,

@@ -30,18 +30,18 @@ pub fn DataTable(
     class: &'static str,
     columns: Vec<Column>,
     #[prop(optional)] caption: Option<&'static str>,
-    #[prop(optional)] testid: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     view! {
         <div class="table-wrap">
-            <table class=class data-testid=testid>
+            <table class=class>
                 {caption.map(|c| view! { <caption class="sr-only">{c}</caption> })}
                 <thead>
                     <tr>
-                        {columns.into_iter().map(|c| match c.shown {
-                            true => view! { <th scope="col">{c.label}</th> }.into_any(),
-                            false => view! { <th scope="col"><span class="sr-only">{c.label}</span></th> }.into_any(),
+                        {columns.into_iter().map(|c| if c.shown {
+                            view! { <th scope="col">{c.label}</th> }.into_any()
+                        } else {
+                            view! { <th scope="col"><span class="sr-only">{c.label}</span></th> }.into_any()
                         }).collect_view()}
                     </tr>
                 </thead>
